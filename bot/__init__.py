@@ -1,0 +1,1 @@
+"""The milestone bot: a Slack app that helps teams reach their goals through milestones."""
