@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from dateutil.relativedelta import relativedelta
 
 from bot.errors import UnreadableDate
+from bot.text import quote
 
 _EXAMPLES = "Try 2026-12-15, next friday, in 2 weeks, Dec 15 or end of month."
 
@@ -182,14 +183,14 @@ def parse_due_date(text: str, *, today: date) -> date:
             except (ValueError, OverflowError):
                 # The wording was understood, but the day lies off the calendar (or beyond 9999).
                 raise UnreadableDate(
-                    f"“{shown}” does not exist on the calendar. {_EXAMPLES}"
+                    f"{quote(shown)} does not exist on the calendar. {_EXAMPLES}"
                 ) from None
     if _NUMERIC_SLASH_DATE.fullmatch(normalized):
         raise UnreadableDate(
-            f"“{shown}” could be read month-first or day-first. "
+            f"{quote(shown)} could be read month-first or day-first. "
             "Please write the year first, like 2026-12-15."
         )
-    raise UnreadableDate(f"I couldn't read “{shown}” as a date. {_EXAMPLES}")
+    raise UnreadableDate(f"I couldn't read {quote(shown)} as a date. {_EXAMPLES}")
 
 
 def next_working_day(day: date) -> date:

@@ -1,0 +1,129 @@
+"""Settings, read from the environment (and .env) and validated once."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_DATABASE_URL = "sqlite:///milestones.db"
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid; the message names it and says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    slack_bot_token: str | None
+    slack_signing_secret: str | None
+    slack_app_token: str | None
+    database_url: str
+    slack_api_url: str
+    port: int
+    default_timezone: str
+    log_level: str
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.slack_app_token)
+
+    def require_bot_token(self) -> str:
+        if not self.slack_bot_token:
+            raise ConfigError(
+                "SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-...) from your "
+                "Slack app's OAuth & Permissions page into .env (see .env.example)."
+            )
+        return self.slack_bot_token
+
+    def require_signing_secret(self) -> str:
+        if not self.slack_signing_secret:
+            raise ConfigError(
+                "SLACK_SIGNING_SECRET is not set: copy the Signing Secret from your Slack app's "
+                "Basic Information page into .env (see .env.example), or set SLACK_APP_TOKEN "
+                "to use Socket Mode."
+            )
+        return self.slack_signing_secret
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept plain postgresql:// URLs and point them at psycopg 3, the driver we ship."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build Settings from `environ` (default: os.environ); raise ConfigError naming a bad one."""
+    env = os.environ if environ is None else environ
+
+    def get(name: str) -> str | None:
+        value = env.get(name, "").strip()
+        return value or None
+
+    bot_token = get("SLACK_BOT_TOKEN")
+    if bot_token and not bot_token.startswith("xoxb-"):
+        raise ConfigError(
+            "SLACK_BOT_TOKEN must be a bot token starting with xoxb- "
+            "(OAuth & Permissions > Bot User OAuth Token)."
+        )
+    app_token = get("SLACK_APP_TOKEN")
+    if app_token and not app_token.startswith("xapp-"):
+        raise ConfigError(
+            "SLACK_APP_TOKEN must be an app-level token starting with xapp- "
+            "(Basic Information > App-Level Tokens, scope connections:write), or be left unset."
+        )
+
+    database_url = normalize_database_url(get("DATABASE_URL") or DEFAULT_DATABASE_URL)
+    try:
+        make_url(database_url)
+    except ArgumentError:
+        raise ConfigError(
+            "DATABASE_URL is not a database URL: use sqlite:///milestones.db or "
+            "postgresql://user:password@host:5432/dbname."
+        ) from None
+
+    api_url = get("SLACK_API_URL") or DEFAULT_SLACK_API_URL
+    parsed = urlparse(api_url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigError(
+            "SLACK_API_URL must be an http(s) URL such as https://slack.com/api/, or be left unset."
+        )
+    if not api_url.endswith("/"):
+        api_url += "/"
+
+    port_text = get("PORT") or "3000"
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ConfigError("PORT must be a number between 1 and 65535, for example 3000.")
+
+    timezone = get("DEFAULT_TIMEZONE") or "UTC"
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"DEFAULT_TIMEZONE={timezone} is not an IANA time zone: use a name such as "
+            "UTC, Europe/Paris or America/New_York."
+        ) from None
+
+    log_level = (get("LOG_LEVEL") or "INFO").upper()
+    if log_level not in logging.getLevelNamesMapping():
+        raise ConfigError("LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR.")
+
+    return Settings(
+        slack_bot_token=bot_token,
+        slack_signing_secret=get("SLACK_SIGNING_SECRET"),
+        slack_app_token=app_token,
+        database_url=database_url,
+        slack_api_url=api_url,
+        port=int(port_text),
+        default_timezone=timezone,
+        log_level=log_level,
+    )

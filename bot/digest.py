@@ -1,0 +1,156 @@
+"""The weekly status: which channels are due now, claimed once, composed and posted."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import tuple_
+from sqlmodel import Session, col, select
+
+from bot import blocks
+from bot.claims import claim, mark_sent, release
+from bot.db import session_scope
+from bot.models import ChannelSettings, Milestone, Status
+from bot.runtime import Runtime
+from bot.slack import CHANNEL_GONE, slack_error
+from bot.status import ChannelStatus, channel_status
+
+log = logging.getLogger(__name__)
+
+# A status missed while the bot was down is still worth sending this long after its time.
+GRACE = timedelta(hours=12)
+UTC = ZoneInfo("UTC")
+
+
+@dataclass(frozen=True)
+class DueDigest:
+    team_id: str
+    channel_id: str
+    key: str
+    today: date
+
+
+def last_scheduled(now: datetime, *, weekday: int, at: time, zone: ZoneInfo) -> datetime:
+    """The latest weekly instant (weekday, wall-clock time in `zone`) at or before `now`.
+
+    Both are aware datetimes; the wall-clock time is placed in the zone on its own date, so the
+    instant follows daylight-saving changes.
+    """
+    local_now = now.astimezone(zone)
+    day = local_now.date() - timedelta(days=(local_now.weekday() - weekday) % 7)
+    scheduled = datetime.combine(day, at, tzinfo=zone)
+    if scheduled > local_now:
+        scheduled = datetime.combine(day - timedelta(days=7), at, tzinfo=zone)
+    return scheduled.astimezone(UTC)
+
+
+def channel_zone(settings: ChannelSettings, default: str) -> ZoneInfo:
+    return ZoneInfo(settings.digest_timezone or default)
+
+
+def compose(session: Session, *, team_id: str, channel_id: str, today: date) -> ChannelStatus:
+    milestones = session.exec(
+        select(Milestone).where(
+            Milestone.team_id == team_id,
+            Milestone.channel_id == channel_id,
+            Milestone.status != Status.CANCELLED,
+        )
+    ).all()
+    return channel_status(list(milestones), team_id=team_id, channel_id=channel_id, today=today)
+
+
+def due_digests(session: Session, *, now: datetime, default_timezone: str) -> list[DueDigest]:
+    """Channels with milestones whose weekly status time has come, within the grace period."""
+    channels = session.exec(
+        select(Milestone.team_id, Milestone.channel_id)
+        .where(Milestone.status != Status.CANCELLED)
+        .distinct()
+    ).all()
+    saved = {(s.team_id, s.channel_id): s for s in session.exec(select(ChannelSettings)).all()}
+    due = []
+    for team_id, channel_id in channels:
+        settings = saved.get((team_id, channel_id)) or ChannelSettings(
+            team_id=team_id, channel_id=channel_id
+        )
+        if not settings.digest_enabled:
+            continue
+        zone = channel_zone(settings, default_timezone)
+        at = time.fromisoformat(settings.digest_time)
+        scheduled = last_scheduled(now, weekday=settings.digest_weekday, at=at, zone=zone)
+        if now - scheduled > GRACE:
+            continue
+        year, week, _ = scheduled.astimezone(zone).isocalendar()
+        today = now.astimezone(zone).date()
+        due.append(DueDigest(team_id, channel_id, f"{channel_id}:{year}-W{week:02d}", today))
+    return due
+
+
+def run_digest_sweep(runtime: Runtime, *, now: datetime) -> int:
+    """Post every weekly status due at `now` that nobody has claimed; return how many."""
+    with session_scope(runtime.engine) as session:
+        due = due_digests(session, now=now, default_timezone=runtime.settings.default_timezone)
+        won = claim(
+            session,
+            [
+                {
+                    "team_id": d.team_id,
+                    "kind": "digest",
+                    "key": d.key,
+                    "channel_id": d.channel_id,
+                    "claimed_at": now,
+                }
+                for d in due
+            ],
+        )
+    claimed = [d for d in due if ("digest", d.key) in won]
+    if not claimed:
+        return 0
+    statuses = load_statuses(runtime, claimed)
+    sent = 0
+    for digest in claimed:
+        delivery_id = won["digest", digest.key]
+        try:
+            for message in blocks.weekly_status(statuses[digest.team_id, digest.channel_id]):
+                runtime.messenger.post(digest.channel_id, message)
+        except Exception as error:
+            if slack_error(error) in CHANNEL_GONE:
+                # Keep the claim: the channel is out of reach, retrying would not help.
+                log.warning("weekly status for %s not posted: %s", digest.channel_id, error)
+            else:
+                log.exception("weekly status for %s failed; will retry", digest.channel_id)
+                with session_scope(runtime.engine) as session:
+                    release(session, delivery_id)
+            continue
+        with session_scope(runtime.engine) as session:
+            mark_sent(session, delivery_id, now=now)
+        sent += 1
+    return sent
+
+
+def load_statuses(
+    runtime: Runtime, digests: list[DueDigest]
+) -> dict[tuple[str, str], ChannelStatus]:
+    """Every claimed channel's status from one query."""
+    keys = [(d.team_id, d.channel_id) for d in digests]
+    with session_scope(runtime.engine) as session:
+        milestones = session.exec(
+            select(Milestone).where(
+                tuple_(col(Milestone.team_id), col(Milestone.channel_id)).in_(keys),
+                Milestone.status != Status.CANCELLED,
+            )
+        ).all()
+    by_channel: dict[tuple[str, str], list[Milestone]] = {key: [] for key in keys}
+    for milestone in milestones:
+        by_channel[milestone.team_id, milestone.channel_id].append(milestone)
+    return {
+        (d.team_id, d.channel_id): channel_status(
+            by_channel[d.team_id, d.channel_id],
+            team_id=d.team_id,
+            channel_id=d.channel_id,
+            today=d.today,
+        )
+        for d in digests
+    }

@@ -1,0 +1,400 @@
+"""The milestone service: every rule about declaring, completing, approving, rescheduling
+and cancelling milestones lives here, with no Slack in it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import nulls_last, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from bot.errors import (
+    InvalidCommand,
+    MilestoneNotFound,
+    NotApprover,
+    NotOwner,
+    PastDueDate,
+    StaleAction,
+)
+from bot.models import Milestone, MilestoneEvent, Status
+from bot.text import quote
+
+# A header block holds 150 characters of plain text; the title is shown in one.
+MAX_TITLE_LENGTH = 150
+MAX_REASON_LENGTH = 500
+
+_REFERENCE = re.compile(r"^(?:m-?|#)?(\d{1,9})$", re.IGNORECASE)
+
+
+class AlreadyInState(StaleAction):
+    """The request asks for a state the milestone is already in, or has moved past."""
+
+    def __init__(self, message: str, milestone: Milestone) -> None:
+        super().__init__(message)
+        self.milestone = milestone
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a service call did, for the caller to announce."""
+
+    kind: str  # declared, completion_requested, reached, changes_requested, rescheduled, cancelled
+    milestone: Milestone
+    actor_id: str
+    reason: str | None = None
+    old_due_date: date | None = None
+    repeated: bool = False  # a retried request: nothing new happened
+
+
+def parse_reference(text: str) -> int:
+    match = _REFERENCE.match(text.strip())
+    if not match:
+        raise InvalidCommand(
+            f"{quote(text)} is not a milestone reference. References look like M-12; "
+            "`/milestone list` shows them."
+        )
+    return int(match.group(1))
+
+
+def check_title(title: str) -> str:
+    title = " ".join(title.split())
+    if not title:
+        raise InvalidCommand(
+            "A milestone needs a title, for example: "
+            "`/milestone add “Beta version completed” due next friday`."
+        )
+    if len(title) > MAX_TITLE_LENGTH:
+        raise InvalidCommand(
+            f"That title has {len(title)} characters; a milestone title can have at most "
+            f"{MAX_TITLE_LENGTH}. Name the checkpoint briefly and keep the details elsewhere."
+        )
+    return title
+
+
+def check_reason(reason: str | None) -> str | None:
+    if reason is None:
+        return None
+    reason = " ".join(reason.split())
+    if len(reason) > MAX_REASON_LENGTH:
+        raise InvalidCommand(
+            f"That reason has {len(reason)} characters; please keep it under {MAX_REASON_LENGTH}."
+        )
+    return reason or None
+
+
+def check_due_date(due_date: date | None, *, today: date) -> date | None:
+    if due_date is not None and due_date < today:
+        raise PastDueDate(
+            f"{format_day(due_date)} is in the past (today is {format_day(today)}). "
+            "Pick today or a later date."
+        )
+    return due_date
+
+
+def declare(
+    session: Session,
+    *,
+    team_id: str,
+    channel_id: str,
+    creator_id: str,
+    title: str,
+    due_date: date | None,
+    owner_id: str | None,
+    approver_id: str | None,
+    today: date,
+    now: datetime,
+    request_key: str | None = None,
+) -> Change:
+    if request_key:
+        existing = session.exec(
+            select(Milestone).where(Milestone.request_key == request_key)
+        ).first()
+        if existing is not None:
+            return Change("declared", existing, creator_id, repeated=True)
+    milestone = Milestone(
+        team_id=team_id,
+        channel_id=channel_id,
+        title=check_title(title),
+        owner_id=owner_id or creator_id,
+        approver_id=approver_id,
+        creator_id=creator_id,
+        due_date=check_due_date(due_date, today=today),
+        created_at=now,
+        request_key=request_key,
+    )
+    session.add(milestone)
+    try:
+        session.flush()
+    except IntegrityError:
+        # A copy of this request won the race; answer with what it declared.
+        session.rollback()
+        existing = session.exec(select(Milestone).where(Milestone.request_key == request_key)).one()
+        return Change("declared", existing, creator_id, repeated=True)
+    _record(session, milestone, "declared", creator_id, now, new_due_date=milestone.due_date)
+    return Change("declared", milestone, creator_id)
+
+
+def find(session: Session, *, team_id: str, channel_id: str, reference: str) -> Milestone:
+    """The milestone of this channel named by `reference`; another channel's is not found."""
+    number = parse_reference(reference)
+    milestone = session.get(Milestone, number)
+    if milestone is None or milestone.team_id != team_id or milestone.channel_id != channel_id:
+        raise MilestoneNotFound(
+            f"There is no milestone M-{number} in this channel. "
+            "`/milestone list all` shows this channel's milestones."
+        )
+    return milestone
+
+
+def get(session: Session, *, team_id: str, milestone_id: int) -> Milestone:
+    milestone = session.get(Milestone, milestone_id)
+    if milestone is None or milestone.team_id != team_id:
+        raise MilestoneNotFound("That milestone no longer exists.")
+    return milestone
+
+
+LIST_SCOPES = ("open", "mine", "overdue", "done", "all")
+
+
+def list_channel(
+    session: Session, *, team_id: str, channel_id: str, scope: str, user_id: str, today: date
+) -> list[Milestone]:
+    """The channel's milestones for `/milestone list`, by due date; cancelled ones never."""
+    query = select(Milestone).where(
+        Milestone.team_id == team_id,
+        Milestone.channel_id == channel_id,
+        Milestone.status != Status.CANCELLED,
+    )
+    if scope in ("open", "mine", "overdue"):
+        query = query.where(col(Milestone.status).in_(Status.ACTIVE))
+    if scope == "mine":
+        query = query.where(Milestone.owner_id == user_id)
+    elif scope == "overdue":
+        query = query.where(Milestone.due_date < today)
+    elif scope == "done":
+        query = query.where(Milestone.status == Status.REACHED)
+    order = (nulls_last(col(Milestone.due_date)), Milestone.id)
+    return list(session.exec(query.order_by(*order)).all())
+
+
+def request_completion(
+    session: Session,
+    *,
+    milestone: Milestone,
+    user_id: str,
+    now: datetime,
+    revision: int | None = None,
+) -> Change:
+    """The owner says it is done: reached at once, or sent to the approver."""
+    _check_current(milestone, revision)
+    if milestone.status == Status.AWAITING_APPROVAL:
+        raise AlreadyInState(
+            f"{milestone.reference} is already waiting for <@{milestone.approver_id}>'s approval.",
+            milestone,
+        )
+    _check_active(milestone)
+    if user_id != milestone.owner_id:
+        raise NotOwner(
+            f"Only the owner, <@{milestone.owner_id}>, can mark {milestone.reference} complete."
+        )
+    if milestone.approver_id:
+        _transition(session, milestone, Status.AWAITING_APPROVAL, now=now)
+        _record(session, milestone, "completion_requested", user_id, now)
+        return Change("completion_requested", milestone, user_id)
+    _transition(session, milestone, Status.REACHED, now=now)
+    _record(session, milestone, "reached", user_id, now)
+    return Change("reached", milestone, user_id)
+
+
+def approve(
+    session: Session, *, milestone: Milestone, user_id: str, now: datetime, revision: int
+) -> Change:
+    _check_current(milestone, revision)
+    _check_awaiting(milestone, user_id)
+    _transition(session, milestone, Status.REACHED, now=now)
+    _record(session, milestone, "approved", user_id, now)
+    _record(session, milestone, "reached", user_id, now)
+    return Change("reached", milestone, user_id)
+
+
+def request_changes(
+    session: Session,
+    *,
+    milestone: Milestone,
+    user_id: str,
+    reason: str,
+    now: datetime,
+    revision: int,
+) -> Change:
+    reason_text = check_reason(reason)
+    if not reason_text:
+        raise InvalidCommand("Please say what needs to change.")
+    _check_current(milestone, revision)
+    _check_awaiting(milestone, user_id)
+    _transition(session, milestone, Status.OPEN, now=now)
+    _record(session, milestone, "changes_requested", user_id, now, reason=reason_text)
+    return Change("changes_requested", milestone, user_id, reason=reason_text)
+
+
+def ensure_can_decide(milestone: Milestone, *, user_id: str, revision: int) -> None:
+    """Raise unless `user_id` may approve or send back this request now."""
+    _check_current(milestone, revision)
+    _check_awaiting(milestone, user_id)
+
+
+def ensure_can_reschedule(milestone: Milestone, *, user_id: str, revision: int | None) -> None:
+    _check_current(milestone, revision)
+    _check_active(milestone)
+    if user_id != milestone.owner_id:
+        raise NotOwner(
+            f"Only the owner, <@{milestone.owner_id}>, can reschedule {milestone.reference}."
+        )
+
+
+def check_approver(milestone: Milestone, user_id: str) -> None:
+    if user_id != milestone.approver_id:
+        raise NotApprover(
+            f"Only the approver, <@{milestone.approver_id}>, can decide on {milestone.reference}."
+        )
+
+
+def reschedule(
+    session: Session,
+    *,
+    milestone: Milestone,
+    user_id: str,
+    new_due_date: date,
+    reason: str | None,
+    today: date,
+    now: datetime,
+    revision: int | None = None,
+) -> Change:
+    ensure_can_reschedule(milestone, user_id=user_id, revision=revision)
+    reason_text = check_reason(reason)
+    check_due_date(new_due_date, today=today)
+    if new_due_date == milestone.due_date:
+        raise AlreadyInState(
+            f"{milestone.reference} is already due {format_day(new_due_date)}.", milestone
+        )
+    old_due_date = milestone.due_date
+    _transition(session, milestone, milestone.status, now=now, due_date=new_due_date)
+    _record(
+        session,
+        milestone,
+        "rescheduled",
+        user_id,
+        now,
+        old_due_date=old_due_date,
+        new_due_date=new_due_date,
+        reason=reason_text,
+    )
+    return Change("rescheduled", milestone, user_id, reason=reason_text, old_due_date=old_due_date)
+
+
+def cancel(
+    session: Session,
+    *,
+    milestone: Milestone,
+    user_id: str,
+    reason: str | None,
+    now: datetime,
+) -> Change:
+    _check_active(milestone)
+    if user_id != milestone.owner_id:
+        raise NotOwner(
+            f"Only the owner, <@{milestone.owner_id}>, can cancel {milestone.reference}."
+        )
+    reason_text = check_reason(reason)
+    _transition(session, milestone, Status.CANCELLED, now=now)
+    _record(session, milestone, "cancelled", user_id, now, reason=reason_text)
+    return Change("cancelled", milestone, user_id, reason=reason_text)
+
+
+def record_announcement(session: Session, *, milestone_id: int, ts: str) -> None:
+    session.execute(
+        update(Milestone).where(col(Milestone.id) == milestone_id).values(announcement_ts=ts)
+    )
+
+
+def describe_state(milestone: Milestone) -> str:
+    """One sentence on where a milestone stands, for answers to stale buttons."""
+    if milestone.status == Status.REACHED:
+        return f"{milestone.reference} was already reached."
+    if milestone.status == Status.CANCELLED:
+        return f"{milestone.reference} was cancelled."
+    if milestone.status == Status.AWAITING_APPROVAL:
+        return f"{milestone.reference} is waiting for <@{milestone.approver_id}>'s approval."
+    if milestone.due_date is None:
+        return f"{milestone.reference} is open, with no due date."
+    return f"{milestone.reference} is open, due {format_day(milestone.due_date)}."
+
+
+def format_day(day: date) -> str:
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def _check_current(milestone: Milestone, revision: int | None) -> None:
+    if revision is not None and revision != milestone.revision:
+        raise AlreadyInState(
+            "That message is out of date. " + describe_state(milestone) + " Nothing was changed.",
+            milestone,
+        )
+
+
+def _check_active(milestone: Milestone) -> None:
+    if not milestone.is_active:
+        raise AlreadyInState(describe_state(milestone) + " Nothing was changed.", milestone)
+
+
+def _check_awaiting(milestone: Milestone, user_id: str) -> None:
+    if milestone.status != Status.AWAITING_APPROVAL:
+        raise AlreadyInState(describe_state(milestone) + " Nothing was changed.", milestone)
+    check_approver(milestone, user_id)
+
+
+def _transition(
+    session: Session,
+    milestone: Milestone,
+    status: str,
+    *,
+    now: datetime,
+    due_date: date | None = None,
+) -> None:
+    """Move to `status` only if nobody changed the milestone since it was read.
+
+    The revision check in the UPDATE is what turns double clicks, retries and racing
+    requests into exactly one change: the loser matches no row.
+    """
+    values: dict = {"status": status, "revision": milestone.revision + 1}
+    if status == Status.REACHED:
+        values["reached_at"] = now
+    if status == Status.CANCELLED:
+        values["cancelled_at"] = now
+    if due_date is not None:
+        values["due_date"] = due_date
+    result = session.execute(
+        update(Milestone)
+        .where(col(Milestone.id) == milestone.id, col(Milestone.revision) == milestone.revision)
+        .values(**values)
+    )
+    if result.rowcount != 1:
+        session.rollback()
+        current = session.get(Milestone, milestone.id, populate_existing=True)
+        raise AlreadyInState(describe_state(current) + " Nothing was changed.", current)
+    session.refresh(milestone)
+
+
+def _record(
+    session: Session,
+    milestone: Milestone,
+    kind: str,
+    actor_id: str | None,
+    now: datetime,
+    **details,
+) -> None:
+    session.add(
+        MilestoneEvent(milestone_id=milestone.id, kind=kind, actor_id=actor_id, at=now, **details)
+    )

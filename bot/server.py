@@ -1,0 +1,53 @@
+"""The HTTP side: Bolt's endpoint and a health check, as a WSGI app served by waitress."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+
+
+def make_wsgi_app(bolt_app: App | None, engine: Engine) -> Callable:
+    """Routes POST /slack/events to Bolt and GET /healthz to a database check.
+
+    With `bolt_app` None (Socket Mode), only the health check is served.
+    """
+    slack = SlackRequestHandler(bolt_app, path=EVENTS_PATH) if bolt_app else None
+
+    def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            healthy = _database_reachable(engine)
+            body = json.dumps({"ok": healthy}).encode()
+            status = "200 OK" if healthy else "503 Service Unavailable"
+            start_response(
+                status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+            )
+            return [body]
+        if slack is not None and path == EVENTS_PATH:
+            return slack(environ, start_response)
+        body = b"Not Found"
+        start_response("404 Not Found", [("Content-Type", "text/plain")])
+        return [body]
+
+    return application
+
+
+def _database_reachable(engine: Engine) -> bool:
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception:
+        log.warning("health check: database unreachable", exc_info=True)
+        return False
+    return True

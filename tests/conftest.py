@@ -1,0 +1,320 @@
+"""Test harness: the bot served over real HTTP, a fake Slack Web API, signed requests,
+databases (SQLite always, PostgreSQL when TEST_DATABASE_URL is set) and a clock we set."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
+
+import pytest
+import requests
+import waitress
+from fakeslack import FakeSlack
+from slack_sdk.signature import SignatureVerifier
+from sqlalchemy import text
+from sqlmodel import SQLModel, select
+
+from bot import blocks
+from bot.app import build_app
+from bot.config import load_settings
+from bot.db import make_engine, session_scope
+from bot.models import Milestone
+from bot.runtime import build_runtime
+from bot.server import make_wsgi_app
+
+SIGNING_SECRET = "test-signing-secret"
+TEAM = "T111"
+CHANNEL = "C111"
+OWNER, APPROVER, OTHER = "U0OWNER", "U0APPROVER", "U0OTHER"
+# Thursday 26 November 2026, 15:00 UTC.
+START = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
+
+
+def _database_params() -> list:
+    params = [pytest.param("sqlite", id="sqlite")]
+    if os.environ.get("TEST_DATABASE_URL"):
+        params.append(pytest.param("postgresql", id="postgresql"))
+    return params
+
+
+@pytest.fixture(params=_database_params())
+def database_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'milestones.db'}"
+    url = os.environ["TEST_DATABASE_URL"]
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    SQLModel.metadata.clear  # noqa: B018  (tables are registered once, at import)
+    return url
+
+
+class Clock:
+    """The bot's clock, set by the test: sweeps and services see this time."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, now: datetime) -> None:
+        self.now = now
+
+    def advance(self, **delta) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def slack():
+    fake = FakeSlack().start()
+    fake.set_user(OWNER, tz="America/New_York", real_name="Olive Owner")
+    fake.set_user(APPROVER, tz="Europe/Paris", real_name="Arun Approver")
+    fake.set_user(OTHER, tz="Asia/Tokyo", real_name="Otto Other")
+    yield fake
+    fake.stop()
+
+
+@dataclass
+class Bot:
+    """The bot under test, reached the way Slack reaches it: signed HTTP requests."""
+
+    url: str
+    runtime: object
+    slack: FakeSlack
+    clock: Clock
+    verifier: SignatureVerifier = field(default_factory=lambda: SignatureVerifier(SIGNING_SECRET))
+
+    @property
+    def engine(self):
+        return self.runtime.engine
+
+    def post(
+        self,
+        body: str,
+        *,
+        content_type: str = "application/x-www-form-urlencoded",
+        signed: bool = True,
+        signature: str | None = None,
+        timestamp: int | None = None,
+        headers: dict | None = None,
+    ) -> requests.Response:
+        timestamp = int(time.time()) if timestamp is None else timestamp
+        all_headers = {"Content-Type": content_type, **(headers or {})}
+        if signed:
+            all_headers["X-Slack-Request-Timestamp"] = str(timestamp)
+            all_headers["X-Slack-Signature"] = signature or self.verifier.generate_signature(
+                timestamp=str(timestamp), body=body
+            )
+        response = requests.post(
+            f"{self.url}/slack/events", data=body.encode(), headers=all_headers
+        )
+        self.settle()
+        return response
+
+    def settle(self) -> None:
+        """Wait for the work the bot does after answering (Slack calls) to finish."""
+        assert self.runtime.background.join(timeout=15), "background work did not finish"
+
+    def command(
+        self,
+        text: str,
+        *,
+        user: str = OWNER,
+        channel: str = CHANNEL,
+        team: str = TEAM,
+        trigger_id: str | None = None,
+        headers: dict | None = None,
+    ) -> requests.Response:
+        return self.post(
+            self.command_body(text, user=user, channel=channel, team=team, trigger_id=trigger_id),
+            headers=headers,
+        )
+
+    def command_body(
+        self,
+        text: str,
+        *,
+        user: str = OWNER,
+        channel: str = CHANNEL,
+        team: str = TEAM,
+        trigger_id: str | None = None,
+    ) -> str:
+        # Field for field what Slack sends for a slash command.
+        return urlencode(
+            {
+                "token": "verification_token",
+                "team_id": team,
+                "team_domain": "test-domain",
+                "channel_id": channel,
+                "channel_name": "launch",
+                "user_id": user,
+                "user_name": user.lower(),
+                "command": "/milestone",
+                "text": text,
+                "api_app_id": "A111",
+                "is_enterprise_install": "false",
+                "response_url": self.slack.response_url("command"),
+                "trigger_id": trigger_id or f"{uuid.uuid4().int % 10**12}.111.{uuid.uuid4().hex}",
+            }
+        )
+
+    def press(
+        self,
+        action_id: str,
+        value: str,
+        *,
+        user: str = OWNER,
+        channel: str = CHANNEL,
+        message_ts: str = "1700000000.000100",
+        team: str = TEAM,
+        headers: dict | None = None,
+    ) -> requests.Response:
+        return self.post(
+            self.action_body(
+                action_id, value, user=user, channel=channel, message_ts=message_ts, team=team
+            ),
+            headers=headers,
+        )
+
+    def action_body(
+        self,
+        action_id: str,
+        value: str,
+        *,
+        user: str = OWNER,
+        channel: str = CHANNEL,
+        message_ts: str = "1700000000.000100",
+        team: str = TEAM,
+    ) -> str:
+        payload = {
+            "type": "block_actions",
+            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": team},
+            "api_app_id": "A111",
+            "token": "verification_token",
+            "container": {
+                "type": "message",
+                "message_ts": message_ts,
+                "channel_id": channel,
+                "is_ephemeral": False,
+            },
+            "trigger_id": f"{uuid.uuid4().int % 10**12}.222.{uuid.uuid4().hex}",
+            "team": {"id": team, "domain": "test-domain"},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "channel": {"id": channel, "name": "launch"},
+            "message": {"type": "message", "ts": message_ts, "text": "", "blocks": []},
+            "response_url": self.slack.response_url("action"),
+            "actions": [
+                {
+                    "action_id": action_id,
+                    "block_id": "b1",
+                    "text": {"type": "plain_text", "text": "Button", "emoji": True},
+                    "value": value,
+                    "type": "button",
+                    "action_ts": f"{time.time():.6f}",
+                }
+            ],
+        }
+        return "payload=" + requests.utils.quote(json.dumps(payload))
+
+    def submit_view(
+        self, view: dict, values: dict, *, user: str = OWNER, team: str = TEAM
+    ) -> requests.Response:
+        """Submit `view` (as the bot opened it) with `values`: {block_id: {action_id: value}}."""
+        submitted = {
+            "id": "V111",
+            "team_id": team,
+            "type": "modal",
+            "blocks": view["blocks"],
+            "private_metadata": view["private_metadata"],
+            "callback_id": view["callback_id"],
+            "state": {"values": values},
+            "hash": "1596530361.3wRYuk3R",
+            "title": view["title"],
+            "clear_on_close": False,
+            "notify_on_close": False,
+            "close": view.get("close"),
+            "submit": view.get("submit"),
+            "previous_view_id": None,
+            "root_view_id": "V111",
+            "app_id": "A111",
+            "external_id": "",
+            "app_installed_team_id": team,
+            "bot_id": "BBOT",
+        }
+        payload = {
+            "type": "view_submission",
+            "team": {"id": team, "domain": "test-domain"},
+            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": team},
+            "api_app_id": "A111",
+            "token": "verification_token",
+            "trigger_id": f"{uuid.uuid4().int % 10**12}.333.{uuid.uuid4().hex}",
+            "view": submitted,
+            "response_urls": [],
+            "is_enterprise_install": False,
+        }
+        return self.post("payload=" + requests.utils.quote(json.dumps(payload)))
+
+    def milestones(self) -> list[Milestone]:
+        with session_scope(self.engine) as session:
+            return list(session.exec(select(Milestone).order_by(Milestone.id)).all())
+
+    def milestone(self, milestone_id: int) -> Milestone:
+        with session_scope(self.engine) as session:
+            return session.get(Milestone, milestone_id)
+
+    def add(self, text: str, **kwargs) -> Milestone:
+        """Declare a milestone through the command and return it."""
+        before = len(self.milestones())
+        response = self.command(f"add {text}", **kwargs)
+        assert response.status_code == 200, response.text
+        created = self.milestones()
+        assert len(created) == before + 1, response.text
+        return created[-1]
+
+    def button(self, milestone: Milestone, action_id: str = blocks.COMPLETE) -> str:
+        return blocks.button_value(self.milestone(milestone.id))
+
+
+def make_settings(database_url: str, slack: FakeSlack, **overrides):
+    environ = {
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "DATABASE_URL": database_url,
+        "SLACK_API_URL": slack.base_url,
+        "DEFAULT_TIMEZONE": "UTC",
+        **overrides,
+    }
+    return load_settings(environ)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(START)
+
+
+@pytest.fixture
+def bot(database_url, slack, clock):
+    runtime = build_runtime(make_settings(database_url, slack), clock=clock)
+    app = build_app(runtime)
+    server = waitress.create_server(
+        make_wsgi_app(app, runtime.engine), host="127.0.0.1", port=0, threads=4
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield Bot(
+        url=f"http://127.0.0.1:{server.effective_port}", runtime=runtime, slack=slack, clock=clock
+    )
+    server.close()
+    runtime.background.join(timeout=5)
+    runtime.background.shutdown()
+    runtime.engine.dispose()
