@@ -1,0 +1,30 @@
+# syntax=docker/dockerfile:1
+# Build: docker build -t milestone-bot .
+# Run:   docker run --env-file .env -p 3000:3000 milestone-bot
+# The default SQLite file is written to /app; mount a volume there or set DATABASE_URL to PostgreSQL.
+
+FROM python:3.11-slim AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY bot ./bot
+RUN python -m pip wheel --no-deps --wheel-dir /wheels . \
+    && python -m venv /opt/venv \
+    && /opt/venv/bin/pip install /wheels/*.whl
+
+FROM python:3.11-slim
+ENV PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PATH=/opt/venv/bin:$PATH \
+    PORT=3000
+RUN groupadd --system --gid 10001 app \
+    && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home app \
+    && mkdir /app \
+    && chown app:app /app
+COPY --from=build /opt/venv /opt/venv
+WORKDIR /app
+USER 10001:10001
+EXPOSE 3000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '3000'), timeout=4)"]
+CMD ["milestone-bot", "serve"]
