@@ -3,6 +3,7 @@ databases (SQLite always, PostgreSQL when TEST_DATABASE_URL is set) and a clock 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -297,6 +298,12 @@ def make_settings(database_url: str, slack: FakeSlack, **overrides):
     return load_settings(environ)
 
 
+def _serve_until_closed(server) -> None:
+    # Closing the socket under the loop ends it with an OSError: the test is over.
+    with contextlib.suppress(OSError):
+        server.run()
+
+
 @pytest.fixture
 def clock() -> Clock:
     return Clock(START)
@@ -309,7 +316,7 @@ def bot(database_url, slack, clock):
     server = waitress.create_server(
         make_wsgi_app(app, runtime.engine), host="127.0.0.1", port=0, threads=4
     )
-    thread = threading.Thread(target=server.run, daemon=True)
+    thread = threading.Thread(target=_serve_until_closed, args=(server,), daemon=True)
     thread.start()
     yield Bot(
         url=f"http://127.0.0.1:{server.effective_port}", runtime=runtime, slack=slack, clock=clock
