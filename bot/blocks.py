@@ -36,6 +36,15 @@ def format_date(day: date | None) -> str:
     return format_day(day) if day else "no due date"
 
 
+def _first_upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def due(milestone: Milestone) -> str:
+    """ "due Tue 15 Dec 2026", or "no due date"."""
+    return f"due {format_day(milestone.due_date)}" if milestone.due_date else "no due date"
+
+
 def user(user_id: str) -> str:
     return f"<@{user_id}>"
 
@@ -74,7 +83,7 @@ def _title_line(milestone: Milestone) -> str:
 
 
 def _facts(milestone: Milestone) -> str:
-    facts = [f"Owner {user(milestone.owner_id)}", f"Due {format_date(milestone.due_date)}"]
+    facts = [f"Owner {user(milestone.owner_id)}", _first_upper(due(milestone))]
     if milestone.approver_id:
         facts.append(f"Approver {user(milestone.approver_id)}")
     return " · ".join(facts)
@@ -235,10 +244,7 @@ def escalation(milestone: Milestone, *, days_overdue: int, nudges: int) -> Messa
 
 
 def _status_item(milestone: Milestone, today: date) -> str:
-    line = (
-        f"• {_title_line(milestone)} — {user(milestone.owner_id)}, "
-        f"due {format_date(milestone.due_date)}"
-    )
+    line = f"• {_title_line(milestone)} — {user(milestone.owner_id)}, {due(milestone)}"
     if milestone.status == Status.OPEN and milestone.due_date and milestone.due_date < today:
         line += f" (*{_days((today - milestone.due_date).days)} late*)"
     if milestone.status == Status.REACHED and milestone.reached_at:
@@ -322,10 +328,7 @@ def _list_item(milestone: Milestone, today: date) -> str:
     }[milestone.status]
     if milestone.status == Status.OPEN and milestone.due_date and milestone.due_date < today:
         state = f"{_days((today - milestone.due_date).days)} overdue"
-    return (
-        f"• {_title_line(milestone)} — {user(milestone.owner_id)}, "
-        f"due {format_date(milestone.due_date)}, {state}"
-    )
+    return f"• {_title_line(milestone)} — {user(milestone.owner_id)}, {due(milestone)}, {state}"
 
 
 def notice(text: str) -> Message:
@@ -381,7 +384,7 @@ def reschedule_modal(milestone: Milestone) -> dict:
         "Reschedule",
         {"milestone_id": milestone.id, "revision": milestone.revision},
         [
-            _section(f"{_title_line(milestone)}\nDue {format_date(milestone.due_date)}"),
+            _section(f"{_title_line(milestone)}\n{_first_upper(due(milestone))}"),
             {
                 "type": "input",
                 "block_id": DATE_BLOCK,

@@ -112,7 +112,7 @@ def test_a_milestone_may_have_no_due_date(bot):
     milestone = bot.add("Customer feedback collected")
 
     assert milestone.due_date is None
-    assert "no due date" in message_text(bot.slack.calls_to("chat.postMessage")[0])
+    assert "No due date" in message_text(bot.slack.calls_to("chat.postMessage")[0])
 
 
 def test_user_text_is_shown_literally_and_pings_nobody(bot):

@@ -1,0 +1,85 @@
+"""/milestone list: the channel's milestones by due date, privately."""
+
+from datetime import timedelta
+
+from conftest import APPROVER, OTHER
+
+from bot import blocks
+
+
+def listed(bot, scope: str = "", **kwargs) -> str:
+    response = bot.command(f"list {scope}".strip(), **kwargs)
+    assert response.status_code == 200
+    body = response.json()
+    assert body.get("response_type", "ephemeral") == "ephemeral"
+    return "\n".join(block["text"]["text"] for block in body["blocks"])
+
+
+def order_of(text: str, *milestones) -> list[int]:
+    return sorted(range(len(milestones)), key=lambda i: text.index(f"*M-{milestones[i].id}*"))
+
+
+def test_list_shows_open_milestones_sorted_by_due_date(bot):
+    later = bot.add('"Launch" due 2026-12-20')
+    sooner = bot.add('"Beta" due 2026-12-01')
+    undated = bot.add('"Feedback collected"')
+    reached = bot.add('"Prototype" due 2026-12-05')
+    bot.command(f"done M-{reached.id}")
+
+    text = listed(bot)
+
+    assert order_of(text, sooner, later, undated) == [0, 1, 2]
+    assert f"*M-{reached.id}*" not in text
+    assert "*Open milestones* (3)" in text
+    assert "no due date, open" in text
+
+
+def test_list_mine_shows_only_my_milestones(bot):
+    mine = bot.add('"Beta" due 2026-12-01')
+    theirs = bot.add(f'"Launch" due 2026-12-20 owner <@{OTHER}|otto>')
+
+    text = listed(bot, "mine")
+
+    assert f"*M-{mine.id}*" in text and f"*M-{theirs.id}*" not in text
+
+
+def test_list_overdue_shows_days_late(bot, clock):
+    overdue = bot.add('"Beta" due 2026-11-30')
+    on_time = bot.add('"Launch" due 2026-12-20')
+    clock.advance(days=7)
+
+    text = listed(bot, "overdue")
+
+    assert f"*M-{overdue.id}*" in text and "3 days overdue" in text
+    assert f"*M-{on_time.id}*" not in text
+
+
+def test_list_done_and_all(bot):
+    reached = bot.add('"Beta" due 2026-12-01')
+    waiting = bot.add(f'"Launch" due 2026-12-20 approver <@{APPROVER}>')
+    bot.command(f"done M-{reached.id}")
+    bot.command(f"done M-{waiting.id}")
+
+    done = listed(bot, "done")
+    everything = listed(bot, "all")
+
+    assert f"*M-{reached.id}*" in done and f"*M-{waiting.id}*" not in done
+    assert "reached" in everything and "waiting for approval" in everything
+
+
+def test_an_empty_list_says_how_to_start(bot):
+    assert "/milestone add" in listed(bot)
+
+
+def test_a_long_list_fits_slacks_limits(bot, clock):
+    for number in range(80):
+        day = (clock.now + timedelta(days=number % 20 + 1)).date()
+        bot.add(f'"Checkpoint number {number} with a fairly long descriptive title" due {day}')
+
+    response = bot.command("list")
+
+    body = response.json()
+    assert len(body["blocks"]) <= blocks.MAX_BLOCKS
+    assert all(len(b["text"]["text"]) <= blocks.MAX_SECTION_TEXT for b in body["blocks"])
+    text = "\n".join(b["text"]["text"] for b in body["blocks"])
+    assert text.count("• ") == 80
