@@ -248,6 +248,14 @@ def ensure_can_decide(milestone: Milestone, *, user_id: str, revision: int) -> N
 def ensure_can_reschedule(milestone: Milestone, *, user_id: str, revision: int | None) -> None:
     _check_current(milestone, revision)
     _check_active(milestone)
+    if milestone.status == Status.AWAITING_APPROVAL:
+        # The approver is deciding on the milestone as it stands; moving it now would leave
+        # their request pointing at something else.
+        raise AlreadyInState(
+            f"{milestone.reference} is waiting for <@{milestone.approver_id}>'s approval; "
+            "it can be rescheduled if changes are requested.",
+            milestone,
+        )
     if user_id != milestone.owner_id:
         raise NotOwner(
             f"Only the owner, <@{milestone.owner_id}>, can reschedule {milestone.reference}."

@@ -316,3 +316,17 @@ def test_cancel_is_announced_kept_in_history_and_gone_from_lists(bot):
         listed = bot.command(f"list {scope}").json()["blocks"][0]["text"]["text"]
         assert f"*M-{milestone.id}*" not in listed
         assert f"M-{kept.id}" in listed
+
+
+def test_a_milestone_waiting_for_approval_cannot_be_rescheduled(bot):
+    milestone = bot.add(f'"Contract signed" due 2026-12-10 approver <@{APPROVER}>')
+    bot.command(f"done M-{milestone.id}")
+    bot.slack.reset()
+
+    answer = bot.command(f"due M-{milestone.id} 2026-12-20").json()["text"]
+
+    assert "waiting for" in answer and "approval" in answer
+    current = bot.milestone(milestone.id)
+    assert str(current.due_date) == "2026-12-10"
+    assert current.status == Status.AWAITING_APPROVAL
+    assert bot.slack.calls_to("chat.postMessage") == []
