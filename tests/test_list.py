@@ -83,3 +83,17 @@ def test_a_long_list_fits_slacks_limits(bot, clock):
     assert all(len(b["text"]["text"]) <= blocks.MAX_SECTION_TEXT for b in body["blocks"])
     text = "\n".join(b["text"]["text"] for b in body["blocks"])
     assert text.count("• ") == 80
+
+
+def test_settings_show_change_and_turn_off_the_weekly_status(bot):
+    def answer(text: str) -> str:
+        return bot.command(text).json()["text"]
+
+    assert "every *Monday* at *09:00* (UTC)" in answer("settings")
+    assert "every *Friday* at *16:30* (Europe/Paris)" in answer(
+        "settings digest FRI 16:30 Europe/Paris"
+    )
+    assert "every *Tuesday* at *08:05* (Europe/Paris)" in answer("settings digest tuesday 8:05")
+    assert "is off" in answer("settings digest off")
+    assert "is off" in answer("settings digest")
+    assert "every *Tuesday* at *08:05*" in answer("settings digest on")
