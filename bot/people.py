@@ -17,6 +17,8 @@ log = logging.getLogger(__name__)
 
 # A time zone changes rarely (travel, moves); a day-old answer is good enough.
 FRESH_FOR = timedelta(hours=24)
+# Zones also kept in memory, so a command needs no query for them; bounded, then dropped whole.
+MEMORY_SIZE = 10_000
 
 TimezoneLookup = Callable[[str, str], str | None]
 
@@ -40,6 +42,7 @@ class Timezones:
         self._lookup = lookup
         self.default = default
         self._refresh_later = refresh_later
+        self._memory: dict[tuple[str, str], tuple[str | None, datetime]] = {}
 
     def zone(self, team_id: str, user_id: str, *, now: datetime) -> ZoneInfo:
         name = self.name(team_id, user_id, now=now)
@@ -50,13 +53,25 @@ class Timezones:
         return local_date(now, self.zone(team_id, user_id, now=now))
 
     def name(self, team_id: str, user_id: str, *, now: datetime) -> str:
+        remembered = self._memory.get((team_id, user_id))
+        if remembered is not None and now - remembered[1] < FRESH_FOR:
+            return remembered[0] or self.default
         with session_scope(self._engine) as session:
             person = session.get(Person, (team_id, user_id))
         if person is None:
             return self.refresh(team_id, user_id, now=now) or self.default
         if now - person.fetched_at >= FRESH_FOR and self._refresh_later is not None:
             self._refresh_later(lambda: self.refresh(team_id, user_id, now=now))
+        else:
+            self._remember(team_id, user_id, person.timezone, person.fetched_at)
         return person.timezone or self.default
+
+    def _remember(
+        self, team_id: str, user_id: str, timezone: str | None, fetched_at: datetime
+    ) -> None:
+        if len(self._memory) >= MEMORY_SIZE:
+            self._memory.clear()
+        self._memory[team_id, user_id] = (timezone, fetched_at)
 
     def refresh(self, team_id: str, user_id: str, *, now: datetime) -> str | None:
         """Ask Slack again and remember the answer; None when Slack gives no usable zone."""
@@ -74,6 +89,7 @@ class Timezones:
                 )
         except IntegrityError:
             pass  # another request stored the same person at the same moment
+        self._remember(team_id, user_id, timezone, now)
         return timezone
 
 
