@@ -187,6 +187,7 @@ class FakeSlack:
         self._ts_micros = 1_700_000_000_000_000
         self._view_counter = 0
         self._open_dms: set[str] = set()
+        self._answers: dict[str, dict] = {}
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> FakeSlack:
@@ -273,6 +274,14 @@ class FakeSlack:
         user["profile"] = profile
         with self._cond:
             self._users[user_id] = user
+
+    def answer(self, method: str, body: dict) -> None:
+        """Make every later successful call to ``method`` answer ``body`` (HTTP 200).
+
+        For methods the fake has no answer of its own for, such as ``apps.connections.open``.
+        """
+        with self._cond:
+            self._answers[method] = json.loads(json.dumps(body))
 
     def fail(
         self,
@@ -412,6 +421,8 @@ class FakeSlack:
         return f"{self._ts_micros // 1_000_000}.{self._ts_micros % 1_000_000:06d}"
 
     def _answer(self, method: str, params: dict) -> dict:
+        if method in self._answers:
+            return json.loads(json.dumps(self._answers[method]))
         if method == "auth.test":
             return {
                 "ok": True,
