@@ -1,0 +1,349 @@
+"""The weekly status: when it posts, to whom, once, what it says, and how it survives Slack."""
+
+import re
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from conftest import APPROVER, CHANNEL, OTHER, OWNER, make_settings
+from sqlmodel import select
+
+from bot import blocks
+from bot.db import session_scope
+from bot.digest import run_digest_sweep
+from bot.models import Delivery
+from bot.runtime import build_runtime
+from bot.schedule import run_sweep
+
+# The first weekly status after START (Thursday 26 November 2026): Monday 30 November, 09:00 UTC.
+MONDAY = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+STATUS_TEXT = "Weekly milestone status"
+REFERENCE = re.compile(r"\*M-(\d+)\*")
+
+
+def statuses(slack, channel: str = CHANNEL) -> list:
+    """The weekly status messages posted in `channel`, in order."""
+    return [
+        call
+        for call in slack.calls_to("chat.postMessage")
+        if call.params["channel"] == channel and call.params["text"] == STATUS_TEXT
+    ]
+
+
+def section_texts(call) -> list[str]:
+    return [block["text"]["text"] for block in call.params["blocks"] if block["type"] == "section"]
+
+
+def items_by_heading(calls) -> dict[str, list[str]]:
+    """{heading: [item line, ...]} across one status, however many messages it took."""
+    items: dict[str, list[str]] = {}
+    heading = None
+    for call in calls:
+        for text in section_texts(call):
+            for line in text.split("\n"):
+                if line.startswith("• "):
+                    items[heading].append(line)
+                elif line.startswith("*:"):
+                    heading = line.split("*")[1]
+                    items[heading] = []
+    return items
+
+
+def digest_deliveries(bot) -> list[Delivery]:
+    with session_scope(bot.engine) as session:
+        return list(session.exec(select(Delivery).where(Delivery.kind == "digest")).all())
+
+
+def sweep(bot, now: datetime) -> int:
+    sent = run_digest_sweep(bot.runtime, now=now)
+    bot.settle()
+    return sent
+
+
+def test_weekly_status_posts_at_nine_on_monday_and_not_before(bot):
+    bot.add('"Beta version completed" due 2026-12-03')
+
+    assert sweep(bot, datetime(2026, 11, 29, 23, 0, tzinfo=UTC)) == 0
+    assert sweep(bot, MONDAY - timedelta(minutes=1)) == 0
+    assert statuses(bot.slack) == []
+
+    assert sweep(bot, MONDAY) == 1
+
+    [status] = statuses(bot.slack)
+    assert "week of Mon 30 Nov 2026" in section_texts(status)[0]
+    [delivery] = digest_deliveries(bot)
+    assert delivery.channel_id == CHANNEL
+    assert delivery.sent_at is not None
+
+
+def test_digest_sweep_run_twice_posts_once(bot):
+    bot.add('"Beta version completed" due 2026-12-03')
+    bot.clock.set(MONDAY + timedelta(minutes=2))
+
+    assert run_sweep(bot.runtime, "digest") == 1
+    bot.clock.advance(minutes=5)
+    assert run_sweep(bot.runtime, "digest") == 0
+    bot.settle()
+
+    assert len(statuses(bot.slack)) == 1
+    assert len(digest_deliveries(bot)) == 1
+
+
+def test_two_processes_sweeping_at_the_same_moment_post_once(bot, slack):
+    bot.add('"Beta version completed" due 2026-12-03')
+    second = build_runtime(make_settings(bot.runtime.settings.database_url, slack))
+    ready = threading.Barrier(2)
+    counts: list[int] = []
+
+    def run(runtime) -> None:
+        ready.wait()
+        counts.append(run_digest_sweep(runtime, now=MONDAY))
+
+    threads = [threading.Thread(target=run, args=(r,)) for r in (bot.runtime, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    second.engine.dispose()
+
+    assert sorted(counts) == [0, 1]
+    assert len(statuses(slack)) == 1
+
+
+def test_digest_missed_during_downtime_is_sent_once_within_the_grace_period(bot):
+    bot.add('"Beta version completed" due 2026-12-03')
+
+    # The bot was down from Sunday to Monday 17:00: eight hours late, within the 12-hour grace.
+    assert sweep(bot, MONDAY + timedelta(hours=8)) == 1
+    assert sweep(bot, MONDAY + timedelta(hours=8, minutes=5)) == 0
+    assert sweep(bot, MONDAY + timedelta(hours=11, minutes=59)) == 0
+
+    assert len(statuses(bot.slack)) == 1
+
+
+def test_digest_missed_beyond_the_grace_period_waits_for_next_week(bot):
+    bot.add('"Beta version completed" due 2026-12-03')
+
+    # Back on Tuesday at 10:00: 25 hours late, a stale status is not worth posting.
+    assert sweep(bot, MONDAY + timedelta(hours=25)) == 0
+    assert sweep(bot, MONDAY + timedelta(days=6, hours=23)) == 0
+    assert statuses(bot.slack) == []
+
+    assert sweep(bot, MONDAY + timedelta(days=7)) == 1
+    [status] = statuses(bot.slack)
+    assert "week of Mon 7 Dec 2026" in section_texts(status)[0]
+
+
+def test_each_channel_with_milestones_gets_its_own_status(bot):
+    bot.add('"Beta version completed" due 2026-12-03')
+    bot.add('"Pricing page live" due 2026-12-04', channel="C222")
+    bot.add('"Second beta milestone" due 2026-12-05')
+
+    assert sweep(bot, MONDAY) == 2
+
+    assert len(statuses(bot.slack, CHANNEL)) == 1
+    assert len(statuses(bot.slack, "C222")) == 1
+    assert sorted(d.channel_id for d in digest_deliveries(bot)) == ["C111", "C222"]
+
+
+def test_channel_with_only_cancelled_milestones_gets_no_status(bot):
+    bot.add('"Beta version completed" due 2026-12-03')
+    dropped = bot.add('"Pricing page live" due 2026-12-04', channel="C222")
+    bot.command(f"cancel {dropped.reference} because the scope changed", channel="C222")
+
+    assert sweep(bot, MONDAY) == 1
+
+    assert len(statuses(bot.slack, CHANNEL)) == 1
+    assert statuses(bot.slack, "C222") == []
+
+
+def test_status_lists_reached_due_overdue_and_awaiting_approval(bot):
+    # Declared and reached long before the week in question: not news any more.
+    bot.clock.set(datetime(2026, 11, 20, 15, 0, tzinfo=UTC))
+    old = bot.add('"Kickoff held" due 2026-11-24')
+    bot.command(f"done {old.reference}")
+    bot.clock.set(datetime(2026, 11, 26, 15, 0, tzinfo=UTC))
+    reached = bot.add('"Design review passed" due 2026-12-10')
+    bot.command(f"done {reached.reference}")
+    overdue = bot.add(f'"Vendor contract signed" due 2026-11-27 owner <@{OTHER}|otto>')
+    due_soon = bot.add('"Beta version completed" due 2026-12-07')
+    later = bot.add('"General availability" due 2026-12-08')
+    waiting = bot.add(f'"Security audit done" due 2026-12-02 approver <@{APPROVER}|arun>')
+    bot.command(f"done {waiting.reference}")
+    cancelled = bot.add('"Print brochure" due 2026-12-01')
+    bot.command(f"cancel {cancelled.reference}")
+
+    assert sweep(bot, MONDAY) == 1
+
+    items = items_by_heading(statuses(bot.slack))
+    assert items == {
+        ":white_check_mark: Reached in the last 7 days": [
+            f"• *{reached.reference}* · Design review passed — <@{OWNER}>, "
+            "due Thu 10 Dec 2026, reached Thu 26 Nov 2026"
+        ],
+        ":rotating_light: Overdue": [
+            f"• *{overdue.reference}* · Vendor contract signed — <@{OTHER}>, "
+            "due Fri 27 Nov 2026 (*3 days late*)"
+        ],
+        ":hourglass_flowing_sand: Waiting for approval": [
+            f"• *{waiting.reference}* · Security audit done — <@{OWNER}>, due Wed 2 Dec 2026"
+        ],
+        ":spiral_calendar_pad: Due in the next 7 days": [
+            f"• *{due_soon.reference}* · Beta version completed — <@{OWNER}>, due Mon 7 Dec 2026"
+        ],
+    }
+    everything = "\n".join(line for lines in items.values() for line in lines)
+    for left_out in (old, later, cancelled):
+        assert f"*{left_out.reference}*" not in everything
+
+
+def test_an_empty_week_says_so_in_one_line(bot):
+    bot.add('"General availability" due 2027-03-01')
+
+    assert sweep(bot, MONDAY) == 1
+
+    [status] = statuses(bot.slack)
+    [block] = status.params["blocks"]
+    title, line = block["text"]["text"].split("\n")
+    assert "week of Mon 30 Nov 2026" in title
+    assert "quiet week" in line
+
+
+def test_a_long_status_is_split_to_fit_slacks_limits_without_dropping_anything(bot):
+    # Titles of 150 characters, and each & becomes &amp; in the message: every line is about
+    # 780 characters long, three fit a section, and 160 of them need more than 50 sections.
+    declared = [
+        bot.add(f'"{number:03d} {"&" * 146}" due 2026-12-0{1 + number % 7}')
+        for number in range(160)
+    ]
+    bot.slack.reset()
+
+    assert sweep(bot, MONDAY) == 1
+
+    messages = statuses(bot.slack)
+    assert len(messages) >= 2
+    seen: list[int] = []
+    for message in messages:
+        assert len(message.params["blocks"]) <= blocks.MAX_BLOCKS
+        for text in section_texts(message):
+            assert len(text) <= blocks.MAX_SECTION_TEXT
+            seen.extend(int(number) for number in REFERENCE.findall(text))
+    assert sorted(seen) == sorted(m.id for m in declared)
+    assert len(digest_deliveries(bot)) == 1
+
+
+def test_settings_move_the_weekly_status_to_another_day_time_and_zone(bot):
+    bot.add('"Beta version completed" due 2026-12-10')
+
+    response = bot.command("settings digest friday 16:30 Europe/Paris")
+
+    assert "Friday" in response.json()["text"]
+    assert "16:30" in response.json()["text"]
+    assert sweep(bot, MONDAY) == 0
+    # Friday 4 December: 16:30 in Paris is 15:30 UTC in winter.
+    assert sweep(bot, datetime(2026, 12, 4, 15, 29, tzinfo=UTC)) == 0
+    assert sweep(bot, datetime(2026, 12, 4, 15, 30, tzinfo=UTC)) == 1
+    [status] = statuses(bot.slack)
+    assert "week of Fri 4 Dec 2026" in section_texts(status)[0]
+
+
+@pytest.mark.parametrize(
+    ("declared_on", "first_friday", "second_friday"),
+    [
+        # Summer time ends on Sunday 25 October 2026: 14:30 UTC, then 15:30 UTC.
+        pytest.param(
+            datetime(2026, 10, 1, 12, 0, tzinfo=UTC),
+            datetime(2026, 10, 23, 14, 30, tzinfo=UTC),
+            datetime(2026, 10, 30, 15, 30, tzinfo=UTC),
+            id="october",
+        ),
+        # Summer time starts on Sunday 28 March 2027: 15:30 UTC, then 14:30 UTC.
+        pytest.param(
+            datetime(2027, 3, 1, 12, 0, tzinfo=UTC),
+            datetime(2027, 3, 26, 15, 30, tzinfo=UTC),
+            datetime(2027, 4, 2, 14, 30, tzinfo=UTC),
+            id="march",
+        ),
+    ],
+)
+def test_weekly_status_keeps_its_local_time_across_daylight_saving_changes(
+    bot, declared_on, first_friday, second_friday
+):
+    bot.clock.set(declared_on)
+    bot.add('"General availability" due 2027-06-01')
+    bot.command("settings digest fri 16:30 Europe/Paris")
+
+    for friday in (first_friday, second_friday):
+        assert sweep(bot, friday - timedelta(minutes=1)) == 0
+        assert sweep(bot, friday) == 1
+        assert sweep(bot, friday + timedelta(hours=1)) == 0
+
+    assert len(statuses(bot.slack)) == 2
+
+
+def test_settings_digest_off_stops_the_weekly_status(bot):
+    bot.add('"Beta version completed" due 2026-12-03')
+
+    response = bot.command("settings digest off")
+
+    assert "off" in response.json()["text"]
+    assert sweep(bot, MONDAY) == 0
+    assert sweep(bot, MONDAY + timedelta(hours=3)) == 0
+    assert sweep(bot, MONDAY + timedelta(days=7)) == 0
+    assert statuses(bot.slack) == []
+    assert digest_deliveries(bot) == []
+
+
+def test_rate_limit_in_the_middle_of_a_digest_still_gives_every_channel_one_message(bot):
+    channels = [CHANNEL, "C222", "C333"]
+    for channel in channels:
+        bot.add('"Beta version completed" due 2026-12-03', channel=channel)
+    bot.slack.fail_nth("chat.postMessage", 2, status=429, retry_after=0)
+
+    assert sweep(bot, MONDAY) == 3
+
+    attempts = bot.slack.attempts_to("chat.postMessage")
+    assert [a.status for a in attempts[-4:]] == [200, 429, 200, 200]
+    for channel in channels:
+        assert len(statuses(bot.slack, channel)) == 1
+    assert all(d.sent_at is not None for d in digest_deliveries(bot))
+    assert sweep(bot, MONDAY + timedelta(minutes=5)) == 0
+
+
+def test_persistent_server_error_releases_the_claim_and_a_later_sweep_posts_once(bot):
+    for channel in (CHANNEL, "C222"):
+        bot.add('"Beta version completed" due 2026-12-03', channel=channel)
+    # The first post of the sweep fails on its first try and on both retries.
+    bot.slack.fail("chat.postMessage", status=500, times=3)
+
+    assert sweep(bot, MONDAY) == 1
+
+    failed = {a.params["channel"] for a in bot.slack.attempts_to("chat.postMessage") if not a.ok}
+    [failed_channel] = failed
+    [posted_channel] = {CHANNEL, "C222"} - failed
+    assert statuses(bot.slack, failed_channel) == []
+    assert [d.channel_id for d in digest_deliveries(bot)] == [posted_channel]
+
+    assert sweep(bot, MONDAY + timedelta(minutes=5)) == 1
+    assert sweep(bot, MONDAY + timedelta(minutes=10)) == 0
+
+    assert len(statuses(bot.slack, failed_channel)) == 1
+    assert len(statuses(bot.slack, posted_channel)) == 1
+
+
+def test_status_command_posts_the_channel_status_now(bot):
+    due_soon = bot.add('"Beta version completed" due 2026-11-30')
+    bot.add('"Pricing page live" due 2026-12-01', channel="C222")
+    bot.slack.reset()
+
+    response = bot.command("status")
+
+    assert response.status_code == 200
+    [status] = statuses(bot.slack)
+    assert "week of Thu 26 Nov 2026" in section_texts(status)[0]
+    items = items_by_heading([status])
+    assert [f"*{due_soon.reference}*" in line for line in sum(items.values(), [])] == [True]
+    assert statuses(bot.slack, "C222") == []
+    # Asking for the status does not use up the weekly one.
+    assert digest_deliveries(bot) == []
+    assert sweep(bot, MONDAY) == 2
