@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import tuple_
+from sqlalchemy import func, tuple_
 from sqlmodel import Session, col, select
 
 from bot import blocks
@@ -42,7 +42,9 @@ def last_scheduled(now: datetime, *, weekday: int, at: time, zone: ZoneInfo) -> 
     local_now = now.astimezone(zone)
     day = local_now.date() - timedelta(days=(local_now.weekday() - weekday) % 7)
     scheduled = datetime.combine(day, at, tzinfo=zone)
-    if scheduled > local_now:
+    # Compared with `now`, not `local_now`: datetimes sharing a tzinfo compare by wall clock,
+    # which goes wrong in the hour that repeats when summer time ends.
+    if scheduled > now:
         scheduled = datetime.combine(day - timedelta(days=7), at, tzinfo=zone)
     return scheduled.astimezone(UTC)
 
@@ -65,13 +67,13 @@ def compose(session: Session, *, team_id: str, channel_id: str, today: date) -> 
 def due_digests(session: Session, *, now: datetime, default_timezone: str) -> list[DueDigest]:
     """Channels with milestones whose weekly status time has come, within the grace period."""
     channels = session.exec(
-        select(Milestone.team_id, Milestone.channel_id)
+        select(Milestone.team_id, Milestone.channel_id, func.min(Milestone.created_at))
         .where(Milestone.status != Status.CANCELLED)
-        .distinct()
+        .group_by(col(Milestone.team_id), col(Milestone.channel_id))
     ).all()
     saved = {(s.team_id, s.channel_id): s for s in session.exec(select(ChannelSettings)).all()}
     due = []
-    for team_id, channel_id in channels:
+    for team_id, channel_id, first_declared in channels:
         settings = saved.get((team_id, channel_id)) or ChannelSettings(
             team_id=team_id, channel_id=channel_id
         )
@@ -80,7 +82,9 @@ def due_digests(session: Session, *, now: datetime, default_timezone: str) -> li
         zone = channel_zone(settings, default_timezone)
         at = time.fromisoformat(settings.digest_time)
         scheduled = last_scheduled(now, weekday=settings.digest_weekday, at=at, zone=zone)
-        if now - scheduled > GRACE:
+        # A channel that had no milestones at its time missed nothing: the grace period is for
+        # downtime, not for greeting a first milestone with a "weekly" status minutes later.
+        if now - scheduled > GRACE or first_declared > scheduled:
             continue
         year, week, _ = scheduled.astimezone(zone).isocalendar()
         today = now.astimezone(zone).date()

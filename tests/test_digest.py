@@ -281,6 +281,31 @@ def test_weekly_status_keeps_its_local_time_across_daylight_saving_changes(
     assert len(statuses(bot.slack)) == 2
 
 
+def test_weekly_status_in_the_hour_that_repeats_in_autumn_posts_once_at_its_first_pass(bot):
+    bot.clock.set(datetime(2026, 10, 1, 12, 0, tzinfo=UTC))
+    bot.add('"General availability" due 2027-06-01')
+    bot.command("settings digest sunday 02:30 Europe/Paris")
+
+    # Sunday 25 October 2026: Paris passes 02:30 at 00:30 UTC (summer time) and again at
+    # 01:30 UTC (winter time). The bot comes back at 01:10 UTC, 02:10 on the second pass.
+    assert sweep(bot, datetime(2026, 10, 25, 0, 29, tzinfo=UTC)) == 0
+    assert sweep(bot, datetime(2026, 10, 25, 1, 10, tzinfo=UTC)) == 1
+    assert sweep(bot, datetime(2026, 10, 25, 1, 30, tzinfo=UTC)) == 0
+
+    assert len(statuses(bot.slack)) == 1
+
+
+def test_channel_whose_first_milestone_comes_after_its_time_waits_for_next_week(bot):
+    # Nothing was missed at 09:00: the channel had no milestones then.
+    bot.clock.set(MONDAY + timedelta(hours=1))
+    bot.add('"Beta version completed" due 2026-12-03')
+
+    assert sweep(bot, MONDAY + timedelta(hours=1, minutes=5)) == 0
+    assert sweep(bot, MONDAY + timedelta(days=7)) == 1
+
+    assert len(statuses(bot.slack)) == 1
+
+
 def test_settings_digest_off_stops_the_weekly_status(bot):
     bot.add('"Beta version completed" due 2026-12-03')
 
