@@ -22,6 +22,15 @@ log = logging.getLogger(__name__)
 
 # After this many daily nudges about one due date, the channel hears about it once.
 ESCALATE_AFTER = 3
+# Slack's answers that mean the message cannot be delivered (a deactivated owner, a removed
+# app): retrying every sweep would not help.
+UNDELIVERABLE = {
+    "user_not_found",
+    "user_disabled",
+    "user_not_visible",
+    "cannot_dm_bot",
+    "account_inactive",
+}
 # The furthest any time zone is ahead of UTC is 14 hours; with a weekend in front of a due
 # date, the reminder's working day can be three days before it.
 LOOKAHEAD = timedelta(days=4)
@@ -143,7 +152,7 @@ def _send(runtime: Runtime, delivery_id: int, now: datetime, send: Callable[[], 
     try:
         send()
     except Exception as error:
-        if slack_error(error) in CHANNEL_GONE | {"user_not_found", "account_inactive"}:
+        if slack_error(error) in CHANNEL_GONE | UNDELIVERABLE:
             log.warning("delivery %s dropped: %s", delivery_id, error)
         else:
             log.exception("delivery %s failed; a later sweep will retry", delivery_id)

@@ -196,6 +196,29 @@ def test_owner_without_a_time_zone_is_nudged_by_the_default_time_zone(bot, slack
     assert "*1 day overdue*" in message_text(nudge)
 
 
+def test_owner_who_cannot_be_messaged_is_not_retried_all_day(bot, slack):
+    bot.add(f'"Beta version completed" due {DUE}')
+    # Slack's answer for a deactivated owner: retrying every sweep would never succeed.
+    slack.fail("conversations.open", status=200, error="user_disabled", times=2)
+
+    assert sweep(bot, at(2, 13)) == 0
+    assert sweep(bot, at(2, 15)) == 0
+
+    assert len(slack.attempts_to("conversations.open")) == 1
+    assert direct_messages(slack, OWNER) == []
+
+
+def test_mark_complete_in_a_nudge_reaches_the_milestone(bot):
+    milestone, nudge = nudged(bot)
+
+    bot.press(blocks.COMPLETE, buttons(nudge)[blocks.COMPLETE], user=OWNER)
+
+    assert bot.milestone(milestone.id).status == Status.REACHED
+    [celebration] = channel_posts(bot.slack, "reached")
+    assert f"{milestone.reference} reached" in celebration.params["text"]
+    assert sweep(bot, at(3, 17)) == 0
+
+
 def test_reschedule_button_opens_a_modal_with_a_date_picker(bot):
     milestone, nudge = nudged(bot)
 
