@@ -84,12 +84,15 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
 
     database_url = normalize_database_url(get("DATABASE_URL") or DEFAULT_DATABASE_URL)
     try:
-        make_url(database_url)
+        backend = make_url(database_url).get_backend_name()
     except ArgumentError:
+        backend = None
+    # The bot ships the drivers for these two only; any other would fail on first use.
+    if backend not in ("sqlite", "postgresql"):
         raise ConfigError(
-            "DATABASE_URL is not a database URL: use sqlite:///milestones.db or "
+            "DATABASE_URL must be a SQLite or PostgreSQL URL: use sqlite:///milestones.db or "
             "postgresql://user:password@host:5432/dbname."
-        ) from None
+        )
 
     api_url = get("SLACK_API_URL") or DEFAULT_SLACK_API_URL
     parsed = urlparse(api_url)
