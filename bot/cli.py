@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from urllib.error import URLError
 
 from dotenv import load_dotenv
 from slack_bolt.error import BoltError
@@ -30,34 +33,55 @@ def main(argv: Sequence[str] | None = None) -> int:
     job.add_argument("job", choices=["digest", "nudges"])
     args = parser.parse_args(argv)
 
-    load_dotenv()
     try:
-        settings = load_settings()
-        logging.basicConfig(
-            level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
+        settings = _read_settings()
+    except ConfigError as error:
+        return _refuse(str(error))
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
         if args.command == "serve":
             return _serve(settings, with_scheduler=not args.no_scheduler)
         if args.command == "scheduler":
             return _scheduler(settings)
         return _run_job(settings, args.job)
     except ConfigError as error:
-        print(f"milestone-bot: {error}", file=sys.stderr)
-        return 2
+        return _refuse(str(error))
     except SQLAlchemyError as error:
-        print(
-            f"milestone-bot: cannot use the database at DATABASE_URL ({_first_line(error)}). "
-            "Check the URL and that the database server is running.",
-            file=sys.stderr,
+        return _refuse(
+            f"cannot use the database at DATABASE_URL ({_first_line(error)}). "
+            "Check the URL and that the database server is running."
         )
-        return 2
     except (BoltError, SlackApiError) as error:
-        print(
-            f"milestone-bot: Slack refused the tokens ({_first_line(error)}). Check "
-            "SLACK_BOT_TOKEN (and SLACK_APP_TOKEN for Socket Mode) against your app's pages.",
-            file=sys.stderr,
+        return _refuse(
+            f"Slack refused the tokens ({_first_line(error)}). Check SLACK_BOT_TOKEN "
+            "(and SLACK_APP_TOKEN for Socket Mode) against your app's pages."
         )
-        return 2
+    except URLError as error:
+        return _refuse(
+            f"cannot reach Slack's Web API at SLACK_API_URL={settings.slack_api_url} "
+            f"({error.reason}). Check the network, or leave SLACK_API_URL unset to use Slack."
+        )
+
+
+def _refuse(problem: str) -> int:
+    """One line saying what is wrong and how to fix it; exit status 2."""
+    print(f"milestone-bot: {problem}", file=sys.stderr)
+    return 2
+
+
+def _read_settings() -> Settings:
+    """Settings from the environment, then from a .env file in the working folder."""
+    # The working folder's .env, as documented; load_dotenv() alone would search from this
+    # file's folder instead, and miss it (or find another).
+    load_dotenv(Path.cwd() / ".env")
+    settings = load_settings()
+    # Bolt reads SLACK_* variables by itself (and warns, or turns on its OAuth flow); the bot
+    # hands it everything it needs, from these settings.
+    for name in [name for name in os.environ if name.startswith("SLACK_")]:
+        del os.environ[name]
+    return settings
 
 
 def _first_line(error: Exception) -> str:
@@ -83,25 +107,33 @@ def _serve(settings: Settings, *, with_scheduler: bool) -> int:
         settings.require_signing_secret()
     runtime = _runtime(settings)
     app = build_app(runtime)
-    scheduler = build_scheduler(runtime, blocking=False) if with_scheduler else None
+    # In Socket Mode Slack's requests come over the socket; HTTP serves the health check.
+    wsgi = make_wsgi_app(None if settings.socket_mode else app, runtime.engine)
+    try:
+        server = waitress.create_server(wsgi, host="0.0.0.0", port=settings.port, threads=8)
+    except OSError as error:
+        raise ConfigError(
+            f"cannot listen on PORT={settings.port} ({error.strerror}): stop the program that "
+            "uses it, or set PORT to a free port."
+        ) from None
     socket_handler = None
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         socket_handler = SocketModeHandler(app, settings.slack_app_token)
         socket_handler.connect()
-        wsgi = make_wsgi_app(None, runtime.engine)
         log.info("connected to Slack in Socket Mode; health check on port %d", settings.port)
     else:
-        wsgi = make_wsgi_app(app, runtime.engine)
         log.info("listening on port %d: POST /slack/events, GET /healthz", settings.port)
-    server = waitress.create_server(wsgi, host="0.0.0.0", port=settings.port, threads=8)
-    _on_terminate(server.close)
+    scheduler = build_scheduler(runtime, blocking=False) if with_scheduler else None
     if scheduler:
         scheduler.start()
     try:
+        _on_terminate(_leave_waitress_loop)
+        # Returns after a signal, once waitress's threads have finished their requests.
         server.run()
     finally:
+        server.close()
         # Finish what was started: queued Slack calls, a running sweep.
         if socket_handler:
             socket_handler.close()
@@ -109,7 +141,14 @@ def _serve(settings: Settings, *, with_scheduler: bool) -> int:
             scheduler.shutdown(wait=True)
         runtime.background.join(timeout=30)
         runtime.background.shutdown()
+    log.info("stopped")
     return 0
+
+
+def _leave_waitress_loop() -> None:
+    # Raised in the main thread, inside waitress's loop, which catches SystemExit: it stops
+    # taking connections and lets its worker threads finish the requests in progress.
+    raise SystemExit(0)
 
 
 def _scheduler(settings: Settings) -> int:
@@ -132,9 +171,13 @@ def _run_job(settings: Settings, job: str) -> int:
     return 0
 
 
-def _on_terminate(stop) -> None:
-    def handler(_signum, _frame) -> None:
-        log.info("stopping: finishing work in progress")
+def _on_terminate(stop: Callable[[], None]) -> None:
+    """On SIGTERM or SIGINT call `stop`; a second signal ends the process at once."""
+
+    def handler(signum: int, _frame) -> None:
+        for name in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(name, signal.SIG_DFL)
+        log.info("%s: stopping, finishing work in progress", signal.Signals(signum).name)
         stop()
 
     signal.signal(signal.SIGTERM, handler)
