@@ -156,3 +156,20 @@ def test_bot_not_in_channel_tells_the_caller_how_to_invite_it(bot):
     assert answer["body"]["response_type"] == "ephemeral"
     assert "/invite @Milestones" in answer["body"]["text"]
     assert len(bot.milestones()) == 1
+
+
+def test_a_slack_server_error_is_retried_and_the_announcement_posted_once(bot):
+    bot.slack.fail("chat.postMessage", status=500)
+
+    milestone = bot.add('"Beta shipped" due 2026-12-15')
+
+    assert [call.status for call in bot.slack.attempts_to("chat.postMessage")] == [500, 200]
+    assert bot.milestone(milestone.id).announcement_ts is not None
+
+
+def test_a_rate_limited_announcement_waits_and_is_posted_once(bot):
+    bot.slack.fail("chat.postMessage", status=429, retry_after=0)
+
+    bot.add('"Beta shipped" due 2026-12-15')
+
+    assert [call.status for call in bot.slack.attempts_to("chat.postMessage")] == [429, 200]
