@@ -1,0 +1,158 @@
+"""The bot as an operator runs it: `milestone-bot` in a process of its own, with a controlled
+environment and working folder, and milestones put straight into its database beforehand."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock_time
+from pathlib import Path
+
+import requests
+
+from bot import channels, milestones
+from bot.db import create_tables, make_engine, session_scope
+
+# The console script installed beside this Python (pip install -e '.[test]').
+MILESTONE_BOT = str(Path(sys.executable).with_name("milestone-bot"))
+STARTUP_TIMEOUT = 20.0
+STOP_TIMEOUT = 10.0
+
+
+def environment(home: Path, **settings: str) -> dict[str, str]:
+    """Only what a shell gives every program, plus `settings`: no stray SLACK_* variables."""
+    return {"PATH": os.environ.get("PATH", os.defpath), "HOME": str(home), **settings}
+
+
+def run(
+    *args: str, cwd: Path, env: dict[str, str], timeout: float = 30.0
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [MILESTONE_BOT, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class ServingBot:
+    """`milestone-bot serve ...` running until stop(); its output is kept in files."""
+
+    def __init__(self, *args: str, cwd: Path, env: dict[str, str]) -> None:
+        self.port = int(env["PORT"])
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._stdout = (cwd / "serve.stdout").open("w+")
+        self._stderr = (cwd / "serve.stderr").open("w+")
+        self.process = subprocess.Popen(
+            [MILESTONE_BOT, "serve", *args],
+            cwd=cwd,
+            env=env,
+            stdout=self._stdout,
+            stderr=self._stderr,
+            text=True,
+        )
+
+    def wait_until_healthy(self) -> requests.Response:
+        """Poll GET /healthz until the bot answers; fail if it exits or takes too long."""
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while True:
+            try:
+                return requests.get(f"{self.url}/healthz", timeout=2)
+            except requests.ConnectionError:
+                if self.process.poll() is not None:
+                    raise AssertionError(
+                        f"the bot exited with {self.process.returncode}: {self.output()}"
+                    ) from None
+                if time.monotonic() > deadline:
+                    raise AssertionError(
+                        f"the bot did not answer in {STARTUP_TIMEOUT}s: {self.output()}"
+                    ) from None
+                time.sleep(0.05)
+
+    def terminate(self) -> int:
+        """SIGTERM, as Docker and systemd send it; the exit status."""
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise AssertionError(
+                f"the bot did not stop within {STOP_TIMEOUT}s of SIGTERM: {self.output()}"
+            ) from None
+
+    def output(self) -> str:
+        self._stdout.seek(0)
+        self._stderr.seek(0)
+        return f"stdout:\n{self._stdout.read()}\nstderr:\n{self._stderr.read()}"
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self._stdout.close()
+        self._stderr.close()
+
+    def __enter__(self) -> ServingBot:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def declare_milestone(
+    database_url: str,
+    *,
+    team_id: str,
+    channel_id: str,
+    owner_id: str,
+    title: str,
+    due_date: date,
+) -> str:
+    """A milestone declared through the service, as if on the day before `due_date`."""
+    engine = make_engine(database_url)
+    try:
+        create_tables(engine)
+        declared_on = min(due_date, datetime.now(UTC).date()) - timedelta(days=1)
+        with session_scope(engine) as session:
+            change = milestones.declare(
+                session,
+                team_id=team_id,
+                channel_id=channel_id,
+                creator_id=owner_id,
+                title=title,
+                due_date=due_date,
+                owner_id=owner_id,
+                approver_id=None,
+                today=declared_on,
+                now=datetime.combine(declared_on, clock_time(12), tzinfo=UTC),
+            )
+            return change.milestone.reference
+    finally:
+        engine.dispose()
+
+
+def schedule_digest(database_url: str, *, team_id: str, channel_id: str, at: datetime) -> None:
+    """Make the channel's weekly status fall on `at`'s weekday and minute, in UTC."""
+    engine = make_engine(database_url)
+    try:
+        with session_scope(engine) as session:
+            channels.update_digest(
+                session,
+                team_id=team_id,
+                channel_id=channel_id,
+                enabled=True,
+                weekday=at.weekday(),
+                at=at.astimezone(UTC).time().replace(second=0, microsecond=0),
+                timezone="UTC",
+            )
+    finally:
+        engine.dispose()

@@ -1,0 +1,411 @@
+"""Settings and the command line: clear one-line refusals, .env, and one-off sweeps."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from botprocess import (
+    declare_milestone,
+    environment,
+    free_port,
+    run,
+    schedule_digest,
+)
+
+from bot.config import ConfigError, load_settings
+
+# The `slack` fixture (conftest) knows this owner.
+TEAM, CHANNEL, OWNER = "T111", "C0LAUNCH", "U0OWNER"
+BOT_TOKEN = "xoxb-test-token"
+
+
+def sqlite_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'milestones.db'}"
+
+
+# ---------------------------------------------------------------- load_settings
+
+
+def test_settings_have_defaults_for_everything_but_the_tokens():
+    settings = load_settings({"SLACK_BOT_TOKEN": BOT_TOKEN})
+
+    assert settings.port == 3000
+    assert settings.default_timezone == "UTC"
+    assert settings.database_url == "sqlite:///milestones.db"
+    assert settings.slack_api_url == "https://slack.com/api/"
+    assert settings.log_level == "INFO"
+    assert settings.slack_signing_secret is None
+    assert not settings.socket_mode
+
+
+def test_blank_settings_count_as_unset():
+    settings = load_settings(
+        {"SLACK_BOT_TOKEN": BOT_TOKEN, "PORT": " ", "DEFAULT_TIMEZONE": "", "SLACK_APP_TOKEN": ""}
+    )
+
+    assert settings.port == 3000
+    assert settings.default_timezone == "UTC"
+    assert not settings.socket_mode
+
+
+@pytest.mark.parametrize(
+    ("given", "used"),
+    [
+        (
+            "postgresql://bot:secret@db:5432/milestones",
+            "postgresql+psycopg://bot:secret@db:5432/milestones",
+        ),
+        ("postgres://bot@db/milestones", "postgresql+psycopg://bot@db/milestones"),
+        ("postgresql+psycopg://bot@db/milestones", "postgresql+psycopg://bot@db/milestones"),
+        ("sqlite:////var/lib/bot/milestones.db", "sqlite:////var/lib/bot/milestones.db"),
+    ],
+)
+def test_plain_postgresql_urls_use_the_shipped_driver(given, used):
+    assert load_settings({"DATABASE_URL": given}).database_url == used
+
+
+def test_settings_read_every_variable():
+    settings = load_settings(
+        {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": "shh",
+            "SLACK_APP_TOKEN": "xapp-1-A111-1-abc",
+            "DATABASE_URL": "sqlite:///other.db",
+            "SLACK_API_URL": "http://127.0.0.1:9999/api",
+            "PORT": "8080",
+            "DEFAULT_TIMEZONE": "Europe/Paris",
+            "LOG_LEVEL": "debug",
+        }
+    )
+
+    assert settings.slack_bot_token == BOT_TOKEN
+    assert settings.slack_signing_secret == "shh"
+    assert settings.socket_mode
+    assert settings.database_url == "sqlite:///other.db"
+    assert settings.slack_api_url == "http://127.0.0.1:9999/api/"
+    assert settings.port == 8080
+    assert settings.default_timezone == "Europe/Paris"
+    assert settings.log_level == "DEBUG"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("SLACK_BOT_TOKEN", "xoxp-a-user-token"),
+        ("SLACK_APP_TOKEN", "xoxb-a-bot-token"),
+        ("PORT", "http"),
+        ("PORT", "0"),
+        ("PORT", "65536"),
+        ("DEFAULT_TIMEZONE", "Mars/Olympus_Mons"),
+        ("LOG_LEVEL", "LOUD"),
+        ("SLACK_API_URL", "slack.com/api"),
+        ("SLACK_API_URL", "ftp://slack.com/api/"),
+        ("DATABASE_URL", "milestones.db"),
+        ("DATABASE_URL", "mysql://bot@db/milestones"),
+    ],
+)
+def test_an_invalid_setting_is_refused_by_name(name, value):
+    with pytest.raises(ConfigError, match=name):
+        load_settings({"SLACK_BOT_TOKEN": BOT_TOKEN, name: value})
+
+
+# ---------------------------------------------------------------- the command line
+
+
+def one_line_refusal(result: subprocess.CompletedProcess) -> str:
+    """The single line a refused start prints, after checking it is all that was printed."""
+    assert result.returncode == 2, result
+    assert "Traceback" not in result.stderr, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert result.stdout == ""
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("command", "settings", "names", "fix"),
+    [
+        pytest.param("serve", {}, "SLACK_BOT_TOKEN", "OAuth & Permissions", id="missing-bot-token"),
+        pytest.param(
+            "serve",
+            {"SLACK_BOT_TOKEN": BOT_TOKEN},
+            "SLACK_SIGNING_SECRET",
+            "Basic Information",
+            id="missing-signing-secret",
+        ),
+        pytest.param(
+            "run-job digest",
+            {"SLACK_BOT_TOKEN": "xoxp-a-user-token"},
+            "SLACK_BOT_TOKEN",
+            "xoxb-",
+            id="user-token-for-bot-token",
+        ),
+        pytest.param(
+            "serve",
+            {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": BOT_TOKEN},
+            "SLACK_APP_TOKEN",
+            "xapp-",
+            id="bot-token-for-app-token",
+        ),
+        pytest.param(
+            "serve",
+            {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": "shh", "PORT": "eighty"},
+            "PORT",
+            "between 1 and 65535",
+            id="port",
+        ),
+        pytest.param(
+            "run-job nudges",
+            {"SLACK_BOT_TOKEN": BOT_TOKEN, "DEFAULT_TIMEZONE": "Mars/Olympus_Mons"},
+            "DEFAULT_TIMEZONE",
+            "Europe/Paris",
+            id="timezone",
+        ),
+        pytest.param(
+            "run-job nudges",
+            {"SLACK_BOT_TOKEN": BOT_TOKEN, "LOG_LEVEL": "LOUD"},
+            "LOG_LEVEL",
+            "DEBUG, INFO",
+            id="log-level",
+        ),
+        pytest.param(
+            "run-job nudges",
+            {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": "slack.com/api"},
+            "SLACK_API_URL",
+            "https://slack.com/api/",
+            id="slack-api-url",
+        ),
+        pytest.param(
+            "run-job digest",
+            {"SLACK_BOT_TOKEN": BOT_TOKEN, "DATABASE_URL": "mysql://bot@db/milestones"},
+            "DATABASE_URL",
+            "postgresql://",
+            id="unsupported-database",
+        ),
+        pytest.param(
+            "run-job digest",
+            {"SLACK_BOT_TOKEN": BOT_TOKEN, "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/x"},
+            "DATABASE_URL",
+            "database server is running",
+            id="unreachable-postgresql",
+        ),
+    ],
+)
+def test_a_bad_setting_stops_the_bot_with_one_line_naming_it(
+    tmp_path, command, settings, names, fix
+):
+    result = run(*command.split(), cwd=tmp_path, env=environment(tmp_path, **settings))
+
+    line = one_line_refusal(result)
+    assert names in line
+    assert fix in line
+
+
+def test_a_port_in_use_stops_the_bot_with_one_line(tmp_path, slack):
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run(
+            "serve",
+            "--no-scheduler",
+            cwd=tmp_path,
+            env=environment(
+                tmp_path,
+                SLACK_BOT_TOKEN=BOT_TOKEN,
+                SLACK_SIGNING_SECRET="shh",
+                SLACK_API_URL=slack.base_url,
+                DATABASE_URL=sqlite_url(tmp_path),
+                PORT=str(port),
+            ),
+        )
+
+    line = one_line_refusal(result)
+    assert "PORT" in line
+    assert str(port) in line
+
+
+def test_an_unreachable_slack_api_stops_the_bot_with_one_line(tmp_path):
+    closed = f"http://127.0.0.1:{free_port()}/api/"
+
+    result = run(
+        "serve",
+        "--no-scheduler",
+        cwd=tmp_path,
+        env=environment(
+            tmp_path,
+            SLACK_BOT_TOKEN=BOT_TOKEN,
+            SLACK_SIGNING_SECRET="shh",
+            SLACK_API_URL=closed,
+            DATABASE_URL=sqlite_url(tmp_path),
+            PORT=str(free_port()),
+        ),
+    )
+
+    # The client's retries are logged as they happen; the refusal is the last line.
+    assert result.returncode == 2, result
+    assert "Traceback" not in result.stderr, result.stderr
+    line = result.stderr.strip().splitlines()[-1]
+    assert line.startswith("milestone-bot: ")
+    assert "SLACK_API_URL" in line
+    assert closed in line
+
+
+def test_tokens_that_slack_refuses_stop_the_bot_with_one_line(tmp_path, slack):
+    slack.answer("auth.test", {"ok": False, "error": "invalid_auth"})
+
+    result = run(
+        "serve",
+        "--no-scheduler",
+        cwd=tmp_path,
+        env=environment(
+            tmp_path,
+            SLACK_BOT_TOKEN=BOT_TOKEN,
+            SLACK_SIGNING_SECRET="shh",
+            SLACK_API_URL=slack.base_url,
+            DATABASE_URL=sqlite_url(tmp_path),
+            PORT=str(free_port()),
+        ),
+    )
+
+    line = one_line_refusal(result)
+    assert "SLACK_BOT_TOKEN" in line
+    assert "invalid_auth" in line
+    assert [call.method for call in slack.calls] == ["auth.test"]
+
+
+def test_python_m_bot_shows_the_commands(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--help"],
+        cwd=tmp_path,
+        env=environment(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+    assert result.returncode == 0, result.stderr
+    for command in ("serve", "scheduler", "run-job"):
+        assert command in result.stdout
+
+
+def test_run_job_digest_posts_the_weekly_status_through_slack_api_url(tmp_path, slack):
+    database_url = sqlite_url(tmp_path)
+    today = datetime.now(UTC).date()
+    reference = declare_milestone(
+        database_url,
+        team_id=TEAM,
+        channel_id=CHANNEL,
+        owner_id=OWNER,
+        title="Beta shipped",
+        due_date=today + timedelta(days=3),
+    )
+    schedule_digest(
+        database_url, team_id=TEAM, channel_id=CHANNEL, at=datetime.now(UTC) - timedelta(hours=1)
+    )
+    env = environment(
+        tmp_path, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=slack.base_url, DATABASE_URL=database_url
+    )
+
+    result = run("run-job", "digest", cwd=tmp_path, env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "digest: 1 message(s) sent"
+    [status] = slack.calls_to("chat.postMessage")
+    assert status.params["channel"] == CHANNEL
+    assert reference in str(status.params["blocks"])
+    assert {call.token for call in slack.calls} == {BOT_TOKEN}
+
+    again = run("run-job", "digest", cwd=tmp_path, env=env)
+
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip() == "digest: 0 message(s) sent"
+    assert len(slack.calls_to("chat.postMessage")) == 1
+
+
+def test_run_job_nudges_sends_the_owner_a_direct_message_through_slack_api_url(tmp_path, slack):
+    database_url = sqlite_url(tmp_path)
+    reference = declare_milestone(
+        database_url,
+        team_id=TEAM,
+        channel_id=CHANNEL,
+        owner_id=OWNER,
+        title="Contract signed",
+        due_date=datetime.now(UTC).date() - timedelta(days=3),
+    )
+
+    result = run(
+        "run-job",
+        "nudges",
+        cwd=tmp_path,
+        env=environment(
+            tmp_path,
+            SLACK_BOT_TOKEN=BOT_TOKEN,
+            SLACK_API_URL=slack.base_url,
+            DATABASE_URL=database_url,
+        ),
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "nudges: 1 message(s) sent"
+    [opened] = slack.calls_to("conversations.open")
+    assert opened.params["users"] == OWNER
+    [nudge] = slack.calls_to("chat.postMessage")
+    assert nudge.params["channel"] == f"D{OWNER}"
+    assert reference in str(nudge.params["blocks"])
+    assert {call.token for call in slack.calls} == {BOT_TOKEN}
+
+
+def test_a_dotenv_file_in_the_working_folder_is_read(tmp_path, slack):
+    database_url = sqlite_url(tmp_path)
+    declare_milestone(
+        database_url,
+        team_id=TEAM,
+        channel_id=CHANNEL,
+        owner_id=OWNER,
+        title="Contract signed",
+        due_date=datetime.now(UTC).date() - timedelta(days=3),
+    )
+    (tmp_path / ".env").write_text(
+        "# settings for the test\n"
+        "SLACK_BOT_TOKEN=xoxb-from-dotenv\n"
+        f"SLACK_API_URL={slack.base_url}\n"
+        f"DATABASE_URL={database_url}\n"
+    )
+
+    result = run("run-job", "nudges", cwd=tmp_path, env=environment(tmp_path))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "nudges: 1 message(s) sent"
+    assert slack.calls_to("chat.postMessage")
+    assert {call.token for call in slack.calls} == {"xoxb-from-dotenv"}
+
+
+def test_the_environment_wins_over_the_dotenv_file(tmp_path):
+    (tmp_path / ".env").write_text("DEFAULT_TIMEZONE=Mars/Olympus_Mons\n")
+
+    refused = run(
+        "run-job",
+        "digest",
+        cwd=tmp_path,
+        env=environment(tmp_path, SLACK_BOT_TOKEN=BOT_TOKEN, DATABASE_URL=sqlite_url(tmp_path)),
+    )
+    accepted = run(
+        "run-job",
+        "digest",
+        cwd=tmp_path,
+        env=environment(
+            tmp_path,
+            SLACK_BOT_TOKEN=BOT_TOKEN,
+            DATABASE_URL=sqlite_url(tmp_path),
+            DEFAULT_TIMEZONE="Europe/Paris",
+        ),
+    )
+
+    assert "DEFAULT_TIMEZONE=Mars/Olympus_Mons" in one_line_refusal(refused)
+    assert accepted.returncode == 0, accepted.stderr
+    assert accepted.stdout.strip() == "digest: 0 message(s) sent"

@@ -1,0 +1,199 @@
+"""The HTTP side: `milestone-bot serve` as deployed (waitress, signals) and the WSGI routes."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
+
+import pytest
+import requests
+import waitress
+from botprocess import ServingBot, declare_milestone, environment, free_port
+from slack_sdk.signature import SignatureVerifier
+
+from bot import blocks
+from bot.db import create_tables, make_engine
+from bot.server import make_wsgi_app
+
+SIGNING_SECRET = "serve-signing-secret"
+BOT_TOKEN = "xoxb-serve-token"
+# The `slack` fixture (conftest) knows this owner.
+TEAM, CHANNEL, OWNER = "T111", "C0SERVE", "U0OWNER"
+
+
+def serve_environment(tmp_path, slack) -> dict[str, str]:
+    return environment(
+        tmp_path,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=slack.base_url,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'milestones.db'}",
+        PORT=str(free_port()),
+    )
+
+
+def slash_command(text: str, slack) -> str:
+    """A /milestone command, form-encoded field for field as Slack sends it."""
+    return urlencode(
+        {
+            "token": "verification_token",
+            "team_id": TEAM,
+            "team_domain": "test-domain",
+            "channel_id": CHANNEL,
+            "channel_name": "launch",
+            "user_id": OWNER,
+            "user_name": "owner",
+            "command": "/milestone",
+            "text": text,
+            "api_app_id": "A111",
+            "is_enterprise_install": "false",
+            "response_url": slack.response_url("command"),
+            "trigger_id": f"{time.time_ns()}.111.serve",
+        }
+    )
+
+
+def post_signed(url: str, body: str, *, secret: str = SIGNING_SECRET) -> requests.Response:
+    timestamp = str(int(time.time()))
+    signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body)
+    return requests.post(
+        f"{url}/slack/events",
+        data=body.encode(),
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Slack-Request-Timestamp": timestamp,
+            "X-Slack-Signature": signature,
+        },
+        timeout=10,
+    )
+
+
+# ---------------------------------------------------------------- milestone-bot serve
+
+
+def test_serve_answers_health_checks_with_waitress_and_stops_on_sigterm(tmp_path, slack):
+    with ServingBot("--no-scheduler", cwd=tmp_path, env=serve_environment(tmp_path, slack)) as bot:
+        health = bot.wait_until_healthy()
+
+        assert health.status_code == 200
+        assert health.json() == {"ok": True}
+        assert health.headers["Server"] == "waitress"
+
+        stopping = time.monotonic()
+        assert bot.terminate() == 0, bot.output()
+        assert time.monotonic() - stopping < 5
+        assert "Traceback" not in bot.output()
+
+
+def test_serve_answers_signed_slash_commands_and_calls_slack_api_url(tmp_path, slack):
+    with ServingBot("--no-scheduler", cwd=tmp_path, env=serve_environment(tmp_path, slack)) as bot:
+        bot.wait_until_healthy()
+
+        help_answer = post_signed(bot.url, slash_command("help", slack))
+        forged = post_signed(bot.url, slash_command("help", slack), secret="not-the-secret")
+        added = post_signed(bot.url, slash_command('add "Beta shipped" due 2099-01-15', slack))
+        [announcement] = slack.wait_for("chat.postMessage", timeout=10)
+
+        assert help_answer.status_code == 200
+        assert help_answer.json() == blocks.help_message()
+        assert forged.status_code == 401
+        assert added.status_code == 200, added.text
+        assert announcement.params["channel"] == CHANNEL
+        assert "Beta shipped" in str(announcement.params["blocks"])
+        assert {call.token for call in slack.calls} == {BOT_TOKEN}
+        assert bot.terminate() == 0, bot.output()
+
+
+def test_serve_runs_the_sweeps_in_the_same_process(tmp_path, slack):
+    env = serve_environment(tmp_path, slack)
+    reference = declare_milestone(
+        env["DATABASE_URL"],
+        team_id=TEAM,
+        channel_id=CHANNEL,
+        owner_id=OWNER,
+        title="Contract signed",
+        due_date=datetime.now(UTC).date() - timedelta(days=2),
+    )
+
+    with ServingBot(cwd=tmp_path, env=env) as bot:
+        bot.wait_until_healthy()
+        # The sweeps run once at start, then on their intervals.
+        [nudge] = slack.wait_for("chat.postMessage", timeout=10)
+
+        assert nudge.params["channel"] == f"D{OWNER}"
+        assert reference in str(nudge.params["blocks"])
+        assert bot.terminate() == 0, bot.output()
+
+
+# ---------------------------------------------------------------- the WSGI routes
+
+
+def test_health_check_answers_ok_when_the_database_answers(bot):
+    response = requests.get(f"{bot.url}/healthz", timeout=5)
+
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.json() == {"ok": True}
+
+
+def test_unknown_paths_are_not_found(bot):
+    assert requests.get(f"{bot.url}/", timeout=5).status_code == 404
+    assert requests.get(f"{bot.url}/slack/event", timeout=5).status_code == 404
+    assert requests.post(f"{bot.url}/healthz/more", timeout=5).status_code == 404
+
+
+@contextlib.contextmanager
+def served(application):
+    """`application` served by waitress on a free local port, for the block's duration."""
+    server = waitress.create_server(application, host="127.0.0.1", port=0, threads=2)
+
+    def serve() -> None:
+        # Closing the socket under the loop ends it with an OSError: the test is over.
+        with contextlib.suppress(OSError):
+            server.run()
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def vanishing_database(tmp_path):
+    """An engine over a SQLite file whose folder the test can delete."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    engine = make_engine(f"sqlite:///{folder / 'milestones.db'}")
+    create_tables(engine)
+    yield folder, engine
+    engine.dispose()
+
+
+def test_health_check_answers_503_when_the_database_is_gone(vanishing_database):
+    folder, engine = vanishing_database
+
+    with served(make_wsgi_app(None, engine)) as url:
+        before = requests.get(f"{url}/healthz", timeout=5)
+        shutil.rmtree(folder)
+        engine.dispose()  # no pooled connection to the deleted file: the next check reconnects
+        after = requests.get(f"{url}/healthz", timeout=5)
+
+    assert before.status_code == 200
+    assert after.status_code == 503
+    assert after.json() == {"ok": False}
+
+
+def test_without_a_bolt_app_only_the_health_check_is_served(vanishing_database):
+    _folder, engine = vanishing_database
+
+    with served(make_wsgi_app(None, engine)) as url:
+        health = requests.get(f"{url}/healthz", timeout=5)
+        events = requests.post(f"{url}/slack/events", data=b"command=%2Fmilestone", timeout=5)
+
+    assert health.status_code == 200
+    assert events.status_code == 404
