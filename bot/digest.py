@@ -16,7 +16,7 @@ from bot.db import session_scope
 from bot.models import ChannelSettings, Milestone, Status
 from bot.runtime import Runtime
 from bot.slack import CHANNEL_GONE, slack_error
-from bot.status import ChannelStatus, channel_status
+from bot.status import WINDOW, ChannelStatus, channel_status
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,8 @@ class DueDigest:
     channel_id: str
     key: str
     today: date
+    # The time of the channel's previous weekly status: what was reached since is news.
+    reached_since: datetime
 
 
 def last_scheduled(now: datetime, *, weekday: int, at: time, zone: ZoneInfo) -> datetime:
@@ -53,7 +55,17 @@ def channel_zone(settings: ChannelSettings, default: str) -> ZoneInfo:
     return ZoneInfo(settings.digest_timezone or default)
 
 
-def compose(session: Session, *, team_id: str, channel_id: str, today: date) -> ChannelStatus:
+def compose(
+    session: Session,
+    *,
+    team_id: str,
+    channel_id: str,
+    today: date,
+    reached_since: datetime | None = None,
+) -> ChannelStatus:
+    """A channel's status on demand; without `reached_since`, the seven UTC days to `today`."""
+    if reached_since is None:
+        reached_since = datetime.combine(today - WINDOW + timedelta(days=1), time(), tzinfo=UTC)
     milestones = session.exec(
         select(Milestone).where(
             Milestone.team_id == team_id,
@@ -61,7 +73,13 @@ def compose(session: Session, *, team_id: str, channel_id: str, today: date) -> 
             Milestone.status != Status.CANCELLED,
         )
     ).all()
-    return channel_status(list(milestones), team_id=team_id, channel_id=channel_id, today=today)
+    return channel_status(
+        list(milestones),
+        team_id=team_id,
+        channel_id=channel_id,
+        today=today,
+        reached_since=reached_since,
+    )
 
 
 def due_digests(session: Session, *, now: datetime, default_timezone: str) -> list[DueDigest]:
@@ -88,7 +106,12 @@ def due_digests(session: Session, *, now: datetime, default_timezone: str) -> li
             continue
         year, week, _ = scheduled.astimezone(zone).isocalendar()
         today = now.astimezone(zone).date()
-        due.append(DueDigest(team_id, channel_id, f"{channel_id}:{year}-W{week:02d}", today))
+        key = f"{channel_id}:{year}-W{week:02d}"
+        # A week before on the wall clock, which is not 168 hours across a clock change.
+        previous = last_scheduled(
+            scheduled - timedelta(seconds=1), weekday=settings.digest_weekday, at=at, zone=zone
+        )
+        due.append(DueDigest(team_id, channel_id, key, today, previous))
     return due
 
 
@@ -155,6 +178,7 @@ def load_statuses(
             team_id=d.team_id,
             channel_id=d.channel_id,
             today=d.today,
+            reached_since=d.reached_since,
         )
         for d in digests
     }

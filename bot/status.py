@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from bot.models import Milestone, Status
 
@@ -26,13 +26,22 @@ class ChannelStatus:
 
 
 def channel_status(
-    milestones: list[Milestone], *, team_id: str, channel_id: str, today: date
+    milestones: list[Milestone],
+    *,
+    team_id: str,
+    channel_id: str,
+    today: date,
+    reached_since: datetime,
 ) -> ChannelStatus:
-    """Sort a channel's milestones into the status sections; cancelled ones are left out."""
+    """Sort a channel's milestones into the status sections; cancelled ones are left out.
+
+    Milestones reached at or after `reached_since` are news. A weekly status gives the time of
+    the status before it, so a milestone reached just after one status is in the next.
+    """
     status = ChannelStatus(team_id=team_id, channel_id=channel_id, today=today)
     for milestone in sorted(milestones, key=lambda m: (m.due_date or date.max, m.id)):
         if milestone.status == Status.REACHED:
-            if milestone.reached_at and milestone.reached_at.date() > today - WINDOW:
+            if milestone.reached_at and milestone.reached_at >= reached_since:
                 status.reached.append(milestone)
         elif milestone.status == Status.AWAITING_APPROVAL:
             status.awaiting_approval.append(milestone)

@@ -197,6 +197,23 @@ def test_status_lists_reached_due_overdue_and_awaiting_approval(bot):
         assert f"*{left_out.reference}*" not in everything
 
 
+def test_each_reached_milestone_is_in_exactly_one_weekly_status(bot):
+    early = bot.add('"Design review passed" due 2026-12-10')
+    late = bot.add('"Beta version completed" due 2026-12-10')
+    bot.clock.set(MONDAY - timedelta(hours=1))
+    bot.command(f"done {early.reference}")
+    assert sweep(bot, MONDAY) == 1
+    # Reached an hour after this week's status: news for next week's.
+    bot.clock.set(MONDAY + timedelta(hours=1))
+    bot.command(f"done {late.reference}")
+    assert sweep(bot, MONDAY + timedelta(days=7)) == 1
+
+    this_week, next_week = (items_by_heading([call]) for call in statuses(bot.slack))
+    reached = ":white_check_mark: Reached in the last 7 days"
+    assert [f"*{early.reference}*" in line for line in this_week[reached]] == [True]
+    assert [f"*{late.reference}*" in line for line in next_week[reached]] == [True]
+
+
 def test_an_empty_week_says_so_in_one_line(bot):
     bot.add('"General availability" due 2027-03-01')
 
