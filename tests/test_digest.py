@@ -214,6 +214,29 @@ def test_each_reached_milestone_is_in_exactly_one_weekly_status(bot):
     assert [f"*{late.reference}*" in line for line in next_week[reached]] == [True]
 
 
+def test_reached_date_is_the_channels_calendar_date(bot):
+    bot.command("settings digest monday 09:00 America/Los_Angeles")
+    milestone = bot.add('"Beta version completed" due 2026-12-10')
+    # Sunday 29 November, 20:00 in Los Angeles: already Monday in UTC.
+    bot.clock.set(datetime(2026, 11, 30, 4, 0, tzinfo=UTC))
+    bot.command(f"done {milestone.reference}")
+
+    assert sweep(bot, datetime(2026, 11, 30, 17, 0, tzinfo=UTC)) == 1
+
+    [line] = items_by_heading(statuses(bot.slack))[":white_check_mark: Reached in the last 7 days"]
+    assert line.endswith("reached Sun 29 Nov 2026"), line
+
+
+def test_item_without_a_due_date_says_no_due_date(bot):
+    milestone = bot.add('"Beta version completed"')
+    bot.command(f"done {milestone.reference}")
+
+    assert sweep(bot, MONDAY) == 1
+
+    [line] = items_by_heading(statuses(bot.slack))[":white_check_mark: Reached in the last 7 days"]
+    assert f"<@{OWNER}>, no due date, reached Thu 26 Nov 2026" in line, line
+
+
 def test_an_empty_week_says_so_in_one_line(bot):
     bot.add('"General availability" due 2027-03-01')
 

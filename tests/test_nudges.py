@@ -165,6 +165,30 @@ def test_due_soon_reminder_goes_one_working_day_before_the_due_date(bot):
     }
 
 
+def test_due_soon_reminder_for_a_weekend_due_date_does_not_call_it_a_working_day(bot):
+    milestone = bot.add('"Booth set up for the fair" due 2026-12-06')
+
+    assert sweep(bot, at(4, 17)) == 1
+
+    [reminder] = direct_messages(bot.slack, OWNER)
+    text = message_text(reminder)
+    assert f"*{milestone.reference}*" in text
+    assert "Sun 6 Dec 2026" in text
+    assert "working day" not in text, text
+
+
+def test_nudge_that_slack_fails_to_take_is_sent_by_a_later_sweep_once(bot, slack):
+    bot.add(f'"Beta version completed" due {DUE}')
+    # The DM fails on its first try and on both retries.
+    slack.fail("chat.postMessage", status=500, times=3)
+
+    assert sweep(bot, at(2, 13)) == 0
+    assert sweep(bot, at(2, 13, 30)) == 1
+    assert sweep(bot, at(2, 14)) == 0
+
+    assert len(direct_messages(slack, OWNER)) == 1
+
+
 def test_reached_and_cancelled_milestones_get_no_nudges(bot):
     reached = bot.add(f'"Design review passed" due {DUE}')
     cancelled = bot.add(f'"Print brochure" due {DUE}')
