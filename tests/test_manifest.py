@@ -1,0 +1,139 @@
+"""manifest.yml: valid for Slack, and in step with the listeners and Web API calls in bot/."""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import json
+import re
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+from conftest import make_settings
+from slack_sdk import WebClient
+
+import bot
+from bot.app import build_app
+from bot.runtime import build_runtime
+from bot.server import EVENTS_PATH
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = ROOT.parent / "shared/slack-fixtures/schemas/manifest.schema.1.0.0.json"
+
+# Every Web API method the bot may call, and the bot scope it needs (None: no scope).
+# A new call in bot/ fails test_every_web_api_call_has_a_scope_decision until it is added here.
+SCOPES = {
+    "chat.postMessage": "chat:write",
+    "chat.update": "chat:write",
+    "chat.postEphemeral": "chat:write",
+    "conversations.open": "im:write",
+    "users.info": "users:read",
+    "views.open": None,
+    "auth.test": None,
+}
+# The /milestone command itself.
+COMMAND_SCOPE = "commands"
+
+
+@pytest.fixture(scope="module")
+def manifest() -> dict:
+    return yaml.safe_load((ROOT / "manifest.yml").read_text())
+
+
+@pytest.fixture
+def app(database_url, slack):
+    runtime = build_runtime(make_settings(database_url, slack))
+    yield build_app(runtime)
+    runtime.background.shutdown()
+    runtime.engine.dispose()
+
+
+def listened(app, kind: str) -> set[str]:
+    """What the app's listeners of `kind` ("command" or "event") answer to.
+
+    Read from Bolt's built-in matchers: a command matcher checks `is_slash_command` against
+    the command it closes over, an event matcher `is_event` against the event type.
+    """
+    check = {"command": "is_slash_command", "event": "is_event"}[kind]
+    names = set()
+    for listener in app._listeners:
+        for matcher in listener.matchers:
+            closure = inspect.getclosurevars(matcher.func)
+            if check not in closure.globals:
+                continue
+            found = closure.nonlocals
+            name = found.get("command") or found.get("event_type") or found["constraints"]["type"]
+            names.add(str(name))
+    return names
+
+
+def web_api_methods_called() -> set[str]:
+    """Web API methods named in bot/'s source: client.chat_postMessage(...) is chat.postMessage."""
+    client_methods = {name for name in dir(WebClient) if not name.startswith("_")} - {"api_call"}
+    called = set()
+    for path in Path(bot.__file__).parent.rglob("*.py"):
+        source = path.read_text()
+        for name in re.findall(r"\.(\w+)\(", source):
+            if name in client_methods:
+                called.add(name.replace("_", "."))
+        called.update(re.findall(r"api_call\(\s*[\"']([\w.]+)[\"']", source))
+        if re.search(r"\bsay\(", source):
+            called.add("chat.postMessage")  # Bolt's say() posts with chat.postMessage
+    return called
+
+
+def test_manifest_follows_slacks_manifest_schema(manifest):
+    validator = jsonschema.Draft7Validator(json.loads(SCHEMA.read_text()))
+    broken = copy.deepcopy(manifest)
+    broken["features"]["slash_commands"][0]["should_escape"] = "yes"
+
+    assert [error.message for error in validator.iter_errors(manifest)] == []
+    assert not validator.is_valid(broken)
+
+
+def test_the_command_is_milestone_with_escaped_mentions(manifest):
+    [command] = manifest["features"]["slash_commands"]
+
+    assert command["command"] == "/milestone"
+    assert command["should_escape"] is True
+    assert command["url"].endswith(EVENTS_PATH)
+
+
+def test_interactivity_is_enabled_for_the_buttons_and_modals(manifest, app):
+    interactivity = manifest["settings"]["interactivity"]
+
+    assert interactivity["is_enabled"] is True
+    assert interactivity["request_url"].endswith(EVENTS_PATH)
+    assert any(
+        "_block_action" in inspect.getclosurevars(matcher.func).globals
+        for listener in app._listeners
+        for matcher in listener.matchers
+    )
+
+
+def test_manifest_commands_are_the_registered_commands(manifest, app):
+    declared = {command["command"] for command in manifest["features"]["slash_commands"]}
+
+    assert listened(app, "command") == declared == {"/milestone"}
+
+
+def test_manifest_events_are_the_registered_events(manifest, app):
+    subscriptions = manifest["settings"].get("event_subscriptions") or {}
+    declared = set(subscriptions.get("bot_events") or [])
+
+    assert listened(app, "event") == declared
+
+
+def test_every_web_api_call_has_a_scope_decision():
+    called = web_api_methods_called()
+
+    assert "chat.postMessage" in called  # the scan finds the bot's calls
+    assert called - SCOPES.keys() == set(), "add the new methods to SCOPES with their scope"
+
+
+def test_bot_scopes_are_exactly_the_scopes_the_code_needs(manifest):
+    needed = {SCOPES[method] for method in web_api_methods_called()} - {None}
+
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == needed | {COMMAND_SCOPE}
