@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from botprocess import (
@@ -15,12 +17,12 @@ from botprocess import (
     run,
     schedule_digest,
 )
+from conftest import CHANNEL, OWNER, TEAM
 
 from bot.config import ConfigError, load_settings
 
-# The `slack` fixture (conftest) knows this owner.
-TEAM, CHANNEL, OWNER = "T111", "C0LAUNCH", "U0OWNER"
 BOT_TOKEN = "xoxb-test-token"
+ENV_EXAMPLE = Path(__file__).resolve().parents[1] / ".env.example"
 
 
 def sqlite_url(tmp_path) -> str:
@@ -111,6 +113,33 @@ def test_settings_read_every_variable():
 def test_an_invalid_setting_is_refused_by_name(name, value):
     with pytest.raises(ConfigError, match=name):
         load_settings({"SLACK_BOT_TOKEN": BOT_TOKEN, name: value})
+
+
+class RecordingEnvironment(dict):
+    """An environment that remembers which variables were asked for."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.asked: set[str] = set()
+
+    def get(self, name, default=None):
+        self.asked.add(name)
+        return super().get(name, default)
+
+    def __getitem__(self, name):
+        self.asked.add(name)
+        return super().__getitem__(name)
+
+
+def test_env_example_documents_every_setting():
+    environ = RecordingEnvironment(SLACK_BOT_TOKEN=BOT_TOKEN)
+    load_settings(environ)
+    documented = set(
+        re.findall(r"^#? ?([A-Z][A-Z0-9_]*)=", ENV_EXAMPLE.read_text(), flags=re.MULTILINE)
+    )
+
+    assert "SLACK_SIGNING_SECRET" in environ.asked
+    assert environ.asked - documented == set()
 
 
 # ---------------------------------------------------------------- the command line

@@ -13,6 +13,7 @@ import pytest
 import requests
 import waitress
 from botprocess import ServingBot, declare_milestone, environment, free_port
+from conftest import CHANNEL, OWNER, TEAM
 from slack_sdk.signature import SignatureVerifier
 
 from bot import blocks
@@ -21,8 +22,6 @@ from bot.server import make_wsgi_app
 
 SIGNING_SECRET = "serve-signing-secret"
 BOT_TOKEN = "xoxb-serve-token"
-# The `slack` fixture (conftest) knows this owner.
-TEAM, CHANNEL, OWNER = "T111", "C0SERVE", "U0OWNER"
 
 
 def serve_environment(tmp_path, slack) -> dict[str, str]:

@@ -10,6 +10,7 @@ import time
 import pytest
 import requests
 from botprocess import ServingBot, environment, free_port
+from conftest import CHANNEL, OWNER, TEAM
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection, serve
 
@@ -17,8 +18,6 @@ from bot import blocks
 
 APP_TOKEN = "xapp-1-A111-1-socketmode"
 BOT_TOKEN = "xoxb-socket-token"
-# The `slack` fixture (conftest) knows this owner.
-TEAM, CHANNEL, OWNER = "T111", "C0SOCKET", "U0OWNER"
 
 
 class SocketModeServer:
