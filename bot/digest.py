@@ -31,6 +31,7 @@ class DueDigest:
     channel_id: str
     key: str
     today: date
+    zone: ZoneInfo
     # The time of the channel's previous weekly status: what was reached since is news.
     reached_since: datetime
 
@@ -61,9 +62,13 @@ def compose(
     team_id: str,
     channel_id: str,
     today: date,
+    zone: ZoneInfo = UTC,
     reached_since: datetime | None = None,
 ) -> ChannelStatus:
-    """A channel's status on demand; without `reached_since`, the seven UTC days to `today`."""
+    """A channel's status on demand, for a channel in `zone`.
+
+    Without `reached_since`, what was reached on the seven UTC days up to `today` counts.
+    """
     if reached_since is None:
         reached_since = datetime.combine(today - WINDOW + timedelta(days=1), time(), tzinfo=UTC)
     milestones = session.exec(
@@ -78,6 +83,7 @@ def compose(
         team_id=team_id,
         channel_id=channel_id,
         today=today,
+        zone=zone,
         reached_since=reached_since,
     )
 
@@ -111,7 +117,7 @@ def due_digests(session: Session, *, now: datetime, default_timezone: str) -> li
         previous = last_scheduled(
             scheduled - timedelta(seconds=1), weekday=settings.digest_weekday, at=at, zone=zone
         )
-        due.append(DueDigest(team_id, channel_id, key, today, previous))
+        due.append(DueDigest(team_id, channel_id, key, today, zone, previous))
     return due
 
 
@@ -178,6 +184,7 @@ def load_statuses(
             team_id=d.team_id,
             channel_id=d.channel_id,
             today=d.today,
+            zone=d.zone,
             reached_since=d.reached_since,
         )
         for d in digests

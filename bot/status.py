@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.models import Milestone, Status
 
@@ -15,6 +16,8 @@ class ChannelStatus:
     team_id: str
     channel_id: str
     today: date
+    # The channel's time zone: reached times are shown on its calendar.
+    zone: ZoneInfo
     reached: list[Milestone] = field(default_factory=list)
     overdue: list[Milestone] = field(default_factory=list)
     due_soon: list[Milestone] = field(default_factory=list)
@@ -31,6 +34,7 @@ def channel_status(
     team_id: str,
     channel_id: str,
     today: date,
+    zone: ZoneInfo,
     reached_since: datetime,
 ) -> ChannelStatus:
     """Sort a channel's milestones into the status sections; cancelled ones are left out.
@@ -38,7 +42,7 @@ def channel_status(
     Milestones reached at or after `reached_since` are news. A weekly status gives the time of
     the status before it, so a milestone reached just after one status is in the next.
     """
-    status = ChannelStatus(team_id=team_id, channel_id=channel_id, today=today)
+    status = ChannelStatus(team_id=team_id, channel_id=channel_id, today=today, zone=zone)
     for milestone in sorted(milestones, key=lambda m: (m.due_date or date.max, m.id)):
         if milestone.status == Status.REACHED:
             if milestone.reached_at and milestone.reached_at >= reached_since:
