@@ -53,10 +53,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"cannot use the database at DATABASE_URL ({_first_line(error)}). "
             "Check the URL and that the database server is running."
         )
-    except (BoltError, SlackApiError) as error:
+    except SlackApiError as error:
+        # Only opening a Socket Mode connection uses the app-level token.
+        connecting = error.response.api_url.endswith("apps.connections.open")
+        token = "SLACK_APP_TOKEN" if connecting else "SLACK_BOT_TOKEN"
         return _refuse(
-            f"Slack refused the tokens ({_first_line(error)}). Check SLACK_BOT_TOKEN "
-            "(and SLACK_APP_TOKEN for Socket Mode) against your app's pages."
+            f"Slack refused {token} ({error.response.get('error')}): copy it again from your "
+            "Slack app's settings (see .env.example)."
+        )
+    except BoltError as error:
+        return _refuse(
+            f"Slack refused SLACK_BOT_TOKEN ({_first_line(error)}): copy it again from your "
+            "Slack app's OAuth & Permissions page (see .env.example)."
         )
     except URLError as error:
         return _refuse(

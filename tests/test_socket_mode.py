@@ -9,7 +9,7 @@ import time
 
 import pytest
 import requests
-from botprocess import ServingBot, environment, free_port
+from botprocess import BotProcess, environment, free_port, run
 from conftest import CHANNEL, OWNER, TEAM
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection, serve
@@ -108,7 +108,7 @@ def test_serve_answers_slash_commands_over_socket_mode(tmp_path, slack, socket_m
         PORT=str(free_port()),
     )
 
-    with ServingBot("--no-scheduler", cwd=tmp_path, env=env) as bot:
+    with BotProcess("serve", "--no-scheduler", cwd=tmp_path, env=env) as bot:
         help_reply = socket_mode.reply()
         add_reply = socket_mode.reply()
         [announcement] = slack.wait_for("chat.postMessage", timeout=10)
@@ -128,3 +128,29 @@ def test_serve_answers_slash_commands_over_socket_mode(tmp_path, slack, socket_m
         assert over_http.status_code == 404
         assert bot.terminate() == 0, bot.output()
         assert "Traceback" not in bot.output()
+
+
+def test_an_app_token_that_slack_refuses_stops_serve_naming_it(tmp_path, slack):
+    slack.answer("apps.connections.open", {"ok": False, "error": "invalid_auth"})
+
+    result = run(
+        "serve",
+        "--no-scheduler",
+        cwd=tmp_path,
+        env=environment(
+            tmp_path,
+            SLACK_BOT_TOKEN=BOT_TOKEN,
+            SLACK_APP_TOKEN=APP_TOKEN,
+            SLACK_API_URL=slack.base_url,
+            DATABASE_URL=f"sqlite:///{tmp_path / 'milestones.db'}",
+            PORT=str(free_port()),
+        ),
+    )
+
+    # Bolt logs the failed call as it happens; the refusal is the last line.
+    assert result.returncode == 2, result
+    assert "Traceback" not in result.stderr, result.stderr
+    line = result.stderr.strip().splitlines()[-1]
+    assert line.startswith("milestone-bot: ")
+    assert "SLACK_APP_TOKEN" in line
+    assert "invalid_auth" in line
