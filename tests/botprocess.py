@@ -43,16 +43,15 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-class ServingBot:
-    """`milestone-bot serve ...` running until stop(); its output is kept in files."""
+class BotProcess:
+    """`milestone-bot <args>` running in the background; its output is kept in files."""
 
     def __init__(self, *args: str, cwd: Path, env: dict[str, str]) -> None:
-        self.port = int(env["PORT"])
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._stdout = (cwd / "serve.stdout").open("w+")
-        self._stderr = (cwd / "serve.stderr").open("w+")
+        self.url = f"http://127.0.0.1:{env.get('PORT', '3000')}"
+        self._stdout = (cwd / "bot.stdout").open("w+")
+        self._stderr = (cwd / "bot.stderr").open("w+")
         self.process = subprocess.Popen(
-            [MILESTONE_BOT, "serve", *args],
+            [MILESTONE_BOT, *args],
             cwd=cwd,
             env=env,
             stdout=self._stdout,
@@ -61,7 +60,7 @@ class ServingBot:
         )
 
     def wait_until_healthy(self) -> requests.Response:
-        """Poll GET /healthz until the bot answers; fail if it exits or takes too long."""
+        """Poll GET /healthz (serve) until the bot answers; fail if it exits or takes too long."""
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while True:
             try:
@@ -101,7 +100,7 @@ class ServingBot:
         self._stdout.close()
         self._stderr.close()
 
-    def __enter__(self) -> ServingBot:
+    def __enter__(self) -> BotProcess:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from botprocess import (
+    BotProcess,
     declare_milestone,
     environment,
     free_port,
@@ -438,3 +439,27 @@ def test_the_environment_wins_over_the_dotenv_file(tmp_path):
     assert "DEFAULT_TIMEZONE=Mars/Olympus_Mons" in one_line_refusal(refused)
     assert accepted.returncode == 0, accepted.stderr
     assert accepted.stdout.strip() == "digest: 0 message(s) sent"
+
+
+def test_scheduler_runs_the_sweeps_alone_until_sigterm(tmp_path, slack):
+    database_url = sqlite_url(tmp_path)
+    reference = declare_milestone(
+        database_url,
+        team_id=TEAM,
+        channel_id=CHANNEL,
+        owner_id=OWNER,
+        title="Contract signed",
+        due_date=datetime.now(UTC).date() - timedelta(days=3),
+    )
+    env = environment(
+        tmp_path, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=slack.base_url, DATABASE_URL=database_url
+    )
+
+    with BotProcess("scheduler", cwd=tmp_path, env=env) as scheduler:
+        # The sweeps run once at start, then on their intervals.
+        [nudge] = slack.wait_for("chat.postMessage", timeout=10)
+
+        assert nudge.params["channel"] == f"D{OWNER}"
+        assert reference in str(nudge.params["blocks"])
+        assert scheduler.terminate() == 0, scheduler.output()
+        assert "Traceback" not in scheduler.output()

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import pytest
 import requests
 import waitress
-from botprocess import ServingBot, declare_milestone, environment, free_port
+from botprocess import BotProcess, declare_milestone, environment, free_port
 from conftest import CHANNEL, OWNER, TEAM
 from slack_sdk.signature import SignatureVerifier
 
@@ -75,7 +75,9 @@ def post_signed(url: str, body: str, *, secret: str = SIGNING_SECRET) -> request
 
 
 def test_serve_answers_health_checks_with_waitress_and_stops_on_sigterm(tmp_path, slack):
-    with ServingBot("--no-scheduler", cwd=tmp_path, env=serve_environment(tmp_path, slack)) as bot:
+    env = serve_environment(tmp_path, slack)
+
+    with BotProcess("serve", "--no-scheduler", cwd=tmp_path, env=env) as bot:
         health = bot.wait_until_healthy()
 
         assert health.status_code == 200
@@ -89,7 +91,9 @@ def test_serve_answers_health_checks_with_waitress_and_stops_on_sigterm(tmp_path
 
 
 def test_serve_answers_signed_slash_commands_and_calls_slack_api_url(tmp_path, slack):
-    with ServingBot("--no-scheduler", cwd=tmp_path, env=serve_environment(tmp_path, slack)) as bot:
+    env = serve_environment(tmp_path, slack)
+
+    with BotProcess("serve", "--no-scheduler", cwd=tmp_path, env=env) as bot:
         bot.wait_until_healthy()
 
         help_answer = post_signed(bot.url, slash_command("help", slack))
@@ -118,7 +122,7 @@ def test_serve_runs_the_sweeps_in_the_same_process(tmp_path, slack):
         due_date=datetime.now(UTC).date() - timedelta(days=2),
     )
 
-    with ServingBot(cwd=tmp_path, env=env) as bot:
+    with BotProcess("serve", cwd=tmp_path, env=env) as bot:
         bot.wait_until_healthy()
         # The sweeps run once at start, then on their intervals.
         [nudge] = slack.wait_for("chat.postMessage", timeout=10)
