@@ -3,7 +3,6 @@ databases (SQLite always, PostgreSQL when TEST_DATABASE_URL is set) and a clock 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import threading
@@ -19,7 +18,7 @@ import waitress
 from fakeslack import FakeSlack
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
-from sqlmodel import SQLModel, select
+from sqlmodel import select
 
 from bot import blocks
 from bot.app import build_app
@@ -54,7 +53,6 @@ def database_url(request, tmp_path) -> str:
         connection.execute(text("DROP SCHEMA public CASCADE"))
         connection.execute(text("CREATE SCHEMA public"))
     engine.dispose()
-    SQLModel.metadata.clear  # noqa: B018  (tables are registered once, at import)
     return url
 
 
@@ -298,10 +296,17 @@ def make_settings(database_url: str, slack: FakeSlack, **overrides):
     return load_settings(environ)
 
 
-def _serve_until_closed(server) -> None:
-    # Closing the socket under the loop ends it with an OSError: the test is over.
-    with contextlib.suppress(OSError):
-        server.run()
+def _stop(server, thread: threading.Thread) -> None:
+    """End waitress's loop from outside: its own thread closes every channel, so it returns."""
+
+    def close_everything() -> None:
+        for channel in list(server._map.values()):
+            channel.close()
+
+    server.trigger.pull_trigger(close_everything)
+    thread.join(timeout=5)
+    assert not thread.is_alive(), "the test server did not stop"
+    server.task_dispatcher.shutdown()
 
 
 @pytest.fixture
@@ -316,12 +321,12 @@ def bot(database_url, slack, clock):
     server = waitress.create_server(
         make_wsgi_app(app, runtime.engine), host="127.0.0.1", port=0, threads=4
     )
-    thread = threading.Thread(target=_serve_until_closed, args=(server,), daemon=True)
+    thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     yield Bot(
         url=f"http://127.0.0.1:{server.effective_port}", runtime=runtime, slack=slack, clock=clock
     )
-    server.close()
+    _stop(server, thread)
     runtime.background.join(timeout=5)
     runtime.background.shutdown()
     runtime.engine.dispose()
