@@ -104,6 +104,7 @@ def test_two_processes_sweeping_at_the_same_moment_post_once(bot, slack):
         thread.start()
     for thread in threads:
         thread.join()
+    second.background.shutdown()
     second.engine.dispose()
 
     assert sorted(counts) == [0, 1]

@@ -61,12 +61,13 @@ def opened_views(slack) -> list[dict]:
     return [json.loads(view) if isinstance(view, str) else view for view in views]
 
 
-def reschedule_values(selected_date: str, reason: str | None = REASON) -> dict:
+def reschedule_values(selected_date: str) -> dict:
+    """The modal's state as Slack sends it: a picked date and the reason typed."""
     return {
         blocks.DATE_BLOCK: {
             blocks.DATE_ACTION: {"type": "datepicker", "selected_date": selected_date}
         },
-        blocks.REASON_BLOCK: {blocks.REASON_ACTION: {"type": "plain_text_input", "value": reason}},
+        blocks.REASON_BLOCK: {blocks.REASON_ACTION: {"type": "plain_text_input", "value": REASON}},
     }
 
 
@@ -266,7 +267,7 @@ def test_submitting_the_reschedule_modal_moves_the_due_date_and_tells_the_channe
     response = bot.submit_view(view, reschedule_values("2026-12-20"), user=OWNER)
 
     assert response.status_code == 200
-    assert response.text in ("", "{}") or "errors" not in response.json()
+    assert "errors" not in response.text
     assert bot.milestone(milestone.id).due_date == date(2026, 12, 20)
     [announcement] = channel_posts(bot.slack, "rescheduled")
     text = message_text(announcement)
