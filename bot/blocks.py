@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import date, time
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 from bot.milestones import format_day
 from bot.models import Milestone, Status
@@ -91,7 +92,7 @@ def _facts(milestone: Milestone) -> str:
 
 def _state_line(milestone: Milestone) -> str:
     if milestone.status == Status.REACHED:
-        when = f" on {format_date(milestone.reached_at.date())}" if milestone.reached_at else ""
+        when = f" on {_local_date(milestone.reached_at)}" if milestone.reached_at else ""
         return f":white_check_mark: Reached{when}"
     if milestone.status == Status.AWAITING_APPROVAL:
         return f":hourglass_flowing_sand: Waiting for {user(milestone.approver_id)}'s approval"
@@ -213,7 +214,8 @@ def overdue_nudge(milestone: Milestone, *, days_overdue: int) -> Message:
 def due_soon_reminder(milestone: Milestone) -> Message:
     text = (
         f":spiral_calendar_pad: {_title_line(milestone)} is due "
-        f"*{format_date(milestone.due_date)}*, the next working day."
+        f"*{format_date(milestone.due_date)}*"
+        + (", the next working day." if milestone.due_date.weekday() < 5 else ".")
     )
     return _reminder(milestone, text, f"{milestone.reference} is due soon")
 
@@ -243,12 +245,17 @@ def escalation(milestone: Milestone, *, days_overdue: int, nudges: int) -> Messa
     return {"text": f"{milestone.reference} is overdue", "blocks": [_section(text)]}
 
 
-def _status_item(milestone: Milestone, today: date) -> str:
+def _local_date(moment: datetime) -> str:
+    """A date Slack shows in each reader's own time zone, with a UTC fallback."""
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}}|{format_date(moment.date())}>"
+
+
+def _status_item(milestone: Milestone, today: date, zone: ZoneInfo) -> str:
     line = f"• {_title_line(milestone)} — {user(milestone.owner_id)}, {due(milestone)}"
     if milestone.status == Status.OPEN and milestone.due_date and milestone.due_date < today:
         line += f" (*{_days((today - milestone.due_date).days)} late*)"
     if milestone.status == Status.REACHED and milestone.reached_at:
-        line += f", reached {format_date(milestone.reached_at.date())}"
+        line += f", reached {format_date(milestone.reached_at.astimezone(zone).date())}"
     return line
 
 
@@ -267,7 +274,7 @@ def weekly_status(status: ChannelStatus) -> list[Message]:
     ]
     for heading, milestones in sections:
         if milestones:
-            lines = [_status_item(m, status.today) for m in milestones]
+            lines = [_status_item(m, status.today, status.zone) for m in milestones]
             blocks.extend(sections_from_lines(f"*{heading}* ({len(milestones)})", lines))
     return [
         {"text": "Weekly milestone status", "blocks": chunk}

@@ -16,7 +16,7 @@ from bot.db import session_scope
 from bot.models import ChannelSettings, Milestone, Status
 from bot.runtime import Runtime
 from bot.slack import CHANNEL_GONE, slack_error
-from bot.status import WINDOW, ChannelStatus, channel_status
+from bot.status import ChannelStatus, channel_status
 
 log = logging.getLogger(__name__)
 
@@ -62,15 +62,10 @@ def compose(
     team_id: str,
     channel_id: str,
     today: date,
-    zone: ZoneInfo = UTC,
-    reached_since: datetime | None = None,
+    zone: ZoneInfo,
+    reached_since: datetime,
 ) -> ChannelStatus:
-    """A channel's status on demand, for a channel in `zone`.
-
-    Without `reached_since`, what was reached on the seven UTC days up to `today` counts.
-    """
-    if reached_since is None:
-        reached_since = datetime.combine(today - WINDOW + timedelta(days=1), time(), tzinfo=UTC)
+    """A channel's status on demand, for a channel in `zone`."""
     milestones = session.exec(
         select(Milestone).where(
             Milestone.team_id == team_id,

@@ -17,6 +17,7 @@ from bot.errors import MilestoneError
 from bot.people import local_date
 from bot.runtime import Runtime
 from bot.slack import CHANNEL_GONE, slack_error
+from bot.status import WINDOW
 
 log = logging.getLogger(__name__)
 
@@ -171,6 +172,8 @@ def handle_status(call: Call, command: parsing.Status) -> None:
             team_id=call.team_id,
             channel_id=call.channel_id,
             today=local_date(call.now, zone),
+            zone=zone,
+            reached_since=call.now - WINDOW,
         )
     call.ack()
 
