@@ -174,9 +174,10 @@ def _run_job(settings: Settings, job: str) -> int:
     from bot.schedule import run_sweep
 
     runtime = _runtime(settings)
-    count = run_sweep(runtime, job)
-    print(f"{job}: {count} message(s) sent")
-    return 0
+    report = run_sweep(runtime, job)
+    print(f"{job}: {report}")
+    # A delivery that failed for now is retried by the next sweep; cron should see it.
+    return 1 if report.retry_later else 0
 
 
 def _on_terminate(stop: Callable[[], None]) -> None:

@@ -5,17 +5,18 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, tuple_
 from sqlmodel import Session, col, select
 
 from bot import blocks
-from bot.claims import claim, mark_sent, release
+from bot.claims import claim
 from bot.db import session_scope
+from bot.deliveries import SweepReport, deliver
 from bot.models import ChannelSettings, Milestone, Status
 from bot.runtime import Runtime
-from bot.slack import CHANNEL_GONE, slack_error
 from bot.status import ChannelStatus, channel_status
 
 log = logging.getLogger(__name__)
@@ -116,8 +117,8 @@ def due_digests(session: Session, *, now: datetime, default_timezone: str) -> li
     return due
 
 
-def run_digest_sweep(runtime: Runtime, *, now: datetime) -> int:
-    """Post every weekly status due at `now` that nobody has claimed; return how many."""
+def run_digest_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
+    """Post every weekly status due at `now` that nobody has claimed."""
     with session_scope(runtime.engine) as session:
         due = due_digests(session, now=now, default_timezone=runtime.settings.default_timezone)
         won = claim(
@@ -134,28 +135,25 @@ def run_digest_sweep(runtime: Runtime, *, now: datetime) -> int:
             ],
         )
     claimed = [d for d in due if ("digest", d.key) in won]
+    report = SweepReport()
     if not claimed:
-        return 0
+        return report
     statuses = load_statuses(runtime, claimed)
-    sent = 0
     for digest in claimed:
-        delivery_id = won["digest", digest.key]
-        try:
-            for message in blocks.weekly_status(statuses[digest.team_id, digest.channel_id]):
-                runtime.messenger.post(digest.channel_id, message)
-        except Exception as error:
-            if slack_error(error) in CHANNEL_GONE:
-                # Keep the claim: the channel is out of reach, retrying would not help.
-                log.warning("weekly status for %s not posted: %s", digest.channel_id, error)
-            else:
-                log.exception("weekly status for %s failed; will retry", digest.channel_id)
-                with session_scope(runtime.engine) as session:
-                    release(session, delivery_id)
-            continue
-        with session_scope(runtime.engine) as session:
-            mark_sent(session, delivery_id, now=now)
-        sent += 1
-    return sent
+        messages = blocks.weekly_status(statuses[digest.team_id, digest.channel_id])
+        deliver(
+            runtime.engine,
+            report,
+            won["digest", digest.key],
+            now=now,
+            send=partial(_post_all, runtime, digest.channel_id, messages),
+        )
+    return report
+
+
+def _post_all(runtime: Runtime, channel_id: str, messages: list[blocks.Message]) -> None:
+    for message in messages:
+        runtime.messenger.post(channel_id, message)
 
 
 def load_statuses(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -11,26 +10,17 @@ from functools import partial
 from sqlmodel import col, select
 
 from bot import blocks
-from bot.claims import claim, count_sent, mark_sent, release
+from bot.claims import claim, count_sent
 from bot.dates import previous_working_day
 from bot.db import session_scope
+from bot.deliveries import SweepReport, deliver
 from bot.models import Milestone, Status
 from bot.runtime import Runtime
-from bot.slack import CHANNEL_GONE, slack_error
 
 log = logging.getLogger(__name__)
 
 # After this many daily nudges about one due date, the channel hears about it once.
 ESCALATE_AFTER = 3
-# Slack's answers that mean the message cannot be delivered (a deactivated owner, a removed
-# app): retrying every sweep would not help.
-UNDELIVERABLE = {
-    "user_not_found",
-    "user_disabled",
-    "user_not_visible",
-    "cannot_dm_bot",
-    "account_inactive",
-}
 # The furthest any time zone is ahead of UTC is 14 hours; with a weekend in front of a due
 # date, the reminder's working day can be three days before it.
 LOOKAHEAD = timedelta(days=4)
@@ -65,8 +55,8 @@ def due_reminders(runtime: Runtime, *, now: datetime) -> list[Reminder]:
     return reminders
 
 
-def run_nudge_sweep(runtime: Runtime, *, now: datetime) -> int:
-    """Send every nudge and reminder due at `now` that nobody has claimed; return how many."""
+def run_nudge_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
+    """Send every nudge and reminder due at `now` that nobody has claimed."""
     reminders = due_reminders(runtime, now=now)
     with session_scope(runtime.engine) as session:
         won = claim(
@@ -84,7 +74,7 @@ def run_nudge_sweep(runtime: Runtime, *, now: datetime) -> int:
                 for r in reminders
             ],
         )
-    sent = 0
+    report = SweepReport()
     for reminder in reminders:
         delivery_id = won.get((reminder.kind, reminder.key))
         if delivery_id is None:
@@ -95,19 +85,16 @@ def run_nudge_sweep(runtime: Runtime, *, now: datetime) -> int:
             message = blocks.overdue_nudge(milestone, days_overdue=days)
         else:
             message = blocks.due_soon_reminder(milestone)
-        if _send(
-            runtime,
-            delivery_id,
-            now,
-            partial(runtime.messenger.direct_message, milestone.owner_id, message),
-        ):
-            sent += 1
-            if reminder.kind == "nudge":
-                _escalate_if_needed(runtime, reminder, now=now)
-    return sent
+        send = partial(runtime.messenger.direct_message, milestone.owner_id, message)
+        delivered = deliver(runtime.engine, report, delivery_id, now=now, send=send)
+        if delivered and reminder.kind == "nudge":
+            _escalate_if_needed(runtime, report, reminder, now=now)
+    return report
 
 
-def _escalate_if_needed(runtime: Runtime, reminder: Reminder, *, now: datetime) -> None:
+def _escalate_if_needed(
+    runtime: Runtime, report: SweepReport, reminder: Reminder, *, now: datetime
+) -> None:
     milestone = reminder.milestone
     with session_scope(runtime.engine) as session:
         nudges = count_sent(
@@ -133,11 +120,12 @@ def _escalate_if_needed(runtime: Runtime, reminder: Reminder, *, now: datetime) 
         return
     days = (reminder.today - milestone.due_date).days
     message = blocks.escalation(milestone, days_overdue=days, nudges=nudges)
-    _send(
-        runtime,
+    deliver(
+        runtime.engine,
+        report,
         next(iter(won.values())),
-        now,
-        partial(
+        now=now,
+        send=partial(
             runtime.messenger.post,
             milestone.channel_id,
             message,
@@ -145,20 +133,3 @@ def _escalate_if_needed(runtime: Runtime, reminder: Reminder, *, now: datetime) 
             broadcast=True,
         ),
     )
-
-
-def _send(runtime: Runtime, delivery_id: int, now: datetime, send: Callable[[], object]) -> bool:
-    """Send, then mark the claim sent; on a passing failure give the claim back for later."""
-    try:
-        send()
-    except Exception as error:
-        if slack_error(error) in CHANNEL_GONE | UNDELIVERABLE:
-            log.warning("delivery %s dropped: %s", delivery_id, error)
-        else:
-            log.exception("delivery %s failed; a later sweep will retry", delivery_id)
-            with session_scope(runtime.engine) as session:
-                release(session, delivery_id)
-        return False
-    with session_scope(runtime.engine) as session:
-        mark_sent(session, delivery_id, now=now)
-    return True

@@ -10,6 +10,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.deliveries import SweepReport
 from bot.digest import run_digest_sweep
 from bot.nudges import run_nudge_sweep
 from bot.runtime import Runtime
@@ -22,10 +23,10 @@ NUDGES_EVERY_MINUTES = 30
 SWEEPS = {"digest": run_digest_sweep, "nudges": run_nudge_sweep}
 
 
-def run_sweep(runtime: Runtime, name: str) -> int:
-    count = SWEEPS[name](runtime, now=runtime.clock())
-    log.info("%s sweep sent %d message(s)", name, count)
-    return count
+def run_sweep(runtime: Runtime, name: str) -> SweepReport:
+    report = SWEEPS[name](runtime, now=runtime.clock())
+    log.info("%s sweep: %s", name, report)
+    return report
 
 
 def build_scheduler(runtime: Runtime, *, blocking: bool) -> BaseScheduler:

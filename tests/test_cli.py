@@ -344,7 +344,7 @@ def test_run_job_digest_posts_the_weekly_status_through_slack_api_url(tmp_path, 
     result = run("run-job", "digest", cwd=tmp_path, env=env)
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "digest: 1 message(s) sent"
+    assert result.stdout.strip() == "digest: 1 sent, 0 to retry, 0 undeliverable"
     [status] = slack.calls_to("chat.postMessage")
     assert status.params["channel"] == CHANNEL
     assert reference in str(status.params["blocks"])
@@ -353,8 +353,35 @@ def test_run_job_digest_posts_the_weekly_status_through_slack_api_url(tmp_path, 
     again = run("run-job", "digest", cwd=tmp_path, env=env)
 
     assert again.returncode == 0, again.stderr
-    assert again.stdout.strip() == "digest: 0 message(s) sent"
+    assert again.stdout.strip() == "digest: 0 sent, 0 to retry, 0 undeliverable"
     assert len(slack.calls_to("chat.postMessage")) == 1
+
+
+def test_run_job_exits_1_when_a_delivery_must_be_retried(tmp_path, slack):
+    database_url = sqlite_url(tmp_path)
+    declare_milestone(
+        database_url,
+        team_id=TEAM,
+        channel_id=CHANNEL,
+        owner_id=OWNER,
+        title="Contract signed",
+        due_date=datetime.now(UTC).date() - timedelta(days=3),
+    )
+    slack.fail("conversations.open", status=500, times=3)  # the first try and both retries
+    env = environment(
+        tmp_path, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=slack.base_url, DATABASE_URL=database_url
+    )
+
+    result = run("run-job", "nudges", cwd=tmp_path, env=env)
+
+    assert result.returncode == 1
+    assert result.stdout.strip() == "nudges: 0 sent, 1 to retry, 0 undeliverable"
+    assert slack.calls_to("chat.postMessage") == []
+
+    again = run("run-job", "nudges", cwd=tmp_path, env=env)
+
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip() == "nudges: 1 sent, 0 to retry, 0 undeliverable"
 
 
 def test_run_job_nudges_sends_the_owner_a_direct_message_through_slack_api_url(tmp_path, slack):
@@ -381,7 +408,7 @@ def test_run_job_nudges_sends_the_owner_a_direct_message_through_slack_api_url(t
     )
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "nudges: 1 message(s) sent"
+    assert result.stdout.strip() == "nudges: 1 sent, 0 to retry, 0 undeliverable"
     [opened] = slack.calls_to("conversations.open")
     assert opened.params["users"] == OWNER
     [nudge] = slack.calls_to("chat.postMessage")
@@ -410,7 +437,7 @@ def test_a_dotenv_file_in_the_working_folder_is_read(tmp_path, slack):
     result = run("run-job", "nudges", cwd=tmp_path, env=environment(tmp_path))
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "nudges: 1 message(s) sent"
+    assert result.stdout.strip() == "nudges: 1 sent, 0 to retry, 0 undeliverable"
     assert slack.calls_to("chat.postMessage")
     assert {call.token for call in slack.calls} == {"xoxb-from-dotenv"}
 
@@ -438,7 +465,7 @@ def test_the_environment_wins_over_the_dotenv_file(tmp_path):
 
     assert "DEFAULT_TIMEZONE=Mars/Olympus_Mons" in one_line_refusal(refused)
     assert accepted.returncode == 0, accepted.stderr
-    assert accepted.stdout.strip() == "digest: 0 message(s) sent"
+    assert accepted.stdout.strip() == "digest: 0 sent, 0 to retry, 0 undeliverable"
 
 
 def test_scheduler_runs_the_sweeps_alone_until_sigterm(tmp_path, slack):

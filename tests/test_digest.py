@@ -55,7 +55,7 @@ def digest_deliveries(bot) -> list[Delivery]:
 
 
 def sweep(bot, now: datetime) -> int:
-    sent = run_digest_sweep(bot.runtime, now=now)
+    sent = run_digest_sweep(bot.runtime, now=now).sent
     bot.settle()
     return sent
 
@@ -80,9 +80,9 @@ def test_digest_sweep_run_twice_posts_once(bot):
     bot.add('"Beta version completed" due 2026-12-03')
     bot.clock.set(MONDAY + timedelta(minutes=2))
 
-    assert run_sweep(bot.runtime, "digest") == 1
+    assert run_sweep(bot.runtime, "digest").sent == 1
     bot.clock.advance(minutes=5)
-    assert run_sweep(bot.runtime, "digest") == 0
+    assert run_sweep(bot.runtime, "digest").sent == 0
     bot.settle()
 
     assert len(statuses(bot.slack)) == 1
@@ -97,7 +97,7 @@ def test_two_processes_sweeping_at_the_same_moment_post_once(bot, slack):
 
     def run(runtime) -> None:
         ready.wait()
-        counts.append(run_digest_sweep(runtime, now=MONDAY))
+        counts.append(run_digest_sweep(runtime, now=MONDAY).sent)
 
     threads = [threading.Thread(target=run, args=(r,)) for r in (bot.runtime, second)]
     for thread in threads:
