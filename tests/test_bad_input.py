@@ -206,8 +206,7 @@ def test_requests_are_signed_the_way_slack_signs_them():
 
     from slack_sdk.signature import SignatureVerifier
 
-    fixtures = Path(__file__).resolve().parents[2] / "shared/slack-fixtures/payloads"
-    folder = fixtures / "signed-slash-command"
+    folder = Path(__file__).parent / "fixtures/signed-slash-command"
     signing = json.loads((folder / "signing.json").read_text())
     body = (folder / "slash_command.form.txt").read_text()
     verifier = SignatureVerifier(signing["signing_secret"])

@@ -20,7 +20,7 @@ from bot.runtime import build_runtime
 from bot.server import EVENTS_PATH
 
 ROOT = Path(__file__).resolve().parents[1]
-SCHEMA = ROOT.parent / "shared/slack-fixtures/schemas/manifest.schema.1.0.0.json"
+SCHEMA = ROOT / "tests/fixtures/manifest-schema/manifest.schema.1.0.0.json"
 
 # Every Web API method the bot may call, and the bot scope it needs (None: no scope).
 # A new call in bot/ fails test_every_web_api_call_has_a_scope_decision until it is added here.
