@@ -3,11 +3,13 @@ databases (SQLite always, PostgreSQL when TEST_DATABASE_URL is set) and a clock 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
@@ -296,17 +298,25 @@ def make_settings(database_url: str, slack: FakeSlack, **overrides):
     return load_settings(environ)
 
 
-def _stop(server, thread: threading.Thread) -> None:
-    """End waitress's loop from outside: its own thread closes every channel, so it returns."""
+@contextlib.contextmanager
+def serving(application, *, threads: int = 4) -> Iterator[str]:
+    """`application` served by waitress on a free local port for the block; yields its URL."""
+    server = waitress.create_server(application, host="127.0.0.1", port=0, threads=threads)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        # Closed by the loop's own thread: closing sockets under a running loop from here
+        # would let it act on file descriptors that the next test reuses.
+        def close_everything() -> None:
+            for channel in list(server._map.values()):
+                channel.close()
 
-    def close_everything() -> None:
-        for channel in list(server._map.values()):
-            channel.close()
-
-    server.trigger.pull_trigger(close_everything)
-    thread.join(timeout=5)
-    assert not thread.is_alive(), "the test server did not stop"
-    server.task_dispatcher.shutdown()
+        server.trigger.pull_trigger(close_everything)
+        thread.join(timeout=5)
+        assert not thread.is_alive(), "the test server did not stop"
+        server.task_dispatcher.shutdown()
 
 
 @pytest.fixture
@@ -318,15 +328,8 @@ def clock() -> Clock:
 def bot(database_url, slack, clock):
     runtime = build_runtime(make_settings(database_url, slack), clock=clock)
     app = build_app(runtime)
-    server = waitress.create_server(
-        make_wsgi_app(app, runtime.engine), host="127.0.0.1", port=0, threads=4
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield Bot(
-        url=f"http://127.0.0.1:{server.effective_port}", runtime=runtime, slack=slack, clock=clock
-    )
-    _stop(server, thread)
+    with serving(make_wsgi_app(app, runtime.engine)) as url:
+        yield Bot(url=url, runtime=runtime, slack=slack, clock=clock)
     runtime.background.join(timeout=5)
     runtime.background.shutdown()
     runtime.engine.dispose()

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import shutil
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 import pytest
 import requests
-import waitress
 from botprocess import BotProcess, declare_milestone, environment, free_port
-from conftest import CHANNEL, OWNER, TEAM
+from conftest import CHANNEL, OWNER, TEAM, serving
 from slack_sdk.signature import SignatureVerifier
 
 from bot import blocks
@@ -149,23 +146,6 @@ def test_unknown_paths_are_not_found(bot):
     assert requests.post(f"{bot.url}/healthz/more", timeout=5).status_code == 404
 
 
-@contextlib.contextmanager
-def served(application):
-    """`application` served by waitress on a free local port, for the block's duration."""
-    server = waitress.create_server(application, host="127.0.0.1", port=0, threads=2)
-
-    def serve() -> None:
-        # Closing the socket under the loop ends it with an OSError: the test is over.
-        with contextlib.suppress(OSError):
-            server.run()
-
-    threading.Thread(target=serve, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        server.close()
-
-
 @pytest.fixture
 def vanishing_database(tmp_path):
     """An engine over a SQLite file whose folder the test can delete."""
@@ -180,7 +160,7 @@ def vanishing_database(tmp_path):
 def test_health_check_answers_503_when_the_database_is_gone(vanishing_database):
     folder, engine = vanishing_database
 
-    with served(make_wsgi_app(None, engine)) as url:
+    with serving(make_wsgi_app(None, engine)) as url:
         before = requests.get(f"{url}/healthz", timeout=5)
         shutil.rmtree(folder)
         engine.dispose()  # no pooled connection to the deleted file: the next check reconnects
@@ -194,7 +174,7 @@ def test_health_check_answers_503_when_the_database_is_gone(vanishing_database):
 def test_without_a_bolt_app_only_the_health_check_is_served(vanishing_database):
     _folder, engine = vanishing_database
 
-    with served(make_wsgi_app(None, engine)) as url:
+    with serving(make_wsgi_app(None, engine)) as url:
         health = requests.get(f"{url}/healthz", timeout=5)
         events = requests.post(f"{url}/slack/events", data=b"command=%2Fmilestone", timeout=5)
 
