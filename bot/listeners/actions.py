@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from slack_bolt import Ack, App, Respond
 from slack_bolt.request import BoltRequest
+from sqlmodel import Session
 
 from bot import blocks, milestones
 from bot.announce import announce
@@ -11,15 +15,18 @@ from bot.db import session_scope
 from bot.errors import MilestoneError
 from bot.listeners.common import is_retry, team_of
 from bot.milestones import AlreadyInState
+from bot.models import Milestone
 from bot.runtime import Runtime
+
+Result = TypeVar("Result")
+# What a button does in the database: (session, milestone, presser, revision) -> result.
+Work = Callable[[Session, Milestone, str, int], Result]
 
 
 def register(app: App, runtime: Runtime) -> None:
-    def answer_error(error: MilestoneError, respond: Respond, request: BoltRequest) -> None:
-        # A retried request finding its own earlier effect needs no second answer.
-        if isinstance(error, AlreadyInState) and is_retry(request):
-            return
-        message = blocks.notice(error.message)
+    def tell(respond: Respond, text: str) -> None:
+        """A private answer to the presser, after the ack, through the response URL."""
+        message = blocks.notice(text)
         runtime.background.submit(
             "respond",
             lambda: respond(
@@ -30,90 +37,91 @@ def register(app: App, runtime: Runtime) -> None:
             ),
         )
 
-    def pressed(body: dict, action: dict) -> tuple[str, str, int, int]:
-        milestone_id, revision = blocks.parse_button_value(action["value"])
-        return team_of(body), body["user"]["id"], milestone_id, revision
+    def press(ack: Ack, body: dict, respond: Respond, request: BoltRequest, work: Work):
+        """Run `work` on the pressed milestone, then ack; a domain error is told privately.
+
+        Returns what `work` returned, or None when it was refused.
+        """
+        milestone_id, revision = blocks.parse_button_value(body["actions"][0]["value"])
+        try:
+            with session_scope(runtime.engine) as session:
+                milestone = milestones.get(
+                    session, team_id=team_of(body), milestone_id=milestone_id
+                )
+                result = work(session, milestone, body["user"]["id"], revision)
+        except MilestoneError as error:
+            ack()
+            # A retried request finding its own earlier effect needs no second answer.
+            if not (isinstance(error, AlreadyInState) and is_retry(request)):
+                tell(respond, error.message)
+            return None
+        ack()
+        return result
 
     def message_of(body: dict) -> tuple[str, str]:
         container = body.get("container") or {}
         return container.get("channel_id", ""), container.get("message_ts", "")
 
     @app.action(blocks.COMPLETE)
-    def complete(ack: Ack, body: dict, action: dict, respond: Respond, request: BoltRequest):
-        team_id, user_id, milestone_id, revision = pressed(body, action)
-        try:
-            with session_scope(runtime.engine) as session:
-                milestone = milestones.get(session, team_id=team_id, milestone_id=milestone_id)
-                change = milestones.request_completion(
-                    session,
-                    milestone=milestone,
-                    user_id=user_id,
-                    now=runtime.clock(),
-                    revision=revision,
-                )
-        except MilestoneError as error:
-            ack()
-            answer_error(error, respond, request)
+    def complete(ack: Ack, body: dict, respond: Respond, request: BoltRequest) -> None:
+        change = press(
+            ack,
+            body,
+            respond,
+            request,
+            lambda session, milestone, user_id, revision: milestones.request_completion(
+                session,
+                milestone=milestone,
+                user_id=user_id,
+                now=runtime.clock(),
+                revision=revision,
+            ),
+        )
+        if change is None:
             return
-        ack()
         announce(runtime, change)
         if change.kind == "completion_requested":
-            answer_error(
-                MilestoneError(blocks.sent_for_approval(change.milestone)), respond, request
-            )
+            tell(respond, blocks.sent_for_approval(change.milestone))
 
     @app.action(blocks.APPROVE)
-    def approve(ack: Ack, body: dict, action: dict, respond: Respond, request: BoltRequest):
-        team_id, user_id, milestone_id, revision = pressed(body, action)
-        try:
-            with session_scope(runtime.engine) as session:
-                milestone = milestones.get(session, team_id=team_id, milestone_id=milestone_id)
-                change = milestones.approve(
-                    session,
-                    milestone=milestone,
-                    user_id=user_id,
-                    now=runtime.clock(),
-                    revision=revision,
-                )
-        except MilestoneError as error:
-            ack()
-            answer_error(error, respond, request)
-            return
-        ack()
-        announce(runtime, change, approval_message=message_of(body))
+    def approve(ack: Ack, body: dict, respond: Respond, request: BoltRequest) -> None:
+        change = press(
+            ack,
+            body,
+            respond,
+            request,
+            lambda session, milestone, user_id, revision: milestones.approve(
+                session,
+                milestone=milestone,
+                user_id=user_id,
+                now=runtime.clock(),
+                revision=revision,
+            ),
+        )
+        if change is not None:
+            announce(runtime, change, approval_message=message_of(body))
 
     @app.action(blocks.REQUEST_CHANGES)
-    def request_changes(ack: Ack, body: dict, action: dict, respond: Respond, request: BoltRequest):
-        team_id, user_id, milestone_id, revision = pressed(body, action)
-        try:
-            with session_scope(runtime.engine) as session:
-                milestone = milestones.get(session, team_id=team_id, milestone_id=milestone_id)
-                milestones.ensure_can_decide(milestone, user_id=user_id, revision=revision)
-        except MilestoneError as error:
-            ack()
-            answer_error(error, respond, request)
-            return
-        ack()
-        channel, ts = message_of(body)
-        view = blocks.changes_modal(milestone, message_channel=channel, message_ts=ts)
-        # Opened right after the ack: the trigger expires three seconds after the press.
-        runtime.background.submit(
-            user_id, lambda: runtime.messenger.open_view(body["trigger_id"], view)
-        )
+    def request_changes(ack: Ack, body: dict, respond: Respond, request: BoltRequest) -> None:
+        def check(_session: Session, milestone: Milestone, user_id: str, revision: int):
+            milestones.ensure_can_decide(milestone, user_id=user_id, revision=revision)
+            channel, ts = message_of(body)
+            return blocks.changes_modal(milestone, message_channel=channel, message_ts=ts)
+
+        open_modal(body, press(ack, body, respond, request, check))
 
     @app.action(blocks.RESCHEDULE)
-    def reschedule(ack: Ack, body: dict, action: dict, respond: Respond, request: BoltRequest):
-        team_id, user_id, milestone_id, revision = pressed(body, action)
-        try:
-            with session_scope(runtime.engine) as session:
-                milestone = milestones.get(session, team_id=team_id, milestone_id=milestone_id)
-                milestones.ensure_can_reschedule(milestone, user_id=user_id, revision=revision)
-        except MilestoneError as error:
-            ack()
-            answer_error(error, respond, request)
+    def reschedule(ack: Ack, body: dict, respond: Respond, request: BoltRequest) -> None:
+        def check(_session: Session, milestone: Milestone, user_id: str, revision: int):
+            milestones.ensure_can_reschedule(milestone, user_id=user_id, revision=revision)
+            return blocks.reschedule_modal(milestone)
+
+        open_modal(body, press(ack, body, respond, request, check))
+
+    def open_modal(body: dict, view: dict | None) -> None:
+        if view is None:
             return
-        ack()
-        view = blocks.reschedule_modal(milestone)
+        # Opened right after the ack: the trigger expires three seconds after the press.
         runtime.background.submit(
-            user_id, lambda: runtime.messenger.open_view(body["trigger_id"], view)
+            body["user"]["id"], lambda: runtime.messenger.open_view(body["trigger_id"], view)
         )
