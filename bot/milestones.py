@@ -156,9 +156,6 @@ def get(session: Session, *, team_id: str, milestone_id: int) -> Milestone:
     return milestone
 
 
-LIST_SCOPES = ("open", "mine", "overdue", "done", "all")
-
-
 def list_channel(
     session: Session, *, team_id: str, channel_id: str, scope: str, user_id: str, today: date
 ) -> list[Milestone]:
@@ -262,13 +259,6 @@ def ensure_can_reschedule(milestone: Milestone, *, user_id: str, revision: int |
         )
 
 
-def check_approver(milestone: Milestone, user_id: str) -> None:
-    if user_id != milestone.approver_id:
-        raise NotApprover(
-            f"Only the approver, <@{milestone.approver_id}>, can decide on {milestone.reference}."
-        )
-
-
 def reschedule(
     session: Session,
     *,
@@ -360,7 +350,10 @@ def _check_active(milestone: Milestone) -> None:
 def _check_awaiting(milestone: Milestone, user_id: str) -> None:
     if milestone.status != Status.AWAITING_APPROVAL:
         raise AlreadyInState(describe_state(milestone) + " Nothing was changed.", milestone)
-    check_approver(milestone, user_id)
+    if user_id != milestone.approver_id:
+        raise NotApprover(
+            f"Only the approver, <@{milestone.approver_id}>, can decide on {milestone.reference}."
+        )
 
 
 def _transition(

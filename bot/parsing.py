@@ -16,8 +16,6 @@ _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WEEKDAY_ALIASES = {"tues": 1, "wednes": 2, "thur": 3, "thurs": 3}
 
-SUBCOMMANDS = ("add", "list", "done", "due", "cancel", "status", "settings", "help")
-
 
 @dataclass(frozen=True)
 class Token:
