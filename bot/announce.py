@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 
 from bot import blocks
+from bot.claims import claim
 from bot.db import session_scope
+from bot.deliveries import SweepReport, deliver
+from bot.dependencies import dependents_of
+from bot.health import describe
 from bot.milestones import Change, record_announcement
 from bot.models import Milestone
 from bot.runtime import Runtime
@@ -44,22 +49,39 @@ def announce(
     runtime.background.submit(change.milestone.channel_id, deliver)
 
 
-def _current(runtime: Runtime, milestone_id: int) -> Milestone:
+def refresh_card(runtime: Runtime, milestone_id: int) -> Milestone:
+    """Show the milestone's latest state, health included, on its channel card."""
+    now = runtime.clock()
     with session_scope(runtime.engine) as session:
-        return session.get(Milestone, milestone_id)
+        milestone = session.get(Milestone, milestone_id)
+        detail = describe(session, [milestone], today_of=runtime.timezones.today_of(now))[
+            milestone.id
+        ]
+        shown = detail.health.state if detail.health else None
+        if milestone.shown_health != shown:
+            milestone.shown_health = shown
+            session.add(milestone)
+    if milestone.announcement_ts:
+        runtime.messenger.update(
+            milestone.channel_id, milestone.announcement_ts, blocks.announcement(milestone, detail)
+        )
+    return milestone
 
 
 def _deliver(runtime: Runtime, change: Change, approval_message: ApprovalMessage | None) -> None:
     messenger = runtime.messenger
-    milestone = _current(runtime, change.milestone.id)
-    channel = milestone.channel_id
     if change.kind == "declared":
-        ts = messenger.post(channel, blocks.announcement(milestone))
+        milestone = change.milestone
+        with session_scope(runtime.engine) as session:
+            detail = describe(
+                session, [milestone], today_of=runtime.timezones.today_of(runtime.clock())
+            )[milestone.id]
+        ts = messenger.post(milestone.channel_id, blocks.announcement(milestone, detail))
         with session_scope(runtime.engine) as session:
             record_announcement(session, milestone_id=milestone.id, ts=ts)
         return
-    if milestone.announcement_ts:
-        messenger.update(channel, milestone.announcement_ts, blocks.announcement(milestone))
+    milestone = refresh_card(runtime, change.milestone.id)
+    channel = milestone.channel_id
     # The change as it happened, for the messages below (the card shows the latest state).
     changed = change.milestone
     if change.kind == "completion_requested":
@@ -70,9 +92,10 @@ def _deliver(runtime: Runtime, change: Change, approval_message: ApprovalMessage
             messenger.update(
                 *approval_message, blocks.approval_decided(changed, decision="approved")
             )
+        _tell_dependents(runtime, change)
     elif change.kind == "changes_requested":
         messenger.direct_message(
-            changed.owner_id,
+            changed.responsible_id,
             blocks.changes_requested(changed, approver_id=change.actor_id, reason=change.reason),
         )
         if approval_message:
@@ -89,6 +112,7 @@ def _deliver(runtime: Runtime, change: Change, approval_message: ApprovalMessage
             thread_ts=milestone.announcement_ts,
             broadcast=True,
         )
+        _tell_dependents(runtime, change)
     elif change.kind == "cancelled":
         messenger.post(
             channel,
@@ -96,3 +120,55 @@ def _deliver(runtime: Runtime, change: Change, approval_message: ApprovalMessage
             thread_ts=milestone.announcement_ts,
             broadcast=True,
         )
+        _tell_dependents(runtime, change)
+
+
+def _tell_dependents(runtime: Runtime, change: Change) -> None:
+    """Cards of the milestones that wait on this one, and their owners when it matters to them.
+
+    A slip past a dependent's due date is told once per slip (per new date), and readiness
+    once, both claimed like scheduled deliveries so a retried change says nothing twice.
+    """
+    prerequisite = change.milestone
+    now = runtime.clock()
+    with session_scope(runtime.engine) as session:
+        dependents = dependents_of(session, prerequisite)
+    notes = [
+        (
+            "slip",
+            f"{d.id}:{prerequisite.id}:{prerequisite.due_date}",
+            d,
+            blocks.prerequisite_slipped(d, prerequisite),
+        )
+        for d in change.slipped
+    ] + [
+        ("ready", f"{d.id}:{prerequisite.id}", d, blocks.ready_for_next_step(d, prerequisite))
+        for d in change.ready
+    ]
+    with session_scope(runtime.engine) as session:
+        won = claim(
+            session,
+            [
+                {
+                    "team_id": d.team_id,
+                    "kind": kind,
+                    "key": key,
+                    "milestone_id": d.id,
+                    "channel_id": d.channel_id,
+                    "claimed_at": now,
+                }
+                for kind, key, d, _ in notes
+            ],
+        )
+    report = SweepReport()
+    for kind, key, dependent, message in notes:
+        if (kind, key) in won:
+            deliver(
+                runtime.engine,
+                report,
+                won[kind, key],
+                now=now,
+                send=partial(runtime.messenger.direct_message, dependent.responsible_id, message),
+            )
+    for dependent in dependents:
+        refresh_card(runtime, dependent.id)

@@ -7,12 +7,14 @@ Slack's limits (50 blocks a message, 3,000 characters a section) are enforced he
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
 
-from bot.milestones import format_day
-from bot.models import Milestone, Status
+from bot.coach import Suggestion
+from bot.goals import Progress
+from bot.health import Detail, Verdict
+from bot.milestones import Change, format_day
+from bot.models import Absence, ChannelSettings, Goal, Health, Milestone, MilestoneEvent, Status
 from bot.status import ChannelStatus
 from bot.text import escape
 
@@ -21,6 +23,7 @@ COMPLETE = "milestone_complete"
 APPROVE = "milestone_approve"
 REQUEST_CHANGES = "milestone_request_changes"
 RESCHEDULE = "milestone_reschedule"
+EDIT = "milestone_edit"
 RESCHEDULE_VIEW = "milestone_reschedule_view"
 CHANGES_VIEW = "milestone_changes_view"
 DATE_BLOCK, DATE_ACTION = "due_date", "due_date_input"
@@ -83,37 +86,81 @@ def _title_line(milestone: Milestone) -> str:
     return f"*{milestone.reference}* · {escape(milestone.title)}"
 
 
-def _facts(milestone: Milestone) -> str:
-    facts = [f"Owner {user(milestone.owner_id)}", _first_upper(due(milestone))]
+HEALTH_EMOJI = {
+    Health.ON_TRACK: ":large_green_circle:",
+    Health.AT_RISK: ":large_yellow_circle:",
+    Health.OFF_TRACK: ":red_circle:",
+    Health.BLOCKED: ":no_entry:",
+}
+NO_DETAIL = Detail()
+
+
+def owner(milestone: Milestone, person: Callable[[str], str] = user) -> str:
+    return person(milestone.owner_id) if milestone.owner_id else "no owner"
+
+
+def health_words(verdict: Verdict | None, *, emoji: bool = True) -> str:
+    """ "on track", or "blocked: waiting for the vendor" (the reason escaped)."""
+    if verdict is None:
+        return ""
+    words = verdict.words
+    if verdict.reason:
+        words += f": {escape(verdict.reason)}"
+    return f"{HEALTH_EMOJI[verdict.state]} {words}" if emoji else words
+
+
+def slip(milestone: Milestone) -> str:
+    """ "moved 3 times, +12 days", or "" for a milestone that never moved."""
+    if not milestone.times_moved:
+        return ""
+    times = "once" if milestone.times_moved == 1 else f"{milestone.times_moved} times"
+    return f"moved {times}, {milestone.slip_days:+d} days"
+
+
+def _facts(milestone: Milestone, detail: Detail) -> str:
+    facts = [f"Owner {owner(milestone)}", _first_upper(due(milestone))]
     if milestone.approver_id:
         facts.append(f"Approver {user(milestone.approver_id)}")
+    if detail.goal:
+        facts.append(f"Goal {detail.goal.reference} {escape(detail.goal.name)}")
+    if detail.waits_on:
+        facts.append("Waits on " + ", ".join(m.reference for m in detail.waits_on))
+    if slip(milestone):
+        facts.append(_first_upper(slip(milestone)))
     return " · ".join(facts)
 
 
-def _state_line(milestone: Milestone) -> str:
+def _state_line(milestone: Milestone, detail: Detail) -> str:
     if milestone.status == Status.REACHED:
         when = f" on {_local_date(milestone.reached_at)}" if milestone.reached_at else ""
         return f":white_check_mark: Reached{when}"
-    if milestone.status == Status.AWAITING_APPROVAL:
-        return f":hourglass_flowing_sand: Waiting for {user(milestone.approver_id)}'s approval"
     if milestone.status == Status.CANCELLED:
         return ":heavy_minus_sign: Cancelled"
-    return ":large_blue_circle: Open"
+    health = _first_upper(health_words(detail.health)) if detail.health else ""
+    if milestone.status == Status.AWAITING_APPROVAL:
+        waiting = f":hourglass_flowing_sand: Waiting for {user(milestone.approver_id)}'s approval"
+        return f"{waiting} · {health}" if health else waiting
+    return health or ":large_blue_circle: Open"
 
 
-def announcement(milestone: Milestone) -> Message:
+def announcement(milestone: Milestone, detail: Detail = NO_DETAIL) -> Message:
     """The milestone's card in the channel, kept up to date in place."""
     blocks = [
         _section(f":dart: {_title_line(milestone)}"),
-        _context(_facts(milestone)),
-        _context(_state_line(milestone)),
+        _context(_facts(milestone, detail)),
     ]
+    if milestone.definition_of_done:
+        blocks.append(_context(f"Done when: {escape(milestone.definition_of_done)}"))
+    blocks.append(_context(_state_line(milestone, detail)))
     if milestone.status == Status.OPEN:
+        value = button_value(milestone)
         blocks.append(
             {
                 "type": "actions",
                 "elements": [
-                    _button("Mark complete", COMPLETE, button_value(milestone), "primary"),
+                    _button("Mark complete", COMPLETE, value, "primary"),
+                    _button("Reschedule", RESCHEDULE, value),
+                    _button("Edit", EDIT, value),
                 ],
             }
         )
@@ -154,7 +201,7 @@ def cancelled(milestone: Milestone, *, actor_id: str, reason: str | None) -> Mes
 def approval_request(milestone: Milestone) -> Message:
     text = (
         f"{user(milestone.owner_id)} says {_title_line(milestone)} is reached and asks for "
-        f"your approval.\n{_facts(milestone)} · in <#{milestone.channel_id}>"
+        f"your approval.\n{_facts(milestone, NO_DETAIL)} · in <#{milestone.channel_id}>"
     )
     return {
         "text": f"Approval requested for {milestone.reference}",
@@ -250,19 +297,45 @@ def _local_date(moment: datetime) -> str:
     return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}}|{format_date(moment.date())}>"
 
 
-def _status_item(milestone: Milestone, today: date, zone: ZoneInfo) -> str:
-    line = f"• {_title_line(milestone)} — {user(milestone.owner_id)}, {due(milestone)}"
+def _status_item(milestone: Milestone, status: ChannelStatus, person: Callable[[str], str]) -> str:
+    line = f"• {_title_line(milestone)} — {owner(milestone, person)}, {due(milestone)}"
+    today = status.today
     if milestone.status == Status.OPEN and milestone.due_date and milestone.due_date < today:
         line += f" (*{_days((today - milestone.due_date).days)} late*)"
     if milestone.status == Status.REACHED and milestone.reached_at:
-        line += f", reached {format_date(milestone.reached_at.astimezone(zone).date())}"
+        line += f", reached {format_date(milestone.reached_at.astimezone(status.zone).date())}"
+    detail = status.details.get(milestone.id, NO_DETAIL)
+    if detail.health and detail.health.state != Health.OFF_TRACK:
+        line += f" · {health_words(detail.health)}"
+    if slip(milestone):
+        line += f" · {slip(milestone)}"
     return line
 
 
-def weekly_status(status: ChannelStatus) -> list[Message]:
-    """The channel's status as one or more messages: nothing is dropped to fit the limits."""
+def goal_progress_line(progress: Progress) -> str:
+    """ "*G-2* · Launch app — 3 of 7 reached · next: M-12 (due Fri 4 Dec 2026) · moved ..." """
+    goal = progress.goal
+    parts = [
+        f"*{goal.reference}* · {escape(goal.name)} — {progress.reached} of {progress.total} reached"
+    ]
+    if goal.due_date:
+        parts.append(f"goal due {format_day(goal.due_date)}")
+    if progress.next_milestone:
+        upcoming = progress.next_milestone
+        parts.append(f"next: {upcoming.reference} {escape(upcoming.title)} ({due(upcoming)})")
+    if progress.times_moved:
+        times = "once" if progress.times_moved == 1 else f"{progress.times_moved} times"
+        parts.append(f"milestones moved {times}, {progress.slip_days:+d} days in all")
+    return " · ".join(parts)
+
+
+def weekly_status(status: ChannelStatus, person: Callable[[str], str] = user) -> list[Message]:
+    """The channel's status, grouped by goal, as one or more messages: nothing is dropped.
+
+    `person` shows a user: an @-mention by default, or a plain name where mentions are off.
+    """
     title = f":bar_chart: *Milestone status for the week of {format_date(status.today)}*"
-    if status.is_empty:
+    if status.is_empty and not status.progress:
         line = f"{title}\nA quiet week: nothing reached, due, overdue or waiting for approval."
         return [{"text": "Weekly milestone status", "blocks": [_section(line)]}]
     blocks: list[dict] = [_section(title)]
@@ -271,11 +344,27 @@ def weekly_status(status: ChannelStatus) -> list[Message]:
         (":rotating_light: Overdue", status.overdue),
         (":hourglass_flowing_sand: Waiting for approval", status.awaiting_approval),
         (":spiral_calendar_pad: Due in the next 7 days", status.due_soon),
+        (":warning: Blocked or at risk", status.troubled),
     ]
-    for heading, milestones in sections:
-        if milestones:
-            lines = [_status_item(m, status.today, status.zone) for m in milestones]
-            blocks.extend(sections_from_lines(f"*{heading}* ({len(milestones)})", lines))
+    groups = [(p.goal.id, goal_progress_line(p)) for p in status.progress]
+    if any(m.goal_id is None for _, milestones in sections for m in milestones):
+        groups.append((None, "*Without a goal*" if groups else ""))
+    known_goals = {p.goal.id for p in status.progress}
+    for goal_id, heading in groups:
+        lines = [heading] if heading else []
+        for name, milestones in sections:
+            # A milestone of a closed goal is shown with those without one.
+            own = [
+                m
+                for m in milestones
+                if m.goal_id == goal_id or (goal_id is None and m.goal_id not in known_goals)
+            ]
+            if own:
+                lines.append(f"{name} ({len(own)})")
+                lines.extend(_status_item(m, status, person) for m in own)
+        if len(lines) == 1 and goal_id is not None:
+            lines.append("Nothing reached, due or overdue this week.")
+        blocks.extend(sections_from_lines("", lines))
     return [
         {"text": "Weekly milestone status", "blocks": chunk}
         for chunk in chunk_blocks(blocks, MAX_BLOCKS)
@@ -301,7 +390,13 @@ def chunk_blocks(blocks: list[dict], size: int) -> list[list[dict]]:
     return [blocks[start : start + size] for start in range(0, len(blocks), size)] or [[]]
 
 
-def milestone_list(milestones: list[Milestone], *, scope: str, today: date) -> Message:
+def milestone_list(
+    milestones: list[Milestone],
+    *,
+    scope: str,
+    today: date,
+    details: Mapping[int, Detail] | None = None,
+) -> Message:
     names = {
         "open": "Open milestones",
         "mine": "Your open milestones",
@@ -318,7 +413,8 @@ def milestone_list(milestones: list[Milestone], *, scope: str, today: date) -> M
             "all": "No milestones in this channel yet. Declare one with `/milestone add`.",
         }[scope]
         return {"text": empty, "blocks": [_section(empty)]}
-    lines = [_list_item(m, today) for m in milestones]
+    details = details or {}
+    lines = [_list_item(m, today, details.get(m.id, NO_DETAIL)) for m in milestones]
     blocks = sections_from_lines(f"*{names[scope]}* ({len(milestones)})", lines)
     if len(blocks) > MAX_BLOCKS:
         blocks = blocks[: MAX_BLOCKS - 1] + [
@@ -327,15 +423,19 @@ def milestone_list(milestones: list[Milestone], *, scope: str, today: date) -> M
     return {"text": names[scope], "blocks": blocks}
 
 
-def _list_item(milestone: Milestone, today: date) -> str:
-    state = {
-        Status.REACHED: "reached",
-        Status.AWAITING_APPROVAL: "waiting for approval",
-        Status.OPEN: "open",
-    }[milestone.status]
-    if milestone.status == Status.OPEN and milestone.due_date and milestone.due_date < today:
-        state = f"{_days((today - milestone.due_date).days)} overdue"
-    return f"• {_title_line(milestone)} — {user(milestone.owner_id)}, {due(milestone)}, {state}"
+def _list_item(milestone: Milestone, today: date, detail: Detail) -> str:
+    parts = [f"• {_title_line(milestone)} — {owner(milestone)}, {due(milestone)}"]
+    if milestone.status == Status.REACHED:
+        parts.append("reached")
+    elif milestone.status == Status.AWAITING_APPROVAL:
+        parts.append("waiting for approval")
+    if detail.health:
+        parts.append(health_words(detail.health))
+    if detail.goal:
+        parts.append(detail.goal.reference)
+    if slip(milestone):
+        parts.append(slip(milestone))
+    return " · ".join(parts)
 
 
 def notice(text: str) -> Message:
@@ -457,19 +557,168 @@ def sent_for_approval(milestone: Milestone) -> str:
     )
 
 
-def digest_settings(*, enabled: bool, weekday: int, at: time, timezone: str) -> Message:
-    if not enabled:
-        text = (
-            "This channel's weekly status is off. Turn it back on with "
-            "`/milestone settings digest on`."
+def channel_settings(settings: ChannelSettings, default_timezone: str) -> Message:
+    """This channel's settings, each with the command that changes it."""
+    if settings.digest_enabled:
+        timezone = settings.digest_timezone or default_timezone
+        at = time.fromisoformat(settings.digest_time)
+        digest = (
+            f"posts every *{WEEKDAY_NAMES[settings.digest_weekday]}* at *{at:%H:%M}* "
+            f"({escape(timezone)})"
         )
     else:
-        text = (
-            f"This channel's weekly status posts every *{WEEKDAY_NAMES[weekday]}* at "
-            f"*{at:%H:%M}* ({escape(timezone)}). Change it with "
-            "`/milestone settings digest <weekday> <HH:MM> [time zone]`."
-        )
-    return notice(text)
+        digest = "is off; `settings digest on` turns it back on"
+    nudges = {
+        "dm": "go to owners privately",
+        "channel": "are posted in the channel",
+        "off": "are off (with due-soon reminders and escalations)",
+    }[settings.nudges]
+    coach_off = [rule for rule in settings.coach_disabled.split(",") if rule]
+    lines = [
+        f"• Weekly status {digest}. `settings digest <weekday> <HH:MM> [time zone]`",
+        f"• Overdue nudges {nudges}. `settings nudges dm|channel|off`",
+        "• The weekly status "
+        + ("@-mentions owners" if settings.mentions else "shows owners' names without a ping")
+        + ". `settings mentions on|off`",
+        "• After repeated nudges, "
+        + ("the channel hears" if settings.escalate_to == "channel" else "the approver hears")
+        + ". `settings escalate channel|approver`",
+        "• An owner "
+        + ("may not" if settings.separate_approvals else "may")
+        + " approve their own milestone. `settings approvals separate|shared`",
+        "• The coach "
+        + (f"skips {', '.join(coach_off)}" if coach_off else "uses all its rules")
+        + ". `settings coach off|on <rule>`",
+    ]
+    text = "*This channel's settings*\n" + "\n".join(lines)
+    return {"text": "This channel's settings", "blocks": [_section(text)]}
 
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def prerequisite_slipped(dependent: Milestone, prerequisite: Milestone) -> Message:
+    text = (
+        f":warning: {_title_line(prerequisite)} moved to *{format_date(prerequisite.due_date)}*, "
+        f"after {_title_line(dependent)} is due ({format_date(dependent.due_date)}), and "
+        f"{dependent.reference} waits on it. {dependent.reference} is at risk: does it need a "
+        "new date, or a way around?"
+    )
+    return {"text": f"{dependent.reference} is at risk", "blocks": [_section(text)]}
+
+
+def ready_for_next_step(dependent: Milestone, prerequisite: Milestone) -> Message:
+    text = (
+        f":white_check_mark: {_title_line(prerequisite)} is reached, the last milestone "
+        f"{_title_line(dependent)} was waiting on. It is ready for the next step."
+    )
+    return {"text": f"{dependent.reference} is ready for the next step", "blocks": [_section(text)]}
+
+
+def coaching(milestone: Milestone, suggestions: list[Suggestion]) -> Message:
+    """The coach's private note after a declaration or an edit, with an Edit button."""
+    lines = [f":bulb: A few thoughts on {_title_line(milestone)}:"]
+    lines.extend(f"• {suggestion.message}" for suggestion in suggestions)
+    blocks = sections_from_lines("", lines)
+    if milestone.is_active:
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [_button("Edit", EDIT, button_value(milestone))],
+            }
+        )
+    return {"text": f"Suggestions for {milestone.reference}", "blocks": blocks}
+
+
+def review(reviewed: list[tuple[Milestone, list[Suggestion]]]) -> Message:
+    """`/milestone review`: what the coach would improve in the channel's open milestones."""
+    if not reviewed:
+        text = "The coach has nothing to suggest: this channel's open milestones look good."
+        return notice(text)
+    lines = [f"*The coach's review* ({len(reviewed)} milestones to look at)"]
+    for milestone, suggestions in reviewed:
+        lines.append(f"{_title_line(milestone)}")
+        lines.extend(f"  • {suggestion.message}" for suggestion in suggestions)
+    blocks = sections_from_lines("", lines)
+    if len(blocks) > MAX_BLOCKS:
+        blocks = blocks[: MAX_BLOCKS - 1] + [
+            _context("More below: fix these first, then review again.")
+        ]
+    return {"text": "The coach's review", "blocks": blocks}
+
+
+def health_changed(change: Change) -> str:
+    milestone = change.milestone
+    if change.kind == "unblocked":
+        return f"{milestone.reference} is no longer marked blocked or at risk."
+    words = "blocked" if change.kind == "blocked" else "at risk"
+    return f"{milestone.reference} is marked {words}: {escape(change.reason or '')}"
+
+
+EVENT_WORDS = {
+    "declared": "declared",
+    "edited": "edited",
+    "rescheduled": "rescheduled",
+    "blocked": "marked blocked",
+    "at_risk": "marked at risk",
+    "unblocked": "unblocked",
+    "completion_requested": "asked for approval",
+    "approved": "approved",
+    "changes_requested": "asked for changes",
+    "reached": "reached",
+    "cancelled": "cancelled",
+}
+
+
+def history(milestone: Milestone, events: list[MilestoneEvent]) -> Message:
+    """Who changed what, when and why, oldest first."""
+    lines = [f"*History of* {_title_line(milestone)}"]
+    if slip(milestone):
+        lines.append(f"_{_first_upper(slip(milestone))}_")
+    for event in events:
+        line = f"• {_local_date(event.at)} · {EVENT_WORDS.get(event.kind, event.kind)}"
+        if event.actor_id:
+            line += f" by {user(event.actor_id)}"
+        if event.kind == "rescheduled":
+            line += f": {format_date(event.old_due_date)} → {format_date(event.new_due_date)}"
+        elif event.kind == "declared" and event.new_due_date:
+            line += f", due {format_date(event.new_due_date)}"
+        if event.reason:
+            line += f" ({escape(event.reason)})"
+        lines.append(line)
+    blocks = sections_from_lines("", lines)[:MAX_BLOCKS]
+    return {"text": f"History of {milestone.reference}", "blocks": blocks}
+
+
+def goal_declared(goal: Goal) -> Message:
+    facts = [f"Owner {user(goal.owner_id)}" if goal.owner_id else "No owner"]
+    if goal.due_date:
+        facts.append(f"Due {format_day(goal.due_date)}")
+    if goal.requires_approval:
+        facts.append("Milestones need an approver")
+    text = f":triangular_flag_on_post: New goal *{goal.reference}* · {escape(goal.name)}"
+    return {
+        "text": f"New goal {goal.reference}: {escape(goal.name)}",
+        "blocks": [_section(text), _context(" · ".join(facts))],
+    }
+
+
+def goal_list(progress: list[Progress]) -> Message:
+    if not progress:
+        return notice(
+            'No open goals in this channel. Declare one with `/milestone goal add "Launch mobile '
+            'app" due end of march`, then add milestones to it with `goal G-1`.'
+        )
+    lines = [f"*Goals* ({len(progress)})"] + [f"• {goal_progress_line(p)}" for p in progress]
+    return {"text": "Goals", "blocks": sections_from_lines("", lines)[:MAX_BLOCKS]}
+
+
+def away_noted(absence: Absence) -> Message:
+    if absence.first_day == absence.last_day:
+        when = f"on {format_day(absence.first_day)}"
+    else:
+        when = f"from {format_day(absence.first_day)} to {format_day(absence.last_day)}"
+    return notice(
+        f":palm_tree: Noted: you are away {when}. No reminders about your milestones then; "
+        "`/milestone away off` when you are back early."
+    )

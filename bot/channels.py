@@ -6,6 +6,7 @@ from datetime import time
 
 from sqlmodel import Session
 
+from bot.coach import RULE_IDS
 from bot.errors import InvalidCommand
 from bot.models import ChannelSettings
 from bot.people import is_zone
@@ -40,4 +41,26 @@ def update_digest(
         settings.digest_time = at.strftime("%H:%M")
     if timezone is not None:
         settings.digest_timezone = timezone
+    return session.merge(settings)
+
+
+def update(session: Session, *, team_id: str, channel_id: str, **values: object) -> ChannelSettings:
+    """Set any of the channel's settings by field name (values already validated by parsing)."""
+    settings = settings_for(session, team_id=team_id, channel_id=channel_id)
+    for name, value in values.items():
+        setattr(settings, name, value)
+    return session.merge(settings)
+
+
+def set_coach_rule(
+    session: Session, *, team_id: str, channel_id: str, rule_id: str, enabled: bool
+) -> ChannelSettings:
+    if rule_id not in RULE_IDS:
+        raise InvalidCommand(
+            f"The coach has no rule {quote(rule_id)}. Its rules: {', '.join(RULE_IDS)}."
+        )
+    settings = settings_for(session, team_id=team_id, channel_id=channel_id)
+    disabled = {rule for rule in settings.coach_disabled.split(",") if rule}
+    disabled = disabled - {rule_id} if enabled else disabled | {rule_id}
+    settings.coach_disabled = ",".join(rule for rule in RULE_IDS if rule in disabled)
     return session.merge(settings)

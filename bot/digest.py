@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import partial
@@ -15,7 +16,9 @@ from bot import blocks
 from bot.claims import claim
 from bot.db import session_scope
 from bot.deliveries import SweepReport, deliver
-from bot.models import ChannelSettings, Milestone, Status
+from bot.goals import open_goals, progress
+from bot.health import describe
+from bot.models import ChannelSettings, Goal, Milestone, Status
 from bot.runtime import Runtime
 from bot.status import ChannelStatus, channel_status
 
@@ -65,22 +68,31 @@ def compose(
     today: date,
     zone: ZoneInfo,
     reached_since: datetime,
+    today_of: Callable[[Milestone], date],
 ) -> ChannelStatus:
-    """A channel's status on demand, for a channel in `zone`."""
-    milestones = session.exec(
-        select(Milestone).where(
-            Milestone.team_id == team_id,
-            Milestone.channel_id == channel_id,
-            Milestone.status != Status.CANCELLED,
-        )
-    ).all()
+    """A channel's status on demand, for a channel in `zone`.
+
+    `today_of` gives the date each milestone's health is judged on: its owner's.
+    """
+    milestones = list(
+        session.exec(
+            select(Milestone).where(
+                Milestone.team_id == team_id,
+                Milestone.channel_id == channel_id,
+                Milestone.status != Status.CANCELLED,
+            )
+        ).all()
+    )
+    goals = open_goals(session, team_id=team_id, channel_id=channel_id)
     return channel_status(
-        list(milestones),
+        milestones,
         team_id=team_id,
         channel_id=channel_id,
         today=today,
         zone=zone,
         reached_since=reached_since,
+        details=describe(session, milestones, today_of=today_of),
+        progress=[progress(goal, milestones) for goal in goals],
     )
 
 
@@ -138,7 +150,7 @@ def run_digest_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
     report = SweepReport()
     if not claimed:
         return report
-    statuses = load_statuses(runtime, claimed)
+    statuses = load_statuses(runtime, claimed, now=now)
     for digest in claimed:
         messages = blocks.weekly_status(statuses[digest.team_id, digest.channel_id])
         deliver(
@@ -157,28 +169,42 @@ def _post_all(runtime: Runtime, channel_id: str, messages: list[blocks.Message])
 
 
 def load_statuses(
-    runtime: Runtime, digests: list[DueDigest]
+    runtime: Runtime, digests: list[DueDigest], *, now: datetime
 ) -> dict[tuple[str, str], ChannelStatus]:
-    """Every claimed channel's status from one query."""
+    """Every claimed channel's status, from a fixed number of queries."""
     keys = [(d.team_id, d.channel_id) for d in digests]
+    in_channels = tuple_(col(Milestone.team_id), col(Milestone.channel_id)).in_(keys)
     with session_scope(runtime.engine) as session:
-        milestones = session.exec(
-            select(Milestone).where(
-                tuple_(col(Milestone.team_id), col(Milestone.channel_id)).in_(keys),
-                Milestone.status != Status.CANCELLED,
-            )
+        milestones = list(
+            session.exec(
+                select(Milestone).where(in_channels, Milestone.status != Status.CANCELLED)
+            ).all()
+        )
+        details = describe(session, milestones, today_of=runtime.timezones.today_of(now))
+        goals = session.exec(
+            select(Goal)
+            .where(tuple_(col(Goal.team_id), col(Goal.channel_id)).in_(keys), Goal.status == "open")
+            .order_by(col(Goal.id))
         ).all()
     by_channel: dict[tuple[str, str], list[Milestone]] = {key: [] for key in keys}
     for milestone in milestones:
         by_channel[milestone.team_id, milestone.channel_id].append(milestone)
-    return {
-        (d.team_id, d.channel_id): channel_status(
-            by_channel[d.team_id, d.channel_id],
+    goals_by_channel: dict[tuple[str, str], list[Goal]] = {key: [] for key in keys}
+    for goal in goals:
+        goals_by_channel[goal.team_id, goal.channel_id].append(goal)
+    statuses = {}
+    for d in digests:
+        channel_milestones = by_channel[d.team_id, d.channel_id]
+        statuses[d.team_id, d.channel_id] = channel_status(
+            channel_milestones,
             team_id=d.team_id,
             channel_id=d.channel_id,
             today=d.today,
             zone=d.zone,
             reached_since=d.reached_since,
+            details={m.id: details[m.id] for m in channel_milestones},
+            progress=[
+                progress(g, channel_milestones) for g in goals_by_channel[d.team_id, d.channel_id]
+            ],
         )
-        for d in digests
-    }
+    return statuses

@@ -11,22 +11,34 @@ from sqlalchemy import nulls_last, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from bot.dependencies import (
+    add_prerequisites,
+    dependents_of,
+    open_prerequisites,
+    remove_prerequisites,
+)
 from bot.errors import (
     InvalidCommand,
+    MilestoneError,
     MilestoneNotFound,
     NotApprover,
     NotOwner,
     PastDueDate,
     StaleAction,
 )
-from bot.models import Milestone, MilestoneEvent, Status
-from bot.text import quote
+from bot.models import Health, Milestone, MilestoneEvent, Status
+from bot.text import escape, quote
 
 # A header block holds 150 characters of plain text; the title is shown in one.
 MAX_TITLE_LENGTH = 150
 MAX_REASON_LENGTH = 500
+MAX_DEFINITION_LENGTH = 2000
 
 _REFERENCE = re.compile(r"^(?:m-?|#)?(\d{1,9})$", re.IGNORECASE)
+
+
+class NotReady(MilestoneError):
+    """Its prerequisites are not all reached."""
 
 
 class AlreadyInState(StaleAction):
@@ -47,6 +59,10 @@ class Change:
     reason: str | None = None
     old_due_date: date | None = None
     repeated: bool = False  # a retried request: nothing new happened
+    # Open milestones that wait on this one and are now due before it (after a reschedule).
+    slipped: tuple[Milestone, ...] = ()
+    # Open milestones whose last prerequisite this one was (after it was reached).
+    ready: tuple[Milestone, ...] = ()
 
 
 def parse_reference(text: str) -> int:
@@ -107,7 +123,13 @@ def declare(
     today: date,
     now: datetime,
     request_key: str | None = None,
+    goal_id: int | None = None,
+    definition_of_done: str | None = None,
+    prerequisites: tuple[Milestone, ...] = (),
+    default_owner: bool = True,
 ) -> Change:
+    """Declare a milestone; without an owner it is the declarer's, unless `default_owner` is off
+    (the modal lets someone leave the owner empty on purpose)."""
     if request_key:
         existing = session.exec(
             select(Milestone).where(Milestone.request_key == request_key)
@@ -118,13 +140,16 @@ def declare(
         team_id=team_id,
         channel_id=channel_id,
         title=check_title(title),
-        owner_id=owner_id or creator_id,
+        owner_id=owner_id or (creator_id if default_owner else None),
         approver_id=approver_id,
         creator_id=creator_id,
+        goal_id=goal_id,
+        definition_of_done=check_definition(definition_of_done),
         due_date=check_due_date(due_date, today=today),
         created_at=now,
         request_key=request_key,
     )
+    milestone.first_due_date = milestone.due_date
     session.add(milestone)
     try:
         session.flush()
@@ -133,8 +158,33 @@ def declare(
         session.rollback()
         existing = session.exec(select(Milestone).where(Milestone.request_key == request_key)).one()
         return Change("declared", existing, creator_id, repeated=True)
+    _check_prerequisites_here(milestone, prerequisites)
+    add_prerequisites(session, milestone, list(prerequisites))
     _record(session, milestone, "declared", creator_id, now, new_due_date=milestone.due_date)
     return Change("declared", milestone, creator_id)
+
+
+def check_definition(text: str | None) -> str | None:
+    if text is None or not text.strip():
+        return None
+    if len(text) > MAX_DEFINITION_LENGTH:
+        raise InvalidCommand(
+            f"The definition of done has {len(text)} characters; keep it under "
+            f"{MAX_DEFINITION_LENGTH}."
+        )
+    return text.strip()
+
+
+def _check_prerequisites_here(milestone: Milestone, prerequisites: tuple[Milestone, ...]) -> None:
+    for prerequisite in prerequisites:
+        if (prerequisite.team_id, prerequisite.channel_id) != (
+            milestone.team_id,
+            milestone.channel_id,
+        ):
+            raise MilestoneNotFound(
+                f"There is no milestone {prerequisite.reference} in this channel; a milestone "
+                "can only wait on milestones of its own channel."
+            )
 
 
 def find(session: Session, *, team_id: str, channel_id: str, reference: str) -> Milestone:
@@ -193,17 +243,29 @@ def request_completion(
             milestone,
         )
     _check_active(milestone)
-    if user_id != milestone.owner_id:
-        raise NotOwner(
-            f"Only the owner, <@{milestone.owner_id}>, can mark {milestone.reference} complete."
+    _check_responsible(milestone, user_id, "mark", "complete")
+    waiting_on = open_prerequisites(session, milestone)
+    if waiting_on:
+        names = ", ".join(f"{m.reference} ({escape(m.title)})" for m in waiting_on)
+        raise NotReady(
+            f"{milestone.reference} waits on {names}, not reached yet. Reach "
+            f"{'it' if len(waiting_on) == 1 else 'them'} first, or remove the link with "
+            f"`/milestone nodeps {milestone.reference}`."
         )
     if milestone.approver_id:
         _transition(session, milestone, Status.AWAITING_APPROVAL, now=now)
         _record(session, milestone, "completion_requested", user_id, now)
         return Change("completion_requested", milestone, user_id)
+    return _reach(session, milestone, user_id, now)
+
+
+def _reach(session: Session, milestone: Milestone, user_id: str, now: datetime) -> Change:
     _transition(session, milestone, Status.REACHED, now=now)
     _record(session, milestone, "reached", user_id, now)
-    return Change("reached", milestone, user_id)
+    ready = tuple(
+        d for d in dependents_of(session, milestone) if not open_prerequisites(session, d)
+    )
+    return Change("reached", milestone, user_id, ready=ready)
 
 
 def approve(
@@ -211,10 +273,8 @@ def approve(
 ) -> Change:
     _check_current(milestone, revision)
     _check_awaiting(milestone, user_id)
-    _transition(session, milestone, Status.REACHED, now=now)
     _record(session, milestone, "approved", user_id, now)
-    _record(session, milestone, "reached", user_id, now)
-    return Change("reached", milestone, user_id)
+    return _reach(session, milestone, user_id, now)
 
 
 def request_changes(
@@ -245,6 +305,7 @@ def ensure_can_decide(milestone: Milestone, *, user_id: str, revision: int) -> N
 def ensure_can_reschedule(milestone: Milestone, *, user_id: str, revision: int | None) -> None:
     _check_current(milestone, revision)
     _check_active(milestone)
+    _check_responsible(milestone, user_id, "reschedule")
     if milestone.status == Status.AWAITING_APPROVAL:
         # The approver is deciding on the milestone as it stands; moving it now would leave
         # their request pointing at something else.
@@ -252,10 +313,6 @@ def ensure_can_reschedule(milestone: Milestone, *, user_id: str, revision: int |
             f"{milestone.reference} is waiting for <@{milestone.approver_id}>'s approval; "
             "it can be rescheduled if changes are requested.",
             milestone,
-        )
-    if user_id != milestone.owner_id:
-        raise NotOwner(
-            f"Only the owner, <@{milestone.owner_id}>, can reschedule {milestone.reference}."
         )
 
 
@@ -279,6 +336,11 @@ def reschedule(
         )
     old_due_date = milestone.due_date
     _transition(session, milestone, milestone.status, now=now, due_date=new_due_date)
+    if old_due_date is None:
+        milestone.first_due_date = new_due_date
+    else:
+        milestone.times_moved += 1
+    session.add(milestone)
     _record(
         session,
         milestone,
@@ -289,7 +351,17 @@ def reschedule(
         new_due_date=new_due_date,
         reason=reason_text,
     )
-    return Change("rescheduled", milestone, user_id, reason=reason_text, old_due_date=old_due_date)
+    slipped = tuple(
+        d for d in dependents_of(session, milestone) if d.due_date and d.due_date < new_due_date
+    )
+    return Change(
+        "rescheduled",
+        milestone,
+        user_id,
+        reason=reason_text,
+        old_due_date=old_due_date,
+        slipped=slipped,
+    )
 
 
 def cancel(
@@ -301,10 +373,7 @@ def cancel(
     now: datetime,
 ) -> Change:
     _check_active(milestone)
-    if user_id != milestone.owner_id:
-        raise NotOwner(
-            f"Only the owner, <@{milestone.owner_id}>, can cancel {milestone.reference}."
-        )
+    _check_responsible(milestone, user_id, "cancel")
     reason_text = check_reason(reason)
     _transition(session, milestone, Status.CANCELLED, now=now)
     _record(session, milestone, "cancelled", user_id, now, reason=reason_text)
@@ -332,6 +401,81 @@ def describe_state(milestone: Milestone) -> str:
 
 def format_day(day: date) -> str:
     return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def _check_responsible(milestone: Milestone, user_id: str, verb: str, rest: str = "") -> None:
+    if user_id != milestone.responsible_id:
+        who = "owner" if milestone.owner_id else "person who declared it"
+        what = f"{verb} {milestone.reference}" + (f" {rest}" if rest else "")
+        raise NotOwner(f"Only the {who}, <@{milestone.responsible_id}>, can {what}.")
+
+
+def set_health(
+    session: Session,
+    *,
+    milestone: Milestone,
+    user_id: str,
+    state: str | None,
+    reason: str | None,
+    now: datetime,
+) -> Change:
+    """block / risk (with a reason) or unblock: health said by hand, recorded in the history."""
+    _check_active(milestone)
+    if user_id not in (milestone.responsible_id, milestone.approver_id, milestone.creator_id):
+        raise NotOwner(
+            f"Only {milestone.reference}'s owner, approver or declarer can change its health."
+        )
+    reason_text = check_reason(reason)
+    if state is None and milestone.marked_health is None:
+        raise AlreadyInState(f"{milestone.reference} is not blocked or at risk by hand.", milestone)
+    if state == milestone.marked_health and reason_text == milestone.health_reason:
+        raise AlreadyInState(f"{milestone.reference} is already marked that way.", milestone)
+    kind = {Health.BLOCKED: "blocked", Health.AT_RISK: "at_risk", None: "unblocked"}[state]
+    _transition(session, milestone, milestone.status, now=now)
+    milestone.marked_health = state
+    milestone.health_reason = reason_text if state else None
+    session.add(milestone)
+    _record(session, milestone, kind, user_id, now, reason=reason_text)
+    return Change(kind, milestone, user_id, reason=reason_text)
+
+
+def add_dependencies(
+    session: Session,
+    *,
+    milestone: Milestone,
+    prerequisites: list[Milestone],
+    user_id: str,
+    now: datetime,
+) -> Change:
+    _check_active(milestone)
+    _check_responsible(milestone, user_id, "change what", "waits on")
+    add_prerequisites(session, milestone, prerequisites)
+    _transition(session, milestone, milestone.status, now=now)
+    names = ", ".join(p.reference for p in prerequisites)
+    _record(session, milestone, "edited", user_id, now, reason=f"now waits on {names}")
+    return Change("edited", milestone, user_id)
+
+
+def remove_dependencies(
+    session: Session, *, milestone: Milestone, user_id: str, now: datetime
+) -> Change:
+    _check_active(milestone)
+    _check_responsible(milestone, user_id, "change what", "waits on")
+    if not remove_prerequisites(session, milestone):
+        raise AlreadyInState(f"{milestone.reference} does not wait on other milestones.", milestone)
+    _transition(session, milestone, milestone.status, now=now)
+    _record(session, milestone, "edited", user_id, now, reason="no longer waits on others")
+    return Change("edited", milestone, user_id)
+
+
+def history(session: Session, *, milestone: Milestone) -> list[MilestoneEvent]:
+    return list(
+        session.exec(
+            select(MilestoneEvent)
+            .where(MilestoneEvent.milestone_id == milestone.id)
+            .order_by(col(MilestoneEvent.at), col(MilestoneEvent.id))
+        ).all()
+    )
 
 
 def _check_current(milestone: Milestone, revision: int | None) -> None:

@@ -20,6 +20,36 @@ class Status:
     ACTIVE = (OPEN, AWAITING_APPROVAL)
 
 
+class Health:
+    ON_TRACK = "on_track"
+    AT_RISK = "at_risk"
+    OFF_TRACK = "off_track"
+    BLOCKED = "blocked"
+
+
+class Goal(SQLModel, table=True):
+    """The outcome a channel's milestones lead to ("Launch the mobile app")."""
+
+    __table_args__ = (Index("ix_goal_channel", "team_id", "channel_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    channel_id: str = Field(max_length=32)
+    name: str = Field(max_length=200)
+    owner_id: str | None = Field(default=None, max_length=32)
+    creator_id: str = Field(max_length=32)
+    due_date: date | None = None
+    status: str = Field(default="open", max_length=20)  # open | closed
+    # Its milestones are expected to have an approver; the coach says when one has none.
+    requires_approval: bool = False
+    created_at: datetime
+    closed_at: datetime | None = None
+
+    @property
+    def reference(self) -> str:
+        return f"G-{self.id}"
+
+
 class Milestone(SQLModel, table=True):
     __table_args__ = (
         Index("ix_milestone_channel", "team_id", "channel_id", "status"),
@@ -30,10 +60,21 @@ class Milestone(SQLModel, table=True):
     team_id: str = Field(max_length=32)
     channel_id: str = Field(max_length=32)
     title: str = Field(max_length=200)
-    owner_id: str = Field(max_length=32)
+    # None: nobody owns it yet; the person who declared it answers for it meanwhile.
+    owner_id: str | None = Field(default=None, max_length=32)
     approver_id: str | None = Field(default=None, max_length=32)
     creator_id: str = Field(max_length=32)
+    goal_id: int | None = Field(default=None, foreign_key="goal.id", index=True)
+    definition_of_done: str | None = Field(default=None, max_length=2000)
     due_date: date | None = None
+    # Slip, kept as it happens: the first due date given, and how often it moved since.
+    first_due_date: date | None = None
+    times_moved: int = 0
+    # Health set by hand (blocked, at_risk) and why; derived health is computed, not stored.
+    marked_health: str | None = Field(default=None, max_length=20)
+    health_reason: str | None = Field(default=None, max_length=500)
+    # The health the channel card shows, so a sweep can update cards whose health changed.
+    shown_health: str | None = Field(default=None, max_length=20)
     status: str = Field(default=Status.OPEN, max_length=20)
     # Bumped by every change, so a button rendered before a change is recognised as stale.
     revision: int = 1
@@ -51,6 +92,24 @@ class Milestone(SQLModel, table=True):
     @property
     def is_active(self) -> bool:
         return self.status in Status.ACTIVE
+
+    @property
+    def responsible_id(self) -> str:
+        """Who answers for it: the owner, or while it has none, whoever declared it."""
+        return self.owner_id or self.creator_id
+
+    @property
+    def slip_days(self) -> int:
+        if self.first_due_date is None or self.due_date is None:
+            return 0
+        return (self.due_date - self.first_due_date).days
+
+
+class Dependency(SQLModel, table=True):
+    """`milestone_id` cannot be reached before `prerequisite_id` is."""
+
+    milestone_id: int = Field(foreign_key="milestone.id", primary_key=True)
+    prerequisite_id: int = Field(foreign_key="milestone.id", primary_key=True, index=True)
 
 
 class MilestoneEvent(SQLModel, table=True):
@@ -72,6 +131,11 @@ class Person(SQLModel, table=True):
     team_id: str = Field(primary_key=True, max_length=32)
     user_id: str = Field(primary_key=True, max_length=32)
     timezone: str | None = Field(default=None, max_length=64)
+    # Names shown where mentions are off; None when Slack gave none.
+    display_name: str | None = Field(default=None, max_length=100)
+    # The Slack status when last looked up ("On vacation", ":palm_tree:").
+    status_text: str | None = Field(default=None, max_length=200)
+    status_emoji: str | None = Field(default=None, max_length=100)
     fetched_at: datetime
 
 
@@ -83,6 +147,26 @@ class ChannelSettings(SQLModel, table=True):
     digest_time: str = Field(default="09:00", max_length=5)
     # None: the bot's DEFAULT_TIMEZONE.
     digest_timezone: str | None = Field(default=None, max_length=64)
+    # Where overdue nudges go: dm | channel | off (off also silences reminders and escalations).
+    nudges: str = Field(default="dm", max_length=10)
+    # Whether the weekly status and /milestone status @-mention owners or show plain names.
+    mentions: bool = True
+    # Who hears after repeated nudges: channel | approver.
+    escalate_to: str = Field(default="channel", max_length=10)
+    # Owner and approver must be different people.
+    separate_approvals: bool = False
+    # Coach rule ids turned off here, comma separated.
+    coach_disabled: str = Field(default="", max_length=200)
+
+
+class Absence(SQLModel, table=True):
+    """Days someone said they are away (both ends included): no nudges about them then."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32, index=True)
+    user_id: str = Field(max_length=32)
+    first_day: date
+    last_day: date
 
 
 class Delivery(SQLModel, table=True):

@@ -37,6 +37,15 @@ class Add:
     due_text: str | None = None
     owner_id: str | None = None
     approver_id: str | None = None
+    goal: str | None = None  # a goal's reference or name
+    after: tuple[str, ...] = ()  # references of prerequisites
+
+
+@dataclass(frozen=True)
+class NewMilestoneModal:
+    """`/milestone` alone, or `add` without a title: the "New milestone" modal, prefilled."""
+
+    draft: Add
 
 
 @dataclass(frozen=True)
@@ -63,8 +72,64 @@ class Cancel:
 
 
 @dataclass(frozen=True)
+class SetHealth:
+    """block / unblock / risk: `state` is "blocked", "at_risk", or None to clear."""
+
+    reference: str
+    state: str | None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Depends:
+    reference: str
+    prerequisites: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NoDependencies:
+    reference: str
+
+
+@dataclass(frozen=True)
+class History:
+    reference: str
+
+
+@dataclass(frozen=True)
+class Review:
+    pass
+
+
+@dataclass(frozen=True)
 class Status:
     pass
+
+
+@dataclass(frozen=True)
+class GoalAdd:
+    name: str
+    due_text: str | None = None
+    owner_id: str | None = None
+    requires_approval: bool = False
+
+
+@dataclass(frozen=True)
+class GoalList:
+    pass
+
+
+@dataclass(frozen=True)
+class GoalClose:
+    goal: str
+
+
+@dataclass(frozen=True)
+class Away:
+    """`first_text` None: away off."""
+
+    first_text: str | None
+    last_text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,7 +143,42 @@ class DigestSettings:
     show: bool = False
 
 
-Command = Help | Add | ListMilestones | Done | Reschedule | Cancel | Status | DigestSettings
+@dataclass(frozen=True)
+class ChannelSetting:
+    """One of the other channel settings: `name` is a ChannelSettings field."""
+
+    name: str
+    value: object
+
+
+@dataclass(frozen=True)
+class CoachSetting:
+    rule_id: str
+    enabled: bool
+
+
+Command = (
+    Help
+    | Add
+    | NewMilestoneModal
+    | ListMilestones
+    | Done
+    | Reschedule
+    | Cancel
+    | SetHealth
+    | Depends
+    | NoDependencies
+    | History
+    | Review
+    | Status
+    | GoalAdd
+    | GoalList
+    | GoalClose
+    | Away
+    | DigestSettings
+    | ChannelSetting
+    | CoachSetting
+)
 
 
 def tokenize(text: str) -> list[Token]:
@@ -101,24 +201,29 @@ def _unescape(text: str) -> str:
 def parse_command(text: str) -> Command:
     tokens = tokenize(text)
     if not tokens:
-        return Help(problem="Tell me what to do: `/milestone add`, `list`, `done`, and more.")
+        return NewMilestoneModal(draft=Add(title=""))
     name, rest = tokens[0].text.lower(), tokens[1:]
-    if name == "help":
-        return Help()
-    if name == "add":
-        return _parse_add(rest)
-    if name == "list":
-        return _parse_list(rest)
-    if name == "done":
-        return Done(reference=_single_reference("done", rest))
-    if name == "due":
-        return _parse_due(rest)
-    if name == "cancel":
-        return _parse_cancel(rest)
-    if name == "status":
-        return Status()
-    if name == "settings":
-        return _parse_settings(rest)
+    simple = {
+        "help": lambda: Help(),
+        "add": lambda: _parse_add(rest),
+        "list": lambda: _parse_list(rest),
+        "done": lambda: Done(reference=_single_reference("done", rest)),
+        "due": lambda: _parse_due(rest),
+        "cancel": lambda: _parse_cancel(rest),
+        "block": lambda: _parse_health("block", rest),
+        "unblock": lambda: SetHealth(reference=_single_reference("unblock", rest), state=None),
+        "risk": lambda: _parse_health("risk", rest),
+        "depends": lambda: _parse_depends(rest),
+        "nodeps": lambda: NoDependencies(reference=_single_reference("nodeps", rest)),
+        "history": lambda: History(reference=_single_reference("history", rest)),
+        "review": lambda: Review(),
+        "status": lambda: Status(),
+        "goal": lambda: _parse_goal(rest),
+        "away": lambda: _parse_away(rest),
+        "settings": lambda: _parse_settings(rest),
+    }
+    if name in simple:
+        return simple[name]()
     return Help(problem=f"I don't know the command {quote(tokens[0].text)}.")
 
 
@@ -131,21 +236,12 @@ def parse_mention(text: str) -> str | None:
     return match.group(1) if match else None
 
 
-def _parse_add(tokens: list[Token]) -> Add:
-    keywords = ("due", "owner", "approver")
-    title_tokens: list[Token] = []
+def _sections(tokens: list[Token], keywords: tuple[str, ...]) -> tuple[str, dict]:
+    """Split "<head words> kw1 <words> kw2 <words>" into the head and {keyword: tokens}."""
     index = 0
     while index < len(tokens) and not tokens[index].is_keyword(*keywords):
-        title_tokens.append(tokens[index])
         index += 1
-    title = _join(title_tokens)
-    if not title:
-        raise InvalidCommand(
-            "A milestone needs a title before `due`, `owner` or `approver`, for example: "
-            "`/milestone add Beta version completed due next friday`. If the title itself "
-            "holds one of those words, put it in quotes: "
-            '`/milestone add "Due diligence done" due fri`.'
-        )
+    head = _join(tokens[:index])
     parts: dict[str, list[Token]] = {}
     current = None
     for token in tokens[index:]:
@@ -156,17 +252,38 @@ def _parse_add(tokens: list[Token]) -> Add:
             parts[current] = []
         else:
             parts[current].append(token)
+    return head, parts
+
+
+def _parse_add(tokens: list[Token]) -> Add | NewMilestoneModal:
+    title, parts = _sections(tokens, ("due", "owner", "approver", "goal", "after"))
     due_text = None
     if "due" in parts:
         due_text = _join(parts["due"])
         if not due_text:
             raise InvalidCommand("`due` needs a date after it, such as `due next friday`.")
-    return Add(
+    goal = None
+    if "goal" in parts:
+        goal = _join(parts["goal"])
+        if not goal:
+            raise InvalidCommand('`goal` needs a goal after it: `goal G-3` or `goal "Launch app"`.')
+    after = _references(parts["after"], "after") if "after" in parts else ()
+    draft = Add(
         title=title,
         due_text=due_text,
         owner_id=_person(parts, "owner"),
         approver_id=_person(parts, "approver"),
+        goal=goal,
+        after=after,
     )
+    return draft if title else NewMilestoneModal(draft=draft)
+
+
+def _references(tokens: list[Token], keyword: str) -> tuple[str, ...]:
+    references = tuple(part for token in tokens for part in token.text.split(",") if part)
+    if not references:
+        raise InvalidCommand(f"`{keyword}` needs milestone references, like `{keyword} M-3, M-4`.")
+    return references
 
 
 def _person(parts: dict[str, list[Token]], keyword: str) -> str | None:
@@ -239,18 +356,51 @@ def parse_weekday(text: str) -> int | None:
     return None
 
 
-def _parse_settings(tokens: list[Token]) -> DigestSettings:
+# settings <name> <value>: the ChannelSettings field each sets, and the values it takes.
+_CHANNEL_SETTINGS = {
+    "nudges": ("nudges", {"dm": "dm", "channel": "channel", "off": "off"}),
+    "mentions": ("mentions", {"on": True, "off": False}),
+    "escalate": ("escalate_to", {"channel": "channel", "approver": "approver"}),
+    "approvals": ("separate_approvals", {"separate": True, "shared": False}),
+}
+
+SETTINGS_USAGE = (
+    "Settings: `digest <weekday> <HH:MM> [time zone]` or `digest off`, "
+    "`nudges dm|channel|off`, `mentions on|off`, `escalate channel|approver`, "
+    "`approvals separate|shared`, `coach off|on <rule>`. "
+    "`/milestone settings` alone shows them."
+)
+
+
+def _parse_settings(tokens: list[Token]) -> DigestSettings | ChannelSetting | CoachSetting:
+    if not tokens:
+        return DigestSettings(show=True)
+    name, values = tokens[0].text.lower(), tokens[1:]
+    if name == "digest":
+        return _parse_digest(values)
+    if name == "coach":
+        if len(values) != 2 or values[0].text.lower() not in ("on", "off"):
+            raise InvalidCommand(
+                "Turn one coach rule off or on with `/milestone settings coach off <rule>`, "
+                "for example `settings coach off too-many`."
+            )
+        return CoachSetting(rule_id=values[1].text.lower(), enabled=values[0].text.lower() == "on")
+    if name in _CHANNEL_SETTINGS:
+        field_name, choices = _CHANNEL_SETTINGS[name]
+        if len(values) != 1 or values[0].text.lower() not in choices:
+            allowed = "|".join(choices)
+            raise InvalidCommand(f"Use `/milestone settings {name} {allowed}`.")
+        return ChannelSetting(name=field_name, value=choices[values[0].text.lower()])
+    raise InvalidCommand(f"I don't know the setting {quote(tokens[0].text)}. {SETTINGS_USAGE}")
+
+
+def _parse_digest(values: list[Token]) -> DigestSettings:
     usage = (
         "Set when this channel's weekly status posts with "
         "`/milestone settings digest <weekday> <HH:MM> [time zone]`, for example "
         "`/milestone settings digest monday 09:30 Europe/Paris`, or turn it off with "
         "`/milestone settings digest off`."
     )
-    if not tokens:
-        return DigestSettings(show=True)
-    if tokens[0].text.lower() != "digest":
-        raise InvalidCommand(f"I don't know the setting {quote(tokens[0].text)}. {usage}")
-    values = tokens[1:]
     if not values:
         return DigestSettings(show=True)
     if len(values) == 1 and values[0].text.lower() in ("off", "on"):
@@ -270,3 +420,69 @@ def _parse_settings(tokens: list[Token]) -> DigestSettings:
         at=time(int(match.group(1)), int(match.group(2))),
         timezone=values[2].text if len(values) == 3 else None,
     )
+
+
+def _parse_health(command: str, tokens: list[Token]) -> SetHealth:
+    tokens, reason = _split_reason(tokens)
+    reference = _single_reference(command, tokens)
+    if not reason:
+        raise InvalidCommand(
+            f"Say why, so the channel knows: `/milestone {command} {reference} because ...`."
+        )
+    state = "blocked" if command == "block" else "at_risk"
+    return SetHealth(reference=reference, state=state, reason=reason)
+
+
+def _parse_depends(tokens: list[Token]) -> Depends:
+    if len(tokens) < 3 or not tokens[1].is_keyword("on"):
+        raise InvalidCommand(
+            "Say what waits on what: `/milestone depends M-5 on M-3` "
+            "(M-5 cannot be reached before M-3)."
+        )
+    return Depends(reference=tokens[0].text, prerequisites=_references(tokens[2:], "on"))
+
+
+def _parse_goal(tokens: list[Token]) -> GoalAdd | GoalList | GoalClose:
+    usage = (
+        '`/milestone goal add "Launch mobile app" [due <date>] [owner @someone] [approvals]`, '
+        "`goal list`, `goal close G-3`."
+    )
+    action = tokens[0].text.lower() if tokens else ""
+    rest = tokens[1:]
+    if action == "list" and not rest:
+        return GoalList()
+    if action == "close":
+        goal = _join(rest)
+        if not goal:
+            raise InvalidCommand(f"Which goal? {usage}")
+        return GoalClose(goal=goal)
+    if action == "add":
+        requires_approval = bool(rest) and rest[-1].is_keyword("approvals")
+        if requires_approval:
+            rest = rest[:-1]
+        name, parts = _sections(rest, ("due", "owner"))
+        if not name:
+            raise InvalidCommand(f"A goal needs a name. {usage}")
+        due_text = _join(parts.get("due", [])) or None
+        if "due" in parts and not due_text:
+            raise InvalidCommand("`due` needs a date after it, such as `due end of march`.")
+        return GoalAdd(
+            name=name,
+            due_text=due_text,
+            owner_id=_person(parts, "owner"),
+            requires_approval=requires_approval,
+        )
+    raise InvalidCommand(f"Goals: {usage}")
+
+
+def _parse_away(tokens: list[Token]) -> Away:
+    if len(tokens) == 1 and tokens[0].is_keyword("off"):
+        return Away(first_text=None)
+    first, parts = _sections(tokens, ("to",))
+    last = _join(parts.get("to", [])) or None
+    if not first or ("to" in parts and not last):
+        raise InvalidCommand(
+            "Say when you are away: `/milestone away 2026-12-24 to 2027-01-02`, "
+            "`/milestone away friday`, or `/milestone away off`."
+        )
+    return Away(first_text=first, last_text=last)

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from bot.db import session_scope
-from bot.models import Person
+from bot.models import Milestone, Person
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,23 @@ class Timezones:
     def zone(self, team_id: str, user_id: str, *, now: datetime) -> ZoneInfo:
         name = self.name(team_id, user_id, now=now)
         return ZoneInfo(name) if is_zone(name) else ZoneInfo(self.default)
+
+    def known_today(self, team_id: str, user_id: str, *, now: datetime) -> date:
+        """The person's date from what is already known, never asking Slack."""
+        remembered = self._memory.get((team_id, user_id))
+        if remembered is None:
+            with session_scope(self._engine) as session:
+                person = session.get(Person, (team_id, user_id))
+            if person is None:
+                return local_date(now, ZoneInfo(self.default))
+            remembered = (person.timezone, person.fetched_at)
+            self._remember(team_id, user_id, *remembered)
+        name = remembered[0] or self.default
+        return local_date(now, ZoneInfo(name) if is_zone(name) else ZoneInfo(self.default))
+
+    def today_of(self, now: datetime) -> Callable[[Milestone], date]:
+        """For health: the date at `now` of the person who answers for each milestone."""
+        return lambda m: self.known_today(m.team_id, m.responsible_id, now=now)
 
     def today(self, team_id: str, user_id: str, *, now: datetime) -> date:
         """The person's calendar date at `now`."""

@@ -171,7 +171,11 @@ def test_request_changes_asks_for_a_reason_and_reopens_the_milestone(bot):
     card = [
         c for c in bot.slack.calls_to("chat.update") if c.params["ts"] == current.announcement_ts
     ]
-    assert [b["action_id"] for b in buttons(card[-1])] == [blocks.COMPLETE]
+    assert [b["action_id"] for b in buttons(card[-1])] == [
+        blocks.COMPLETE,
+        blocks.RESCHEDULE,
+        blocks.EDIT,
+    ]
     decided = [
         c for c in bot.slack.calls_to("chat.update") if c.params["ts"] == request.response["ts"]
     ]

@@ -5,19 +5,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime
 
 from slack_bolt import Ack, App, Respond
 
-from bot import blocks, channels, digest, milestones, parsing
+from bot import away, blocks, channels, coaching, digest, goals, milestones, parsing
 from bot.announce import announce
 from bot.dates import parse_due_date
 from bot.db import session_scope
 from bot.errors import MilestoneError
+from bot.health import describe
+from bot.listeners import forms
 from bot.people import local_date
 from bot.runtime import Runtime
 from bot.slack import CHANNEL_GONE, slack_error
 from bot.status import WINDOW
+from bot.text import quote
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +93,14 @@ def handle_add(call: Call, command: parsing.Add) -> None:
     today = call.today()
     due_date = parse_due_date(command.due_text, today=today) if command.due_text else None
     with session_scope(call.runtime.engine) as session:
+        goal = (
+            goals.find_goal(
+                session, team_id=call.team_id, channel_id=call.channel_id, text=command.goal
+            )
+            if command.goal
+            else None
+        )
+        prerequisites = tuple(_find(call, session, reference) for reference in command.after)
         change = milestones.declare(
             session,
             team_id=call.team_id,
@@ -102,14 +113,36 @@ def handle_add(call: Call, command: parsing.Add) -> None:
             today=today,
             now=call.now,
             request_key=call.request_key,
+            goal_id=goal.id if goal else None,
+            prerequisites=prerequisites,
         )
-    call.ack()
+        advice = (
+            []
+            if change.repeated
+            else coaching.advise(session, milestone=change.milestone, today=today)
+        )
+    # The coach answers privately, and only when it has something to say.
+    call.ack(**blocks.coaching(change.milestone, advice)) if advice else call.ack()
     announce(call.runtime, change, on_channel_gone=call.channel_gone(change.milestone.reference))
+
+
+def handle_new_milestone_modal(call: Call, command: parsing.NewMilestoneModal) -> None:
+    forms.open_milestone_modal(
+        call.runtime,
+        trigger_id=call.request_key,
+        team_id=call.team_id,
+        channel_id=call.channel_id,
+        user_id=call.user_id,
+        draft=command.draft,
+        now=call.now,
+    )
+    call.ack()
 
 
 def handle_list(call: Call, command: parsing.ListMilestones) -> None:
     today = call.today()
-    with session_scope(call.runtime.engine) as session:
+    runtime = call.runtime
+    with session_scope(runtime.engine) as session:
         found = milestones.list_channel(
             session,
             team_id=call.team_id,
@@ -118,7 +151,8 @@ def handle_list(call: Call, command: parsing.ListMilestones) -> None:
             user_id=call.user_id,
             today=today,
         )
-    call.ack(**blocks.milestone_list(found, scope=command.scope, today=today))
+        details = describe(session, found, today_of=runtime.timezones.today_of(call.now))
+    call.ack(**blocks.milestone_list(found, scope=command.scope, today=today, details=details))
 
 
 def handle_done(call: Call, command: parsing.Done) -> None:
@@ -162,6 +196,126 @@ def handle_cancel(call: Call, command: parsing.Cancel) -> None:
     announce(call.runtime, change, on_channel_gone=call.channel_gone(change.milestone.reference))
 
 
+def handle_set_health(call: Call, command: parsing.SetHealth) -> None:
+    with session_scope(call.runtime.engine) as session:
+        milestone = _find(call, session, command.reference)
+        change = milestones.set_health(
+            session,
+            milestone=milestone,
+            user_id=call.user_id,
+            state=command.state,
+            reason=command.reason,
+            now=call.now,
+        )
+    call.ack(**blocks.notice(blocks.health_changed(change)))
+    announce(call.runtime, change)
+
+
+def handle_depends(call: Call, command: parsing.Depends) -> None:
+    with session_scope(call.runtime.engine) as session:
+        milestone = _find(call, session, command.reference)
+        prerequisites = [_find(call, session, reference) for reference in command.prerequisites]
+        change = milestones.add_dependencies(
+            session,
+            milestone=milestone,
+            prerequisites=prerequisites,
+            user_id=call.user_id,
+            now=call.now,
+        )
+    names = ", ".join(p.reference for p in prerequisites)
+    call.ack(**blocks.notice(f"{milestone.reference} now waits on {names}."))
+    announce(call.runtime, change)
+
+
+def handle_no_dependencies(call: Call, command: parsing.NoDependencies) -> None:
+    with session_scope(call.runtime.engine) as session:
+        milestone = _find(call, session, command.reference)
+        change = milestones.remove_dependencies(
+            session, milestone=milestone, user_id=call.user_id, now=call.now
+        )
+    call.ack(**blocks.notice(f"{milestone.reference} no longer waits on other milestones."))
+    announce(call.runtime, change)
+
+
+def handle_history(call: Call, command: parsing.History) -> None:
+    with session_scope(call.runtime.engine) as session:
+        milestone = _find(call, session, command.reference)
+        events = milestones.history(session, milestone=milestone)
+    call.ack(**blocks.history(milestone, events))
+
+
+def handle_review(call: Call, command: parsing.Review) -> None:
+    today = call.today()
+    with session_scope(call.runtime.engine) as session:
+        reviewed = coaching.review_channel(
+            session, team_id=call.team_id, channel_id=call.channel_id, today=today
+        )
+    call.ack(**blocks.review(reviewed))
+
+
+def handle_goal_add(call: Call, command: parsing.GoalAdd) -> None:
+    today = call.today()
+    due_date = parse_due_date(command.due_text, today=today) if command.due_text else None
+    with session_scope(call.runtime.engine) as session:
+        goal = goals.add_goal(
+            session,
+            team_id=call.team_id,
+            channel_id=call.channel_id,
+            creator_id=call.user_id,
+            name=command.name,
+            due_date=due_date,
+            owner_id=command.owner_id,
+            requires_approval=command.requires_approval,
+            today=today,
+            now=call.now,
+        )
+    call.ack()
+    message = blocks.goal_declared(goal)
+    call.runtime.background.submit(
+        call.channel_id, lambda: call.runtime.messenger.post(call.channel_id, message)
+    )
+
+
+def handle_goal_list(call: Call, command: parsing.GoalList) -> None:
+    with session_scope(call.runtime.engine) as session:
+        progress = goals.channel_progress(session, team_id=call.team_id, channel_id=call.channel_id)
+    call.ack(**blocks.goal_list(progress))
+
+
+def handle_goal_close(call: Call, command: parsing.GoalClose) -> None:
+    with session_scope(call.runtime.engine) as session:
+        goal = goals.find_goal(
+            session, team_id=call.team_id, channel_id=call.channel_id, text=command.goal
+        )
+        goals.close_goal(session, goal=goal, now=call.now)
+    call.ack(
+        **blocks.notice(
+            f"Goal {goal.reference} {quote(goal.name)} is closed. Its milestones keep their "
+            "history; the weekly status no longer groups them under it."
+        )
+    )
+
+
+def handle_away(call: Call, command: parsing.Away) -> None:
+    today = call.today()
+    with session_scope(call.runtime.engine) as session:
+        if command.first_text is None:
+            away.come_back(session, team_id=call.team_id, user_id=call.user_id, today=today)
+            call.ack(**blocks.notice("Welcome back: reminders about your milestones are on again."))
+            return
+        first = parse_due_date(command.first_text, today=today)
+        last = parse_due_date(command.last_text, today=today) if command.last_text else first
+        absence = away.go_away(
+            session,
+            team_id=call.team_id,
+            user_id=call.user_id,
+            first_day=first,
+            last_day=last,
+            today=today,
+        )
+    call.ack(**blocks.away_noted(absence))
+
+
 def handle_status(call: Call, command: parsing.Status) -> None:
     runtime = call.runtime
     with session_scope(runtime.engine) as session:
@@ -174,6 +328,7 @@ def handle_status(call: Call, command: parsing.Status) -> None:
             today=local_date(call.now, zone),
             zone=zone,
             reached_since=call.now - WINDOW,
+            today_of=runtime.timezones.today_of(call.now),
         )
     call.ack()
 
@@ -210,24 +365,51 @@ def handle_settings(call: Call, command: parsing.DigestSettings) -> None:
                 at=command.at,
                 timezone=command.timezone,
             )
-    timezone = settings.digest_timezone or call.runtime.settings.default_timezone
-    call.ack(
-        **blocks.digest_settings(
-            enabled=settings.digest_enabled,
-            weekday=settings.digest_weekday,
-            at=time.fromisoformat(settings.digest_time),
-            timezone=timezone,
+    call.ack(**blocks.channel_settings(settings, call.runtime.settings.default_timezone))
+
+
+def handle_channel_setting(call: Call, command: parsing.ChannelSetting) -> None:
+    with session_scope(call.runtime.engine) as session:
+        settings = channels.update(
+            session,
+            team_id=call.team_id,
+            channel_id=call.channel_id,
+            **{command.name: command.value},
         )
-    )
+    call.ack(**blocks.channel_settings(settings, call.runtime.settings.default_timezone))
+
+
+def handle_coach_setting(call: Call, command: parsing.CoachSetting) -> None:
+    with session_scope(call.runtime.engine) as session:
+        settings = channels.set_coach_rule(
+            session,
+            team_id=call.team_id,
+            channel_id=call.channel_id,
+            rule_id=command.rule_id,
+            enabled=command.enabled,
+        )
+    call.ack(**blocks.channel_settings(settings, call.runtime.settings.default_timezone))
 
 
 HANDLERS: dict[type, Callable] = {
     parsing.Help: handle_help,
     parsing.Add: handle_add,
+    parsing.NewMilestoneModal: handle_new_milestone_modal,
     parsing.ListMilestones: handle_list,
     parsing.Done: handle_done,
     parsing.Reschedule: handle_reschedule,
     parsing.Cancel: handle_cancel,
+    parsing.SetHealth: handle_set_health,
+    parsing.Depends: handle_depends,
+    parsing.NoDependencies: handle_no_dependencies,
+    parsing.History: handle_history,
+    parsing.Review: handle_review,
     parsing.Status: handle_status,
+    parsing.GoalAdd: handle_goal_add,
+    parsing.GoalList: handle_goal_list,
+    parsing.GoalClose: handle_goal_close,
+    parsing.Away: handle_away,
     parsing.DigestSettings: handle_settings,
+    parsing.ChannelSetting: handle_channel_setting,
+    parsing.CoachSetting: handle_coach_setting,
 }

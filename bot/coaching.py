@@ -1,0 +1,69 @@
+"""The coach applied to milestones in the database: what to suggest, for one or a channel."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from bot.coach import Context, Draft, Suggestion, review
+from bot.models import ChannelSettings, Goal, Milestone, Status
+
+
+def draft_of(milestone: Milestone) -> Draft:
+    return Draft(
+        title=milestone.title,
+        due_date=milestone.due_date,
+        owner_id=milestone.owner_id,
+        approver_id=milestone.approver_id,
+        goal_id=milestone.goal_id,
+        milestone_id=milestone.id,
+    )
+
+
+def channel_context(session: Session, *, team_id: str, channel_id: str, today: date) -> Context:
+    open_milestones = session.exec(
+        select(Milestone).where(
+            Milestone.team_id == team_id,
+            Milestone.channel_id == channel_id,
+            col(Milestone.status).in_(Status.ACTIVE),
+        )
+    ).all()
+    goals = session.exec(
+        select(Goal.id).where(
+            Goal.team_id == team_id,
+            Goal.channel_id == channel_id,
+            Goal.requires_approval == True,  # noqa: E712  (SQL, not Python truth)
+        )
+    ).all()
+    settings = session.get(ChannelSettings, (team_id, channel_id))
+    disabled = settings.coach_disabled.split(",") if settings and settings.coach_disabled else []
+    return Context(
+        today=today,
+        open_milestones=tuple(draft_of(m) for m in open_milestones),
+        goals_requiring_approval=frozenset(goals),
+        disabled=frozenset(disabled),
+        references={m.id: m.reference for m in open_milestones},
+    )
+
+
+def advise(session: Session, *, milestone: Milestone, today: date) -> list[Suggestion]:
+    """The coach's suggestions for a milestone just declared or edited."""
+    context = channel_context(
+        session, team_id=milestone.team_id, channel_id=milestone.channel_id, today=today
+    )
+    return review(draft_of(milestone), context)
+
+
+def review_channel(
+    session: Session, *, team_id: str, channel_id: str, today: date
+) -> list[tuple[Milestone, list[Suggestion]]]:
+    """Every open milestone of the channel that has something to improve, with what."""
+    context = channel_context(session, team_id=team_id, channel_id=channel_id, today=today)
+    milestones = session.exec(
+        select(Milestone)
+        .where(col(Milestone.id).in_(list(context.references)))
+        .order_by(col(Milestone.id))
+    ).all()
+    reviewed = [(m, review(draft_of(m), context)) for m in milestones]
+    return [(m, suggestions) for m, suggestions in reviewed if suggestions]

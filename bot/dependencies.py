@@ -1,0 +1,105 @@
+"""Dependencies between milestones: which must be reached first, and the cycles refused."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
+
+from bot.errors import InvalidCommand
+from bot.models import Dependency, Milestone, Status
+
+
+def prerequisites_of(session: Session, milestone_ids: list[int]) -> dict[int, list[Milestone]]:
+    """Each milestone's prerequisites (cancelled ones left out), from one query."""
+    found: dict[int, list[Milestone]] = {milestone_id: [] for milestone_id in milestone_ids}
+    if not milestone_ids:
+        return found
+    rows = session.exec(
+        select(Dependency.milestone_id, Milestone)
+        .join(Milestone, col(Milestone.id) == Dependency.prerequisite_id)
+        .where(
+            col(Dependency.milestone_id).in_(milestone_ids),
+            Milestone.status != Status.CANCELLED,
+        )
+        .order_by(col(Milestone.id))
+    ).all()
+    for milestone_id, prerequisite in rows:
+        found[milestone_id].append(prerequisite)
+    return found
+
+
+def open_prerequisites(session: Session, milestone: Milestone) -> list[Milestone]:
+    return [
+        m
+        for m in prerequisites_of(session, [milestone.id])[milestone.id]
+        if m.status != Status.REACHED
+    ]
+
+
+def dependents_of(session: Session, milestone: Milestone) -> list[Milestone]:
+    """The open milestones that wait on `milestone`."""
+    return list(
+        session.exec(
+            select(Milestone)
+            .join(Dependency, col(Dependency.milestone_id) == Milestone.id)
+            .where(
+                Dependency.prerequisite_id == milestone.id,
+                col(Milestone.status).in_(Status.ACTIVE),
+            )
+            .order_by(col(Milestone.id))
+        ).all()
+    )
+
+
+def add_prerequisites(
+    session: Session, milestone: Milestone, prerequisites: list[Milestone]
+) -> None:
+    """Make `milestone` wait on each of `prerequisites`; refuse one that would close a cycle."""
+    existing = {m.id for m in prerequisites_of(session, [milestone.id])[milestone.id]}
+    for prerequisite in prerequisites:
+        if prerequisite.id == milestone.id:
+            raise InvalidCommand(f"{milestone.reference} cannot wait on itself.")
+        if prerequisite.status == Status.CANCELLED:
+            raise InvalidCommand(f"{prerequisite.reference} was cancelled; nothing can wait on it.")
+        path = _path(session, start=prerequisite.id, goal=milestone.id)
+        if path is not None:
+            chain = [milestone.id, *path]
+            described = ", which waits on ".join(f"M-{number}" for number in chain)
+            raise InvalidCommand(
+                f"That would close a circle: {described}. "
+                "A milestone cannot wait, even indirectly, on one that waits on it."
+            )
+        if prerequisite.id not in existing:
+            session.add(Dependency(milestone_id=milestone.id, prerequisite_id=prerequisite.id))
+            existing.add(prerequisite.id)
+    session.flush()
+
+
+def remove_prerequisites(session: Session, milestone: Milestone) -> int:
+    result = session.execute(delete(Dependency).where(col(Dependency.milestone_id) == milestone.id))
+    return result.rowcount
+
+
+def _path(session: Session, *, start: int, goal: int) -> list[int] | None:
+    """A chain of "waits on" links from `start` to `goal`, both included, or None."""
+    came_from: dict[int, int | None] = {start: None}
+    frontier = [start]
+    while frontier:
+        rows = session.exec(
+            select(Dependency.milestone_id, Dependency.prerequisite_id).where(
+                col(Dependency.milestone_id).in_(frontier)
+            )
+        ).all()
+        frontier = []
+        for dependent, prerequisite in rows:
+            if prerequisite in came_from:
+                continue
+            came_from[prerequisite] = dependent
+            if prerequisite == goal:
+                chain, node = [], prerequisite
+                while node is not None:
+                    chain.append(node)
+                    node = came_from[node]
+                return list(reversed(chain))
+            frontier.append(prerequisite)
+    return None

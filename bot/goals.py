@@ -1,0 +1,140 @@
+"""Goals: the outcomes a channel's milestones lead to, and how far along each one is."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from bot.errors import InvalidCommand, MilestoneError
+from bot.milestones import check_due_date, check_title
+from bot.models import Goal, Milestone, Status
+from bot.text import quote
+
+_REFERENCE = re.compile(r"^g-?(\d{1,9})$", re.IGNORECASE)
+
+
+class GoalNotFound(MilestoneError):
+    """No open goal by that reference or name in this channel."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    goal: Goal
+    reached: int
+    total: int  # milestones not cancelled
+    next_milestone: Milestone | None  # the open one due first
+    times_moved: int
+    slip_days: int
+
+
+def add_goal(
+    session: Session,
+    *,
+    team_id: str,
+    channel_id: str,
+    creator_id: str,
+    name: str,
+    due_date: date | None,
+    owner_id: str | None,
+    requires_approval: bool,
+    today: date,
+    now: datetime,
+) -> Goal:
+    name = check_title(name)
+    existing = _by_name(session, team_id=team_id, channel_id=channel_id, name=name)
+    if existing is not None:
+        raise InvalidCommand(
+            f"This channel already has the goal {existing.reference} {quote(name)}."
+        )
+    goal = Goal(
+        team_id=team_id,
+        channel_id=channel_id,
+        name=name,
+        owner_id=owner_id or creator_id,
+        creator_id=creator_id,
+        due_date=check_due_date(due_date, today=today),
+        requires_approval=requires_approval,
+        created_at=now,
+    )
+    session.add(goal)
+    session.flush()
+    return goal
+
+
+def find_goal(session: Session, *, team_id: str, channel_id: str, text: str) -> Goal:
+    """An open goal of this channel named by reference (G-3) or by name, any case."""
+    match = _REFERENCE.match(text.strip())
+    goal = None
+    if match:
+        goal = session.get(Goal, int(match.group(1)))
+        if goal is not None and (goal.team_id, goal.channel_id) != (team_id, channel_id):
+            goal = None
+    else:
+        goal = _by_name(session, team_id=team_id, channel_id=channel_id, name=text)
+    if goal is None or goal.status != "open":
+        raise GoalNotFound(
+            f"There is no open goal {quote(text)} in this channel. "
+            "`/milestone goal list` shows them; name one by reference (G-3) or by its name "
+            'in quotes (`goal "Launch mobile app"`).'
+        )
+    return goal
+
+
+def _by_name(session: Session, *, team_id: str, channel_id: str, name: str) -> Goal | None:
+    return session.exec(
+        select(Goal).where(
+            Goal.team_id == team_id,
+            Goal.channel_id == channel_id,
+            Goal.status == "open",
+            func.lower(Goal.name) == " ".join(name.split()).lower(),
+        )
+    ).first()
+
+
+def close_goal(session: Session, *, goal: Goal, now: datetime) -> Goal:
+    goal.status = "closed"
+    goal.closed_at = now
+    session.add(goal)
+    return goal
+
+
+def open_goals(session: Session, *, team_id: str, channel_id: str) -> list[Goal]:
+    return list(
+        session.exec(
+            select(Goal)
+            .where(Goal.team_id == team_id, Goal.channel_id == channel_id, Goal.status == "open")
+            .order_by(col(Goal.id))
+        ).all()
+    )
+
+
+def progress(goal: Goal, milestones: list[Milestone]) -> Progress:
+    """How far `goal` is, from its milestones (any list; those of other goals are ignored)."""
+    own = [m for m in milestones if m.goal_id == goal.id and m.status != Status.CANCELLED]
+    upcoming = sorted(
+        (m for m in own if m.is_active), key=lambda m: (m.due_date or date.max, m.id or 0)
+    )
+    return Progress(
+        goal=goal,
+        reached=sum(m.status == Status.REACHED for m in own),
+        total=len(own),
+        next_milestone=upcoming[0] if upcoming else None,
+        times_moved=sum(m.times_moved for m in own),
+        slip_days=sum(m.slip_days for m in own),
+    )
+
+
+def channel_progress(session: Session, *, team_id: str, channel_id: str) -> list[Progress]:
+    goals = open_goals(session, team_id=team_id, channel_id=channel_id)
+    if not goals:
+        return []
+    milestones = list(
+        session.exec(
+            select(Milestone).where(col(Milestone.goal_id).in_([g.id for g in goals]))
+        ).all()
+    )
+    return [progress(goal, milestones) for goal in goals]

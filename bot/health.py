@@ -1,0 +1,103 @@
+"""A milestone's health: on track, at risk, off track or blocked, and why. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from bot.dates import next_working_day
+from bot.dependencies import prerequisites_of
+from bot.models import Goal, Health, Milestone, Status
+
+# A milestone due within this many working days while a prerequisite is still open is at risk.
+RISK_WORKING_DAYS = 2
+
+WORDS = {
+    Health.ON_TRACK: "on track",
+    Health.AT_RISK: "at risk",
+    Health.OFF_TRACK: "off track",
+    Health.BLOCKED: "blocked",
+}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    state: str
+    reason: str | None = None  # plain words; may hold user text (escape before display)
+
+    @property
+    def words(self) -> str:
+        return WORDS[self.state]
+
+
+def working_days_until(today: date, due_date: date) -> int:
+    """Working days (Monday to Friday) after today up to and including the due date."""
+    count, day = 0, today
+    while day < due_date:
+        day = next_working_day(day)
+        if day <= due_date:
+            count += 1
+    return count
+
+
+def assess(milestone: Milestone, *, today: date, open_prerequisites: list[Milestone]) -> Verdict:
+    """The health of an open milestone on `today` (in its owner's time zone).
+
+    What someone said by hand comes first for blocked; lateness outranks a hand-set risk.
+    """
+    if milestone.marked_health == Health.BLOCKED:
+        return Verdict(Health.BLOCKED, milestone.health_reason)
+    due = milestone.due_date
+    if due is not None and due < today:
+        days = (today - due).days
+        return Verdict(Health.OFF_TRACK, f"{days} day{'s' if days != 1 else ''} overdue")
+    if milestone.marked_health == Health.AT_RISK:
+        return Verdict(Health.AT_RISK, milestone.health_reason)
+    if due is not None and open_prerequisites:
+        late = [p for p in open_prerequisites if p.due_date is not None and p.due_date > due]
+        if late:
+            names = ", ".join(p.reference for p in late)
+            return Verdict(Health.AT_RISK, f"{names} is due after it")
+        if working_days_until(today, due) <= RISK_WORKING_DAYS:
+            names = ", ".join(p.reference for p in open_prerequisites)
+            return Verdict(Health.AT_RISK, f"due soon while {names} is still open")
+    return Verdict(Health.ON_TRACK)
+
+
+@dataclass(frozen=True)
+class Detail:
+    """What is shown about a milestone beyond its own fields."""
+
+    health: Verdict | None = None  # None once it is reached or cancelled
+    goal: Goal | None = None
+    waits_on: tuple[Milestone, ...] = ()  # prerequisites not reached yet
+
+
+def describe(
+    session: Session, milestones: list[Milestone], *, today_of: Callable[[Milestone], date]
+) -> dict[int, Detail]:
+    """Health, goal and open prerequisites of each milestone, from two queries.
+
+    `today_of` gives the calendar date a milestone's health is judged on (its owner's).
+    """
+    ids = [m.id for m in milestones]
+    prerequisites = prerequisites_of(session, ids)
+    goal_ids = {m.goal_id for m in milestones if m.goal_id is not None}
+    goals = (
+        {g.id: g for g in session.exec(select(Goal).where(col(Goal.id).in_(goal_ids))).all()}
+        if goal_ids
+        else {}
+    )
+    details = {}
+    for milestone in milestones:
+        waits_on = tuple(p for p in prerequisites[milestone.id] if p.status != Status.REACHED)
+        verdict = (
+            assess(milestone, today=today_of(milestone), open_prerequisites=list(waits_on))
+            if milestone.is_active
+            else None
+        )
+        details[milestone.id] = Detail(verdict, goals.get(milestone.goal_id), waits_on)
+    return details
