@@ -127,6 +127,7 @@ def declare(
     definition_of_done: str | None = None,
     prerequisites: tuple[Milestone, ...] = (),
     default_owner: bool = True,
+    separate_approvals: bool = False,
 ) -> Change:
     """Declare a milestone; without an owner it is the declarer's, unless `default_owner` is off
     (the modal lets someone leave the owner empty on purpose)."""
@@ -150,6 +151,7 @@ def declare(
         request_key=request_key,
     )
     milestone.first_due_date = milestone.due_date
+    check_approver(milestone, separate_approvals=separate_approvals)
     session.add(milestone)
     try:
         session.flush()
@@ -162,6 +164,18 @@ def declare(
     add_prerequisites(session, milestone, list(prerequisites))
     _record(session, milestone, "declared", creator_id, now, new_due_date=milestone.due_date)
     return Change("declared", milestone, creator_id)
+
+
+class SelfApproval(InvalidCommand):
+    """The owner would approve their own milestone where the channel asks for separation."""
+
+
+def check_approver(milestone: Milestone, *, separate_approvals: bool) -> None:
+    if separate_approvals and milestone.approver_id and milestone.approver_id == milestone.owner_id:
+        raise SelfApproval(
+            "This channel asks for separate approvals: the owner cannot also be the approver. "
+            "Choose someone else to approve."
+        )
 
 
 def check_definition(text: str | None) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.listeners import actions, commands, views
+from bot.listeners import actions, commands, events, forms, views
 from bot.runtime import Runtime
 
 
@@ -12,3 +12,5 @@ def register_all(app: App, runtime: Runtime) -> None:
     commands.register(app, runtime)
     actions.register(app, runtime)
     views.register(app, runtime)
+    forms.register(app, runtime)
+    events.register(app, runtime)

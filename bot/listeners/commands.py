@@ -101,6 +101,7 @@ def handle_add(call: Call, command: parsing.Add) -> None:
             else None
         )
         prerequisites = tuple(_find(call, session, reference) for reference in command.after)
+        settings = channels.settings_for(session, team_id=call.team_id, channel_id=call.channel_id)
         change = milestones.declare(
             session,
             team_id=call.team_id,
@@ -115,6 +116,7 @@ def handle_add(call: Call, command: parsing.Add) -> None:
             request_key=call.request_key,
             goal_id=goal.id if goal else None,
             prerequisites=prerequisites,
+            separate_approvals=settings.separate_approvals,
         )
         advice = (
             []

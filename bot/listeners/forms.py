@@ -20,3 +20,7 @@ def open_milestone_modal(
     milestone_id: int | None = None,
 ) -> None:
     raise NotImplementedError
+
+
+def register(app, runtime: Runtime) -> None:
+    """Registered by the modal work (issue 3)."""
