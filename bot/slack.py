@@ -123,6 +123,10 @@ class Messenger:
     def open_view(self, trigger_id: str, view: dict) -> None:
         self.client.views_open(trigger_id=trigger_id, view=view)
 
+    def publish_home(self, user_id: str, view: dict) -> None:
+        """Show `view` on the user's App Home tab, replacing what was there."""
+        self.client.views_publish(user_id=user_id, view=view)
+
     def timezone_of(self, user_id: str) -> str | None:
         """The user's IANA time zone from users.info; None when Slack gives none."""
         user = self.client.users_info(user=user_id).get("user") or {}
