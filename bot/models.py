@@ -183,3 +183,11 @@ class Delivery(SQLModel, table=True):
     due_date: date | None = None
     claimed_at: datetime
     sent_at: datetime | None = None
+
+
+class HomeViewer(SQLModel, table=True):
+    """Someone who has opened the bot's App Home: only their Home is refreshed after changes."""
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    user_id: str = Field(primary_key=True, max_length=32)
+    opened_at: datetime
