@@ -10,12 +10,13 @@ import logging
 from collections.abc import Callable
 from functools import partial
 
-from bot import blocks
+from bot import blocks, home
 from bot.claims import claim
 from bot.db import session_scope
 from bot.deliveries import SweepReport, deliver
 from bot.dependencies import dependents_of
 from bot.health import describe
+from bot.home_view import home_view
 from bot.milestones import Change, record_announcement
 from bot.models import Milestone
 from bot.runtime import Runtime
@@ -45,6 +46,9 @@ def announce(
                 on_channel_gone(slack_error(error))
             else:
                 raise
+        finally:
+            # Saved whatever became of the channel's messages: the Homes show it.
+            refresh_homes(runtime, change)
 
     runtime.background.submit(change.milestone.channel_id, deliver)
 
@@ -172,3 +176,41 @@ def _tell_dependents(runtime: Runtime, change: Change) -> None:
             )
     for dependent in dependents:
         refresh_card(runtime, dependent.id)
+
+
+def publish_home(
+    runtime: Runtime, *, team_id: str, user_id: str, notice: str | None = None
+) -> None:
+    """Publish the person's App Home, after the current request, in order with their others.
+
+    `notice` (the bot's own words) is shown at the top, for an answer that has nowhere else
+    to go, such as a refused press of a button on the Home.
+    """
+
+    def publish() -> None:
+        now = runtime.clock()
+        today = runtime.timezones.today(team_id, user_id, now=now)
+        with session_scope(runtime.engine) as session:
+            dashboard = home.gather(
+                session,
+                team_id=team_id,
+                user_id=user_id,
+                today=today,
+                now=now,
+                today_of=runtime.timezones.today_of(now),
+            )
+        runtime.messenger.publish_home(user_id, home_view(dashboard, notice=notice))
+
+    runtime.background.submit(user_id, publish)
+
+
+def refresh_homes(runtime: Runtime, change: Change) -> None:
+    """Re-publish the Home of each person `change` concerns, if they have ever opened it."""
+    milestone = change.milestone
+    waiting = change.slipped + change.ready
+    with session_scope(runtime.engine) as session:
+        concerned = home.people_concerned(session, milestone=milestone)
+        concerned |= {change.actor_id, *(d.responsible_id for d in waiting)}
+        viewers = home.home_viewers(session, team_id=milestone.team_id, user_ids=concerned)
+    for user_id in viewers:
+        publish_home(runtime, team_id=milestone.team_id, user_id=user_id)

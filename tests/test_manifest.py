@@ -31,6 +31,7 @@ SCOPES = {
     "conversations.open": "im:write",
     "users.info": "users:read",
     "views.open": None,
+    "views.publish": None,
     "auth.test": None,
 }
 # The /milestone command itself.
