@@ -10,7 +10,7 @@ from slack_bolt.request import BoltRequest
 from sqlmodel import Session
 
 from bot import blocks, milestones
-from bot.announce import announce
+from bot.announce import announce, publish_home
 from bot.db import session_scope
 from bot.errors import MilestoneError
 from bot.listeners.common import is_retry, team_of
@@ -24,8 +24,13 @@ Work = Callable[[Session, Milestone, str, int], Result]
 
 
 def register(app: App, runtime: Runtime) -> None:
-    def tell(respond: Respond, text: str) -> None:
-        """A private answer to the presser, after the ack, through the response URL."""
+    def tell(body: dict, respond: Respond, text: str) -> None:
+        """A private answer to the presser, after the ack: under the message, through its
+        response URL, or at the top of their App Home when the button was on it (a Home has
+        no response URL, and no channel for an ephemeral message)."""
+        if not body.get("response_url"):
+            publish_home(runtime, team_id=team_of(body), user_id=body["user"]["id"], notice=text)
+            return
         message = blocks.notice(text)
         runtime.background.submit(
             "respond",
@@ -53,14 +58,17 @@ def register(app: App, runtime: Runtime) -> None:
             ack()
             # A retried request finding its own earlier effect needs no second answer.
             if not (isinstance(error, AlreadyInState) and is_retry(request)):
-                tell(respond, error.message)
+                tell(body, respond, error.message)
             return None
         ack()
         return result
 
-    def message_of(body: dict) -> tuple[str, str]:
+    def message_of(body: dict) -> tuple[str, str] | None:
+        """The message the button is on; None for a button on the App Home."""
         container = body.get("container") or {}
-        return container.get("channel_id", ""), container.get("message_ts", "")
+        if container.get("type") != "message":
+            return None
+        return container["channel_id"], container["message_ts"]
 
     @app.action(blocks.COMPLETE)
     def complete(ack: Ack, body: dict, respond: Respond, request: BoltRequest) -> None:
@@ -80,8 +88,9 @@ def register(app: App, runtime: Runtime) -> None:
         if change is None:
             return
         announce(runtime, change)
-        if change.kind == "completion_requested":
-            tell(respond, blocks.sent_for_approval(change.milestone))
+        # On the Home, the refreshed Home shows it sent for approval.
+        if change.kind == "completion_requested" and body.get("response_url"):
+            tell(body, respond, blocks.sent_for_approval(change.milestone))
 
     @app.action(blocks.APPROVE)
     def approve(ack: Ack, body: dict, respond: Respond, request: BoltRequest) -> None:
@@ -105,7 +114,7 @@ def register(app: App, runtime: Runtime) -> None:
     def request_changes(ack: Ack, body: dict, respond: Respond, request: BoltRequest) -> None:
         def check(_session: Session, milestone: Milestone, user_id: str, revision: int):
             milestones.ensure_can_decide(milestone, user_id=user_id, revision=revision)
-            channel, ts = message_of(body)
+            channel, ts = message_of(body) or ("", "")
             return blocks.changes_modal(milestone, message_channel=channel, message_ts=ts)
 
         open_modal(body, press(ack, body, respond, request, check))
