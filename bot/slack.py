@@ -120,6 +120,12 @@ class Messenger:
         self.post(channel, message)
         return channel
 
+    def ephemeral(self, channel: str, user_id: str, message: Message) -> None:
+        """A message in `channel` that only `user_id` sees."""
+        self.client.chat_postEphemeral(
+            channel=channel, user=user_id, text=message["text"], blocks=message["blocks"]
+        )
+
     def open_view(self, trigger_id: str, view: dict) -> None:
         self.client.views_open(trigger_id=trigger_id, view=view)
 
