@@ -19,6 +19,9 @@ from bot.schedule import run_sweep
 MONDAY = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 STATUS_TEXT = "Weekly milestone status"
 REFERENCE = re.compile(r"\*M-(\d+)\*")
+# A section inside a goal's group: ":rotating_light: Overdue (2)".
+SECTION = re.compile(r"^(:\w+: [^*]+) \(\d+\)$")
+ON_TRACK = " · :large_green_circle: on track"
 
 
 def statuses(slack, channel: str = CHANNEL) -> list:
@@ -35,7 +38,8 @@ def section_texts(call) -> list[str]:
 
 
 def items_by_heading(calls) -> dict[str, list[str]]:
-    """{heading: [item line, ...]} across one status, however many messages it took."""
+    """{section: [item line, ...]} across one status and all its goals' groups, however many
+    messages it took."""
     items: dict[str, list[str]] = {}
     heading = None
     for call in calls:
@@ -43,10 +47,15 @@ def items_by_heading(calls) -> dict[str, list[str]]:
             for line in text.split("\n"):
                 if line.startswith("• "):
                     items[heading].append(line)
-                elif line.startswith("*:"):
-                    heading = line.split("*")[1]
-                    items[heading] = []
+                elif match := SECTION.match(line):
+                    heading = match.group(1)
+                    items.setdefault(heading, [])
     return items
+
+
+def answer_text(response) -> str:
+    """The whole private answer to a slash command, all its sections."""
+    return "\n".join(block["text"]["text"] for block in response.json()["blocks"])
 
 
 def digest_deliveries(bot) -> list[Delivery]:
@@ -188,9 +197,11 @@ def test_status_lists_reached_due_overdue_and_awaiting_approval(bot):
         ],
         ":hourglass_flowing_sand: Waiting for approval": [
             f"• *{waiting.reference}* · Security audit done — <@{OWNER}>, due Wed 2 Dec 2026"
+            + ON_TRACK
         ],
         ":spiral_calendar_pad: Due in the next 7 days": [
             f"• *{due_soon.reference}* · Beta version completed — <@{OWNER}>, due Mon 7 Dec 2026"
+            + ON_TRACK
         ],
     }
     everything = "\n".join(line for lines in items.values() for line in lines)
@@ -278,8 +289,7 @@ def test_settings_move_the_weekly_status_to_another_day_time_and_zone(bot):
 
     response = bot.command("settings digest friday 16:30 Europe/Paris")
 
-    assert "Friday" in response.json()["text"]
-    assert "16:30" in response.json()["text"]
+    assert "every *Friday* at *16:30* (Europe/Paris)" in answer_text(response)
     assert sweep(bot, MONDAY) == 0
     # Friday 4 December: 16:30 in Paris is 15:30 UTC in winter.
     assert sweep(bot, datetime(2026, 12, 4, 15, 29, tzinfo=UTC)) == 0
@@ -352,7 +362,7 @@ def test_settings_digest_off_stops_the_weekly_status(bot):
 
     response = bot.command("settings digest off")
 
-    assert "off" in response.json()["text"]
+    assert "Weekly status is off" in answer_text(response)
     assert sweep(bot, MONDAY) == 0
     assert sweep(bot, MONDAY + timedelta(hours=3)) == 0
     assert sweep(bot, MONDAY + timedelta(days=7)) == 0

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from conftest import APPROVER, OTHER
+from conftest import APPROVER, OTHER, OWNER
 
 from bot import blocks
 
@@ -31,7 +31,7 @@ def test_list_shows_open_milestones_sorted_by_due_date(bot):
     assert order_of(text, sooner, later, undated) == [0, 1, 2]
     assert f"*M-{reached.id}*" not in text
     assert "*Open milestones* (3)" in text
-    assert "no due date, open" in text
+    assert f"Feedback collected — <@{OWNER}>, no due date · :large_green_circle: on track" in text
 
 
 def test_list_mine_shows_only_my_milestones(bot):
@@ -87,7 +87,9 @@ def test_a_long_list_fits_slacks_limits(bot, clock):
 
 def test_settings_show_change_and_turn_off_the_weekly_status(bot):
     def answer(text: str) -> str:
-        return bot.command(text).json()["text"]
+        body = bot.command(text).json()
+        assert body["text"] == "This channel's settings"
+        return "\n".join(block["text"]["text"] for block in body["blocks"])
 
     assert "every *Monday* at *09:00* (UTC)" in answer("settings")
     assert "every *Friday* at *16:30* (Europe/Paris)" in answer(
