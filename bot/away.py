@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from collections.abc import Mapping
+from datetime import date, timedelta
 
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from bot.errors import InvalidCommand
 from bot.milestones import format_day
-from bot.models import Absence
+from bot.models import Absence, Person
 
-# A Slack status that says its owner is away, by its words or its emoji.
-AWAY_WORDS = ("vacation", "holiday", "out of office", "ooo")
+# A Slack status that says its owner is away, by its words (and OOO) or its emoji.
+AWAY_WORDS = ("vacation", "holiday", "out of office")
 AWAY_EMOJI = (":palm_tree:", ":airplane:", ":beach_with_umbrella:")
 
 
@@ -43,24 +45,57 @@ def come_back(session: Session, *, team_id: str, user_id: str, today: date) -> N
     )
 
 
-def away_on(session: Session, *, team_id: str, user_ids: set[str], day: date) -> set[str]:
-    """Which of `user_ids` said they are away on `day` (Slack statuses are checked apart)."""
-    if not user_ids:
-        return set()
-    return set(
-        session.exec(
-            select(Absence.user_id).where(
-                Absence.team_id == team_id,
-                col(Absence.user_id).in_(user_ids),
-                Absence.first_day <= day,
-                Absence.last_day >= day,
-            )
-        ).all()
-    )
+def away_until(session: Session, *, team_id: str, days: Mapping[str, date]) -> dict[str, date]:
+    """Who of `days` (user id -> their own today) said they are away that day, and until when.
+
+    Absences that follow one another without a day between count as one.
+    """
+    if not days:
+        return {}
+    absences = session.exec(
+        select(Absence)
+        .where(
+            Absence.team_id == team_id,
+            col(Absence.user_id).in_(list(days)),
+            Absence.last_day >= min(days.values()),
+        )
+        .order_by(col(Absence.first_day))
+    ).all()
+    until: dict[str, date] = {}
+    for absence in absences:
+        today = days[absence.user_id]
+        last = until.get(absence.user_id)
+        if last is not None and absence.first_day <= last + timedelta(days=1):
+            until[absence.user_id] = max(last, absence.last_day)
+        elif last is None and absence.first_day <= today <= absence.last_day:
+            until[absence.user_id] = absence.last_day
+    return until
+
+
+def who_is_away(
+    session: Session,
+    *,
+    team_id: str,
+    days: Mapping[str, date],
+    people: Mapping[str, Person],
+) -> dict[str, date | None]:
+    """Who of `days` (user id -> their own today) is away: until their absence's last day, or
+    None when only their Slack status (as last looked up, in `people`) says so."""
+    away: dict[str, date | None] = {
+        user_id: None
+        for user_id, person in people.items()
+        if user_id in days and status_says_away(person.status_text, person.status_emoji)
+    }
+    away.update(away_until(session, team_id=team_id, days=days))
+    return away
+
+
+# "OOO" as a word of its own, so "Zoom" or "cooo" do not count.
+_OOO = re.compile(r"\booo\b")
 
 
 def status_says_away(status_text: str | None, status_emoji: str | None) -> bool:
     text = (status_text or "").lower()
-    if any(word in text for word in AWAY_WORDS if word != "ooo") or "ooo" in text.split():
+    if any(word in text for word in AWAY_WORDS) or _OOO.search(text):
         return True
-    return (status_emoji or "") in AWAY_EMOJI
+    return (status_emoji or "") in AWAY_EMOJI or any(emoji in text for emoji in AWAY_EMOJI)

@@ -249,11 +249,13 @@ def _days(count: int) -> str:
     return f"{count} day" if count == 1 else f"{count} days"
 
 
-def overdue_nudge(milestone: Milestone, *, days_overdue: int) -> Message:
+def overdue_nudge(milestone: Milestone, *, days_overdue: int, in_channel: bool = False) -> Message:
+    """The daily nudge: to its owner privately, or `in_channel`, where it mentions them once."""
+    addressee = f"{user(milestone.responsible_id)}, " if in_channel else ""
     text = (
-        f":alarm_clock: {_title_line(milestone)} was due {format_date(milestone.due_date)}: "
-        f"*{_days(days_overdue)} overdue*.\nIf it is reached, mark it complete; if the plan "
-        "changed, give it an honest new date."
+        f":alarm_clock: {addressee}{_title_line(milestone)} was due "
+        f"{format_date(milestone.due_date)}: *{_days(days_overdue)} overdue*.\nIf it is "
+        "reached, mark it complete; if the plan changed, give it an honest new date."
     )
     return _reminder(milestone, text, f"{milestone.reference} is {_days(days_overdue)} overdue")
 
@@ -283,13 +285,55 @@ def _reminder(milestone: Milestone, text: str, fallback: str) -> Message:
     }
 
 
-def escalation(milestone: Milestone, *, days_overdue: int, nudges: int) -> Message:
+def escalation(
+    milestone: Milestone, *, days_overdue: int, nudges: int, to_approver: bool = False
+) -> Message:
+    """After repeated nudges: for the channel, or privately `to_approver`."""
+    question = (
+        f"You approve it, in <#{milestone.channel_id}>: does it need help, or a new date?"
+        if to_approver
+        else "Does it need help, or a new date?"
+    )
     text = (
         f":warning: {_title_line(milestone)} is {_days(days_overdue)} overdue and its owner, "
-        f"{user(milestone.owner_id)}, has been reminded {nudges} times. "
-        "Does it need help, or a new date?"
+        f"{user(milestone.responsible_id)}, has been reminded {nudges} times. {question}"
     )
     return {"text": f"{milestone.reference} is overdue", "blocks": [_section(text)]}
+
+
+# Shown for a person Slack gave no name for, where mentions are off.
+NO_NAME = "a teammate"
+
+
+def plain_names(names: Mapping[str, str | None]) -> Callable[[str], str]:
+    """Shows a user by name (escaped) rather than an @-mention; never the raw user id."""
+    return lambda user_id: escape(names.get(user_id) or NO_NAME)
+
+
+def away_line(away: Mapping[str, date | None], person: Callable[[str], str] = user) -> str:
+    """ ":palm_tree: Away: @x until Fri 4 Dec 2026, @y (Slack status)"; `away` maps a user
+    to the last day of their absence, or None when only their Slack status says so."""
+    people = sorted(away.items(), key=lambda item: (item[1] or date.max, item[0]))
+    return ":palm_tree: Away: " + ", ".join(
+        f"{person(user_id)} until {format_day(until)}"
+        if until
+        else f"{person(user_id)} (Slack status)"
+        for user_id, until in people
+    )
+
+
+def with_away_note(
+    messages: list[Message], away: Mapping[str, date | None], person: Callable[[str], str] = user
+) -> list[Message]:
+    """The status `messages` with a line under their title saying who is away."""
+    if not away:
+        return messages
+    every_block = [block for message in messages for block in message["blocks"]]
+    every_block.insert(1, _context(away_line(away, person)[:MAX_SECTION_TEXT]))
+    return [
+        {"text": messages[0]["text"], "blocks": chunk}
+        for chunk in chunk_blocks(every_block, MAX_BLOCKS)
+    ]
 
 
 def _local_date(moment: datetime) -> str:

@@ -1,14 +1,17 @@
-"""People's time zones: cached in the database, looked up through a function the caller gives."""
+"""What the bot knows of people (time zone, name, Slack status): cached in the database,
+looked up through a function the caller gives."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
 
 from bot.db import session_scope
 from bot.models import Milestone, Person
@@ -20,21 +23,33 @@ FRESH_FOR = timedelta(hours=24)
 # Zones also kept in memory, so a command needs no query for them; bounded, then dropped whole.
 MEMORY_SIZE = 10_000
 
-TimezoneLookup = Callable[[str, str], str | None]
+
+@dataclass(frozen=True)
+class Profile:
+    """What Slack says of a person; each field None when Slack gives none."""
+
+    timezone: str | None = None
+    display_name: str | None = None
+    status_text: str | None = None
+    status_emoji: str | None = None
+
+
+ProfileLookup = Callable[[str, str], Profile]
 
 
 class Timezones:
     """Answers "what is this person's time zone?" from the cache, asking `lookup` on a miss.
 
-    `lookup(team_id, user_id)` returns an IANA name, or None when Slack gives none. Only a
-    person never seen before waits for it; a stale entry is used as it is and refreshed
-    through `refresh_later`, so a known person's command never waits on Slack.
+    `lookup(team_id, user_id)` returns the person's Profile. Only a person never seen before
+    waits for it; a stale entry is used as it is and refreshed through `refresh_later`, so a
+    known person's command never waits on Slack. Sweeps that must know a person's Slack
+    status as it is now ask for it with `people`.
     """
 
     def __init__(
         self,
         engine: Engine,
-        lookup: TimezoneLookup,
+        lookup: ProfileLookup,
         default: str,
         refresh_later: Callable[[Callable[[], None]], None] | None = None,
     ) -> None:
@@ -65,6 +80,11 @@ class Timezones:
         """For health: the date at `now` of the person who answers for each milestone."""
         return lambda m: self.known_today(m.team_id, m.responsible_id, now=now)
 
+    def date_of(self, person: Person | None, *, now: datetime) -> date:
+        """The date at `now` of a person as last looked up (in the default zone if unknown)."""
+        name = person.timezone if person and person.timezone else self.default
+        return local_date(now, ZoneInfo(name) if is_zone(name) else ZoneInfo(self.default))
+
     def today(self, team_id: str, user_id: str, *, now: datetime) -> date:
         """The person's calendar date at `now`."""
         return local_date(now, self.zone(team_id, user_id, now=now))
@@ -92,22 +112,63 @@ class Timezones:
 
     def refresh(self, team_id: str, user_id: str, *, now: datetime) -> str | None:
         """Ask Slack again and remember the answer; None when Slack gives no usable zone."""
+        person = self.refresh_profile(team_id, user_id, now=now)
+        return person.timezone if person else None
+
+    def refresh_profile(self, team_id: str, user_id: str, *, now: datetime) -> Person | None:
+        """Ask Slack for the person's zone, name and status and store them; None if Slack fails."""
         try:
-            timezone = self._lookup(team_id, user_id)
+            profile = self._lookup(team_id, user_id)
         except Exception:
-            log.warning("could not look up the time zone of %s", user_id, exc_info=True)
+            log.warning("could not look up the profile of %s", user_id, exc_info=True)
             return None
-        if timezone is not None and not is_zone(timezone):
-            timezone = None
+        timezone = profile.timezone if profile.timezone and is_zone(profile.timezone) else None
+        person = Person(
+            team_id=team_id,
+            user_id=user_id,
+            timezone=timezone,
+            display_name=_bounded(profile.display_name, 100),
+            status_text=_bounded(profile.status_text, 200),
+            status_emoji=_bounded(profile.status_emoji, 100),
+            fetched_at=now,
+        )
         try:
             with session_scope(self._engine) as session:
-                session.merge(
-                    Person(team_id=team_id, user_id=user_id, timezone=timezone, fetched_at=now)
-                )
+                session.merge(person)
         except IntegrityError:
             pass  # another request stored the same person at the same moment
         self._remember(team_id, user_id, timezone, now)
-        return timezone
+        return person
+
+    def people(
+        self, team_id: str, user_ids: Iterable[str], *, now: datetime, max_age: timedelta
+    ) -> dict[str, Person]:
+        """The people of `user_ids`, asking Slack about those not looked up within `max_age`.
+
+        Whoever Slack cannot tell about just now keeps what is cached, or is left out.
+        """
+        wanted = set(user_ids)
+        if not wanted:
+            return {}
+        with session_scope(self._engine) as session:
+            known = {
+                person.user_id: person
+                for person in session.exec(
+                    select(Person).where(Person.team_id == team_id, col(Person.user_id).in_(wanted))
+                ).all()
+            }
+        found = {}
+        for user_id in sorted(wanted):
+            person = known.get(user_id)
+            if person is None or now - person.fetched_at >= max_age:
+                person = self.refresh_profile(team_id, user_id, now=now) or person
+            if person is not None:
+                found[user_id] = person
+        return found
+
+
+def _bounded(text: str | None, length: int) -> str | None:
+    return text[:length] if text else None
 
 
 def local_date(now: datetime, zone: ZoneInfo) -> date:

@@ -38,7 +38,7 @@ def build_runtime(settings: Settings, *, clock: Clock = utc_now) -> Runtime:
     background = Background()
     timezones = Timezones(
         engine,
-        lookup=lambda _team_id, user_id: messenger.timezone_of(user_id),
+        lookup=lambda _team_id, user_id: messenger.profile_of(user_id),
         default=settings.default_timezone,
         refresh_later=lambda work: background.submit("timezones", work),
     )

@@ -18,6 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.blocks import Message
 from bot.config import Settings
+from bot.people import Profile
 
 log = logging.getLogger(__name__)
 
@@ -135,5 +136,21 @@ class Messenger:
 
     def timezone_of(self, user_id: str) -> str | None:
         """The user's IANA time zone from users.info; None when Slack gives none."""
+        return self.profile_of(user_id).timezone
+
+    def profile_of(self, user_id: str) -> Profile:
+        """The user's time zone, name and status from users.info; a field is None when empty.
+
+        The name is the one Slack shows: the display name, or the full name when it is unset.
+        """
         user = self.client.users_info(user=user_id).get("user") or {}
-        return user.get("tz") or None
+        profile = user.get("profile") or {}
+        return Profile(
+            timezone=user.get("tz") or None,
+            display_name=(
+                profile.get("display_name") or profile.get("real_name") or user.get("real_name")
+            )
+            or None,
+            status_text=profile.get("status_text") or None,
+            status_emoji=profile.get("status_emoji") or None,
+        )
