@@ -490,22 +490,25 @@ def notice(text: str) -> Message:
 HELP = """*Milestones* mark the checkpoints that show real progress toward a goal: specific, \
 verifiable, dated, with an owner.
 
-`/milestone add "Beta version completed" due next friday owner @alex approver @sam`
-    Declare a milestone. Quote the title when it holds `due`, `owner` or `approver`. \
+`/milestone` opens the *New milestone* form.
+`/milestone add "Beta version completed" due next friday owner @alex approver @sam goal G-1 after M-3`
+    Declare a milestone. Quote the title when it holds a keyword. \
 Dates: 2026-12-15, fri, next friday, in 2 weeks, Dec 15, end of month. \
 The owner defaults to you; with an approver, completion waits for their approval.
 `/milestone list` · `list mine` · `list overdue` · `list done` · `list all`
-    This channel's milestones by due date.
-`/milestone done M-3`
-    Mark your milestone complete (the same as its *Mark complete* button).
-`/milestone due M-3 next friday because the vendor is late`
-    Reschedule: the channel sees the old date, the new one and why.
-`/milestone cancel M-3 because the scope changed`
-    Cancel your milestone; it stays in the history.
-`/milestone status`
-    Post this channel's status now.
-`/milestone settings digest monday 09:00 Europe/Paris` · `settings digest off`
-    When this channel's weekly status posts."""
+    This channel's milestones by due date, with their health.
+`/milestone done M-3` · `due M-3 next friday because the vendor is late` · `cancel M-3 because ...`
+    Complete, reschedule (the channel sees old and new dates and why) or cancel your milestone.
+`/milestone block M-3 because ...` · `unblock M-3` · `risk M-3 because ...`
+    Say how it is going: blocked, at risk, or back on track.
+`/milestone depends M-5 on M-3` · `nodeps M-5` · `history M-3`
+    What waits on what; who changed what, when and why.
+`/milestone goal add "Launch mobile app" due end of march` · `goal list` · `goal close G-1`
+    Goals group milestones and show their progress.
+`/milestone review` · `status` · `away 2026-12-24 to 2027-01-02` · `away off`
+    The coach's suggestions; this channel's status now; a break from reminders.
+`/milestone settings`
+    This channel's settings: weekly status, nudges, mentions, escalation, approvals, coach."""
 
 
 def help_message(problem: str | None = None) -> Message:
