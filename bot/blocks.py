@@ -491,7 +491,7 @@ HELP = """*Milestones* mark the checkpoints that show real progress toward a goa
 verifiable, dated, with an owner.
 
 `/milestone` opens the *New milestone* form.
-`/milestone add "Beta version completed" due next friday owner @alex approver @sam goal G-1 after M-3`
+`/milestone add "Beta version completed" due next fri owner @alex approver @sam goal G-1 after M-3`
     Declare a milestone. Quote the title when it holds a keyword. \
 Dates: 2026-12-15, fri, next friday, in 2 weeks, Dec 15, end of month. \
 The owner defaults to you; with an approver, completion waits for their approval.
