@@ -82,7 +82,12 @@ def _deliver(runtime: Runtime, change: Change, approval_message: ApprovalMessage
             )[milestone.id]
         ts = messenger.post(milestone.channel_id, blocks.announcement(milestone, detail))
         with session_scope(runtime.engine) as session:
-            record_announcement(session, milestone_id=milestone.id, ts=ts)
+            record_announcement(
+                session,
+                milestone_id=milestone.id,
+                ts=ts,
+                shown_health=detail.health.state if detail.health else None,
+            )
         return
     milestone = refresh_card(runtime, change.milestone.id)
     channel = milestone.channel_id

@@ -136,7 +136,10 @@ def _state_line(milestone: Milestone, detail: Detail) -> str:
         return f":white_check_mark: Reached{when}"
     if milestone.status == Status.CANCELLED:
         return ":heavy_minus_sign: Cancelled"
-    health = _first_upper(health_words(detail.health)) if detail.health else ""
+    health = ""
+    if detail.health:
+        words = _first_upper(health_words(detail.health, emoji=False))
+        health = f"{HEALTH_EMOJI[detail.health.state]} {words}"
     if milestone.status == Status.AWAITING_APPROVAL:
         waiting = f":hourglass_flowing_sand: Waiting for {user(milestone.approver_id)}'s approval"
         return f"{waiting} · {health}" if health else waiting

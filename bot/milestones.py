@@ -394,9 +394,14 @@ def cancel(
     return Change("cancelled", milestone, user_id, reason=reason_text)
 
 
-def record_announcement(session: Session, *, milestone_id: int, ts: str) -> None:
+def record_announcement(
+    session: Session, *, milestone_id: int, ts: str, shown_health: str | None
+) -> None:
+    """Where the card was posted, and the health it shows (a sweep updates it when that changes)."""
     session.execute(
-        update(Milestone).where(col(Milestone.id) == milestone_id).values(announcement_ts=ts)
+        update(Milestone)
+        .where(col(Milestone.id) == milestone_id)
+        .values(announcement_ts=ts, shown_health=shown_health)
     )
 
 
