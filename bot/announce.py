@@ -135,8 +135,9 @@ def _deliver(runtime: Runtime, change: Change, approval_message: ApprovalMessage
 def _tell_dependents(runtime: Runtime, change: Change) -> None:
     """Cards of the milestones that wait on this one, and their owners when it matters to them.
 
-    A slip past a dependent's due date is told once per slip (per new date), and readiness
-    once, both claimed like scheduled deliveries so a retried change says nothing twice.
+    A slip past a dependent's due date is told once per slip (per revision of the prerequisite,
+    which each reschedule bumps), and readiness once, both claimed like scheduled deliveries so
+    a change delivered twice says nothing twice.
     """
     prerequisite = change.milestone
     now = runtime.clock()
@@ -145,7 +146,7 @@ def _tell_dependents(runtime: Runtime, change: Change) -> None:
     notes = [
         (
             "slip",
-            f"{d.id}:{prerequisite.id}:{prerequisite.due_date}",
+            f"{d.id}:{prerequisite.id}:{prerequisite.revision}",
             d,
             blocks.prerequisite_slipped(d, prerequisite),
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
@@ -48,6 +50,18 @@ def dependents_of(session: Session, milestone: Milestone) -> list[Milestone]:
             )
             .order_by(col(Milestone.id))
         ).all()
+    )
+
+
+def slipped_dependents(
+    session: Session, milestone: Milestone, *, old_due_date: date | None, new_due_date: date | None
+) -> tuple[Milestone, ...]:
+    """The open milestones waiting on `milestone` that its move to a later date leaves due
+    before it. A move earlier is no slip, even if it still ends after a dependent."""
+    if new_due_date is None or (old_due_date is not None and new_due_date <= old_due_date):
+        return ()
+    return tuple(
+        d for d in dependents_of(session, milestone) if d.due_date and d.due_date < new_due_date
     )
 
 

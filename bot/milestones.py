@@ -16,6 +16,7 @@ from bot.dependencies import (
     dependents_of,
     open_prerequisites,
     remove_prerequisites,
+    slipped_dependents,
 )
 from bot.errors import (
     InvalidCommand,
@@ -365,16 +366,15 @@ def reschedule(
         new_due_date=new_due_date,
         reason=reason_text,
     )
-    slipped = tuple(
-        d for d in dependents_of(session, milestone) if d.due_date and d.due_date < new_due_date
-    )
     return Change(
         "rescheduled",
         milestone,
         user_id,
         reason=reason_text,
         old_due_date=old_due_date,
-        slipped=slipped,
+        slipped=slipped_dependents(
+            session, milestone, old_due_date=old_due_date, new_due_date=new_due_date
+        ),
     )
 
 
