@@ -51,7 +51,11 @@ class Dashboard:
     @property
     def sent_for_approval(self) -> list[Milestone]:
         """Theirs, marked complete, waiting for someone else's approval."""
-        return [m for m in self.mine if m.status == Status.AWAITING_APPROVAL]
+        return [
+            m
+            for m in self.mine
+            if m.status == Status.AWAITING_APPROVAL and m.approver_id != self.user_id
+        ]
 
     @property
     def _open(self) -> list[Milestone]:

@@ -435,6 +435,36 @@ def test_approve_pressed_on_the_home_reaches_it_and_refreshes_both_homes(bot, ca
     assert no_failed_background_work(caplog)
 
 
+def test_my_own_approval_shows_once_with_its_approve_button(bot):
+    milestone = bot.add(f'"Contract signed" due 2026-12-04 approver <@{OWNER}>')
+    bot.command(f"done {milestone.reference}")
+
+    open_home(bot)
+
+    view = home_of(bot)
+    assert "Sent for approval" not in text_of(view)
+    assert text_of(view).count(f"*{milestone.reference}*") == 1
+    assert (blocks.APPROVE, bot.button(milestone)) in buttons(view)
+
+
+def test_reschedule_pressed_on_the_home_opens_the_modal_and_refreshes_after_it(bot):
+    milestone = bot.add('"Spec signed" due 2026-11-30')
+    open_home(bot)
+
+    press_on_home(bot, blocks.RESCHEDULE, bot.button(milestone))
+    [opened] = bot.slack.calls_to("views.open")
+    bot.submit_view(
+        opened.params["view"],
+        {
+            blocks.DATE_BLOCK: {blocks.DATE_ACTION: {"selected_date": "2026-12-21"}},
+            blocks.REASON_BLOCK: {blocks.REASON_ACTION: {"value": "waiting for legal"}},
+        },
+    )
+
+    assert bot.milestone(milestone.id).due_date == date(2026, 12, 21)
+    assert "Due Mon 21 Dec 2026" in section_after(home_of(bot), "Later")
+
+
 def test_a_refused_press_on_the_home_is_told_at_the_top_of_the_home(bot, caplog):
     caplog.set_level(logging.ERROR)
     milestone = bot.add('"Spec signed" due 2026-11-30')
