@@ -15,6 +15,7 @@ from bot.dependencies import (
     add_prerequisites,
     dependents_of,
     open_prerequisites,
+    prerequisites_of,
     remove_prerequisites,
     slipped_dependents,
 )
@@ -376,6 +377,109 @@ def reschedule(
             session, milestone, old_due_date=old_due_date, new_due_date=new_due_date
         ),
     )
+
+
+def ensure_can_edit(milestone: Milestone, *, user_id: str, revision: int | None) -> None:
+    """Raise unless `user_id` may edit this milestone now (the Edit button checks this too)."""
+    _check_current(milestone, revision)
+    _check_active(milestone)
+    _check_responsible(milestone, user_id, "edit")
+    if milestone.status == Status.AWAITING_APPROVAL:
+        raise AlreadyInState(
+            f"{milestone.reference} is waiting for <@{milestone.approver_id}>'s approval; "
+            "it can be edited if changes are requested.",
+            milestone,
+        )
+
+
+def edit(
+    session: Session,
+    *,
+    milestone: Milestone,
+    user_id: str,
+    title: str,
+    goal_id: int | None,
+    owner_id: str | None,
+    approver_id: str | None,
+    due_date: date | None,
+    definition_of_done: str | None,
+    prerequisites: tuple[Milestone, ...],
+    today: date,
+    now: datetime,
+    revision: int | None,
+    separate_approvals: bool = False,
+) -> Change:
+    """Change any of a milestone's fields at once (the Edit modal); an empty owner means
+    nobody owns it yet. A new due date counts as a move, as with `reschedule`."""
+    ensure_can_edit(milestone, user_id=user_id, revision=revision)
+    title = check_title(title)
+    definition = check_definition(definition_of_done)
+    if due_date != milestone.due_date:
+        # An overdue milestone keeps its date through an edit of something else.
+        check_due_date(due_date, today=today)
+    check_approver(
+        Milestone(owner_id=owner_id, approver_id=approver_id),
+        separate_approvals=separate_approvals,
+    )
+    _check_prerequisites_here(milestone, prerequisites)
+    old_prerequisites = {m.id for m in prerequisites_of(session, [milestone.id])[milestone.id]}
+    new_prerequisites = {m.id for m in prerequisites}
+    old_due_date = milestone.due_date
+    changed = [
+        name
+        for name, old, new in (
+            ("title", milestone.title, title),
+            ("goal", milestone.goal_id, goal_id),
+            ("owner", milestone.owner_id, owner_id),
+            ("approver", milestone.approver_id, approver_id),
+            ("definition of done", milestone.definition_of_done, definition),
+            ("depends on", old_prerequisites, new_prerequisites),
+        )
+        if old != new
+    ]
+    if due_date != old_due_date:
+        changed.append(
+            f"due date from {format_day(old_due_date) if old_due_date else 'none'} "
+            f"to {format_day(due_date) if due_date else 'none'}"
+        )
+    if not changed:
+        # Saved as it was: nothing to record or announce.
+        return Change("edited", milestone, user_id, repeated=True)
+    _transition(session, milestone, milestone.status, now=now)
+    if new_prerequisites != old_prerequisites:
+        remove_prerequisites(session, milestone)
+        add_prerequisites(session, milestone, list(prerequisites))
+    if due_date != old_due_date and due_date is not None:
+        if milestone.first_due_date is None:
+            milestone.first_due_date = due_date
+        else:
+            milestone.times_moved += 1
+    milestone.title = title
+    milestone.goal_id = goal_id
+    milestone.owner_id = owner_id
+    milestone.approver_id = approver_id
+    milestone.due_date = due_date
+    milestone.definition_of_done = definition
+    session.add(milestone)
+    _record(
+        session,
+        milestone,
+        "edited",
+        user_id,
+        now,
+        reason="changed " + ", ".join(changed),
+        **(
+            {"old_due_date": old_due_date, "new_due_date": due_date}
+            if due_date != old_due_date
+            else {}
+        ),
+    )
+    slipped = tuple(
+        d
+        for d in dependents_of(session, milestone)
+        if due_date and due_date != old_due_date and d.due_date and d.due_date < due_date
+    )
+    return Change("edited", milestone, user_id, old_due_date=old_due_date, slipped=slipped)
 
 
 def cancel(
