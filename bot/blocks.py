@@ -394,13 +394,13 @@ def weekly_status(status: ChannelStatus, person: Callable[[str], str] = user) ->
         (":warning: Blocked or at risk", status.troubled),
     ]
     groups = [(p.goal.id, goal_progress_line(p)) for p in status.progress]
-    if any(m.goal_id is None for _, milestones in sections for m in milestones):
-        groups.append((None, "*Without a goal*" if groups else ""))
     known_goals = {p.goal.id for p in status.progress}
+    # A milestone of a closed goal is shown with those without one.
+    if any(m.goal_id not in known_goals for _, milestones in sections for m in milestones):
+        groups.append((None, "*Without a goal*" if groups else ""))
     for goal_id, heading in groups:
         lines = [heading] if heading else []
         for name, milestones in sections:
-            # A milestone of a closed goal is shown with those without one.
             own = [
                 m
                 for m in milestones
