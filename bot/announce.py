@@ -122,6 +122,9 @@ def _deliver(runtime: Runtime, change: Change, approval_message: ApprovalMessage
             broadcast=True,
         )
         _tell_dependents(runtime, change)
+    elif change.kind == "edited" and change.slipped:
+        # An edit that moves the due date can leave dependents due before it, as a reschedule.
+        _tell_dependents(runtime, change)
     elif change.kind == "cancelled":
         messenger.post(
             channel,

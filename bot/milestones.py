@@ -474,12 +474,17 @@ def edit(
             else {}
         ),
     )
-    slipped = tuple(
-        d
-        for d in dependents_of(session, milestone)
-        if due_date and due_date != old_due_date and d.due_date and d.due_date < due_date
+    if due_date == old_due_date:
+        return Change("edited", milestone, user_id)
+    return Change(
+        "edited",
+        milestone,
+        user_id,
+        old_due_date=old_due_date,
+        slipped=slipped_dependents(
+            session, milestone, old_due_date=old_due_date, new_due_date=due_date
+        ),
     )
-    return Change("edited", milestone, user_id, old_due_date=old_due_date, slipped=slipped)
 
 
 def cancel(
