@@ -1,4 +1,8 @@
-"""The weekly status: which channels are due now, claimed once, composed and posted."""
+"""The weekly status: which channels are due now, claimed once, composed and posted.
+
+It notes who is away, and shows owners as @-mentions or, where the channel turned mentions
+off, by the names Slack gives.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, tuple_
 from sqlmodel import Session, col, select
 
-from bot import blocks
+from bot import away, blocks
 from bot.claims import claim
 from bot.db import session_scope
 from bot.deliveries import SweepReport, deliver
@@ -26,6 +30,8 @@ log = logging.getLogger(__name__)
 
 # A status missed while the bot was down is still worth sending this long after its time.
 GRACE = timedelta(hours=12)
+# People looked up longer ago are asked about again (names, and statuses that say away).
+PROFILE_FRESH_FOR = timedelta(hours=1)
 UTC = ZoneInfo("UTC")
 
 
@@ -38,6 +44,7 @@ class DueDigest:
     zone: ZoneInfo
     # The time of the channel's previous weekly status: what was reached since is news.
     reached_since: datetime
+    mentions: bool = True
 
 
 def last_scheduled(now: datetime, *, weekday: int, at: time, zone: ZoneInfo) -> datetime:
@@ -125,7 +132,7 @@ def due_digests(session: Session, *, now: datetime, default_timezone: str) -> li
         previous = last_scheduled(
             scheduled - timedelta(seconds=1), weekday=settings.digest_weekday, at=at, zone=zone
         )
-        due.append(DueDigest(team_id, channel_id, key, today, zone, previous))
+        due.append(DueDigest(team_id, channel_id, key, today, zone, previous, settings.mentions))
     return due
 
 
@@ -152,7 +159,9 @@ def run_digest_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
         return report
     statuses = load_statuses(runtime, claimed, now=now)
     for digest in claimed:
-        messages = blocks.weekly_status(statuses[digest.team_id, digest.channel_id])
+        messages = status_messages(
+            runtime, statuses[digest.team_id, digest.channel_id], mentions=digest.mentions, now=now
+        )
         deliver(
             runtime.engine,
             report,
@@ -161,6 +170,41 @@ def run_digest_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
             send=partial(_post_all, runtime, digest.channel_id, messages),
         )
     return report
+
+
+def status_messages(
+    runtime: Runtime, status: ChannelStatus, *, mentions: bool, now: datetime
+) -> list[blocks.Message]:
+    """The status as messages, noting who is away; owners named where mentions are off.
+
+    Asks Slack about the people it shows who were not looked up lately; when Slack cannot
+    tell, what is cached serves, and a person with no name is shown neutrally.
+    """
+    active = status.overdue + status.due_soon + status.awaiting_approval + status.troubled
+    responsible = {m.responsible_id for m in active}
+    named = set()
+    if not mentions:
+        named = {m.owner_id for m in status.reached + active if m.owner_id}
+        named |= {m.approver_id for m in status.awaiting_approval if m.approver_id}
+    people = runtime.timezones.people(
+        status.team_id, responsible | named, now=now, max_age=PROFILE_FRESH_FOR
+    )
+    with session_scope(runtime.engine) as session:
+        away_now = away.who_is_away(
+            session,
+            team_id=status.team_id,
+            days={
+                user_id: runtime.timezones.date_of(people.get(user_id), now=now)
+                for user_id in responsible
+            },
+            people=people,
+        )
+    person = (
+        blocks.user
+        if mentions
+        else blocks.plain_names({user_id: p.display_name for user_id, p in people.items()})
+    )
+    return blocks.with_away_note(blocks.weekly_status(status, person=person), away_now, person)
 
 
 def _post_all(runtime: Runtime, channel_id: str, messages: list[blocks.Message]) -> None:

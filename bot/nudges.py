@@ -309,14 +309,19 @@ def refresh_health_cards(runtime: Runtime, *, now: datetime) -> int:
             ).all()
         )
         details = describe(session, milestones, today_of=runtime.timezones.today_of(now))
-        claimed = []
-        for milestone in milestones:
-            health = details[milestone.id].health
-            state = health.state if health else None
-            if state != milestone.shown_health and _set_shown_health(
-                session, milestone.id, old=milestone.shown_health, new=state
-            ):
-                claimed.append((milestone, state))
+    changed = []
+    for milestone in milestones:
+        health = details[milestone.id].health
+        state = health.state if health else None
+        if state != milestone.shown_health:
+            changed.append((milestone, state))
+    # A transaction of its own that starts by writing: each UPDATE sees the latest value.
+    with session_scope(runtime.engine) as session:
+        claimed = [
+            (milestone, state)
+            for milestone, state in changed
+            if _set_shown_health(session, milestone.id, old=milestone.shown_health, new=state)
+        ]
     updated = 0
     for milestone, state in claimed:
         try:

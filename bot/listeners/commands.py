@@ -336,7 +336,9 @@ def handle_status(call: Call, command: parsing.Status) -> None:
 
     def post() -> None:
         try:
-            for message in blocks.weekly_status(status):
+            for message in digest.status_messages(
+                runtime, status, mentions=settings.mentions, now=call.now
+            ):
                 runtime.messenger.post(call.channel_id, message)
         except Exception as error:
             if slack_error(error) not in CHANNEL_GONE:
