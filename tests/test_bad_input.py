@@ -1,10 +1,12 @@
 """Bad input: a clear private answer, HTTP 200, and nothing changed."""
 
+import json
 import time
 
 import pytest
 from conftest import OTHER, OWNER
 
+from bot import forms
 from bot.models import Status
 
 
@@ -26,7 +28,6 @@ def assert_nothing_sent(bot):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("", "Tell me what to do"),
         ("dance", "I don't know the command “dance”"),
         ("help", "/milestone add"),
     ],
@@ -49,8 +50,6 @@ def test_unknown_command_text_is_escaped_in_the_answer(bot):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("add", "needs a title"),
-        ("add due friday", "needs a title"),
         ('add "Beta" due', "`due` needs a date"),
         ('add "Beta" due someday', "I couldn't read “someday” as a date"),
         ('add "Beta" due 2026-11-25', "is in the past"),
@@ -65,6 +64,21 @@ def test_add_refuses_bad_input_and_declares_nothing(bot, text, expected):
     answer = private_answer(bot.command(text))
 
     assert expected in answer
+    assert bot.milestones() == []
+    assert_nothing_sent(bot)
+
+
+@pytest.mark.parametrize("text", ["", "add", "add due friday"])
+def test_empty_command_and_add_without_a_title_open_the_new_milestone_modal(bot, text):
+    response = bot.command(text)
+
+    assert response.status_code == 200
+    assert response.text == ""
+    [opened] = bot.slack.calls_to("views.open")
+    view = opened.params["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    assert view["callback_id"] == forms.NEW_MILESTONE_VIEW
+    assert view["title"]["text"] == "New milestone"
     assert bot.milestones() == []
     assert_nothing_sent(bot)
 

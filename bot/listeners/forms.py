@@ -1,9 +1,26 @@
-"""The "New milestone" and "Edit milestone" modals."""
+"""The "New milestone" and "Edit milestone" modals: opened from /milestone and the Edit button,
+checked and saved in the ack of their submission, with errors shown on the field."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import contextlib
+import uuid
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime
 
+from slack_bolt import Ack, App, Respond
+from slack_bolt.request import BoltRequest
+from sqlmodel import Session
+
+from bot import blocks, channels, coaching, forms, goals, milestones
+from bot.announce import announce
+from bot.dates import parse_due_date
+from bot.db import session_scope
+from bot.dependencies import prerequisites_of
+from bot.errors import InvalidCommand, MilestoneError, MilestoneNotFound, PastDueDate
+from bot.listeners.common import is_retry, team_of
+from bot.milestones import Change, SelfApproval
+from bot.models import Milestone
 from bot.parsing import Add
 from bot.runtime import Runtime
 
@@ -18,9 +35,404 @@ def open_milestone_modal(
     draft: Add | None,
     now: datetime,
     milestone_id: int | None = None,
+    revision: int | None = None,
 ) -> None:
-    raise NotImplementedError
+    """Read what the form needs, build it, and leave views.open to the background worker.
+
+    With `milestone_id` it is the Edit form, for the milestone's owner only (at `revision`,
+    when the press came from a message showing one). Raises a MilestoneError when the draft
+    names a goal, milestone or date that does not work, or the edit is refused; the caller
+    answers it privately.
+    """
+    with session_scope(runtime.engine) as session:
+        if milestone_id is None:
+            view = _new_view(
+                session,
+                runtime,
+                key=trigger_id or uuid.uuid4().hex,
+                team_id=team_id,
+                channel_id=channel_id,
+                user_id=user_id,
+                draft=draft or Add(title=""),
+                now=now,
+            )
+        else:
+            milestone = milestones.get(session, team_id=team_id, milestone_id=milestone_id)
+            milestones.ensure_can_edit(milestone, user_id=user_id, revision=revision)
+            view = _edit_view(session, milestone, key=trigger_id or uuid.uuid4().hex)
+    if trigger_id:
+        runtime.background.submit(user_id, lambda: runtime.messenger.open_view(trigger_id, view))
 
 
-def register(app, runtime: Runtime) -> None:
-    """Registered by the modal work (issue 3)."""
+def _new_view(
+    session: Session,
+    runtime: Runtime,
+    *,
+    key: str,
+    team_id: str,
+    channel_id: str,
+    user_id: str,
+    draft: Add,
+    now: datetime,
+) -> dict:
+    # The person's date as already known: opening the form never waits on Slack.
+    today = runtime.timezones.known_today(team_id, user_id, now=now)
+    due_date = (
+        milestones.check_due_date(parse_due_date(draft.due_text, today=today), today=today)
+        if draft.due_text
+        else None
+    )
+    goal = (
+        goals.find_goal(session, team_id=team_id, channel_id=channel_id, text=draft.goal)
+        if draft.goal
+        else None
+    )
+    chosen = [
+        milestones.find(session, team_id=team_id, channel_id=channel_id, reference=reference)
+        for reference in draft.after
+    ]
+    prefill = forms.Prefill(
+        title=draft.title,
+        goal_id=goal.id if goal else None,
+        owner_id=draft.owner_id or user_id,
+        approver_id=draft.approver_id,
+        due_date=due_date,
+        prerequisite_ids=tuple(m.id for m in chosen),
+    )
+    return forms.milestone_modal(
+        metadata=forms.Metadata(channel_id=channel_id, key=key),
+        prefill=prefill,
+        goals=goals.open_goals(session, team_id=team_id, channel_id=channel_id),
+        candidates=_candidates(session, team_id=team_id, channel_id=channel_id, chosen=chosen),
+    )
+
+
+def _edit_view(session: Session, milestone: Milestone, *, key: str) -> dict:
+    chosen = prerequisites_of(session, [milestone.id])[milestone.id]
+    return forms.milestone_modal(
+        metadata=forms.Metadata(
+            channel_id=milestone.channel_id,
+            key=key,
+            milestone_id=milestone.id,
+            revision=milestone.revision,
+        ),
+        prefill=forms.Prefill.of(milestone, chosen),
+        goals=goals.open_goals(session, team_id=milestone.team_id, channel_id=milestone.channel_id),
+        candidates=_candidates(
+            session,
+            team_id=milestone.team_id,
+            channel_id=milestone.channel_id,
+            chosen=chosen,
+            editing=milestone.id,
+        ),
+        reference=milestone.reference,
+    )
+
+
+def _candidates(
+    session: Session,
+    *,
+    team_id: str,
+    channel_id: str,
+    chosen: Sequence[Milestone] = (),
+    editing: int | None = None,
+) -> list[Milestone]:
+    """What "depends on" offers: the channel's open milestones, and those already chosen
+    (a reached prerequisite stays), never the milestone being edited."""
+    found = milestones.list_channel(
+        session,
+        team_id=team_id,
+        channel_id=channel_id,
+        scope="open",
+        user_id="",
+        today=date.min,  # only the "overdue" scope reads it
+    )
+    known = {m.id for m in found}
+    found += [m for m in chosen if m.id not in known]
+    return [m for m in found if m.id != editing]
+
+
+class FieldErrors(Exception):
+    """What to show on the form's fields: {block_id: message}."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+@contextlib.contextmanager
+def on_field(block_id: str) -> Iterator[None]:
+    """Show a domain error raised in the block on the field `block_id`."""
+    try:
+        yield
+    except MilestoneError as error:
+        raise FieldErrors({block_id: error.message}) from error
+
+
+def _check_fields(form: forms.Submitted, *, today: date, due_date_before: date | None) -> None:
+    """The checks that need no database, all at once, so every mistake shows together."""
+    errors = {}
+    checks = [
+        (forms.TITLE_BLOCK, lambda: milestones.check_title(form.title)),
+        (forms.DONE_BLOCK, lambda: milestones.check_definition(form.definition_of_done)),
+        (forms.NEW_GOAL_BLOCK, lambda: form.new_goal and milestones.check_title(form.new_goal)),
+    ]
+    if form.due_date != due_date_before:
+        # An overdue milestone keeps its date through an edit of something else.
+        checks.append(
+            (forms.DUE_BLOCK, lambda: milestones.check_due_date(form.due_date, today=today))
+        )
+    for block_id, check in checks:
+        try:
+            check()
+        except MilestoneError as error:
+            errors[block_id] = error.message
+    if errors:
+        raise FieldErrors(errors)
+
+
+@contextlib.contextmanager
+def on_fields(view: dict) -> Iterator[None]:
+    """Show what the service refused on the field it concerns."""
+    try:
+        yield
+    except SelfApproval as error:
+        raise FieldErrors({forms.APPROVER_BLOCK: error.message}) from error
+    except PastDueDate as error:
+        raise FieldErrors({forms.DUE_BLOCK: error.message}) from error
+    except (InvalidCommand, MilestoneNotFound) as error:
+        # Fields are checked before: what is left is the choice of prerequisites (a cycle).
+        raise FieldErrors({_shown(view, forms.DEPENDS_BLOCK): error.message}) from error
+    except MilestoneError as error:
+        raise FieldErrors({forms.TITLE_BLOCK: error.message}) from error
+
+
+def _shown(view: dict, block_id: str) -> str:
+    """`block_id` if the form has that field, else the title (Slack refuses unknown blocks)."""
+    present = {block.get("block_id") for block in view.get("blocks", [])}
+    return block_id if block_id in present else forms.TITLE_BLOCK
+
+
+def _goal_id(
+    session: Session,
+    form: forms.Submitted,
+    *,
+    team_id: str,
+    channel_id: str,
+    user_id: str,
+    today: date,
+    now: datetime,
+    current: int | None = None,
+) -> int | None:
+    """The goal chosen, created when named new; `current` stays when nothing is chosen (a
+    Slack menu cannot be emptied, and a closed goal is not offered)."""
+    if form.new_goal:
+        with on_field(forms.NEW_GOAL_BLOCK):
+            goal = goals.add_goal(
+                session,
+                team_id=team_id,
+                channel_id=channel_id,
+                creator_id=user_id,
+                name=form.new_goal,
+                due_date=None,
+                owner_id=None,
+                requires_approval=False,
+                today=today,
+                now=now,
+            )
+        return goal.id
+    if form.goal_id is None or form.goal_id == current:
+        return current
+    with on_field(forms.GOAL_BLOCK):
+        goal = goals.find_goal(
+            session, team_id=team_id, channel_id=channel_id, text=f"G-{form.goal_id}"
+        )
+    return goal.id
+
+
+def _prerequisites(
+    session: Session, form: forms.Submitted, view: dict, *, team_id: str
+) -> tuple[Milestone, ...]:
+    with on_field(_shown(view, forms.DEPENDS_BLOCK)):
+        return tuple(
+            milestones.get(session, team_id=team_id, milestone_id=milestone_id)
+            for milestone_id in form.prerequisite_ids
+        )
+
+
+def register(app: App, runtime: Runtime) -> None:
+    def tell(respond: Respond, text: str) -> None:
+        """A private answer to the presser, after the ack, through the response URL."""
+        message = blocks.notice(text)
+        runtime.background.submit(
+            "respond",
+            lambda: respond(
+                text=message["text"],
+                blocks=message["blocks"],
+                response_type="ephemeral",
+                replace_original=False,
+            ),
+        )
+
+    def after_save(change: Change, advice: list, user_id: str) -> None:
+        """The card, and the coach's private note when it has something to say."""
+        milestone = change.milestone
+
+        def channel_gone(error: str) -> None:
+            runtime.messenger.direct_message(
+                user_id,
+                blocks.notice(
+                    f"{milestone.reference} is saved, but I can't post in "
+                    f"<#{milestone.channel_id}> ({error}). Invite me with `/invite @Milestones`."
+                ),
+            )
+
+        announce(runtime, change, on_channel_gone=channel_gone)
+        if advice:
+            note = blocks.coaching(milestone, advice)
+            runtime.background.submit(
+                milestone.channel_id,
+                lambda: runtime.messenger.ephemeral(milestone.channel_id, user_id, note),
+            )
+
+    @app.view(forms.NEW_MILESTONE_VIEW)
+    def new_milestone_submitted(ack: Ack, body: dict, view: dict) -> None:
+        metadata = forms.Metadata.loads(view["private_metadata"])
+        team_id, user_id, now = team_of(body), body["user"]["id"], runtime.clock()
+        channel_id = metadata.channel_id
+        form = forms.read_submission(view["state"]["values"])
+        today = runtime.timezones.today(team_id, user_id, now=now)
+        try:
+            _check_fields(form, today=today, due_date_before=None)
+            with session_scope(runtime.engine) as session:
+                settings = channels.settings_for(session, team_id=team_id, channel_id=channel_id)
+                goal_id = _goal_id(
+                    session,
+                    form,
+                    team_id=team_id,
+                    channel_id=channel_id,
+                    user_id=user_id,
+                    today=today,
+                    now=now,
+                )
+                with on_fields(view):
+                    change = milestones.declare(
+                        session,
+                        team_id=team_id,
+                        channel_id=channel_id,
+                        creator_id=user_id,
+                        title=form.title,
+                        due_date=form.due_date,
+                        owner_id=form.owner_id,
+                        approver_id=form.approver_id,
+                        today=today,
+                        now=now,
+                        # One opening of the form declares once, however often it is sent.
+                        request_key=f"modal:{view['id']}:{metadata.key}",
+                        goal_id=goal_id,
+                        definition_of_done=form.definition_of_done,
+                        prerequisites=_prerequisites(session, form, view, team_id=team_id),
+                        default_owner=False,
+                        separate_approvals=settings.separate_approvals,
+                    )
+                advice = (
+                    []
+                    if change.repeated
+                    else coaching.advise(session, milestone=change.milestone, today=today)
+                )
+        except FieldErrors as error:
+            ack(response_action="errors", errors=error.errors)
+            return
+        ack()
+        after_save(change, advice, user_id)
+
+    @app.view(forms.EDIT_MILESTONE_VIEW)
+    def edit_submitted(ack: Ack, body: dict, view: dict) -> None:
+        metadata = forms.Metadata.loads(view["private_metadata"])
+        team_id, user_id, now = team_of(body), body["user"]["id"], runtime.clock()
+        form = forms.read_submission(view["state"]["values"])
+        today = runtime.timezones.today(team_id, user_id, now=now)
+        try:
+            with session_scope(runtime.engine) as session:
+                with on_field(forms.TITLE_BLOCK):
+                    milestone = milestones.get(
+                        session, team_id=team_id, milestone_id=metadata.milestone_id
+                    )
+                _check_fields(form, today=today, due_date_before=milestone.due_date)
+                settings = channels.settings_for(
+                    session, team_id=team_id, channel_id=milestone.channel_id
+                )
+                goal_id = _goal_id(
+                    session,
+                    form,
+                    team_id=team_id,
+                    channel_id=milestone.channel_id,
+                    user_id=user_id,
+                    today=today,
+                    now=now,
+                    current=milestone.goal_id,
+                )
+                with on_fields(view):
+                    change = milestones.edit(
+                        session,
+                        milestone=milestone,
+                        user_id=user_id,
+                        title=form.title,
+                        goal_id=goal_id,
+                        owner_id=form.owner_id,
+                        approver_id=form.approver_id,
+                        due_date=form.due_date,
+                        definition_of_done=form.definition_of_done,
+                        prerequisites=_prerequisites(session, form, view, team_id=team_id),
+                        today=today,
+                        now=now,
+                        revision=metadata.revision,
+                        separate_approvals=settings.separate_approvals,
+                    )
+                advice = (
+                    []
+                    if change.repeated
+                    else coaching.advise(session, milestone=change.milestone, today=today)
+                )
+        except FieldErrors as error:
+            ack(response_action="errors", errors=error.errors)
+            return
+        ack()
+        after_save(change, advice, user_id)
+
+    @app.action(blocks.EDIT)
+    def edit_pressed(ack: Ack, body: dict, respond: Respond, request: BoltRequest) -> None:
+        if is_retry(request):
+            # The first delivery opened the form; its trigger is spent.
+            ack()
+            return
+        milestone_id, revision = blocks.parse_button_value(body["actions"][0]["value"])
+        try:
+            open_milestone_modal(
+                runtime,
+                trigger_id=body["trigger_id"],
+                team_id=team_of(body),
+                channel_id=(body.get("container") or {}).get("channel_id", ""),
+                user_id=body["user"]["id"],
+                draft=None,
+                now=runtime.clock(),
+                milestone_id=milestone_id,
+                revision=revision,
+            )
+        except MilestoneError as error:
+            tell(respond, error.message)
+        ack()
+
+    @app.options(forms.DEPENDS_ACTION)
+    def prerequisite_options(ack: Ack, body: dict) -> None:
+        """ "Depends on" in a channel with more than 100 open milestones: the ones matching
+        what the person typed."""
+        metadata = forms.Metadata.loads(body["view"]["private_metadata"])
+        with session_scope(runtime.engine) as session:
+            candidates = _candidates(
+                session,
+                team_id=team_of(body),
+                channel_id=metadata.channel_id,
+                editing=metadata.milestone_id,
+            )
+        ack(options=forms.prerequisite_options(candidates, body.get("value") or ""))
