@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from functools import partial
 
 from sqlalchemy import tuple_, update
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from bot import away, blocks
 from bot.announce import refresh_card
@@ -115,7 +115,9 @@ def due_reminders(runtime: Runtime, *, now: datetime) -> list[Reminder]:
     return [reminder for m in present if (reminder := reminder_on(m, days[_person(m)])) is not None]
 
 
-def _channels_with_nudges_off(session, milestones: list[Milestone]) -> set[tuple[str, str]]:
+def _channels_with_nudges_off(
+    session: Session, milestones: list[Milestone]
+) -> set[tuple[str, str]]:
     channels = list({(m.team_id, m.channel_id) for m in milestones})
     if not channels:
         return set()
@@ -222,7 +224,9 @@ def run_nudge_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
     return report
 
 
-def _settings(session, milestones: list[Milestone]) -> dict[tuple[str, str], ChannelSettings]:
+def _settings(
+    session: Session, milestones: list[Milestone]
+) -> dict[tuple[str, str], ChannelSettings]:
     channels = {(m.team_id, m.channel_id) for m in milestones}
     if not channels:
         return {}
@@ -338,7 +342,9 @@ def refresh_health_cards(runtime: Runtime, *, now: datetime) -> int:
     return updated
 
 
-def _set_shown_health(session, milestone_id: int, *, old: str | None, new: str | None) -> bool:
+def _set_shown_health(
+    session: Session, milestone_id: int, *, old: str | None, new: str | None
+) -> bool:
     shown = col(Milestone.shown_health)
     statement = (
         update(Milestone)
