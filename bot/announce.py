@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from functools import partial
 
 from bot import blocks, home
@@ -53,9 +54,12 @@ def announce(
     runtime.background.submit(change.milestone.channel_id, deliver)
 
 
-def refresh_card(runtime: Runtime, milestone_id: int) -> Milestone:
-    """Show the milestone's latest state, health included, on its channel card."""
-    now = runtime.clock()
+def refresh_card(runtime: Runtime, milestone_id: int, *, now: datetime | None = None) -> Milestone:
+    """Show the milestone's latest state, health included, on its channel card.
+
+    `now` is when its health is judged: a sweep's instant, or by default the clock's.
+    """
+    now = now or runtime.clock()
     with session_scope(runtime.engine) as session:
         milestone = session.get(Milestone, milestone_id)
         detail = describe(session, [milestone], today_of=runtime.timezones.today_of(now))[

@@ -136,10 +136,12 @@ def _state_line(milestone: Milestone, detail: Detail) -> str:
         return f":white_check_mark: Reached{when}"
     if milestone.status == Status.CANCELLED:
         return ":heavy_minus_sign: Cancelled"
-    health = ""
-    if detail.health:
-        words = _first_upper(health_words(detail.health, emoji=False))
-        health = f"{HEALTH_EMOJI[detail.health.state]} {words}"
+    health, verdict = "", detail.health
+    if verdict and verdict.state == Health.OFF_TRACK and milestone.due_date:
+        # The card is updated when its health changes, not every day: no count to go stale.
+        verdict = Verdict(Health.OFF_TRACK, f"overdue since {format_date(milestone.due_date)}")
+    if verdict:
+        health = f"{HEALTH_EMOJI[verdict.state]} {_first_upper(health_words(verdict, emoji=False))}"
     if milestone.status == Status.AWAITING_APPROVAL:
         waiting = f":hourglass_flowing_sand: Waiting for {user(milestone.approver_id)}'s approval"
         return f"{waiting} · {health}" if health else waiting

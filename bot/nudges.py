@@ -329,7 +329,7 @@ def refresh_health_cards(runtime: Runtime, *, now: datetime) -> int:
     updated = 0
     for milestone, state in claimed:
         try:
-            refresh_card(runtime, milestone.id)
+            refresh_card(runtime, milestone.id, now=now)
         except Exception as error:
             if slack_error(error) in CHANNEL_GONE:
                 log.warning("card of %s not updated: %s", milestone.reference, error)
