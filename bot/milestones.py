@@ -173,7 +173,9 @@ class SelfApproval(InvalidCommand):
 
 
 def check_approver(milestone: Milestone, *, separate_approvals: bool) -> None:
-    if separate_approvals and milestone.approver_id and milestone.approver_id == milestone.owner_id:
+    # Without an owner, the person who declared it answers for it, and may not approve it either.
+    approver = milestone.approver_id
+    if separate_approvals and approver and approver == milestone.responsible_id:
         raise SelfApproval(
             "This channel asks for separate approvals: the owner cannot also be the approver. "
             "Choose someone else to approve."

@@ -398,6 +398,16 @@ def test_owner_as_their_own_approver_is_refused_where_the_channel_separates(bot)
     assert closed(bot.submit_view(view, values(owner=OWNER, approver=OWNER)))
 
 
+def test_an_unowned_milestone_cannot_be_approved_by_whoever_declared_it_where_separate(bot):
+    view = new_form(bot)
+    bot.command("settings approvals separate")
+
+    errors = field_errors(bot.submit_view(view, values(owner=None, approver=OWNER)))
+
+    assert "separate approvals" in errors[forms.APPROVER_BLOCK]
+    assert bot.milestones() == []
+
+
 def test_new_goal_that_already_exists_is_refused(bot):
     bot.command('goal add "Launch mobile app"')
     view = new_form(bot)
