@@ -233,3 +233,16 @@ def test_milestones_of_a_closed_goal_are_shown_with_those_without_one(bot):
 
     without = lines.index("*Without a goal*")
     assert any(line.startswith(f"• *{beta.reference}*") for line in lines[without:]), lines
+
+
+def test_goal_add_where_the_bot_is_not_in_the_channel_says_how_to_invite_it(bot):
+    bot.slack.fail("chat.postMessage", status=200, error="not_in_channel")
+
+    response = bot.command('goal add "Launch mobile app"')
+
+    assert response.status_code == 200
+    [answer] = bot.slack.responses
+    assert answer["body"]["response_type"] == "ephemeral"
+    assert "G-1 is saved" in answer["body"]["text"]
+    assert "/invite @Milestones" in answer["body"]["text"]
+    assert len(goals(bot)) == 1

@@ -273,9 +273,17 @@ def handle_goal_add(call: Call, command: parsing.GoalAdd) -> None:
         )
     call.ack()
     message = blocks.goal_declared(goal)
-    call.runtime.background.submit(
-        call.channel_id, lambda: call.runtime.messenger.post(call.channel_id, message)
-    )
+    tell_channel_gone = call.channel_gone(goal.reference)
+
+    def post() -> None:
+        try:
+            call.runtime.messenger.post(call.channel_id, message)
+        except Exception as error:
+            if slack_error(error) not in CHANNEL_GONE:
+                raise
+            tell_channel_gone(slack_error(error))
+
+    call.runtime.background.submit(call.channel_id, post)
 
 
 def handle_goal_list(call: Call, command: parsing.GoalList) -> None:
