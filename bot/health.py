@@ -59,12 +59,17 @@ def assess(milestone: Milestone, *, today: date, open_prerequisites: list[Milest
     if due is not None and open_prerequisites:
         late = [p for p in open_prerequisites if p.due_date is not None and p.due_date > due]
         if late:
-            names = ", ".join(p.reference for p in late)
-            return Verdict(Health.AT_RISK, f"{names} is due after it")
+            return Verdict(Health.AT_RISK, f"{_names(late)} due after it")
         if working_days_until(today, due) <= RISK_WORKING_DAYS:
-            names = ", ".join(p.reference for p in open_prerequisites)
-            return Verdict(Health.AT_RISK, f"due soon while {names} is still open")
+            waiting = _names(open_prerequisites)
+            return Verdict(Health.AT_RISK, f"due soon while {waiting} still open")
     return Verdict(Health.ON_TRACK)
+
+
+def _names(milestones: list[Milestone]) -> str:
+    """ "M-3 is", or "M-3, M-4 are"."""
+    references = ", ".join(m.reference for m in milestones)
+    return f"{references} {'is' if len(milestones) == 1 else 'are'}"
 
 
 @dataclass(frozen=True)

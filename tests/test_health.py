@@ -278,3 +278,26 @@ def test_a_card_whose_health_did_not_change_is_left_alone(bot):
     bot.settle()
 
     assert card_updates(bot, milestone) == []
+
+
+def test_the_reason_names_every_prerequisite_that_holds_a_milestone_back(bot):
+    design = bot.add('"Design approved" due 2026-11-27')
+    contract = bot.add('"Vendor contract signed" due 2026-11-27')
+    late = bot.add('"Hosting contract signed" due 2026-12-21')
+    soon = bot.add(
+        f'"Beta version completed" due 2026-11-30 after {design.reference}, {contract.reference}'
+    )
+    later = bot.add(
+        f'"Public launch" due 2026-12-18 after {design.reference}, {late.reference}, '
+        f"{contract.reference}"
+    )
+
+    assert (
+        f"at risk: due soon while {design.reference}, {contract.reference} are still open"
+        in list_line(bot, soon)
+    )
+    assert f"at risk: {late.reference} is due after it" in list_line(bot, later)
+    bot.command(f"due {design.reference} 2026-12-20")
+    assert f"at risk: {design.reference}, {late.reference} are due after it" in list_line(
+        bot, later
+    )
