@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import nulls_last, update
+from sqlalchemy import and_, nulls_last, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -236,7 +236,13 @@ def list_channel(
     if scope in ("open", "mine", "overdue"):
         query = query.where(col(Milestone.status).in_(Status.ACTIVE))
     if scope == "mine":
-        query = query.where(Milestone.owner_id == user_id)
+        # What I answer for: mine, or declared by me and owned by nobody yet.
+        query = query.where(
+            or_(
+                Milestone.owner_id == user_id,
+                and_(col(Milestone.owner_id).is_(None), Milestone.creator_id == user_id),
+            )
+        )
     elif scope == "overdue":
         query = query.where(Milestone.due_date < today)
     elif scope == "done":

@@ -5,6 +5,8 @@ from datetime import timedelta
 from conftest import APPROVER, OTHER, OWNER
 
 from bot import blocks
+from bot.db import session_scope
+from bot.models import Milestone
 
 
 def listed(bot, scope: str = "", **kwargs) -> str:
@@ -99,3 +101,17 @@ def test_settings_show_change_and_turn_off_the_weekly_status(bot):
     assert "is off" in answer("settings digest off")
     assert "is off" in answer("settings digest")
     assert "every *Tuesday* at *08:05*" in answer("settings digest on")
+
+
+def test_list_mine_includes_what_i_declared_for_nobody(bot):
+    unowned = bot.add('"Vendor chosen" due 2026-12-03')
+    with session_scope(bot.engine) as session:
+        milestone = session.get(Milestone, unowned.id)
+        milestone.owner_id = None
+        session.add(milestone)
+
+    mine = listed(bot, "mine")
+    theirs = listed(bot, "mine", user=OTHER)
+
+    assert f"*M-{unowned.id}*" in mine and "no owner" in mine
+    assert f"*M-{unowned.id}*" not in theirs
