@@ -687,7 +687,8 @@ def review(reviewed: list[tuple[Milestone, list[Suggestion]]]) -> Message:
     if not reviewed:
         text = "The coach has nothing to suggest: this channel's open milestones look good."
         return notice(text)
-    lines = [f"*The coach's review* ({len(reviewed)} milestones to look at)"]
+    count = f"{len(reviewed)} milestone{'s' if len(reviewed) != 1 else ''}"
+    lines = [f"*The coach's review* ({count} to look at)"]
     for milestone, suggestions in reviewed:
         lines.append(f"{_title_line(milestone)}")
         lines.extend(f"  • {suggestion.message}" for suggestion in suggestions)

@@ -129,6 +129,15 @@ def test_review_lists_suggestions_for_the_channels_open_milestones(bot):
     assert "pricing" not in text_of(answer)
 
 
+def test_review_of_one_milestone_counts_one(bot):
+    declare(bot, '"Improve the website" due 2026-12-15')
+    declare(bot, '"Beta version completed" due 2026-12-15')
+
+    answer = body(bot.command("review"))
+
+    assert text_of(answer).startswith("*The coach's review* (1 milestone to look at)\n")
+
+
 def test_review_of_a_channel_with_nothing_to_improve_says_so(bot):
     declare(bot, '"Beta version completed" due 2026-12-15')
 
