@@ -49,7 +49,12 @@ def announce(
                 raise
         finally:
             # Saved whatever became of the channel's messages: the Homes show it.
-            refresh_homes(runtime, change)
+            waiting = change.slipped + change.ready
+            refresh_homes(
+                runtime,
+                change.milestone,
+                also={change.actor_id, *(d.responsible_id for d in waiting)},
+            )
 
     runtime.background.submit(change.milestone.channel_id, deliver)
 
@@ -217,13 +222,11 @@ def publish_home(
     runtime.background.submit(user_id, publish)
 
 
-def refresh_homes(runtime: Runtime, change: Change) -> None:
-    """Re-publish the Home of each person `change` concerns, if they have ever opened it."""
-    milestone = change.milestone
-    waiting = change.slipped + change.ready
+def refresh_homes(runtime: Runtime, milestone: Milestone, *, also: set[str] = frozenset()) -> None:
+    """Re-publish the Home of each person `milestone` concerns (and `also`), if they have ever
+    opened it."""
     with session_scope(runtime.engine) as session:
-        concerned = home.people_concerned(session, milestone=milestone)
-        concerned |= {change.actor_id, *(d.responsible_id for d in waiting)}
+        concerned = home.people_concerned(session, milestone=milestone) | set(also)
         viewers = home.home_viewers(session, team_id=milestone.team_id, user_ids=concerned)
     for user_id in viewers:
         publish_home(runtime, team_id=milestone.team_id, user_id=user_id)

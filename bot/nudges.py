@@ -19,7 +19,7 @@ from sqlalchemy import tuple_, update
 from sqlmodel import Session, col, select
 
 from bot import away, blocks
-from bot.announce import refresh_card
+from bot.announce import refresh_card, refresh_homes
 from bot.claims import claim, count_sent
 from bot.dates import previous_working_day
 from bot.db import session_scope
@@ -330,6 +330,7 @@ def refresh_health_cards(runtime: Runtime, *, now: datetime) -> int:
     for milestone, state in claimed:
         try:
             refresh_card(runtime, milestone.id, now=now)
+            refresh_homes(runtime, milestone)
         except Exception as error:
             if slack_error(error) in CHANNEL_GONE:
                 log.warning("card of %s not updated: %s", milestone.reference, error)

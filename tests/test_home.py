@@ -19,6 +19,7 @@ from bot import blocks, goals, home, milestones
 from bot.db import session_scope
 from bot.home_view import GOALS_SHOWN, MAX_HOME_BLOCKS, MILESTONES_SHOWN
 from bot.models import HomeViewer, Status
+from bot.schedule import run_sweep
 from bot.server import EVENTS_PATH
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -514,3 +515,17 @@ def test_the_home_view_escapes_what_people_wrote(bot):
     text = text_of(home_of(bot))
     assert "Ship &lt;!channel&gt; &amp; &lt;@U0OTHER&gt; build" in text
     assert "<!channel>" not in text
+
+
+def test_a_milestone_turning_overdue_republishes_its_owners_home(bot, clock):
+    milestone = bot.add('"Spec signed" due 2026-11-30')
+    open_home(bot)
+    before = len(homes(bot, OWNER))
+    clock.set(clock.now.replace(month=12, day=1))
+
+    run_sweep(bot.runtime, "nudges")
+    bot.settle()
+
+    assert len(homes(bot, OWNER)) == before + 1
+    assert "off track" in text_of(home_of(bot)).lower()
+    assert f"*{milestone.reference}*" in text_of(home_of(bot))
