@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from bot.errors import InvalidCommand, MilestoneError
+from bot.errors import InvalidCommand, MilestoneError, NotOwner
 from bot.milestones import check_due_date, check_title
 from bot.models import Goal, Milestone, Status
 from bot.text import quote
@@ -95,7 +95,13 @@ def _by_name(session: Session, *, team_id: str, channel_id: str, name: str) -> G
     ).first()
 
 
-def close_goal(session: Session, *, goal: Goal, now: datetime) -> Goal:
+def close_goal(session: Session, *, goal: Goal, user_id: str, now: datetime) -> Goal:
+    """Close a goal: its owner or whoever declared it may."""
+    if user_id not in (goal.owner_id, goal.creator_id):
+        raise NotOwner(
+            f"Only the goal's owner, <@{goal.owner_id}>, or whoever declared it can close "
+            f"{goal.reference}."
+        )
     goal.status = "closed"
     goal.closed_at = now
     session.add(goal)

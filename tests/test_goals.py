@@ -4,7 +4,7 @@ progress in the goal list, the weekly status and /milestone status."""
 from datetime import date
 
 import pytest
-from conftest import CHANNEL, OTHER, OWNER
+from conftest import APPROVER, CHANNEL, OTHER, OWNER
 from sqlmodel import select
 from test_declare import message_text
 from test_digest import MONDAY, statuses, sweep
@@ -169,6 +169,16 @@ def test_a_goal_of_another_channel_cannot_be_closed_from_here(bot):
 
     assert "There is no open goal" in text
     assert goals(bot)[0].status == "open"
+
+
+def test_only_the_goals_owner_or_declarer_can_close_it(bot):
+    goal = add_goal(bot, f'"Launch mobile app" owner <@{APPROVER}|arun>')
+
+    refused = answer(bot.command(f"goal close G-{goal.id}", user=OTHER))
+
+    assert "Only the goal's owner" in refused
+    assert goals(bot)[0].status == "open"
+    assert "is closed" in answer(bot.command(f"goal close G-{goal.id}", user=APPROVER))
 
 
 @pytest.mark.parametrize("command", [False, True], ids=["weekly", "status command"])

@@ -297,7 +297,7 @@ def handle_goal_close(call: Call, command: parsing.GoalClose) -> None:
         goal = goals.find_goal(
             session, team_id=call.team_id, channel_id=call.channel_id, text=command.goal
         )
-        goals.close_goal(session, goal=goal, now=call.now)
+        goals.close_goal(session, goal=goal, user_id=call.user_id, now=call.now)
     call.ack(
         **blocks.notice(
             f"Goal {goal.reference} {quote(goal.name)} is closed. Its milestones keep their "
