@@ -669,9 +669,7 @@ def ready_for_next_step(dependent: Milestone, prerequisite: Milestone) -> Messag
 
 def coaching(milestone: Milestone, suggestions: list[Suggestion]) -> Message:
     """The coach's private note after a declaration or an edit, with an Edit button."""
-    lines = [f":bulb: A few thoughts on {_title_line(milestone)}:"]
-    lines.extend(f"• {suggestion.message}" for suggestion in suggestions)
-    blocks = sections_from_lines("", lines)
+    blocks = sections_from_lines("", coaching_text(milestone, suggestions).split("\n"))
     if milestone.is_active:
         blocks.append(
             {
@@ -680,6 +678,12 @@ def coaching(milestone: Milestone, suggestions: list[Suggestion]) -> Message:
             }
         )
     return {"text": f"Suggestions for {milestone.reference}", "blocks": blocks}
+
+
+def coaching_text(milestone: Milestone, suggestions: list[Suggestion]) -> str:
+    lines = [f":bulb: A few thoughts on {_title_line(milestone)}:"]
+    lines.extend(f"• {suggestion.message}" for suggestion in suggestions)
+    return "\n".join(lines)
 
 
 def review(reviewed: list[tuple[Milestone, list[Suggestion]]]) -> Message:

@@ -374,8 +374,8 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "skipped-approval",
         _skipped_approval,
-        "Its goal asks for approvals, but nobody is set to approve this one, so its "
-        "completion would go unchecked. Choose an approver.",
+        "Its goal asks for approvals, but nobody approves this one, so its completion goes "
+        "unchecked. Choose an approver.",
     ),
 )
 RULE_IDS: tuple[str, ...] = tuple(rule.id for rule in RULES)

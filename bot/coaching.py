@@ -55,6 +55,15 @@ def advise(session: Session, *, milestone: Milestone, today: date) -> list[Sugge
     return review(draft_of(milestone), context)
 
 
+def on_completion(session: Session, *, milestone: Milestone, today: date) -> list[Suggestion]:
+    """At completion only one rule speaks: a goal asking for approvals, and none given."""
+    return [
+        suggestion
+        for suggestion in advise(session, milestone=milestone, today=today)
+        if suggestion.rule_id == "skipped-approval"
+    ]
+
+
 def review_channel(
     session: Session, *, team_id: str, channel_id: str, today: date
 ) -> list[tuple[Milestone, list[Suggestion]]]:

@@ -234,3 +234,28 @@ def test_more_than_five_due_to_one_owner_in_a_week_is_too_many(bot):
     assert coach_rules(crowded) == {"too-many"}
     assert "Its owner has 6 milestones due in the week of Mon 30 Nov" in text_of(crowded)
     assert OWNER not in text_of(crowded)
+
+
+def test_completing_without_approval_under_a_goal_that_asks_for_approvals_is_noted(bot):
+    bot.command('goal add "Launch mobile app" approvals')
+    by_command = bot.add('"Beta version completed" due 2026-12-15 goal G-1')
+    by_button = bot.add('"Store listing approved" due 2026-12-16 goal G-1')
+    bot.slack.reset()
+
+    answer = bot.command(f"done M-{by_command.id}").json()
+    bot.press(blocks.COMPLETE, bot.button(by_button))
+
+    assert "Its goal asks for approvals" in answer["text"] + str(answer["blocks"])
+    [told] = bot.slack.responses
+    assert "Its goal asks for approvals" in told["body"]["text"]
+    # It never blocks: both are reached.
+    assert bot.milestone(by_command.id).status == bot.milestone(by_button.id).status == "reached"
+
+
+def test_completing_under_a_goal_without_approvals_says_nothing(bot):
+    bot.command('goal add "Launch mobile app"')
+    milestone = bot.add('"Beta version completed" due 2026-12-15 goal G-1')
+
+    response = bot.command(f"done M-{milestone.id}")
+
+    assert response.text == ""

@@ -9,7 +9,7 @@ from slack_bolt import Ack, App, Respond
 from slack_bolt.request import BoltRequest
 from sqlmodel import Session
 
-from bot import blocks, milestones
+from bot import blocks, coaching, milestones
 from bot.announce import announce, publish_home
 from bot.db import session_scope
 from bot.errors import MilestoneError
@@ -91,6 +91,14 @@ def register(app: App, runtime: Runtime) -> None:
         # On the Home, the refreshed Home shows it sent for approval.
         if change.kind == "completion_requested" and body.get("response_url"):
             tell(body, respond, blocks.sent_for_approval(change.milestone))
+        if change.kind == "reached" and body.get("response_url"):
+            with session_scope(runtime.engine) as session:
+                today = runtime.timezones.known_today(
+                    change.milestone.team_id, change.actor_id, now=runtime.clock()
+                )
+                advice = coaching.on_completion(session, milestone=change.milestone, today=today)
+            if advice:
+                tell(body, respond, blocks.coaching_text(change.milestone, advice))
 
     @app.action(blocks.APPROVE)
     def approve(ack: Ack, body: dict, respond: Respond, request: BoltRequest) -> None:

@@ -163,8 +163,11 @@ def handle_done(call: Call, command: parsing.Done) -> None:
         change = milestones.request_completion(
             session, milestone=milestone, user_id=call.user_id, now=call.now
         )
+        advice = coaching.on_completion(session, milestone=change.milestone, today=call.today())
     if change.kind == "completion_requested":
         call.ack(**blocks.notice(blocks.sent_for_approval(change.milestone)))
+    elif advice:
+        call.ack(**blocks.coaching(change.milestone, advice))
     else:
         call.ack()
     announce(call.runtime, change, on_channel_gone=call.channel_gone(change.milestone.reference))
