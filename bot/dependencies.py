@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import zlib
 from datetime import date
 
-from sqlalchemy import delete
+from sqlalchemy import delete, text, update
 from sqlmodel import Session, col, select
 
 from bot.errors import InvalidCommand
@@ -69,6 +70,8 @@ def add_prerequisites(
     session: Session, milestone: Milestone, prerequisites: list[Milestone]
 ) -> None:
     """Make `milestone` wait on each of `prerequisites`; refuse one that would close a cycle."""
+    if prerequisites:
+        _lock_graph(session, milestone)
     existing = {m.id for m in prerequisites_of(session, [milestone.id])[milestone.id]}
     for prerequisite in prerequisites:
         if prerequisite.id == milestone.id:
@@ -87,6 +90,24 @@ def add_prerequisites(
             session.add(Dependency(milestone_id=milestone.id, prerequisite_id=prerequisite.id))
             existing.add(prerequisite.id)
     session.flush()
+
+
+def _lock_graph(session: Session, milestone: Milestone) -> None:
+    """Hold the channel's dependency graph until the transaction ends.
+
+    Two links added at once (M-1 on M-2, M-2 on M-1) would each find no cycle on their own;
+    taken in turn, the second sees the first and is refused.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        key = zlib.crc32(f"{milestone.team_id}:{milestone.channel_id}".encode())
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    else:
+        # A write takes SQLite's single write lock, which the other writer then waits for.
+        session.execute(
+            update(Milestone)
+            .where(col(Milestone.id) == milestone.id)
+            .values(revision=Milestone.revision)
+        )
 
 
 def remove_prerequisites(session: Session, milestone: Milestone) -> int:

@@ -1,6 +1,8 @@
 """Dependencies: what waits on what, cycles refused, completion held back, and the owners of
 dependent milestones told when a prerequisite slips past them or the last one is reached."""
 
+import threading
+
 from conftest import APPROVER, CHANNEL, OTHER, OWNER
 from sqlmodel import select
 from test_declare import message_text
@@ -269,3 +271,31 @@ def test_reaching_the_last_prerequisite_tells_the_dependents_owner_once(bot):
     assert f"{contract.reference}" in message_text(told)
     assert "ready for the next step" in message_text(told)
     assert "Waits on" not in card_of(bot, beta)
+
+
+def test_two_links_added_at_once_cannot_close_a_cycle(bot):
+    first = bot.add('"Design approved" due 2026-12-10')
+    second = bot.add('"Build finished" due 2026-12-15')
+    bodies = [
+        bot.command_body(f"depends M-{first.id} on M-{second.id}"),
+        bot.command_body(f"depends M-{second.id} on M-{first.id}"),
+    ]
+    barrier = threading.Barrier(len(bodies))
+    answers = []
+
+    def send(body: str) -> None:
+        barrier.wait()
+        answers.append(bot.post(body))
+
+    threads = [threading.Thread(target=send, args=(body,)) for body in bodies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    bot.settle()
+
+    assert [answer.status_code for answer in answers] == [200, 200]
+    with session_scope(bot.engine) as session:
+        links = session.exec(select(Dependency)).all()
+    assert len(links) == 1
+    assert sum("close a circle" in answer.json()["text"] for answer in answers) == 1
