@@ -85,6 +85,9 @@ def _deliver(runtime: Runtime, change: Change, approval_message: ApprovalMessage
     messenger = runtime.messenger
     if change.kind == "declared":
         milestone = change.milestone
+        # Learn the owner's time zone now (their health is judged on their calendar), here
+        # after the ack rather than in a later list or status that must not wait on Slack.
+        runtime.timezones.name(milestone.team_id, milestone.responsible_id, now=runtime.clock())
         with session_scope(runtime.engine) as session:
             detail = describe(
                 session, [milestone], today_of=runtime.timezones.today_of(runtime.clock())
