@@ -255,9 +255,9 @@ def test_new_goal_is_created_from_the_modal(bot):
         [goal] = session.exec(select(Goal)).all()
     assert (goal.name, goal.channel_id, goal.creator_id) == ("Launch mobile app", CHANNEL, OWNER)
     assert bot.milestones()[0].goal_id == goal.id
-    assert f"Goal G-{goal.id} Launch mobile app" in message_text(
-        bot.slack.calls_to("chat.postMessage")[0]
-    )
+    announced, card = bot.slack.calls_to("chat.postMessage")
+    assert f"New goal *G-{goal.id}* · Launch mobile app" in message_text(announced)
+    assert f"Goal G-{goal.id} Launch mobile app" in message_text(card)
 
 
 def test_existing_goal_is_chosen_in_the_modal(bot):

@@ -20,7 +20,7 @@ from bot.dependencies import prerequisites_of
 from bot.errors import InvalidCommand, MilestoneError, MilestoneNotFound, PastDueDate
 from bot.listeners.common import is_retry, team_of
 from bot.milestones import Change, SelfApproval
-from bot.models import Milestone
+from bot.models import Goal, Milestone
 from bot.parsing import Add
 from bot.runtime import Runtime
 
@@ -274,9 +274,17 @@ def register(app: App, runtime: Runtime) -> None:
             ),
         )
 
-    def after_save(change: Change, advice: list, user_id: str) -> None:
-        """The card, and the coach's private note when it has something to say."""
+    def after_save(change: Change, advice: list, user_id: str, *, new_goal: bool) -> None:
+        """The new goal's announcement if one was named, the card, and the coach's private
+        note when it has something to say."""
         milestone = change.milestone
+        if new_goal and milestone.goal_id is not None:
+            with session_scope(runtime.engine) as session:
+                message = blocks.goal_declared(session.get(Goal, milestone.goal_id))
+            runtime.background.submit(
+                milestone.channel_id,
+                lambda: runtime.messenger.post(milestone.channel_id, message),
+            )
 
         def channel_gone(error: str) -> None:
             runtime.messenger.direct_message(
@@ -344,7 +352,7 @@ def register(app: App, runtime: Runtime) -> None:
             ack(response_action="errors", errors=error.errors)
             return
         ack()
-        after_save(change, advice, user_id)
+        after_save(change, advice, user_id, new_goal=bool(form.new_goal))
 
     @app.view(forms.EDIT_MILESTONE_VIEW)
     def edit_submitted(ack: Ack, body: dict, view: dict) -> None:
@@ -398,7 +406,7 @@ def register(app: App, runtime: Runtime) -> None:
             ack(response_action="errors", errors=error.errors)
             return
         ack()
-        after_save(change, advice, user_id)
+        after_save(change, advice, user_id, new_goal=bool(form.new_goal))
 
     @app.action(blocks.EDIT)
     def edit_pressed(ack: Ack, body: dict, respond: Respond, request: BoltRequest) -> None:
