@@ -18,21 +18,18 @@ from bot.deliveries import SweepReport, deliver
 from bot.dependencies import dependents_of
 from bot.health import describe
 from bot.home_view import home_view
-from bot.milestones import Change, record_announcement
+from bot.milestones import Change, record_announcement, record_approval_request
 from bot.models import Milestone
 from bot.runtime import Runtime
 from bot.slack import CHANNEL_GONE, slack_error
 
 log = logging.getLogger(__name__)
 
-ApprovalMessage = tuple[str, str]  # (DM channel, ts) of the approver's request message
-
 
 def announce(
     runtime: Runtime,
     change: Change,
     *,
-    approval_message: ApprovalMessage | None = None,
     on_channel_gone: Callable[[str], None] | None = None,
 ) -> None:
     """Queue the Slack side of `change`; `on_channel_gone` hears if the channel is out of reach."""
@@ -41,7 +38,7 @@ def announce(
 
     def deliver() -> None:
         try:
-            _deliver(runtime, change, approval_message)
+            _deliver(runtime, change)
         except Exception as error:
             if slack_error(error) in CHANNEL_GONE and on_channel_gone is not None:
                 on_channel_gone(slack_error(error))
@@ -81,7 +78,15 @@ def refresh_card(runtime: Runtime, milestone_id: int, *, now: datetime | None = 
     return milestone
 
 
-def _deliver(runtime: Runtime, change: Change, approval_message: ApprovalMessage | None) -> None:
+# How the approver's request message ends, by the change that ends it.
+DECISIONS = {
+    "reached": "approved",
+    "changes_requested": "changes requested",
+    "cancelled": "cancelled",
+}
+
+
+def _deliver(runtime: Runtime, change: Change) -> None:
     messenger = runtime.messenger
     if change.kind == "declared":
         milestone = change.milestone
@@ -106,26 +111,29 @@ def _deliver(runtime: Runtime, change: Change, approval_message: ApprovalMessage
     # The change as it happened, for the messages below (the card shows the latest state).
     changed = change.milestone
     if change.kind == "completion_requested":
-        messenger.direct_message(changed.approver_id, blocks.approval_request(changed))
-    elif change.kind == "reached":
+        dm, ts = messenger.direct_message(changed.approver_id, blocks.approval_request(changed))
+        with session_scope(runtime.engine) as session:
+            record_approval_request(session, milestone_id=changed.id, channel=dm, ts=ts)
+        return
+    # A decision, or a cancellation, closes the approver's request wherever it was pressed.
+    decision = DECISIONS.get(change.kind)
+    if decision and milestone.approval_ts:
+        reason = change.reason if change.kind == "changes_requested" else None
+        messenger.update(
+            milestone.approval_channel,
+            milestone.approval_ts,
+            blocks.approval_decided(changed, decision=decision, reason=reason),
+        )
+        with session_scope(runtime.engine) as session:
+            record_approval_request(session, milestone_id=changed.id, channel=None, ts=None)
+    if change.kind == "reached":
         messenger.post(channel, blocks.celebration(changed), thread_ts=milestone.announcement_ts)
-        if approval_message:
-            messenger.update(
-                *approval_message, blocks.approval_decided(changed, decision="approved")
-            )
         _tell_dependents(runtime, change)
     elif change.kind == "changes_requested":
         messenger.direct_message(
             changed.responsible_id,
             blocks.changes_requested(changed, approver_id=change.actor_id, reason=change.reason),
         )
-        if approval_message:
-            messenger.update(
-                *approval_message,
-                blocks.approval_decided(
-                    changed, decision="changes requested", reason=change.reason
-                ),
-            )
     elif change.kind == "rescheduled":
         messenger.post(
             channel,

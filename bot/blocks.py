@@ -574,17 +574,12 @@ def reschedule_modal(milestone: Milestone) -> dict:
     )
 
 
-def changes_modal(milestone: Milestone, *, message_channel: str, message_ts: str) -> dict:
+def changes_modal(milestone: Milestone) -> dict:
     return _modal(
         CHANGES_VIEW,
         "Request changes",
         "Send",
-        {
-            "milestone_id": milestone.id,
-            "revision": milestone.revision,
-            "channel": message_channel,
-            "ts": message_ts,
-        },
+        {"milestone_id": milestone.id, "revision": milestone.revision},
         [
             _section(_title_line(milestone)),
             {

@@ -511,6 +511,17 @@ def cancel(
     return Change("cancelled", milestone, user_id, reason=reason_text)
 
 
+def record_approval_request(
+    session: Session, *, milestone_id: int, channel: str | None, ts: str | None
+) -> None:
+    """Remember the approver's request message (None once it is answered)."""
+    session.execute(
+        update(Milestone)
+        .where(col(Milestone.id) == milestone_id)
+        .values(approval_channel=channel, approval_ts=ts)
+    )
+
+
 def record_announcement(
     session: Session, *, milestone_id: int, ts: str, shown_health: str | None
 ) -> None:

@@ -84,6 +84,9 @@ class Milestone(SQLModel, table=True):
     # The trigger_id of the slash command that declared it: a retried request declares nothing new.
     request_key: str | None = Field(default=None, unique=True, max_length=255)
     announcement_ts: str | None = Field(default=None, max_length=32)
+    # The approver's request message, updated once they decide, from wherever they decide.
+    approval_channel: str | None = Field(default=None, max_length=32)
+    approval_ts: str | None = Field(default=None, max_length=32)
 
     @property
     def reference(self) -> str:

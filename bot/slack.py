@@ -116,10 +116,10 @@ class Messenger:
             channel=channel, ts=ts, text=message["text"], blocks=message["blocks"]
         )
 
-    def direct_message(self, user_id: str, message: Message) -> str:
+    def direct_message(self, user_id: str, message: Message) -> tuple[str, str]:
+        """Post in the app's DM with `user_id`; the message's (channel, ts)."""
         channel = self.client.conversations_open(users=user_id)["channel"]["id"]
-        self.post(channel, message)
-        return channel
+        return channel, self.post(channel, message)
 
     def ephemeral(self, channel: str, user_id: str, message: Message) -> None:
         """A message in `channel` that only `user_id` sees."""

@@ -185,7 +185,7 @@ def test_request_changes_asks_for_a_reason_and_reopens_the_milestone(bot):
 def test_request_changes_needs_a_reason(bot):
     milestone = bot.add(f'"Contract signed" due 2026-12-10 approver <@{APPROVER}>')
     bot.press(blocks.COMPLETE, bot.button(milestone))
-    view = blocks.changes_modal(bot.milestone(milestone.id), message_channel="D1", message_ts="1.2")
+    view = blocks.changes_modal(bot.milestone(milestone.id))
 
     response = bot.submit_view(
         view,
@@ -334,3 +334,19 @@ def test_a_milestone_waiting_for_approval_cannot_be_rescheduled(bot):
     assert str(current.due_date) == "2026-12-10"
     assert current.status == Status.AWAITING_APPROVAL
     assert bot.slack.calls_to("chat.postMessage") == []
+
+
+def test_cancelling_while_the_approver_decides_closes_their_request(bot):
+    milestone = bot.add(f'"Contract signed" due 2026-12-10 approver <@{APPROVER}>')
+    bot.press(blocks.COMPLETE, bot.button(milestone))
+    request = bot.slack.calls_to("chat.postMessage")[-1]
+    bot.slack.reset()
+
+    bot.command(f"cancel M-{milestone.id} because the deal fell through")
+
+    [closed] = [
+        c for c in bot.slack.calls_to("chat.update") if c.params["ts"] == request.response["ts"]
+    ]
+    assert closed.params["channel"] == request.params["channel"]
+    assert "cancelled" in message_text(closed) and buttons(closed) == []
+    assert "the deal fell through" not in message_text(closed)

@@ -434,6 +434,17 @@ def test_approve_pressed_on_the_home_reaches_it_and_refreshes_both_homes(bot, ca
     assert f"*{milestone.reference}*" not in text_of(home_of(bot, OWNER))
     assert all(call.params["channel"] for call in bot.slack.attempts_to("chat.update"))
     assert no_failed_background_work(caplog)
+    # The request in the approver's DM is closed too, without its buttons.
+    request = next(
+        c
+        for c in bot.slack.calls_to("chat.postMessage")
+        if "Approval requested" in c.params["text"]
+    )
+    [closed] = [
+        c for c in bot.slack.calls_to("chat.update") if c.params["ts"] == request.response["ts"]
+    ]
+    assert "approved" in str(closed.params["blocks"])
+    assert "actions" not in str(closed.params["blocks"])
 
 
 def test_my_own_approval_shows_once_with_its_approve_button(bot):

@@ -63,13 +63,6 @@ def register(app: App, runtime: Runtime) -> None:
         ack()
         return result
 
-    def message_of(body: dict) -> tuple[str, str] | None:
-        """The message the button is on; None for a button on the App Home."""
-        container = body.get("container") or {}
-        if container.get("type") != "message":
-            return None
-        return container["channel_id"], container["message_ts"]
-
     @app.action(blocks.COMPLETE)
     def complete(ack: Ack, body: dict, respond: Respond, request: BoltRequest) -> None:
         change = press(
@@ -116,14 +109,13 @@ def register(app: App, runtime: Runtime) -> None:
             ),
         )
         if change is not None:
-            announce(runtime, change, approval_message=message_of(body))
+            announce(runtime, change)
 
     @app.action(blocks.REQUEST_CHANGES)
     def request_changes(ack: Ack, body: dict, respond: Respond, request: BoltRequest) -> None:
         def check(_session: Session, milestone: Milestone, user_id: str, revision: int):
             milestones.ensure_can_decide(milestone, user_id=user_id, revision=revision)
-            channel, ts = message_of(body) or ("", "")
-            return blocks.changes_modal(milestone, message_channel=channel, message_ts=ts)
+            return blocks.changes_modal(milestone)
 
         open_modal(body, press(ack, body, respond, request, check))
 

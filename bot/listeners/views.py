@@ -72,5 +72,4 @@ def register(app: App, runtime: Runtime) -> None:
             ack(response_action="errors", errors={blocks.REASON_BLOCK: error.message})
             return
         ack()
-        approval_message = (metadata["channel"], metadata["ts"]) if metadata.get("ts") else None
-        announce(runtime, change, approval_message=approval_message)
+        announce(runtime, change)
