@@ -5,11 +5,12 @@ from datetime import UTC, datetime
 
 from conftest import APPROVER, CHANNEL, OTHER, OWNER
 from sqlmodel import select
+from sweeping import at, channel_posts, direct_messages, nudge_sweep
+from test_declare import message_text
 
 from bot.db import session_scope
 from bot.digest import run_digest_sweep
 from bot.models import Delivery
-from bot.nudges import run_nudge_sweep
 
 DUE = "2026-12-01"  # a Tuesday
 # The first weekly status after START: Monday 30 November, 09:00 UTC.
@@ -18,44 +19,8 @@ STATUS_TEXT = "Weekly milestone status"
 GHOST = "U0GHOST"  # a user Slack will not tell about
 
 
-def at(day: int, hour: int, minute: int = 0) -> datetime:
-    """An instant in December 2026, UTC."""
-    return datetime(2026, 12, day, hour, minute, tzinfo=UTC)
-
-
 def sweep(bot, now: datetime) -> int:
-    bot.clock.set(now)
-    sent = run_nudge_sweep(bot.runtime, now=now).sent
-    bot.settle()
-    return sent
-
-
-def direct_messages(slack, user: str) -> list:
-    channels = {
-        call.response["channel"]["id"]
-        for call in slack.calls_to("conversations.open")
-        if call.params["users"] == user
-    }
-    return [c for c in slack.calls_to("chat.postMessage") if c.params["channel"] in channels]
-
-
-def channel_posts(slack, text: str, channel: str = CHANNEL) -> list:
-    return [
-        call
-        for call in slack.calls_to("chat.postMessage")
-        if call.params["channel"] == channel and text in call.params["text"]
-    ]
-
-
-def message_text(call) -> str:
-    """The words of a message's sections and context lines."""
-    lines = []
-    for block in call.params["blocks"]:
-        if block["type"] == "section":
-            lines.append(block["text"]["text"])
-        elif block["type"] == "context":
-            lines.extend(element["text"] for element in block["elements"])
-    return "\n".join(lines)
+    return nudge_sweep(bot, now, set_clock=True)
 
 
 def statuses(slack) -> list:

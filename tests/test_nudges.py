@@ -1,45 +1,20 @@
 """Overdue nudges, due-soon reminders, the escalation to the channel, and the Reschedule modal."""
 
 import json
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
-from conftest import CHANNEL, OTHER, OWNER
+from conftest import OTHER, OWNER
+from sweeping import at, channel_posts, direct_messages, nudge_sweep
 
 from bot import blocks
 from bot.models import Status
-from bot.nudges import run_nudge_sweep
 
 DUE = "2026-12-01"  # a Tuesday
 REASON = "vendor late"
 
 
 def sweep(bot, now: datetime) -> int:
-    sent = run_nudge_sweep(bot.runtime, now=now).sent
-    bot.settle()
-    return sent
-
-
-def at(day: int, hour: int, minute: int = 0) -> datetime:
-    """An instant in December 2026, UTC."""
-    return datetime(2026, 12, day, hour, minute, tzinfo=UTC)
-
-
-def direct_messages(slack, user: str) -> list:
-    """Messages posted in the DM channels opened with `user`, in order."""
-    channels = {
-        call.response["channel"]["id"]
-        for call in slack.calls_to("conversations.open")
-        if call.params["users"] == user
-    }
-    return [c for c in slack.calls_to("chat.postMessage") if c.params["channel"] in channels]
-
-
-def channel_posts(slack, text: str) -> list:
-    return [
-        call
-        for call in slack.calls_to("chat.postMessage")
-        if call.params["channel"] == CHANNEL and text in call.params["text"]
-    ]
+    return nudge_sweep(bot, now)
 
 
 def message_text(call) -> str:
