@@ -10,10 +10,10 @@ from slack_bolt.request import BoltRequest
 from sqlmodel import Session
 
 from bot import blocks, coaching, milestones
-from bot.announce import announce, publish_home
+from bot.announce import announce
 from bot.db import session_scope
 from bot.errors import MilestoneError
-from bot.listeners.common import is_retry, team_of
+from bot.listeners.common import is_retry, team_of, tell_presser
 from bot.milestones import AlreadyInState
 from bot.models import Milestone
 from bot.runtime import Runtime
@@ -25,22 +25,7 @@ Work = Callable[[Session, Milestone, str, int], Result]
 
 def register(app: App, runtime: Runtime) -> None:
     def tell(body: dict, respond: Respond, text: str) -> None:
-        """A private answer to the presser, after the ack: under the message, through its
-        response URL, or at the top of their App Home when the button was on it (a Home has
-        no response URL, and no channel for an ephemeral message)."""
-        if not body.get("response_url"):
-            publish_home(runtime, team_id=team_of(body), user_id=body["user"]["id"], notice=text)
-            return
-        message = blocks.notice(text)
-        runtime.background.submit(
-            "respond",
-            lambda: respond(
-                text=message["text"],
-                blocks=message["blocks"],
-                response_type="ephemeral",
-                replace_original=False,
-            ),
-        )
+        tell_presser(runtime, body, respond, text)
 
     def press(ack: Ack, body: dict, respond: Respond, request: BoltRequest, work: Work):
         """Run `work` on the pressed milestone, then ack; a domain error is told privately.

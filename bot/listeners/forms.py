@@ -18,7 +18,7 @@ from bot.dates import parse_due_date
 from bot.db import session_scope
 from bot.dependencies import prerequisites_of
 from bot.errors import InvalidCommand, MilestoneError, MilestoneNotFound, PastDueDate
-from bot.listeners.common import is_retry, team_of
+from bot.listeners.common import is_retry, team_of, tell_presser
 from bot.milestones import Change, SelfApproval
 from bot.models import Goal, Milestone
 from bot.parsing import Add
@@ -261,19 +261,6 @@ def _prerequisites(
 
 
 def register(app: App, runtime: Runtime) -> None:
-    def tell(respond: Respond, text: str) -> None:
-        """A private answer to the presser, after the ack, through the response URL."""
-        message = blocks.notice(text)
-        runtime.background.submit(
-            "respond",
-            lambda: respond(
-                text=message["text"],
-                blocks=message["blocks"],
-                response_type="ephemeral",
-                replace_original=False,
-            ),
-        )
-
     def after_save(change: Change, advice: list, user_id: str, *, new_goal: bool) -> None:
         """The new goal's announcement if one was named, the card, and the coach's private
         note when it has something to say."""
@@ -428,7 +415,7 @@ def register(app: App, runtime: Runtime) -> None:
                 revision=revision,
             )
         except MilestoneError as error:
-            tell(respond, error.message)
+            tell_presser(runtime, body, respond, error.message)
         ack()
 
     @app.options(forms.DEPENDS_ACTION)
