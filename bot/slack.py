@@ -134,10 +134,6 @@ class Messenger:
         """Show `view` on the user's App Home tab, replacing what was there."""
         self.client.views_publish(user_id=user_id, view=view)
 
-    def timezone_of(self, user_id: str) -> str | None:
-        """The user's IANA time zone from users.info; None when Slack gives none."""
-        return self.profile_of(user_id).timezone
-
     def profile_of(self, user_id: str) -> Profile:
         """The user's time zone, name and status from users.info; a field is None when empty.
 
