@@ -540,3 +540,16 @@ def test_a_milestone_turning_overdue_republishes_its_owners_home(bot, clock):
     assert len(homes(bot, OWNER)) == before + 1
     assert "off track" in text_of(home_of(bot)).lower()
     assert f"*{milestone.reference}*" in text_of(home_of(bot))
+
+
+def test_handing_a_milestone_to_someone_else_refreshes_the_former_owners_home(bot):
+    from test_forms import edit_form, values
+
+    milestone = bot.add('"Beta version shipped" due 2026-12-15')
+    open_home(bot, OWNER)
+    view = edit_form(bot, milestone)
+
+    bot.submit_view(view, values("Beta version shipped", due="2026-12-15", owner=OTHER))
+
+    assert bot.milestone(milestone.id).owner_id == OTHER
+    assert f"*{milestone.reference}*" not in text_of(home_of(bot, OWNER))
