@@ -155,3 +155,13 @@ def schedule_digest(database_url: str, *, team_id: str, channel_id: str, at: dat
             )
     finally:
         engine.dispose()
+
+
+def refusal_line(result) -> str:
+    """The one line a refused start ends with: exit status 2, no traceback. Libraries may log
+    before it (retries, failed calls), so it is the last line of stderr."""
+    assert result.returncode == 2, result
+    assert "Traceback" not in result.stderr, result.stderr
+    line = result.stderr.strip().splitlines()[-1]
+    assert line.startswith("milestone-bot: ")
+    return line

@@ -84,6 +84,34 @@ def slack():
     fake.stop()
 
 
+def slash_command_fields(
+    text: str,
+    *,
+    response_url: str,
+    user: str = OWNER,
+    channel: str = CHANNEL,
+    team: str = TEAM,
+    trigger_id: str | None = None,
+) -> dict[str, str]:
+    """Field for field what Slack sends for a /milestone command (form-encoded over HTTP, a
+    JSON payload over Socket Mode)."""
+    return {
+        "token": "verification_token",
+        "team_id": team,
+        "team_domain": "test-domain",
+        "channel_id": channel,
+        "channel_name": "launch",
+        "user_id": user,
+        "user_name": user.lower(),
+        "command": "/milestone",
+        "text": text,
+        "api_app_id": "A111",
+        "is_enterprise_install": "false",
+        "response_url": response_url,
+        "trigger_id": trigger_id or f"{uuid.uuid4().int % 10**12}.111.{uuid.uuid4().hex}",
+    }
+
+
 @dataclass
 class Bot:
     """The bot under test, reached the way Slack reaches it: signed HTTP requests."""
@@ -149,23 +177,15 @@ class Bot:
         team: str = TEAM,
         trigger_id: str | None = None,
     ) -> str:
-        # Field for field what Slack sends for a slash command.
         return urlencode(
-            {
-                "token": "verification_token",
-                "team_id": team,
-                "team_domain": "test-domain",
-                "channel_id": channel,
-                "channel_name": "launch",
-                "user_id": user,
-                "user_name": user.lower(),
-                "command": "/milestone",
-                "text": text,
-                "api_app_id": "A111",
-                "is_enterprise_install": "false",
-                "response_url": self.slack.response_url("command"),
-                "trigger_id": trigger_id or f"{uuid.uuid4().int % 10**12}.111.{uuid.uuid4().hex}",
-            }
+            slash_command_fields(
+                text,
+                response_url=self.slack.response_url("command"),
+                user=user,
+                channel=channel,
+                team=team,
+                trigger_id=trigger_id,
+            )
         )
 
     def press(

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import pytest
 import requests
 from botprocess import BotProcess, declare_milestone, environment, free_port
-from conftest import CHANNEL, OWNER, TEAM, serving
+from conftest import CHANNEL, OWNER, TEAM, serving, slash_command_fields
 from slack_sdk.signature import SignatureVerifier
 
 from bot import blocks
@@ -33,24 +33,8 @@ def serve_environment(tmp_path, slack) -> dict[str, str]:
 
 
 def slash_command(text: str, slack) -> str:
-    """A /milestone command, form-encoded field for field as Slack sends it."""
-    return urlencode(
-        {
-            "token": "verification_token",
-            "team_id": TEAM,
-            "team_domain": "test-domain",
-            "channel_id": CHANNEL,
-            "channel_name": "launch",
-            "user_id": OWNER,
-            "user_name": "owner",
-            "command": "/milestone",
-            "text": text,
-            "api_app_id": "A111",
-            "is_enterprise_install": "false",
-            "response_url": slack.response_url("command"),
-            "trigger_id": f"{time.time_ns()}.111.serve",
-        }
-    )
+    """A /milestone command, form-encoded as Slack sends it."""
+    return urlencode(slash_command_fields(text, response_url=slack.response_url("command")))
 
 
 def post_signed(url: str, body: str, *, secret: str = SIGNING_SECRET) -> requests.Response:
