@@ -72,7 +72,7 @@ def refresh_card(runtime: Runtime, milestone_id: int, *, now: datetime | None = 
             milestone.shown_health = shown
             session.add(milestone)
     if milestone.announcement_ts:
-        runtime.messenger.update(
+        runtime.messenger(milestone.team_id).update(
             milestone.channel_id, milestone.announcement_ts, blocks.announcement(milestone, detail)
         )
     return milestone
@@ -87,7 +87,7 @@ DECISIONS = {
 
 
 def _deliver(runtime: Runtime, change: Change) -> None:
-    messenger = runtime.messenger
+    messenger = runtime.messenger(change.milestone.team_id)
     if change.kind == "declared":
         milestone = change.milestone
         # Learn the owner's time zone now (their health is judged on their calendar), here
@@ -201,7 +201,11 @@ def _tell_dependents(runtime: Runtime, change: Change) -> None:
                 report,
                 won[kind, key],
                 now=now,
-                send=partial(runtime.messenger.direct_message, dependent.responsible_id, message),
+                send=partial(
+                    runtime.messenger(dependent.team_id).direct_message,
+                    dependent.responsible_id,
+                    message,
+                ),
             )
     for dependent in dependents:
         refresh_card(runtime, dependent.id)
@@ -228,7 +232,7 @@ def publish_home(
                 now=now,
                 today_of=runtime.timezones.today_of(now),
             )
-        runtime.messenger.publish_home(user_id, home_view(dashboard, notice=notice))
+        runtime.messenger(team_id).publish_home(user_id, home_view(dashboard, notice=notice))
 
     runtime.background.submit(user_id, publish)
 

@@ -3,15 +3,39 @@
 from __future__ import annotations
 
 from slack_bolt import App
+from slack_bolt.oauth import OAuthFlow
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 
+from bot.installations import BOT_SCOPES, INSTALL_PATH, REDIRECT_PATH
 from bot.listeners import register_all
 from bot.runtime import Runtime
 
 
 def build_app(runtime: Runtime) -> App:
     settings = runtime.settings
+    slack = runtime.slack
+    oauth = {}
+    if slack.multi_workspace:
+        oauth = {
+            "oauth_flow": OAuthFlow(
+                client=slack.client,
+                settings=OAuthSettings(
+                    client_id=settings.slack_client_id,
+                    client_secret=settings.slack_client_secret,
+                    scopes=list(BOT_SCOPES),
+                    installation_store=slack.installation_store,
+                    installation_store_bot_only=True,
+                    state_store=slack.state_store,
+                    install_path=INSTALL_PATH,
+                    redirect_uri_path=REDIRECT_PATH,
+                ),
+            ),
+            # Tokens from the installation store, refreshed when expiring, with no auth.test
+            # call in the way of each request's answer.
+            "authorize": slack.authorize(),
+        }
     app = App(
-        client=runtime.messenger.client,
+        client=slack.client,
         signing_secret=settings.slack_signing_secret or "",
         # Socket Mode needs no signatures: the connection itself is authenticated.
         request_verification_enabled=not settings.socket_mode,
@@ -19,6 +43,7 @@ def build_app(runtime: Runtime) -> App:
         # Slack calls to the background worker: no polling for the ack, no Slack round trip
         # before the HTTP answer.
         process_before_response=True,
+        **oauth,
     )
     register_all(app, runtime)
     return app

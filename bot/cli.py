@@ -31,6 +31,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("scheduler", help="run only the scheduled sweeps")
     job = commands.add_parser("run-job", help="run one sweep now, then exit")
     job.add_argument("job", choices=["digest", "nudges"])
+    purge = commands.add_parser(
+        "purge-team", help="delete everything kept about a workspace that uninstalled the app"
+    )
+    purge.add_argument("team_id", help="the workspace's id, such as T0123ABCD")
     args = parser.parse_args(argv)
 
     try:
@@ -45,6 +49,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(settings, with_scheduler=not args.no_scheduler)
         if args.command == "scheduler":
             return _scheduler(settings)
+        if args.command == "purge-team":
+            return _purge_team(settings, args.team_id)
         return _run_job(settings, args.job)
     except ConfigError as error:
         return _refuse(str(error))
@@ -99,7 +105,8 @@ def _first_line(error: Exception) -> str:
 def _runtime(settings: Settings):
     from bot.runtime import build_runtime
 
-    settings.require_bot_token()
+    if not settings.multi_workspace:
+        settings.require_bot_token()
     return build_runtime(settings)
 
 
@@ -110,9 +117,7 @@ def _serve(settings: Settings, *, with_scheduler: bool) -> int:
     from bot.schedule import build_scheduler
     from bot.server import make_wsgi_app
 
-    settings.require_bot_token()
-    if not settings.socket_mode:
-        settings.require_signing_secret()
+    settings.require_credentials()
     runtime = _runtime(settings)
     app = build_app(runtime)
     # In Socket Mode Slack's requests come over the socket; HTTP serves the health check.
@@ -178,6 +183,29 @@ def _run_job(settings: Settings, job: str) -> int:
     print(f"{job}: {report}")
     # A delivery that failed for now is retried by the next sweep; cron should see it.
     return 1 if report.retry_later else 0
+
+
+def _purge_team(settings: Settings, team_id: str) -> int:
+    from bot import workspaces
+    from bot.db import make_engine, session_scope
+    from bot.installations import SlackAccess
+
+    engine = make_engine(settings.database_url)
+    with session_scope(engine) as session:
+        workspace = workspaces.find(session, team_id)
+        if workspace is not None and workspace.uninstalled_at is None:
+            raise ConfigError(
+                f"workspace {team_id} still has the app installed: uninstall it from the "
+                "workspace first (its data is kept until then)."
+            )
+        enterprise_id = workspace.enterprise_id if workspace else None
+        counts = workspaces.purge(session, team_id=team_id)
+    SlackAccess(settings, engine, clock=lambda: None).forget(
+        enterprise_id=enterprise_id, team_id=team_id
+    )
+    removed = ", ".join(f"{count} {name}" for name, count in counts.items() if count)
+    print(f"purged workspace {team_id}: {removed or 'nothing was kept about it'}")
+    return 0
 
 
 def _on_terminate(stop: Callable[[], None]) -> None:

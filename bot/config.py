@@ -30,10 +30,33 @@ class Settings:
     port: int
     default_timezone: str
     log_level: str
+    # Both set: the app can be installed in many workspaces through /slack/install.
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
 
     @property
     def socket_mode(self) -> bool:
         return bool(self.slack_app_token)
+
+    @property
+    def multi_workspace(self) -> bool:
+        """Installed by OAuth in any number of workspaces, each with its own bot token."""
+        return bool(self.slack_client_id and self.slack_client_secret)
+
+    def require_credentials(self) -> None:
+        """A bot token, or the OAuth client credentials to install in workspaces; and the
+        signing secret for HTTP."""
+        if self.multi_workspace:
+            if self.socket_mode:
+                raise ConfigError(
+                    "SLACK_APP_TOKEN (Socket Mode) and SLACK_CLIENT_ID/SLACK_CLIENT_SECRET "
+                    "(install in many workspaces) do not go together: unset one of them."
+                )
+            self.require_signing_secret()
+            return
+        self.require_bot_token()
+        if not self.socket_mode:
+            self.require_signing_secret()
 
     def require_bot_token(self) -> str:
         if not self.slack_bot_token:
@@ -120,7 +143,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if log_level not in logging.getLevelNamesMapping():
         raise ConfigError("LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR.")
 
+    client_id, client_secret = get("SLACK_CLIENT_ID"), get("SLACK_CLIENT_SECRET")
+    if bool(client_id) != bool(client_secret):
+        missing = "SLACK_CLIENT_SECRET" if client_id else "SLACK_CLIENT_ID"
+        raise ConfigError(
+            f"{missing} is not set: to install the app in many workspaces set both "
+            "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (Basic Information > App Credentials), "
+            "or neither to use one workspace's SLACK_BOT_TOKEN."
+        )
+
     return Settings(
+        slack_client_id=client_id,
+        slack_client_secret=client_secret,
         slack_bot_token=bot_token,
         slack_signing_secret=get("SLACK_SIGNING_SECRET"),
         slack_app_token=app_token,

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 
 from bot.claims import mark_sent, release
 from bot.db import session_scope
-from bot.slack import CHANNEL_GONE, slack_error
+from bot.slack import CHANNEL_GONE, WorkspaceGone, slack_error
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,10 @@ def deliver(
     """Send a claimed delivery and record the outcome; True when it went out."""
     try:
         send()
+    except WorkspaceGone as gone:
+        log.info("delivery %s dropped: %s", delivery_id, gone)
+        report.dropped += 1
+        return False
     except Exception as error:
         if slack_error(error) in UNDELIVERABLE:
             log.warning("delivery %s dropped: %s", delivery_id, error)

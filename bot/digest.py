@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, tuple_
 from sqlmodel import Session, col, select
 
-from bot import away, blocks
+from bot import away, blocks, workspaces
 from bot.claims import claim
 from bot.db import session_scope
 from bot.deliveries import SweepReport, deliver
@@ -140,6 +140,8 @@ def run_digest_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
     """Post every weekly status due at `now` that nobody has claimed."""
     with session_scope(runtime.engine) as session:
         due = due_digests(session, now=now, default_timezone=runtime.settings.default_timezone)
+        departed = workspaces.departed(session)
+        due = [d for d in due if d.team_id not in departed]
         won = claim(
             session,
             [
@@ -167,7 +169,7 @@ def run_digest_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
             report,
             won["digest", digest.key],
             now=now,
-            send=partial(_post_all, runtime, digest.channel_id, messages),
+            send=partial(_post_all, runtime, digest.team_id, digest.channel_id, messages),
         )
     return report
 
@@ -207,9 +209,11 @@ def status_messages(
     return blocks.with_away_note(blocks.weekly_status(status, person=person), away_now, person)
 
 
-def _post_all(runtime: Runtime, channel_id: str, messages: list[blocks.Message]) -> None:
+def _post_all(
+    runtime: Runtime, team_id: str, channel_id: str, messages: list[blocks.Message]
+) -> None:
     for message in messages:
-        runtime.messenger.post(channel_id, message)
+        runtime.messenger(team_id).post(channel_id, message)
 
 
 def load_statuses(

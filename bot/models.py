@@ -194,3 +194,19 @@ class HomeViewer(SQLModel, table=True):
     team_id: str = Field(primary_key=True, max_length=32)
     user_id: str = Field(primary_key=True, max_length=32)
     opened_at: datetime
+
+
+class Workspace(SQLModel, table=True):
+    """A Slack workspace the bot serves; every other row's team_id names one.
+
+    Enterprise Grid workspaces carry their organisation's id; an app installed for the whole
+    organisation has one installation (`org_install`) for all of its workspaces.
+    """
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    enterprise_id: str | None = Field(default=None, max_length=32)
+    org_install: bool = False
+    first_seen_at: datetime
+    # Set by app_uninstalled or tokens_revoked: no sweeps, no messages, until installed again.
+    # The workspace's data stays until `milestone-bot purge-team`.
+    uninstalled_at: datetime | None = None

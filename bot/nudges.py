@@ -18,7 +18,7 @@ from functools import partial
 from sqlalchemy import tuple_, update
 from sqlmodel import Session, col, select
 
-from bot import away, blocks
+from bot import away, blocks, workspaces
 from bot.announce import refresh_card, refresh_homes
 from bot.claims import claim, count_sent
 from bot.dates import previous_working_day
@@ -94,7 +94,12 @@ def due_reminders(runtime: Runtime, *, now: datetime) -> list[Reminder]:
             )
         ).all()
         silenced = _channels_with_nudges_off(session, candidates)
-    candidates = [m for m in candidates if (m.team_id, m.channel_id) not in silenced]
+        departed = workspaces.departed(session)
+    candidates = [
+        m
+        for m in candidates
+        if (m.team_id, m.channel_id) not in silenced and m.team_id not in departed
+    ]
     known = _people(runtime, {_person(m) for m in candidates}, now=now, max_age=FRESH_FOR)
     reminders = [
         reminder
@@ -196,7 +201,7 @@ def run_nudge_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
             days = (reminder.today - milestone.due_date).days
             if channel_settings.nudges == "channel":
                 send = partial(
-                    runtime.messenger.post,
+                    runtime.messenger(milestone.team_id).post,
                     milestone.channel_id,
                     blocks.overdue_nudge(milestone, days_overdue=days, in_channel=True),
                     thread_ts=milestone.announcement_ts,
@@ -204,14 +209,14 @@ def run_nudge_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
                 )
             else:
                 send = partial(
-                    runtime.messenger.direct_message,
+                    runtime.messenger(milestone.team_id).direct_message,
                     milestone.responsible_id,
                     blocks.overdue_nudge(milestone, days_overdue=days),
                 )
         else:
             # A reminder before the due date stays private wherever nudges go.
             send = partial(
-                runtime.messenger.direct_message,
+                runtime.messenger(milestone.team_id).direct_message,
                 milestone.responsible_id,
                 blocks.due_soon_reminder(milestone),
             )
@@ -281,13 +286,13 @@ def _escalate_if_needed(
     # Without an approver to tell, the channel hears it.
     if settings.escalate_to == "approver" and milestone.approver_id:
         send = partial(
-            runtime.messenger.direct_message,
+            runtime.messenger(milestone.team_id).direct_message,
             milestone.approver_id,
             blocks.escalation(milestone, days_overdue=days, nudges=nudges, to_approver=True),
         )
     else:
         send = partial(
-            runtime.messenger.post,
+            runtime.messenger(milestone.team_id).post,
             milestone.channel_id,
             blocks.escalation(milestone, days_overdue=days, nudges=nudges),
             thread_ts=milestone.announcement_ts,
@@ -312,6 +317,8 @@ def refresh_health_cards(runtime: Runtime, *, now: datetime) -> int:
                 )
             ).all()
         )
+        departed = workspaces.departed(session)
+        milestones = [m for m in milestones if m.team_id not in departed]
         details = describe(session, milestones, today_of=runtime.timezones.today_of(now))
     changed = []
     for milestone in milestones:

@@ -10,8 +10,9 @@ from sqlalchemy.engine import Engine
 
 from bot.config import Settings
 from bot.db import create_tables, make_engine
+from bot.installations import SlackAccess
 from bot.people import Timezones
-from bot.slack import Background, Messenger, make_client
+from bot.slack import Background, Messenger
 
 Clock = Callable[[], datetime]
 
@@ -25,21 +26,25 @@ def utc_now() -> datetime:
 class Runtime:
     settings: Settings
     engine: Engine
-    messenger: Messenger
+    slack: SlackAccess
     background: Background
     timezones: Timezones
     clock: Clock = utc_now
+
+    def messenger(self, team_id: str) -> Messenger:
+        """The bot in workspace `team_id` (WorkspaceGone if it was uninstalled there)."""
+        return self.slack.messenger(team_id)
 
 
 def build_runtime(settings: Settings, *, clock: Clock = utc_now) -> Runtime:
     engine = make_engine(settings.database_url)
     create_tables(engine)
-    messenger = Messenger(make_client(settings))
+    slack = SlackAccess(settings, engine, clock=clock)
     background = Background()
     timezones = Timezones(
         engine,
-        lookup=lambda _team_id, user_id: messenger.profile_of(user_id),
+        lookup=lambda team_id, user_id: slack.messenger(team_id).profile_of(user_id),
         default=settings.default_timezone,
         refresh_later=lambda work: background.submit("timezones", work),
     )
-    return Runtime(settings, engine, messenger, background, timezones, clock)
+    return Runtime(settings, engine, slack, background, timezones, clock)

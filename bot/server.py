@@ -11,14 +11,19 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from bot.installations import INSTALL_PATH, REDIRECT_PATH
+
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+# Served when the app is installed by OAuth in many workspaces.
+OAUTH_PATHS = (INSTALL_PATH, REDIRECT_PATH)
 
 
 def make_wsgi_app(bolt_app: App | None, engine: Engine) -> Callable:
-    """Routes POST /slack/events to Bolt and GET /healthz to a database check.
+    """Routes POST /slack/events (and, installed by OAuth, GET /slack/install and
+    /slack/oauth_redirect) to Bolt, and GET /healthz to a database check.
 
     With `bolt_app` None (Socket Mode), only the health check is served.
     """
@@ -34,7 +39,9 @@ def make_wsgi_app(bolt_app: App | None, engine: Engine) -> Callable:
                 status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
             )
             return [body]
-        if slack is not None and path == EVENTS_PATH:
+        if slack is not None and (
+            path == EVENTS_PATH or (bolt_app.oauth_flow is not None and path in OAUTH_PATHS)
+        ):
             return slack(environ, start_response)
         body = b"Not Found"
         start_response("404 Not Found", [("Content-Type", "text/plain")])

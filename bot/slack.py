@@ -26,10 +26,18 @@ log = logging.getLogger(__name__)
 CHANNEL_GONE = {"channel_not_found", "not_in_channel", "is_archived"}
 
 
-def make_client(settings: Settings, token: str | None = None) -> WebClient:
-    """The Web API client every part of the bot uses: base URL and retries set once."""
+class WorkspaceGone(Exception):
+    """The workspace uninstalled the app or revoked its token: the bot may not speak there."""
+
+    def __init__(self, team_id: str) -> None:
+        super().__init__(f"workspace {team_id} has uninstalled the app")
+        self.team_id = team_id
+
+
+def make_client(settings: Settings, token: str | None) -> WebClient:
+    """A Web API client with the bot's base URL and retries; `token` None for OAuth calls."""
     return WebClient(
-        token=token or settings.slack_bot_token,
+        token=token,
         base_url=settings.slack_api_url,
         timeout=10,
         retry_handlers=[
@@ -71,6 +79,8 @@ class Background:
     def _run(self, work: Callable[[], None]) -> None:
         try:
             work()
+        except WorkspaceGone as gone:
+            log.info("not sent: %s", gone)
         except Exception:
             log.exception("background Slack work failed")
         finally:
@@ -89,10 +99,19 @@ class Background:
 
 
 class Messenger:
-    """Posts, updates and DMs built messages through one WebClient."""
+    """Posts, updates and DMs built messages as the bot of one workspace.
 
-    def __init__(self, client: WebClient) -> None:
-        self.client = client
+    The client is looked up at each call (`client_of`), so a token refreshed or revoked
+    meanwhile is noticed, and a workspace that is gone raises WorkspaceGone where the message
+    is sent, not where it was prepared.
+    """
+
+    def __init__(self, client_of: Callable[[], WebClient]) -> None:
+        self._client_of = client_of
+
+    @property
+    def client(self) -> WebClient:
+        return self._client_of()
 
     def post(
         self,

@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 
 import bot
 from bot.app import build_app
+from bot.installations import BOT_SCOPES, REDIRECT_PATH
 from bot.runtime import build_runtime
 from bot.server import EVENTS_PATH
 
@@ -138,3 +139,13 @@ def test_bot_scopes_are_exactly_the_scopes_the_code_needs(manifest):
     needed = {SCOPES[method] for method in web_api_methods_called()} - {None}
 
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == needed | {COMMAND_SCOPE}
+
+
+def test_an_oauth_install_asks_for_the_manifests_scopes(manifest):
+    assert set(BOT_SCOPES) == set(manifest["oauth_config"]["scopes"]["bot"])
+
+
+def test_the_manifest_redirects_installs_to_the_bots_redirect_path(manifest):
+    (redirect,) = manifest["oauth_config"]["redirect_urls"]
+
+    assert redirect.endswith(REDIRECT_PATH)

@@ -117,5 +117,6 @@ def register(app: App, runtime: Runtime) -> None:
             return
         # Opened right after the ack: the trigger expires three seconds after the press.
         runtime.background.submit(
-            body["user"]["id"], lambda: runtime.messenger.open_view(body["trigger_id"], view)
+            body["user"]["id"],
+            lambda: runtime.messenger(team_of(body)).open_view(body["trigger_id"], view),
         )

@@ -280,7 +280,7 @@ def handle_goal_add(call: Call, command: parsing.GoalAdd) -> None:
 
     def post() -> None:
         try:
-            call.runtime.messenger.post(call.channel_id, message)
+            call.runtime.messenger(call.team_id).post(call.channel_id, message)
         except Exception as error:
             if slack_error(error) not in CHANNEL_GONE:
                 raise
@@ -350,7 +350,7 @@ def handle_status(call: Call, command: parsing.Status) -> None:
             for message in digest.status_messages(
                 runtime, status, mentions=settings.mentions, now=call.now
             ):
-                runtime.messenger.post(call.channel_id, message)
+                runtime.messenger(call.team_id).post(call.channel_id, message)
         except Exception as error:
             if slack_error(error) not in CHANNEL_GONE:
                 raise

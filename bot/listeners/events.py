@@ -1,20 +1,53 @@
-"""Events API listeners: the App Home, published when someone opens it."""
+"""Events API listeners: the App Home, and the app leaving a workspace."""
 
 from __future__ import annotations
 
-from slack_bolt import Ack, App
+import logging
+import threading
+
+from slack_bolt import Ack, App, BoltContext
 from sqlalchemy.exc import IntegrityError
 
-from bot import home
+from bot import home, workspaces
 from bot.announce import publish_home
 from bot.db import session_scope
 from bot.listeners.common import team_of
 from bot.runtime import Runtime
 
+log = logging.getLogger(__name__)
+
 HOME_TAB = "home"
+# Events that say the bot may no longer speak in a workspace.
+LEAVING = ("app_uninstalled", "tokens_revoked")
 
 
 def register(app: App, runtime: Runtime) -> None:
+    known: set[str] = set()
+    known_lock = threading.Lock()
+
+    @app.middleware
+    def remember_workspace(context: BoltContext, body: dict, next) -> None:  # noqa: A002
+        """Note each workspace (and its organisation) the first time this process hears it."""
+        team_id = context.team_id
+        event_type = (body.get("event") or {}).get("type")
+        with known_lock:
+            new = bool(team_id) and team_id not in known and event_type not in LEAVING
+        if new:
+            with session_scope(runtime.engine) as session:
+                # With one bot token, a request proves the app is installed (again): Slack sends
+                # none from a workspace that removed it. With OAuth, installing says so.
+                note = workspaces.seen if runtime.slack.multi_workspace else workspaces.installed
+                note(
+                    session,
+                    team_id=team_id,
+                    enterprise_id=context.enterprise_id,
+                    org_install=bool(context.is_enterprise_install),
+                    now=runtime.clock(),
+                )
+            with known_lock:
+                known.add(team_id)
+        next()
+
     @app.event("app_home_opened")
     def home_opened(ack: Ack, body: dict, event: dict) -> None:
         ack()
@@ -28,3 +61,30 @@ def register(app: App, runtime: Runtime) -> None:
         except IntegrityError:
             pass  # a retry of this event, handled elsewhere at the same moment, noted it first
         publish_home(runtime, team_id=team_id, user_id=user_id)
+
+    def stop_serving(context: BoltContext, body: dict) -> None:
+        enterprise_id = context.enterprise_id or body.get("enterprise_id")
+        team_id = context.team_id or body.get("team_id")
+        org_wide = bool(context.is_enterprise_install or body.get("is_enterprise_install"))
+        with session_scope(runtime.engine) as session:
+            if org_wide and enterprise_id:
+                teams = workspaces.in_organisation(session, enterprise_id=enterprise_id)
+            else:
+                teams = [team_id] if team_id else []
+            workspaces.uninstalled(session, team_ids=teams, now=runtime.clock())
+        runtime.slack.forget(enterprise_id=enterprise_id, team_id=None if org_wide else team_id)
+        with known_lock:
+            known.difference_update(teams)
+        log.info("stopped serving %s: the app was removed", ", ".join(teams) or enterprise_id)
+
+    @app.event("app_uninstalled")
+    def app_uninstalled(ack: Ack, context: BoltContext, body: dict) -> None:
+        ack()
+        stop_serving(context, body)
+
+    @app.event("tokens_revoked")
+    def tokens_revoked(ack: Ack, context: BoltContext, body: dict, event: dict) -> None:
+        ack()
+        # User tokens are not the bot's; only a revoked bot token silences it.
+        if (event.get("tokens") or {}).get("bot"):
+            stop_serving(context, body)

@@ -61,7 +61,9 @@ def open_milestone_modal(
             milestones.ensure_can_edit(milestone, user_id=user_id, revision=revision)
             view = _edit_view(session, milestone, key=trigger_id or uuid.uuid4().hex)
     if trigger_id:
-        runtime.background.submit(user_id, lambda: runtime.messenger.open_view(trigger_id, view))
+        runtime.background.submit(
+            user_id, lambda: runtime.messenger(team_id).open_view(trigger_id, view)
+        )
 
 
 def _new_view(
@@ -270,11 +272,11 @@ def register(app: App, runtime: Runtime) -> None:
                 message = blocks.goal_declared(session.get(Goal, milestone.goal_id))
             runtime.background.submit(
                 milestone.channel_id,
-                lambda: runtime.messenger.post(milestone.channel_id, message),
+                lambda: runtime.messenger(milestone.team_id).post(milestone.channel_id, message),
             )
 
         def channel_gone(error: str) -> None:
-            runtime.messenger.direct_message(
+            runtime.messenger(milestone.team_id).direct_message(
                 user_id,
                 blocks.notice(
                     f"{milestone.reference} is saved, but I can't post in "
@@ -287,7 +289,9 @@ def register(app: App, runtime: Runtime) -> None:
             note = blocks.coaching(milestone, advice)
             runtime.background.submit(
                 milestone.channel_id,
-                lambda: runtime.messenger.ephemeral(milestone.channel_id, user_id, note),
+                lambda: runtime.messenger(milestone.team_id).ephemeral(
+                    milestone.channel_id, user_id, note
+                ),
             )
 
     @app.view(forms.NEW_MILESTONE_VIEW)

@@ -1,0 +1,229 @@
+"""Which bot token speaks for each workspace, and the OAuth install that provides them.
+
+One workspace: SLACK_BOT_TOKEN. Many: each workspace installs the app through /slack/install
+and its bot token is kept by slack_sdk's SQLAlchemy installation store, in the bot's database.
+Tokens that expire (token rotation) are refreshed before use, by requests and sweeps alike,
+under a lock so that two processes refresh a workspace's token once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.authorization.authorize import Authorize
+from slack_bolt.context import BoltContext
+from slack_sdk import WebClient
+from slack_sdk.oauth.installation_store import Bot, Installation
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+from slack_sdk.oauth.token_rotation import TokenRotator
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from bot import workspaces
+from bot.config import Settings
+from bot.db import session_scope
+from bot.slack import Messenger, WorkspaceGone, make_client
+
+log = logging.getLogger(__name__)
+
+# What the app asks for when installed; manifest.yml lists the same.
+BOT_SCOPES = ("commands", "chat:write", "im:write", "users:read")
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
+# A token expiring within this many minutes is refreshed before it is used.
+REFRESH_BEFORE_MINUTES = 30
+# How long someone has between opening /slack/install and approving the app in Slack.
+STATE_EXPIRES_SECONDS = 600
+
+Clock = Callable[[], datetime]
+
+
+class InstallationStore(SQLAlchemyInstallationStore):
+    """slack_sdk's store on the bot's database, which also notes the workspace as served."""
+
+    def __init__(self, client_id: str, engine: Engine, *, clock: Clock) -> None:
+        super().__init__(client_id=client_id, engine=engine, logger=log)
+        self._clock = clock
+
+    def save(self, installation: Installation) -> None:
+        super().save(installation)
+        with session_scope(self.engine) as session:
+            if installation.is_enterprise_install and installation.enterprise_id:
+                workspaces.installed_in_organisation(
+                    session, enterprise_id=installation.enterprise_id
+                )
+            if installation.team_id:
+                workspaces.installed(
+                    session,
+                    team_id=installation.team_id,
+                    enterprise_id=installation.enterprise_id,
+                    org_install=bool(installation.is_enterprise_install),
+                    now=self._clock(),
+                )
+
+
+class SlackAccess:
+    """A Messenger per workspace, with a current token."""
+
+    def __init__(self, settings: Settings, engine: Engine, *, clock: Clock) -> None:
+        self._settings = settings
+        self._engine = engine
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._rotating: dict[str, threading.Lock] = {}
+        # token -> client: one per token, made anew when a workspace's token changes.
+        self._clients: dict[str, WebClient] = {}
+        self.installation_store: InstallationStore | None = None
+        self.state_store: SQLAlchemyOAuthStateStore | None = None
+        if settings.multi_workspace:
+            self.installation_store = InstallationStore(
+                settings.slack_client_id, engine, clock=clock
+            )
+            self.state_store = SQLAlchemyOAuthStateStore(
+                expiration_seconds=STATE_EXPIRES_SECONDS, engine=engine, logger=log
+            )
+            self._rotator = TokenRotator(
+                client_id=settings.slack_client_id,
+                client_secret=settings.slack_client_secret,
+                client=make_client(settings, None),
+            )
+            self.client = make_client(settings, None)
+        else:
+            self.client = make_client(settings, settings.slack_bot_token)
+
+    @property
+    def multi_workspace(self) -> bool:
+        return self.installation_store is not None
+
+    def messenger(self, team_id: str) -> Messenger:
+        """The bot in workspace `team_id`; its calls raise WorkspaceGone where it may not speak."""
+        return Messenger(lambda: self.client_for(team_id))
+
+    def client_for(self, team_id: str) -> WebClient:
+        """The Web API client with the workspace's current bot token."""
+        with session_scope(self._engine) as session:
+            workspace = workspaces.find(session, team_id)
+            enterprise_id = workspace.enterprise_id if workspace else None
+            org_install = workspace.org_install if workspace else False
+            if workspace is not None and workspace.uninstalled_at is not None:
+                raise WorkspaceGone(team_id)
+        if not self.multi_workspace:
+            return self._client_with(self._settings.slack_bot_token)
+        bot = self.bot(enterprise_id=enterprise_id, team_id=team_id, org_install=org_install)
+        if bot is None:
+            raise WorkspaceGone(team_id)
+        return self._client_with(bot.bot_token)
+
+    def bot(
+        self, *, enterprise_id: str | None, team_id: str | None, org_install: bool
+    ) -> Bot | None:
+        """The workspace's installed bot, its token refreshed first if it is about to expire."""
+        store = self.installation_store
+        found = store.find_bot(
+            enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=org_install
+        )
+        if found is None or not self._expiring(found):
+            return found
+        key = f"{enterprise_id}:{None if org_install else team_id}"
+        with self._rotation_lock(key):
+            # Another thread or process may have refreshed it while this one waited.
+            found = store.find_bot(
+                enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=org_install
+            )
+            if found is None or not self._expiring(found):
+                return found
+            refreshed = self._rotator.perform_bot_token_rotation(
+                bot=found, minutes_before_expiration=REFRESH_BEFORE_MINUTES
+            )
+            if refreshed is None:
+                return found
+            store.save_bot(refreshed)
+            log.info("refreshed the bot token of workspace %s", team_id or enterprise_id)
+            return refreshed
+
+    def forget(self, *, enterprise_id: str | None, team_id: str | None) -> None:
+        """Delete a workspace's installation (uninstalled, or its tokens revoked)."""
+        if self.installation_store is None:
+            return
+        self.installation_store.delete_bot(enterprise_id=enterprise_id, team_id=team_id)
+        self.installation_store.delete_installation(enterprise_id=enterprise_id, team_id=team_id)
+
+    def authorize(self) -> Authorize:
+        return _StoreAuthorize(self)
+
+    @staticmethod
+    def _expiring(bot: Bot) -> bool:
+        # Slack's clock, not the bot's: slack_sdk's TokenRotator judges by the real time too.
+        expires_at = bot.bot_token_expires_at
+        return expires_at is not None and expires_at <= time.time() + REFRESH_BEFORE_MINUTES * 60
+
+    def _client_with(self, token: str) -> WebClient:
+        with self._lock:
+            client = self._clients.get(token)
+            if client is None:
+                if len(self._clients) > 1000:  # tokens of workspaces long gone
+                    self._clients.clear()
+                client = make_client(self._settings, token)
+                self._clients[token] = client
+            return client
+
+    @contextmanager
+    def _rotation_lock(self, key: str) -> Iterator[None]:
+        """Held by one thread of this process and, on PostgreSQL, one process of all."""
+        with self._lock:
+            local = self._rotating.setdefault(key, threading.Lock())
+        with local:
+            if self._engine.dialect.name != "postgresql":
+                # SQLite serves one host; the thread lock is enough there.
+                yield
+                return
+            with self._engine.connect() as connection:
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"),
+                    {"key": zlib.crc32(f"rotate:{key}".encode())},
+                )
+                try:
+                    yield
+                finally:
+                    connection.rollback()
+
+
+class _StoreAuthorize(Authorize):
+    """Bolt's authorization for a request, from the installation store without a call to
+    auth.test (the installation knows the bot's ids), refreshing an expiring token."""
+
+    def __init__(self, access: SlackAccess) -> None:
+        super().__init__()
+        self._access = access
+
+    def __call__(
+        self,
+        *,
+        context: BoltContext,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None,
+    ) -> AuthorizeResult | None:
+        org_install = bool(context.is_enterprise_install)
+        bot = self._access.bot(
+            enterprise_id=enterprise_id, team_id=team_id, org_install=org_install
+        )
+        if bot is None:
+            log.info("no installation for workspace %s", team_id or enterprise_id)
+            return None
+        return AuthorizeResult(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            bot_user_id=bot.bot_user_id,
+            bot_id=bot.bot_id,
+            bot_token=bot.bot_token,
+            bot_scopes=bot.bot_scopes,
+        )
