@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import event
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -29,8 +31,20 @@ def _configure_sqlite(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def oauth_metadata() -> MetaData:
+    """The tables of slack_sdk's SQLAlchemy installation and OAuth state stores."""
+    metadata = MetaData()
+    store = SQLAlchemyInstallationStore
+    store.build_installations_table(metadata, store.default_installations_table_name)
+    store.build_bots_table(metadata, store.default_bots_table_name)
+    states = SQLAlchemyOAuthStateStore
+    states.build_oauth_states_table(metadata, states.default_table_name)
+    return metadata
+
+
 def create_tables(engine: Engine) -> None:
     SQLModel.metadata.create_all(engine)
+    oauth_metadata().create_all(engine)
 
 
 @contextmanager

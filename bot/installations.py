@@ -8,6 +8,7 @@ under a lock so that two processes refresh a workspace's token once.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import threading
 import time
@@ -182,8 +183,17 @@ class SlackAccess:
             local = self._rotating.setdefault(key, threading.Lock())
         with local:
             if self._engine.dialect.name != "postgresql":
-                # SQLite serves one host; the thread lock is enough there.
-                yield
+                # SQLite lives on one host: a lock file beside the database serves its processes.
+                database = self._engine.url.database
+                if not database or database == ":memory:":
+                    yield
+                    return
+                with open(f"{database}-rotation.lock", "a") as lock_file:
+                    fcntl.flock(lock_file, fcntl.LOCK_EX)
+                    try:
+                        yield
+                    finally:
+                        fcntl.flock(lock_file, fcntl.LOCK_UN)
                 return
             with self._engine.connect() as connection:
                 connection.execute(

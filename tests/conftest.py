@@ -349,12 +349,21 @@ def clock() -> Clock:
     return Clock(START)
 
 
+@contextlib.contextmanager
+def running_bot(settings, slack: FakeSlack, clock: Clock) -> Iterator[Bot]:
+    """The bot with `settings`, served over HTTP for the block."""
+    runtime = build_runtime(settings, clock=clock)
+    app = build_app(runtime)
+    try:
+        with serving(make_wsgi_app(app, runtime.engine)) as url:
+            yield Bot(url=url, runtime=runtime, slack=slack, clock=clock)
+    finally:
+        runtime.background.join(timeout=5)
+        runtime.background.shutdown()
+        runtime.engine.dispose()
+
+
 @pytest.fixture
 def bot(database_url, slack, clock):
-    runtime = build_runtime(make_settings(database_url, slack), clock=clock)
-    app = build_app(runtime)
-    with serving(make_wsgi_app(app, runtime.engine)) as url:
-        yield Bot(url=url, runtime=runtime, slack=slack, clock=clock)
-    runtime.background.join(timeout=5)
-    runtime.background.shutdown()
-    runtime.engine.dispose()
+    with running_bot(make_settings(database_url, slack), slack, clock) as running:
+        yield running

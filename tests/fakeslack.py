@@ -188,6 +188,10 @@ class FakeSlack:
         self._view_counter = 0
         self._open_dms: set[str] = set()
         self._answers: dict[str, dict] = {}
+        # OAuth: codes a user "approved" the app with, and tokens that no longer work.
+        self._grants: dict[str, dict] = {}
+        self._revoked: set[str] = set()
+        self._refreshes = 0
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> FakeSlack:
@@ -282,6 +286,45 @@ class FakeSlack:
         """
         with self._cond:
             self._answers[method] = json.loads(json.dumps(body))
+
+    def grant(
+        self,
+        code: str,
+        *,
+        team_id: str,
+        token: str,
+        enterprise_id: str | None = None,
+        org_install: bool = False,
+        expires_in: int | None = None,
+    ) -> None:
+        """Make oauth.v2.access exchange ``code`` for an installation of the bot in ``team_id``
+        (or in the whole organisation ``enterprise_id`` when ``org_install``).
+
+        With ``expires_in`` the token rotates: it comes with a refresh token, and
+        oauth.v2.access with ``grant_type=refresh_token`` hands out a new one.
+        """
+        answer: dict[str, Any] = {
+            "ok": True,
+            "app_id": APP_ID,
+            "authed_user": {"id": "U0INSTALLER"},
+            "scope": "commands,chat:write,im:write,users:read",
+            "token_type": "bot",
+            "access_token": token,
+            "bot_user_id": BOT_USER_ID,
+            "team": None if org_install else {"id": team_id, "name": f"Team {team_id}"},
+            "enterprise": {"id": enterprise_id, "name": "Org"} if enterprise_id else None,
+            "is_enterprise_install": org_install,
+        }
+        if expires_in is not None:
+            answer["refresh_token"] = f"xoxe-1-refresh-{token}"
+            answer["expires_in"] = expires_in
+        with self._cond:
+            self._grants[code] = answer
+
+    def revoke(self, token: str) -> None:
+        """Make every later call made with ``token`` fail with ``token_revoked``."""
+        with self._cond:
+            self._revoked.add(token)
 
     def fail(
         self,
@@ -403,7 +446,9 @@ class FakeSlack:
             attempt = self._attempts.get(method, 0) + 1
             self._attempts[method] = attempt
             failure = self._plans.get(method, {}).pop(attempt, None)
-            if failure is not None:
+            if token in self._revoked:
+                call.response = {"ok": False, "error": "token_revoked"}
+            elif failure is not None:
                 error = failure.error or _DEFAULT_ERRORS.get(failure.status, "fatal_error")
                 call.status = failure.status
                 call.response = {"ok": False, "error": error}
@@ -423,6 +468,8 @@ class FakeSlack:
     def _answer(self, method: str, params: dict) -> dict:
         if method in self._answers:
             return json.loads(json.dumps(self._answers[method]))
+        if method == "oauth.v2.access":
+            return self._oauth_access(params)
         if method == "auth.test":
             return {
                 "ok": True,
@@ -465,6 +512,23 @@ class FakeSlack:
         if method in ("views.open", "views.update", "views.push", "views.publish"):
             return {"ok": True, "view": self._view(method, params)}
         return {"ok": True}
+
+    def _oauth_access(self, params: dict) -> dict:
+        if params.get("grant_type") == "refresh_token":
+            if not str(params.get("refresh_token", "")).startswith("xoxe-1-"):
+                return {"ok": False, "error": "invalid_refresh_token"}
+            self._refreshes += 1
+            return {
+                "ok": True,
+                "token_type": "bot",
+                "access_token": f"xoxe.xoxb-refreshed-{self._refreshes}",
+                "refresh_token": f"xoxe-1-refresh-{self._refreshes}",
+                "expires_in": 43200,
+            }
+        grant = self._grants.get(str(params.get("code")))
+        if grant is None:
+            return {"ok": False, "error": "invalid_code"}
+        return json.loads(json.dumps(grant))
 
     def _message(self, params: dict, ts: Any) -> dict:
         message: dict[str, Any] = {
