@@ -14,7 +14,7 @@ from functools import partial
 from bot import blocks, home
 from bot.claims import claim
 from bot.db import session_scope
-from bot.deliveries import SweepReport, deliver
+from bot.deliveries import Recipient, SweepReport, deliver
 from bot.dependencies import dependents_of
 from bot.health import describe
 from bot.home_view import home_view
@@ -201,6 +201,7 @@ def _tell_dependents(runtime: Runtime, change: Change) -> None:
                 report,
                 won[kind, key],
                 now=now,
+                to=Recipient(dependent.team_id, user_id=dependent.responsible_id),
                 send=partial(
                     runtime.messenger(dependent.team_id).direct_message,
                     dependent.responsible_id,

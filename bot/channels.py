@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import datetime, time
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.coach import RULE_IDS
 from bot.errors import InvalidCommand
@@ -64,3 +64,34 @@ def set_coach_rule(
     disabled = disabled - {rule_id} if enabled else disabled | {rule_id}
     settings.coach_disabled = ",".join(rule for rule in RULE_IDS if rule in disabled)
     return session.merge(settings)
+
+
+def pause(session: Session, *, team_id: str, channel_id: str, reason: str, now: datetime) -> bool:
+    """Slack said the bot cannot post in the channel: sweeps pass it by. True if newly paused."""
+    settings = settings_for(session, team_id=team_id, channel_id=channel_id)
+    if settings.paused_at is not None:
+        return False
+    settings.paused_at, settings.paused_reason = now, reason[:40]
+    session.merge(settings)
+    return True
+
+
+def resume(session: Session, *, team_id: str, channel_id: str) -> bool:
+    """The bot is back in the channel (added again, or someone used /milestone there)."""
+    existing = session.get(ChannelSettings, (team_id, channel_id))
+    if existing is None or existing.paused_at is None:
+        return False
+    existing.paused_at = existing.paused_reason = None
+    session.add(existing)
+    return True
+
+
+def paused(session: Session) -> set[tuple[str, str]]:
+    """(team_id, channel_id) of every paused channel."""
+    return set(
+        session.exec(
+            select(ChannelSettings.team_id, ChannelSettings.channel_id).where(
+                col(ChannelSettings.paused_at).is_not(None)
+            )
+        ).all()
+    )

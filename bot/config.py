@@ -33,6 +33,8 @@ class Settings:
     # Both set: the app can be installed in many workspaces through /slack/install.
     slack_client_id: str | None = None
     slack_client_secret: str | None = None
+    # Messages a minute the bot posts in one workspace at most (Slack: "several hundred").
+    slack_messages_per_minute: int = 600
 
     @property
     def socket_mode(self) -> bool:
@@ -139,6 +141,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             "UTC, Europe/Paris or America/New_York."
         ) from None
 
+    per_minute = get("SLACK_MESSAGES_PER_MINUTE") or "600"
+    if not per_minute.isdigit() or not 1 <= int(per_minute) <= 10_000:
+        raise ConfigError(
+            "SLACK_MESSAGES_PER_MINUTE must be a number of messages between 1 and 10000, "
+            "for example 600."
+        )
+
     log_level = (get("LOG_LEVEL") or "INFO").upper()
     if log_level not in logging.getLevelNamesMapping():
         raise ConfigError("LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR.")
@@ -155,6 +164,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     return Settings(
         slack_client_id=client_id,
         slack_client_secret=client_secret,
+        slack_messages_per_minute=int(per_minute),
         slack_bot_token=bot_token,
         slack_signing_secret=get("SLACK_SIGNING_SECRET"),
         slack_app_token=app_token,

@@ -16,10 +16,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, tuple_
 from sqlmodel import Session, col, select
 
-from bot import away, blocks, workspaces
+from bot import away, blocks, channels, workspaces
 from bot.claims import claim
 from bot.db import session_scope
-from bot.deliveries import SweepReport, deliver
+from bot.deliveries import Recipient, SweepReport, delivery_job
+from bot.fanout import fan_out
 from bot.goals import open_goals, progress
 from bot.health import describe
 from bot.models import ChannelSettings, Goal, Milestone, Status
@@ -141,7 +142,10 @@ def run_digest_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
     with session_scope(runtime.engine) as session:
         due = due_digests(session, now=now, default_timezone=runtime.settings.default_timezone)
         departed = workspaces.departed(session)
-        due = [d for d in due if d.team_id not in departed]
+        paused = channels.paused(session)
+        due = [
+            d for d in due if d.team_id not in departed and (d.team_id, d.channel_id) not in paused
+        ]
         won = claim(
             session,
             [
@@ -160,17 +164,22 @@ def run_digest_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
     if not claimed:
         return report
     statuses = load_statuses(runtime, claimed, now=now)
+    jobs = []
     for digest in claimed:
         messages = status_messages(
             runtime, statuses[digest.team_id, digest.channel_id], mentions=digest.mentions, now=now
         )
-        deliver(
-            runtime.engine,
-            report,
-            won["digest", digest.key],
-            now=now,
-            send=partial(_post_all, runtime, digest.team_id, digest.channel_id, messages),
+        jobs.append(
+            delivery_job(
+                runtime.engine,
+                report,
+                won["digest", digest.key],
+                now=now,
+                to=Recipient(digest.team_id, channel_id=digest.channel_id),
+                send=partial(_post_all, runtime, digest.team_id, digest.channel_id, messages),
+            )
         )
+    fan_out(jobs, stopping=runtime.stopping)
     return report
 
 

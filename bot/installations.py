@@ -31,7 +31,7 @@ from sqlalchemy.engine import Engine
 from bot import workspaces
 from bot.config import Settings
 from bot.db import session_scope
-from bot.slack import Messenger, WorkspaceGone, make_client
+from bot.slack import Messenger, Pacer, WorkspaceGone, make_client
 
 log = logging.getLogger(__name__)
 
@@ -74,10 +74,13 @@ class InstallationStore(SQLAlchemyInstallationStore):
 class SlackAccess:
     """A Messenger per workspace, with a current token."""
 
-    def __init__(self, settings: Settings, engine: Engine, *, clock: Clock) -> None:
+    def __init__(
+        self, settings: Settings, engine: Engine, *, clock: Clock, pacer: Pacer | None = None
+    ) -> None:
         self._settings = settings
         self._engine = engine
         self._clock = clock
+        self.pacer = pacer or Pacer(per_workspace_minute=settings.slack_messages_per_minute)
         self._lock = threading.Lock()
         self._rotating: dict[str, threading.Lock] = {}
         # token -> client: one per token, made anew when a workspace's token changes.
@@ -106,7 +109,10 @@ class SlackAccess:
 
     def messenger(self, team_id: str) -> Messenger:
         """The bot in workspace `team_id`; its calls raise WorkspaceGone where it may not speak."""
-        return Messenger(lambda: self.client_for(team_id))
+        return Messenger(
+            lambda: self.client_for(team_id),
+            pace=lambda channel_id: self.pacer.wait(team_id, channel_id),
+        )
 
     def client_for(self, team_id: str) -> WebClient:
         """The Web API client with the workspace's current bot token."""

@@ -140,6 +140,8 @@ class Person(SQLModel, table=True):
     status_text: str | None = Field(default=None, max_length=200)
     status_emoji: str | None = Field(default=None, max_length=100)
     fetched_at: datetime
+    # Set when Slack says the account is deactivated: the bot sends them no more DMs.
+    inactive_since: datetime | None = None
 
 
 class ChannelSettings(SQLModel, table=True):
@@ -160,6 +162,10 @@ class ChannelSettings(SQLModel, table=True):
     separate_approvals: bool = False
     # Coach rule ids turned off here, comma separated.
     coach_disabled: str = Field(default="", max_length=200)
+    # Set when Slack said the bot cannot post here (archived, removed, deleted): sweeps pass the
+    # channel by until the bot is added back or someone uses /milestone in it.
+    paused_at: datetime | None = None
+    paused_reason: str | None = Field(default=None, max_length=40)
 
 
 class Absence(SQLModel, table=True):
@@ -170,6 +176,13 @@ class Absence(SQLModel, table=True):
     user_id: str = Field(max_length=32)
     first_day: date
     last_day: date
+
+
+class DeliveryState:
+    CLAIMED = "claimed"  # a process is sending it (or died doing so: see claims.STALE_AFTER)
+    SENT = "sent"
+    FAILED = "failed"  # failed for now: a later sweep claims it again
+    DROPPED = "dropped"  # can never be delivered (the channel or person is gone)
 
 
 class Delivery(SQLModel, table=True):
@@ -186,6 +199,9 @@ class Delivery(SQLModel, table=True):
     due_date: date | None = None
     claimed_at: datetime
     sent_at: datetime | None = None
+    state: str = Field(default=DeliveryState.CLAIMED, max_length=10)
+    attempts: int = 1
+    last_error: str | None = Field(default=None, max_length=200)
 
 
 class HomeViewer(SQLModel, table=True):

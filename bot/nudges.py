@@ -20,12 +20,14 @@ from sqlmodel import Session, col, select
 
 from bot import away, blocks, workspaces
 from bot.announce import refresh_card, refresh_homes
-from bot.claims import claim, count_sent
+from bot.channels import paused as paused_channels
+from bot.claims import claim, count_sent, taken
 from bot.dates import previous_working_day
 from bot.db import session_scope
-from bot.deliveries import SweepReport, deliver
+from bot.deliveries import Recipient, SweepReport, deliver, delivery_job
+from bot.fanout import fan_out
 from bot.health import describe
-from bot.models import ChannelSettings, Delivery, Milestone, Person, Status
+from bot.models import ChannelSettings, Milestone, Person, Status
 from bot.people import FRESH_FOR
 from bot.runtime import Runtime
 from bot.slack import CHANNEL_GONE, slack_error
@@ -93,7 +95,7 @@ def due_reminders(runtime: Runtime, *, now: datetime) -> list[Reminder]:
                 col(Milestone.due_date) <= now.date() + LOOKAHEAD,
             )
         ).all()
-        silenced = _channels_with_nudges_off(session, candidates)
+        silenced = _channels_with_nudges_off(session, candidates) | paused_channels(session)
         departed = workspaces.departed(session)
     candidates = [
         m
@@ -106,7 +108,7 @@ def due_reminders(runtime: Runtime, *, now: datetime) -> list[Reminder]:
         for m in candidates
         if (reminder := reminder_on(m, runtime.timezones.date_of(known.get(_person(m)), now=now)))
     ]
-    reminders = _unclaimed(runtime, reminders)
+    reminders = _unclaimed(runtime, reminders, now=now)
     fresh = _people(
         runtime, {_person(r.milestone) for r in reminders}, now=now, max_age=STATUS_FRESH_FOR
     )
@@ -137,19 +139,13 @@ def _channels_with_nudges_off(
     }
 
 
-def _unclaimed(runtime: Runtime, reminders: list[Reminder]) -> list[Reminder]:
+def _unclaimed(runtime: Runtime, reminders: list[Reminder], *, now: datetime) -> list[Reminder]:
     """Leave out reminders already claimed, so their owners are not looked up for nothing."""
     if not reminders:
         return []
     keys = [(r.milestone.team_id, r.kind, r.key) for r in reminders]
     with session_scope(runtime.engine) as session:
-        claimed = set(
-            session.exec(
-                select(Delivery.team_id, Delivery.kind, Delivery.key).where(
-                    tuple_(col(Delivery.team_id), col(Delivery.kind), col(Delivery.key)).in_(keys)
-                )
-            ).all()
-        )
+        claimed = taken(session, keys, now=now)
     return [r for r in reminders if (r.milestone.team_id, r.kind, r.key) not in claimed]
 
 
@@ -191,15 +187,18 @@ def run_nudge_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
         )
         settings = _settings(session, [r.milestone for r in reminders if (r.kind, r.key) in won])
     report = SweepReport()
+    jobs = []
     for reminder in reminders:
         delivery_id = won.get((reminder.kind, reminder.key))
         if delivery_id is None:
             continue
         milestone = reminder.milestone
         channel_settings = settings[milestone.team_id, milestone.channel_id]
+        to = Recipient(milestone.team_id, user_id=milestone.responsible_id)
         if reminder.kind == "nudge":
             days = (reminder.today - milestone.due_date).days
             if channel_settings.nudges == "channel":
+                to = Recipient(milestone.team_id, channel_id=milestone.channel_id)
                 send = partial(
                     runtime.messenger(milestone.team_id).post,
                     milestone.channel_id,
@@ -220,9 +219,15 @@ def run_nudge_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
                 milestone.responsible_id,
                 blocks.due_soon_reminder(milestone),
             )
-        delivered = deliver(runtime.engine, report, delivery_id, now=now, send=send)
-        if delivered and reminder.kind == "nudge":
-            _escalate_if_needed(runtime, report, reminder, channel_settings, now=now)
+        then = None
+        if reminder.kind == "nudge":
+            then = partial(
+                _escalate_if_needed, runtime, report, reminder, channel_settings, now=now
+            )
+        jobs.append(
+            delivery_job(runtime.engine, report, delivery_id, now=now, to=to, send=send, then=then)
+        )
+    fan_out(jobs, stopping=runtime.stopping)
     refreshed = refresh_health_cards(runtime, now=now)
     if refreshed:
         log.info("%d channel cards show a new health", refreshed)
@@ -284,7 +289,9 @@ def _escalate_if_needed(
         return
     days = (reminder.today - milestone.due_date).days
     # Without an approver to tell, the channel hears it.
+    to = Recipient(milestone.team_id, channel_id=milestone.channel_id)
     if settings.escalate_to == "approver" and milestone.approver_id:
+        to = Recipient(milestone.team_id, user_id=milestone.approver_id)
         send = partial(
             runtime.messenger(milestone.team_id).direct_message,
             milestone.approver_id,
@@ -298,7 +305,7 @@ def _escalate_if_needed(
             thread_ts=milestone.announcement_ts,
             broadcast=True,
         )
-    deliver(runtime.engine, report, next(iter(won.values())), now=now, send=send)
+    deliver(runtime.engine, report, next(iter(won.values())), now=now, to=to, send=send)
 
 
 def refresh_health_cards(runtime: Runtime, *, now: datetime) -> int:
@@ -318,7 +325,12 @@ def refresh_health_cards(runtime: Runtime, *, now: datetime) -> int:
             ).all()
         )
         departed = workspaces.departed(session)
-        milestones = [m for m in milestones if m.team_id not in departed]
+        paused = paused_channels(session)
+        milestones = [
+            m
+            for m in milestones
+            if m.team_id not in departed and (m.team_id, m.channel_id) not in paused
+        ]
         details = describe(session, milestones, today_of=runtime.timezones.today_of(now))
     changed = []
     for milestone in milestones:

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from bot.db import session_scope
 from bot.models import Milestone, Person
@@ -32,6 +32,8 @@ class Profile:
     display_name: str | None = None
     status_text: str | None = None
     status_emoji: str | None = None
+    # The account was deactivated.
+    deleted: bool = False
 
 
 ProfileLookup = Callable[[str, str], Profile]
@@ -131,6 +133,7 @@ class Timezones:
             status_text=_bounded(profile.status_text, 200),
             status_emoji=_bounded(profile.status_emoji, 100),
             fetched_at=now,
+            inactive_since=now if profile.deleted else None,
         )
         try:
             with session_scope(self._engine) as session:
@@ -181,3 +184,28 @@ def is_zone(name: str) -> bool:
     except (ZoneInfoNotFoundError, ValueError):
         return False
     return True
+
+
+def deactivate(session: Session, *, team_id: str, user_id: str, now: datetime) -> None:
+    """Slack said the account is deactivated: no more DMs to them."""
+    person = session.get(Person, (team_id, user_id))
+    if person is None:
+        person = Person(team_id=team_id, user_id=user_id, fetched_at=now)
+    person.inactive_since = person.inactive_since or now
+    session.add(person)
+
+
+def inactive(session: Session, *, team_id: str, user_ids: Iterable[str]) -> set[str]:
+    """Of `user_ids`, those whose accounts are deactivated."""
+    wanted = set(user_ids)
+    if not wanted:
+        return set()
+    return set(
+        session.exec(
+            select(Person.user_id).where(
+                Person.team_id == team_id,
+                col(Person.user_id).in_(wanted),
+                col(Person.inactive_since).is_not(None),
+            )
+        ).all()
+    )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
@@ -12,7 +13,7 @@ from bot.config import Settings
 from bot.db import create_tables, make_engine
 from bot.installations import SlackAccess
 from bot.people import Timezones
-from bot.slack import Background, Messenger
+from bot.slack import Background, Messenger, Pacer
 
 Clock = Callable[[], datetime]
 
@@ -30,16 +31,21 @@ class Runtime:
     background: Background
     timezones: Timezones
     clock: Clock = utc_now
+    # Set when the process is asked to stop: sweeps send nothing more and give back the rest.
+    stopping: threading.Event = field(default_factory=threading.Event)
 
     def messenger(self, team_id: str) -> Messenger:
         """The bot in workspace `team_id` (WorkspaceGone if it was uninstalled there)."""
         return self.slack.messenger(team_id)
 
 
-def build_runtime(settings: Settings, *, clock: Clock = utc_now) -> Runtime:
+def build_runtime(
+    settings: Settings, *, clock: Clock = utc_now, pacer: Pacer | None = None
+) -> Runtime:
+    """Everything the bot runs on; `pacer` spaces its posts (by default in real time)."""
     engine = make_engine(settings.database_url)
     create_tables(engine)
-    slack = SlackAccess(settings, engine, clock=clock)
+    slack = SlackAccess(settings, engine, clock=clock, pacer=pacer)
     background = Background()
     timezones = Timezones(
         engine,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import zlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +25,14 @@ log = logging.getLogger(__name__)
 
 # Slack's answers that mean "the bot cannot post here" rather than "try again".
 CHANNEL_GONE = {"channel_not_found", "not_in_channel", "is_archived"}
+# ... and "this person cannot get messages": a deactivated or unknown account.
+PERSON_GONE = {
+    "account_inactive",
+    "user_not_found",
+    "user_disabled",
+    "user_not_visible",
+    "cannot_dm_bot",
+}
 
 
 class WorkspaceGone(Exception):
@@ -53,6 +62,47 @@ def slack_error(error: Exception) -> str | None:
     if isinstance(error, SlackApiError):
         return error.response.get("error")
     return None
+
+
+class Pacer:
+    """Keeps posting within Slack's limits: about one message a second in a channel, and a
+    budget of messages a minute per workspace (spent in bursts, refilled evenly).
+
+    `wait` reserves the next free moment for the message and sleeps until it, so threads
+    posting to one channel at once are spaced out rather than all refused with a 429.
+    """
+
+    def __init__(
+        self,
+        *,
+        per_channel_seconds: float = 1.0,
+        per_workspace_minute: int = 600,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._gap = per_channel_seconds
+        self._spacing = 60.0 / per_workspace_minute
+        self._burst = 60.0 - self._spacing  # a full minute's budget may go out at once
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._channel_next: dict[tuple[str, str], float] = {}
+        self._team_tat: dict[str, float] = {}  # GCRA's theoretical arrival time
+
+    def wait(self, team_id: str, channel_id: str) -> float:
+        """Sleep until a message may go to the channel; the seconds slept."""
+        with self._lock:
+            now = self._clock()
+            if len(self._channel_next) > 10_000:  # forget channels idle for long
+                self._channel_next = {k: v for k, v in self._channel_next.items() if v > now}
+            tat = max(self._team_tat.get(team_id, now), now)
+            at = max(now, self._channel_next.get((team_id, channel_id), now), tat - self._burst)
+            self._channel_next[team_id, channel_id] = at + self._gap
+            self._team_tat[team_id] = max(tat, at) + self._spacing
+        delay = at - now
+        if delay > 0:
+            self._sleep(delay)
+        return max(delay, 0.0)
 
 
 class Background:
@@ -106,8 +156,14 @@ class Messenger:
     is sent, not where it was prepared.
     """
 
-    def __init__(self, client_of: Callable[[], WebClient]) -> None:
+    def __init__(
+        self,
+        client_of: Callable[[], WebClient],
+        *,
+        pace: Callable[[str], object] = lambda _channel: None,
+    ) -> None:
         self._client_of = client_of
+        self._pace = pace
 
     @property
     def client(self) -> WebClient:
@@ -121,6 +177,7 @@ class Messenger:
         thread_ts: str | None = None,
         broadcast: bool = False,
     ) -> str:
+        self._pace(channel)
         kwargs: dict = {}
         if thread_ts:
             kwargs["thread_ts"] = thread_ts
@@ -168,4 +225,5 @@ class Messenger:
             or None,
             status_text=profile.get("status_text") or None,
             status_emoji=profile.get("status_emoji") or None,
+            deleted=bool(user.get("deleted")),
         )

@@ -29,6 +29,7 @@ from bot.db import make_engine, session_scope
 from bot.models import Milestone
 from bot.runtime import build_runtime
 from bot.server import make_wsgi_app
+from bot.slack import Pacer
 
 SIGNING_SECRET = "test-signing-secret"
 TEAM = "T111"
@@ -349,10 +350,34 @@ def clock() -> Clock:
     return Clock(START)
 
 
+class PacingTime:
+    """The clock the bot's pacer reads, moved on by its waits instead of sleeping them: the
+    pacing is worked out as in production, and tests do not wait for it."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+        self._lock = threading.Lock()
+
+    def monotonic(self) -> float:
+        with self._lock:
+            return self.now
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self.slept.append(seconds)
+            self.now += seconds
+
+
+def pacer_without_waiting() -> Pacer:
+    time_ = PacingTime()
+    return Pacer(clock=time_.monotonic, sleep=time_.sleep)
+
+
 @contextlib.contextmanager
 def running_bot(settings, slack: FakeSlack, clock: Clock) -> Iterator[Bot]:
     """The bot with `settings`, served over HTTP for the block."""
-    runtime = build_runtime(settings, clock=clock)
+    runtime = build_runtime(settings, clock=clock, pacer=pacer_without_waiting())
     app = build_app(runtime)
     try:
         with serving(make_wsgi_app(app, runtime.engine)) as url:

@@ -183,6 +183,8 @@ class FakeSlack:
         self.errors: list[str] = []  # exceptions raised inside the fake's handlers
         self._users: dict[str, dict] = {}
         self._plans: dict[str, dict[int, _Failure]] = {}
+        # method -> [(params to match, failures left, failure)], for fail(..., where=...).
+        self._targeted: dict[str, list[list]] = {}
         self._attempts: dict[str, int] = {}
         self._ts_micros = 1_700_000_000_000_000
         self._view_counter = 0
@@ -334,8 +336,10 @@ class FakeSlack:
         times: int = 1,
         retry_after: int = 0,
         error: str | None = None,
+        where: dict | None = None,
     ) -> None:
-        """Make the next ``times`` attempts at ``method`` fail.
+        """Make the next ``times`` attempts at ``method`` fail (with ``where``, only attempts
+        whose parameters include those, such as ``where={"channel": "C222"}``).
 
         429 -> HTTP 429, ``Retry-After: <retry_after>``, ``{"ok": false, "error": "ratelimited"}``;
         500/503 (or any non-200) -> that status with ``{"ok": false, "error": ...}``;
@@ -343,6 +347,10 @@ class FakeSlack:
         Attempts already scheduled by :meth:`fail_nth` are skipped over.
         """
         failure = _Failure(status, retry_after, error)
+        if where is not None:
+            with self._cond:
+                self._targeted.setdefault(method, []).append([dict(where), times, failure])
+            return
         with self._cond:
             plan = self._plans.setdefault(method, {})
             attempt = self._attempts.get(method, 0) + 1
@@ -376,6 +384,7 @@ class FakeSlack:
             self.responses.clear()
             self.errors.clear()
             self._plans.clear()
+            self._targeted.clear()
             self._attempts.clear()
 
     # ------------------------------------------------------------------ inspection
@@ -445,7 +454,9 @@ class FakeSlack:
         with self._cond:
             attempt = self._attempts.get(method, 0) + 1
             self._attempts[method] = attempt
-            failure = self._plans.get(method, {}).pop(attempt, None)
+            failure = self._targeted_failure(method, params)
+            if failure is None:
+                failure = self._plans.get(method, {}).pop(attempt, None)
             if token in self._revoked:
                 call.response = {"ok": False, "error": "token_revoked"}
             elif failure is not None:
@@ -460,6 +471,14 @@ class FakeSlack:
             self.calls.append(call)
             self._cond.notify_all()
         return call.status, call.response, extra
+
+    def _targeted_failure(self, method: str, params: dict) -> _Failure | None:
+        for target in self._targeted.get(method, []):
+            match, left, failure = target
+            if left > 0 and all(str(params.get(k)) == str(v) for k, v in match.items()):
+                target[1] -= 1
+                return failure
+        return None
 
     def _next_ts(self) -> str:
         self._ts_micros += 100

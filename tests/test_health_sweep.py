@@ -4,7 +4,7 @@ channel card: the nudge sweep updates it in place, once."""
 import threading
 from datetime import UTC, datetime
 
-from conftest import START, make_settings
+from conftest import START, make_settings, pacer_without_waiting
 
 from bot.models import Health
 from bot.nudges import run_nudge_sweep
@@ -100,7 +100,11 @@ def test_two_processes_sweeping_at_the_same_moment_update_a_card_once(bot, slack
     sweep(bot, START)
     before = len(card_updates(bot, milestone))
     bot.clock.set(at(2, 17))
-    second = build_runtime(make_settings(bot.runtime.settings.database_url, slack), clock=bot.clock)
+    second = build_runtime(
+        make_settings(bot.runtime.settings.database_url, slack),
+        clock=bot.clock,
+        pacer=pacer_without_waiting(),
+    )
     ready = threading.Barrier(2)
 
     def run(runtime) -> None:
