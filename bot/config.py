@@ -14,6 +14,7 @@ from sqlalchemy.exc import ArgumentError
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///milestones.db"
+LOG_FORMATS = ("text", "json")
 
 
 class ConfigError(Exception):
@@ -30,6 +31,7 @@ class Settings:
     port: int
     default_timezone: str
     log_level: str
+    log_format: str = "text"
 
     @property
     def socket_mode(self) -> bool:
@@ -120,6 +122,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if log_level not in logging.getLevelNamesMapping():
         raise ConfigError("LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR.")
 
+    log_format = (get("LOG_FORMAT") or "text").lower()
+    if log_format not in LOG_FORMATS:
+        raise ConfigError("LOG_FORMAT must be text or json.")
+
     return Settings(
         slack_bot_token=bot_token,
         slack_signing_secret=get("SLACK_SIGNING_SECRET"),
@@ -129,4 +135,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         port=int(port_text),
         default_timezone=timezone,
         log_level=log_level,
+        log_format=log_format,
     )
+
+
+def requested_log_format(environ: Mapping[str, str] | None = None) -> str:
+    """LOG_FORMAT as asked for, "text" when unset or invalid: for the lines a refused start
+    prints, which cannot wait for the settings to be valid."""
+    env = os.environ if environ is None else environ
+    asked = env.get("LOG_FORMAT", "").strip().lower()
+    return asked if asked in LOG_FORMATS else "text"
