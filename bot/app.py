@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from slack_bolt import App
+from slack_bolt import App, BoltRequest, BoltResponse
 
 from bot.listeners import register_all
+from bot.listeners.context import observed, request_ids
 from bot.runtime import Runtime
+
+
+class MilestoneApp(App):
+    """Bolt's App, handling each request in a context of its own (the ids its log lines
+    carry), counted, timed and logged; over HTTP and Socket Mode alike."""
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        return observed(super().dispatch, req)
 
 
 def build_app(runtime: Runtime) -> App:
     settings = runtime.settings
-    app = App(
+    app = MilestoneApp(
         client=runtime.messenger.client,
         signing_secret=settings.slack_signing_secret or "",
         # Socket Mode needs no signatures: the connection itself is authenticated.
@@ -20,5 +29,6 @@ def build_app(runtime: Runtime) -> App:
         # before the HTTP answer.
         process_before_response=True,
     )
+    app.use(request_ids)
     register_all(app, runtime)
     return app

@@ -11,6 +11,8 @@ from sqlalchemy.engine import Engine
 
 from bot.claims import mark_sent, release
 from bot.db import session_scope
+from bot.logs import log_context
+from bot.metrics import DELIVERIES, FAILURES
 from bot.slack import CHANNEL_GONE, slack_error
 
 log = logging.getLogger(__name__)
@@ -41,23 +43,33 @@ def deliver(
     report: SweepReport,
     delivery_id: int,
     *,
+    kind: str,
+    team_id: str,
+    channel_id: str,
+    milestone_id: int | None = None,
     now: datetime,
     send: Callable[[], object],
 ) -> bool:
-    """Send a claimed delivery and record the outcome; True when it went out."""
-    try:
-        send()
-    except Exception as error:
-        if slack_error(error) in UNDELIVERABLE:
-            log.warning("delivery %s dropped: %s", delivery_id, error)
-            report.dropped += 1
-        else:
-            log.exception("delivery %s failed; a later sweep will retry", delivery_id)
-            with session_scope(engine) as session:
-                release(session, delivery_id)
-            report.retry_later += 1
-        return False
-    with session_scope(engine) as session:
-        mark_sent(session, delivery_id, now=now)
-    report.sent += 1
-    return True
+    """Send a claimed delivery (`kind`, about that channel and milestone) and record the
+    outcome, in the database, the report and the metrics; True when it went out."""
+    with log_context(team_id=team_id, channel_id=channel_id, milestone_id=milestone_id):
+        try:
+            send()
+        except Exception as error:
+            FAILURES.labels("delivery").inc()
+            if slack_error(error) in UNDELIVERABLE:
+                log.warning("%s delivery %s dropped: %s", kind, delivery_id, error)
+                DELIVERIES.labels(kind, "dropped").inc()
+                report.dropped += 1
+            else:
+                log.exception("%s delivery %s failed; a later sweep will retry", kind, delivery_id)
+                with session_scope(engine) as session:
+                    release(session, delivery_id)
+                DELIVERIES.labels(kind, "retry").inc()
+                report.retry_later += 1
+            return False
+        with session_scope(engine) as session:
+            mark_sent(session, delivery_id, now=now)
+        DELIVERIES.labels(kind, "sent").inc()
+        report.sent += 1
+        return True

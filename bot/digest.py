@@ -166,6 +166,9 @@ def run_digest_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
             runtime.engine,
             report,
             won["digest", digest.key],
+            kind="digest",
+            team_id=digest.team_id,
+            channel_id=digest.channel_id,
             now=now,
             send=partial(_post_all, runtime, digest.channel_id, messages),
         )

@@ -215,7 +215,17 @@ def run_nudge_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
                 milestone.responsible_id,
                 blocks.due_soon_reminder(milestone),
             )
-        delivered = deliver(runtime.engine, report, delivery_id, now=now, send=send)
+        delivered = deliver(
+            runtime.engine,
+            report,
+            delivery_id,
+            kind=reminder.kind,
+            team_id=milestone.team_id,
+            channel_id=milestone.channel_id,
+            milestone_id=milestone.id,
+            now=now,
+            send=send,
+        )
         if delivered and reminder.kind == "nudge":
             _escalate_if_needed(runtime, report, reminder, channel_settings, now=now)
     refreshed = refresh_health_cards(runtime, now=now)
@@ -293,7 +303,17 @@ def _escalate_if_needed(
             thread_ts=milestone.announcement_ts,
             broadcast=True,
         )
-    deliver(runtime.engine, report, next(iter(won.values())), now=now, send=send)
+    deliver(
+        runtime.engine,
+        report,
+        next(iter(won.values())),
+        kind="escalation",
+        team_id=milestone.team_id,
+        channel_id=milestone.channel_id,
+        milestone_id=milestone.id,
+        now=now,
+        send=send,
+    )
 
 
 def refresh_health_cards(runtime: Runtime, *, now: datetime) -> int:
