@@ -47,6 +47,7 @@ def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
             IntervalTrigger(minutes=minutes),
             args=(runtime, name),
             id=name,
+            name=f"{name} sweep",
             coalesce=True,
             max_instances=1,
             next_run_time=datetime.now(UTC),

@@ -125,6 +125,7 @@ def handle_add(call: Call, command: parsing.Add) -> None:
             prerequisites=prerequisites,
             separate_approvals=settings.separate_approvals,
         )
+        add_log_context(milestone_id=change.milestone.id)
         advice = (
             []
             if change.repeated
