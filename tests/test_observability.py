@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import subprocess
 import sys
 import time
@@ -23,11 +25,15 @@ from botprocess import (
 )
 from conftest import APPROVER, CHANNEL, OTHER, OWNER, TEAM, make_settings, slash_command_fields
 from prometheus_client.parser import text_string_to_metric_families
+from slack_bolt import BoltRequest
 from sweeping import at
 from test_server import post_signed, serve_environment
+from test_socket_mode import socket_mode  # noqa: F401 (a fixture used below)
 
 from bot import blocks
+from bot.app import build_app
 from bot.config import ConfigError, load_settings
+from bot.logs import JsonFormatter, current_ids
 from bot.schedule import run_sweep
 from bot.slack import make_client
 
@@ -142,6 +148,7 @@ def test_serve_with_json_logs_writes_nothing_but_json_lines_with_the_ids(tmp_pat
     assert handled["channel_id"] == CHANNEL
     assert handled["user_id"] == OWNER
     assert handled["request_id"] == trigger_id
+    assert handled["milestone_id"] == 1
     # Work handed to the background keeps the request's ids, and the milestone's.
     [failed] = [e for e in lines if e["message"] == "background Slack work failed"]
     assert failed["level"] == "ERROR"
@@ -376,3 +383,87 @@ def test_the_scheduler_serves_health_checks_and_metrics(tmp_path, slack):
     assert health.json() == {"ok": True}
     assert nudges == 1
     assert events.status_code == 404
+
+
+def test_socket_mode_requests_are_logged_with_their_ids_and_counted(
+    tmp_path,
+    slack,
+    socket_mode,  # noqa: F811 (the fixture imported above)
+):
+    env = environment(
+        tmp_path,
+        SLACK_BOT_TOKEN="xoxb-socket",
+        SLACK_APP_TOKEN="xapp-1-A111-1-socket",
+        SLACK_API_URL=slack.base_url,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'milestones.db'}",
+        PORT=str(free_port()),
+        LOG_FORMAT="json",
+    )
+
+    with BotProcess("serve", "--no-scheduler", cwd=tmp_path, env=env) as bot:
+        socket_mode.reply()
+        socket_mode.reply()
+        slack.wait_for("chat.postMessage", timeout=10)
+        bot.wait_until_healthy()
+        help_count = read(bot.url, handled("command", "help", "ok"))
+        add_count = read(bot.url, handled("command", "add", "ok"))
+        assert bot.terminate() == 0, bot.output()
+        lines = process_lines(bot)
+
+    assert (help_count, add_count) == (1, 1)
+    # Sent together, the two may be handled in either order, on one thread or two.
+    by_command = {e["message"].split(":")[0]: e for e in lines if e["logger"] == "bot.requests"}
+    assert by_command.keys() == {"command help", "command add"}
+    for entry in by_command.values():
+        assert (entry["team_id"], entry["channel_id"], entry["user_id"]) == (TEAM, CHANNEL, OWNER)
+        assert entry["request_id"].count(".") == 2  # Slack's trigger id
+    # Each request had a context of its own: ids set for one never reach the other.
+    assert by_command["command help"]["request_id"] != by_command["command add"]["request_id"]
+    assert "milestone_id" not in by_command["command help"]
+    assert by_command["command add"]["milestone_id"] == 1
+
+
+@pytest.fixture
+def request_lines():
+    """The JSON lines `bot.requests` logs during the test."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("bot.requests")
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    yield lambda: json_lines(stream.getvalue())
+    logger.removeHandler(handler)
+    logger.setLevel(level)
+
+
+def test_ids_set_for_a_request_stay_with_it(bot, request_lines):
+    bot.add('"Beta shipped" due 2026-12-15')
+    app = build_app(bot.runtime)
+
+    # One after the other in one thread, as a server thread or a Socket Mode worker takes them.
+    for text in ("done M-1", "help"):
+        body = bot.command_body(text)
+        timestamp = str(int(time.time()))
+        signature = bot.verifier.generate_signature(timestamp=timestamp, body=body)
+        answer = app.dispatch(
+            BoltRequest(
+                body=body,
+                headers={
+                    "content-type": "application/x-www-form-urlencoded",
+                    "x-slack-request-timestamp": timestamp,
+                    "x-slack-signature": signature,
+                },
+            )
+        )
+        assert answer.status == 200
+    bot.settle()
+
+    done, help_ = request_lines()[-2:]
+    assert done["message"].startswith("command done: ok")
+    assert done["milestone_id"] == 1
+    assert help_["message"].startswith("command help: ok")
+    assert "milestone_id" not in help_
+    assert help_["request_id"] != done["request_id"]
+    assert current_ids() == {}
