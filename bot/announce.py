@@ -18,6 +18,7 @@ from bot.deliveries import Recipient, SweepReport, deliver
 from bot.dependencies import dependents_of
 from bot.health import describe
 from bot.home_view import home_view
+from bot.logs import log_context
 from bot.milestones import Change, record_announcement, record_approval_request
 from bot.models import Milestone
 from bot.runtime import Runtime
@@ -53,7 +54,12 @@ def announce(
                 also={change.actor_id, *(d.responsible_id for d in waiting)},
             )
 
-    runtime.background.submit(change.milestone.channel_id, deliver)
+    milestone = change.milestone
+    # The background work, its failures included, is logged with the milestone's ids.
+    with log_context(
+        team_id=milestone.team_id, channel_id=milestone.channel_id, milestone_id=milestone.id
+    ):
+        runtime.background.submit(milestone.channel_id, deliver)
 
 
 def refresh_card(runtime: Runtime, milestone_id: int, *, now: datetime | None = None) -> Milestone:
@@ -200,6 +206,8 @@ def _tell_dependents(runtime: Runtime, change: Change) -> None:
                 runtime.engine,
                 report,
                 won[kind, key],
+                kind=kind,
+                milestone_id=dependent.id,
                 now=now,
                 to=Recipient(dependent.team_id, user_id=dependent.responsible_id),
                 send=partial(

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from slack_bolt import App
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.oauth import OAuthFlow
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 
 from bot.installations import BOT_SCOPES, INSTALL_PATH, REDIRECT_PATH
 from bot.listeners import register_all
+from bot.listeners.context import observed, request_ids
 from bot.runtime import Runtime
+
+
+class MilestoneApp(App):
+    """Bolt's App, handling each request in a context of its own (the ids its log lines
+    carry), counted, timed and logged; over HTTP and Socket Mode alike."""
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        return observed(super().dispatch, req)
 
 
 def build_app(runtime: Runtime) -> App:
@@ -34,7 +43,7 @@ def build_app(runtime: Runtime) -> App:
             # call in the way of each request's answer.
             "authorize": slack.authorize(),
         }
-    app = App(
+    app = MilestoneApp(
         client=slack.client,
         signing_secret=settings.slack_signing_secret or "",
         # Socket Mode needs no signatures: the connection itself is authenticated.
@@ -45,5 +54,6 @@ def build_app(runtime: Runtime) -> App:
         process_before_response=True,
         **oauth,
     )
+    app.use(request_ids)
     register_all(app, runtime)
     return app

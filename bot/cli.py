@@ -16,7 +16,8 @@ from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.config import ConfigError, Settings, load_settings
+from bot import logs
+from bot.config import ConfigError, Settings, load_settings, requested_log_format
 
 log = logging.getLogger("bot")
 
@@ -41,9 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = _read_settings()
     except ConfigError as error:
         return _refuse(str(error))
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure(level=settings.log_level, log_format=settings.log_format)
     try:
         if args.command == "serve":
             return _serve(settings, with_scheduler=not args.no_scheduler)
@@ -80,8 +79,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _refuse(problem: str) -> int:
-    """One line saying what is wrong and how to fix it; exit status 2."""
-    print(f"milestone-bot: {problem}", file=sys.stderr)
+    """One line saying what is wrong and how to fix it (a JSON object with LOG_FORMAT=json, even
+    when another setting is what is wrong); exit status 2."""
+    logs.print_line(
+        f"milestone-bot: {problem}",
+        log_format=requested_log_format(),
+        file=sys.stderr,
+        level=logging.ERROR,
+    )
     return 2
 
 
@@ -110,9 +115,23 @@ def _runtime(settings: Settings):
     return build_runtime(settings)
 
 
-def _serve(settings: Settings, *, with_scheduler: bool) -> int:
+def _listen(settings: Settings, wsgi: Callable):
+    """A waitress server for `wsgi` on PORT, not yet serving."""
     import waitress
 
+    try:
+        server = waitress.create_server(wsgi, host="0.0.0.0", port=settings.port, threads=8)
+    except OSError as error:
+        raise ConfigError(
+            f"cannot listen on PORT={settings.port} ({error.strerror}): stop the program that "
+            "uses it, or set PORT to a free port."
+        ) from None
+    # Waitress's own line, as waitress.serve() says it (through the log, like its others).
+    server.print_listen("Serving on http://{}:{}")
+    return server
+
+
+def _serve(settings: Settings, *, with_scheduler: bool) -> int:
     from bot.app import build_app
     from bot.schedule import build_scheduler
     from bot.server import make_wsgi_app
@@ -121,24 +140,22 @@ def _serve(settings: Settings, *, with_scheduler: bool) -> int:
     runtime = _runtime(settings)
     app = build_app(runtime)
     # In Socket Mode Slack's requests come over the socket; HTTP serves the health check.
-    wsgi = make_wsgi_app(None if settings.socket_mode else app, runtime.engine)
-    try:
-        server = waitress.create_server(wsgi, host="0.0.0.0", port=settings.port, threads=8)
-    except OSError as error:
-        raise ConfigError(
-            f"cannot listen on PORT={settings.port} ({error.strerror}): stop the program that "
-            "uses it, or set PORT to a free port."
-        ) from None
+    server = _listen(settings, make_wsgi_app(None if settings.socket_mode else app, runtime.engine))
     socket_handler = None
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         socket_handler = SocketModeHandler(app, settings.slack_app_token)
         socket_handler.connect()
-        log.info("connected to Slack in Socket Mode; health check on port %d", settings.port)
+        log.info(
+            "connected to Slack in Socket Mode; health check and metrics on port %d",
+            settings.port,
+        )
     else:
-        log.info("listening on port %d: POST /slack/events, GET /healthz", settings.port)
-    scheduler = build_scheduler(runtime, blocking=False) if with_scheduler else None
+        log.info(
+            "listening on port %d: POST /slack/events, GET /healthz, GET /metrics", settings.port
+        )
+    scheduler = build_scheduler(runtime) if with_scheduler else None
     if scheduler:
         scheduler.start()
     try:
@@ -166,12 +183,24 @@ def _leave_waitress_loop() -> None:
 
 def _scheduler(settings: Settings) -> int:
     from bot.schedule import build_scheduler
+    from bot.server import make_wsgi_app
 
     runtime = _runtime(settings)
-    scheduler = build_scheduler(runtime, blocking=True)
-    _on_terminate(lambda: scheduler.shutdown(wait=False))
-    log.info("scheduler started")
+    # No Slack requests here; the health check and the metrics, for probes and scrapes.
+    server = _listen(settings, make_wsgi_app(None, runtime.engine))
+    scheduler = build_scheduler(runtime)
     scheduler.start()
+    log.info("scheduler started; health check and metrics on port %d", settings.port)
+    try:
+        _on_terminate(_leave_waitress_loop)
+        server.run()
+    finally:
+        server.close()
+        # Finish a running sweep and the Slack calls it queued.
+        scheduler.shutdown(wait=True)
+        runtime.background.join(timeout=30)
+        runtime.background.shutdown()
+    log.info("stopped")
     return 0
 
 
@@ -180,7 +209,7 @@ def _run_job(settings: Settings, job: str) -> int:
 
     runtime = _runtime(settings)
     report = run_sweep(runtime, job)
-    print(f"{job}: {report}")
+    logs.print_line(f"{job}: {report}", log_format=settings.log_format, file=sys.stdout)
     # A delivery that failed for now is retried by the next sweep; cron should see it.
     return 1 if report.retry_later else 0
 

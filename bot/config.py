@@ -14,6 +14,7 @@ from sqlalchemy.exc import ArgumentError
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///milestones.db"
+LOG_FORMATS = ("text", "json")
 
 
 class ConfigError(Exception):
@@ -35,6 +36,7 @@ class Settings:
     slack_client_secret: str | None = None
     # Messages a minute the bot posts in one workspace at most (Slack: "several hundred").
     slack_messages_per_minute: int = 600
+    log_format: str = "text"
 
     @property
     def socket_mode(self) -> bool:
@@ -160,6 +162,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (Basic Information > App Credentials), "
             "or neither to use one workspace's SLACK_BOT_TOKEN."
         )
+    log_format = (get("LOG_FORMAT") or "text").lower()
+    if log_format not in LOG_FORMATS:
+        raise ConfigError("LOG_FORMAT must be text or json.")
 
     return Settings(
         slack_client_id=client_id,
@@ -173,4 +178,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         port=int(port_text),
         default_timezone=timezone,
         log_level=log_level,
+        log_format=log_format,
     )
+
+
+def requested_log_format(environ: Mapping[str, str] | None = None) -> str:
+    """LOG_FORMAT as asked for, "text" when unset or invalid: for the lines a refused start
+    prints, which cannot wait for the settings to be valid."""
+    env = os.environ if environ is None else environ
+    asked = env.get("LOG_FORMAT", "").strip().lower()
+    return asked if asked in LOG_FORMATS else "text"

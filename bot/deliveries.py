@@ -19,6 +19,8 @@ from bot import channels, people
 from bot.claims import mark_dropped, mark_failed, mark_sent, release
 from bot.db import session_scope
 from bot.fanout import Job
+from bot.logs import log_context
+from bot.metrics import DELIVERIES, FAILURES
 from bot.slack import CHANNEL_GONE, PERSON_GONE, WorkspaceGone, slack_error
 
 log = logging.getLogger(__name__)
@@ -60,23 +62,45 @@ def deliver(
     report: SweepReport,
     delivery_id: int,
     *,
+    kind: str,
     now: datetime,
     to: Recipient,
     send: Callable[[], object],
+    milestone_id: int | None = None,
 ) -> bool:
-    """Send a claimed delivery and record the outcome; True when it went out."""
+    """Send a claimed delivery (`kind`, about `milestone_id` if any) and record the outcome, in
+    the database, the report and the metrics; True when it went out."""
+    with log_context(team_id=to.team_id, channel_id=to.channel_id, milestone_id=milestone_id):
+        outcome = _deliver(engine, delivery_id, kind=kind, now=now, to=to, send=send)
+    if outcome == "paused":
+        report.count("paused")
+        outcome = "retry_later"
+    report.count(outcome)
+    DELIVERIES.labels(kind, {"retry_later": "retry"}.get(outcome, outcome)).inc()
+    return outcome == "sent"
+
+
+def _deliver(
+    engine: Engine,
+    delivery_id: int,
+    *,
+    kind: str,
+    now: datetime,
+    to: Recipient,
+    send: Callable[[], object],
+) -> str:
+    """sent, retry_later, paused (and retry later) or dropped."""
     if to.user_id and _inactive(engine, to):
         with session_scope(engine) as session:
             mark_dropped(session, delivery_id, error="account_inactive")
-        report.count("dropped")
-        return False
+        return "dropped"
     try:
         send()
     except WorkspaceGone as gone:
-        log.info("delivery %s dropped: %s", delivery_id, gone)
-        _record(engine, report, delivery_id, "dropped", str(gone))
-        return False
+        log.info("%s delivery %s dropped: %s", kind, delivery_id, gone)
+        return _record(engine, delivery_id, "dropped", str(gone))
     except Exception as error:
+        FAILURES.labels("delivery").inc()
         code = slack_error(error)
         if code in CHANNEL_GONE and to.channel_id:
             with session_scope(engine) as session:
@@ -87,25 +111,22 @@ def deliver(
                 mark_failed(session, delivery_id, error=code)
             if newly:
                 log.warning("channel %s paused: Slack said %s", to.channel_id, code)
-                report.count("paused")
-            report.count("retry_later")
-        elif code in PERSON_GONE and to.user_id:
+                return "paused"
+            return "retry_later"
+        if code in PERSON_GONE and to.user_id:
             log.warning("no more DMs to %s: Slack said %s", to.user_id, code)
             with session_scope(engine) as session:
                 people.deactivate(session, team_id=to.team_id, user_id=to.user_id, now=now)
                 mark_dropped(session, delivery_id, error=code)
-            report.count("dropped")
-        elif code in CHANNEL_GONE | PERSON_GONE:
-            log.warning("delivery %s dropped: %s", delivery_id, code)
-            _record(engine, report, delivery_id, "dropped", code)
-        else:
-            log.warning("delivery %s failed; a later sweep will retry: %r", delivery_id, error)
-            _record(engine, report, delivery_id, "retry_later", code or type(error).__name__)
-        return False
+            return "dropped"
+        if code in CHANNEL_GONE | PERSON_GONE:
+            log.warning("%s delivery %s dropped: %s", kind, delivery_id, code)
+            return _record(engine, delivery_id, "dropped", code)
+        log.warning("%s delivery %s failed; a later sweep will retry: %r", kind, delivery_id, error)
+        return _record(engine, delivery_id, "retry_later", code or type(error).__name__)
     with session_scope(engine) as session:
         mark_sent(session, delivery_id, now=now)
-    report.count("sent")
-    return True
+    return "sent"
 
 
 def delivery_job(
@@ -113,16 +134,28 @@ def delivery_job(
     report: SweepReport,
     delivery_id: int,
     *,
+    kind: str,
     now: datetime,
     to: Recipient,
     send: Callable[[], object],
+    milestone_id: int | None = None,
     then: Callable[[], object] | None = None,
 ) -> Job:
     """`deliver` as a fan-out job (then `then`, once it went out); if the process stops before
     it starts, the claim is given back for the next sweep."""
 
     def run() -> None:
-        if deliver(engine, report, delivery_id, now=now, to=to, send=send) and then:
+        delivered = deliver(
+            engine,
+            report,
+            delivery_id,
+            kind=kind,
+            now=now,
+            to=to,
+            send=send,
+            milestone_id=milestone_id,
+        )
+        if delivered and then:
             then()
 
     def skip() -> None:
@@ -132,14 +165,14 @@ def delivery_job(
     return Job(to.key, run, skip)
 
 
-def _record(engine: Engine, report: SweepReport, delivery_id: int, outcome: str, error: str):
+def _record(engine: Engine, delivery_id: int, outcome: str, error: str) -> str:
     with session_scope(engine) as session:
         if outcome == "dropped":
             mark_dropped(session, delivery_id, error=error)
         elif not mark_failed(session, delivery_id, error=error):
             log.error("delivery %s given up after repeated failures: %s", delivery_id, error)
             outcome = "dropped"
-    report.count(outcome)
+    return outcome
 
 
 def _inactive(engine: Engine, to: Recipient) -> bool:

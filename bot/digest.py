@@ -174,6 +174,7 @@ def run_digest_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
                 runtime.engine,
                 report,
                 won["digest", digest.key],
+                kind="digest",
                 now=now,
                 to=Recipient(digest.team_id, channel_id=digest.channel_id),
                 send=partial(_post_all, runtime, digest.team_id, digest.channel_id, messages),

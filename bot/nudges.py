@@ -225,7 +225,17 @@ def run_nudge_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
                 _escalate_if_needed, runtime, report, reminder, channel_settings, now=now
             )
         jobs.append(
-            delivery_job(runtime.engine, report, delivery_id, now=now, to=to, send=send, then=then)
+            delivery_job(
+                runtime.engine,
+                report,
+                delivery_id,
+                kind=reminder.kind,
+                now=now,
+                to=to,
+                send=send,
+                milestone_id=milestone.id,
+                then=then,
+            )
         )
     fan_out(jobs, stopping=runtime.stopping)
     refreshed = refresh_health_cards(runtime, now=now)
@@ -305,7 +315,16 @@ def _escalate_if_needed(
             thread_ts=milestone.announcement_ts,
             broadcast=True,
         )
-    deliver(runtime.engine, report, next(iter(won.values())), now=now, to=to, send=send)
+    deliver(
+        runtime.engine,
+        report,
+        next(iter(won.values())),
+        kind="escalation",
+        now=now,
+        to=to,
+        send=send,
+        milestone_id=milestone.id,
+    )
 
 
 def refresh_health_cards(runtime: Runtime, *, now: datetime) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import time
 
@@ -203,28 +204,18 @@ def parse_command(text: str) -> Command:
     if not tokens:
         return NewMilestoneModal(draft=Add(title=""))
     name, rest = tokens[0].text.lower(), tokens[1:]
-    simple = {
-        "help": lambda: Help(),
-        "add": lambda: _parse_add(rest),
-        "list": lambda: _parse_list(rest),
-        "done": lambda: Done(reference=_single_reference("done", rest)),
-        "due": lambda: _parse_due(rest),
-        "cancel": lambda: _parse_cancel(rest),
-        "block": lambda: _parse_health("block", rest),
-        "unblock": lambda: SetHealth(reference=_single_reference("unblock", rest), state=None),
-        "risk": lambda: _parse_health("risk", rest),
-        "depends": lambda: _parse_depends(rest),
-        "nodeps": lambda: NoDependencies(reference=_single_reference("nodeps", rest)),
-        "history": lambda: History(reference=_single_reference("history", rest)),
-        "review": lambda: Review(),
-        "status": lambda: Status(),
-        "goal": lambda: _parse_goal(rest),
-        "away": lambda: _parse_away(rest),
-        "settings": lambda: _parse_settings(rest),
-    }
-    if name in simple:
-        return simple[name]()
+    if name in _SUBCOMMANDS:
+        return _SUBCOMMANDS[name](rest)
     return Help(problem=f"I don't know the command {quote(tokens[0].text)}.")
+
+
+def subcommand_of(text: str) -> str:
+    """The subcommand `text` asks for ("add", "list", ...): "form" when it is empty (the New
+    milestone form), "unknown" when it names none. A small set of names, fit for a metric."""
+    words = text.split(maxsplit=1)
+    if not words:
+        return "form"
+    return words[0].lower() if words[0].lower() in _SUBCOMMANDS else "unknown"
 
 
 def _join(tokens: list[Token]) -> str:
@@ -486,3 +477,24 @@ def _parse_away(tokens: list[Token]) -> Away:
             "`/milestone away friday`, or `/milestone away off`."
         )
     return Away(first_text=first, last_text=last)
+
+
+_SUBCOMMANDS: dict[str, Callable[[list[Token]], Command]] = {
+    "help": lambda rest: Help(),
+    "add": _parse_add,
+    "list": _parse_list,
+    "done": lambda rest: Done(reference=_single_reference("done", rest)),
+    "due": _parse_due,
+    "cancel": _parse_cancel,
+    "block": lambda rest: _parse_health("block", rest),
+    "unblock": lambda rest: SetHealth(reference=_single_reference("unblock", rest), state=None),
+    "risk": lambda rest: _parse_health("risk", rest),
+    "depends": _parse_depends,
+    "nodeps": lambda rest: NoDependencies(reference=_single_reference("nodeps", rest)),
+    "history": lambda rest: History(reference=_single_reference("history", rest)),
+    "review": lambda rest: Review(),
+    "status": lambda rest: Status(),
+    "goal": _parse_goal,
+    "away": _parse_away,
+    "settings": _parse_settings,
+}

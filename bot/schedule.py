@@ -6,12 +6,12 @@ import logging
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.deliveries import SweepReport
 from bot.digest import run_digest_sweep
+from bot.logs import log_context
+from bot.metrics import FAILURES, SWEEP_SECONDS
 from bot.nudges import run_nudge_sweep
 from bot.runtime import Runtime
 
@@ -24,20 +24,30 @@ SWEEPS = {"digest": run_digest_sweep, "nudges": run_nudge_sweep}
 
 
 def run_sweep(runtime: Runtime, name: str) -> SweepReport:
-    report = SWEEPS[name](runtime, now=runtime.clock())
-    log.info("%s sweep: %s", name, report)
+    """Run the sweep `name` now: timed in the metrics, its log lines marked with its name."""
+    with log_context(sweep=name):
+        with SWEEP_SECONDS.labels(name).time():
+            try:
+                report = SWEEPS[name](runtime, now=runtime.clock())
+            except Exception:
+                FAILURES.labels("sweep").inc()
+                raise
+        log.info("%s sweep: %s", name, report)
     return report
 
 
-def build_scheduler(runtime: Runtime, *, blocking: bool) -> BaseScheduler:
-    """Short sweeps on intervals, the first right away so missed work is caught up at start."""
-    scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone=UTC)
+def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
+    """Short sweeps on intervals, the first right away so missed work is caught up at start.
+
+    In a thread of its own: the main thread serves the health check and the metrics."""
+    scheduler = BackgroundScheduler(timezone=UTC)
     for name, minutes in (("digest", DIGEST_EVERY_MINUTES), ("nudges", NUDGES_EVERY_MINUTES)):
         scheduler.add_job(
             run_sweep,
             IntervalTrigger(minutes=minutes),
             args=(runtime, name),
             id=name,
+            name=f"{name} sweep",
             coalesce=True,
             max_instances=1,
             next_run_time=datetime.now(UTC),

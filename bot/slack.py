@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 import time
@@ -11,14 +12,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 
 from bot.blocks import Message
 from bot.config import Settings
+from bot.metrics import (
+    FAILURES,
+    CountedConnectionErrorRetries,
+    CountedRateLimitRetries,
+    CountedServerErrorRetries,
+)
 from bot.people import Profile
 
 log = logging.getLogger(__name__)
@@ -50,9 +52,9 @@ def make_client(settings: Settings, token: str | None) -> WebClient:
         base_url=settings.slack_api_url,
         timeout=10,
         retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=3),
-            ServerErrorRetryHandler(max_retry_count=2),
+            CountedConnectionErrorRetries(max_retry_count=2),
+            CountedRateLimitRetries(max_retry_count=3),
+            CountedServerErrorRetries(max_retry_count=2),
         ],
     )
 
@@ -109,7 +111,8 @@ class Background:
     """Runs Slack calls after the HTTP answer, in order per key (a channel or a person).
 
     Work for one key goes to one worker thread, so a milestone's announcement is posted
-    before the update that marks it reached.
+    before the update that marks it reached. It runs in a copy of the submitter's context, so
+    its log lines carry the ids of the request or sweep that asked for it.
     """
 
     def __init__(self, workers: int = 4) -> None:
@@ -124,15 +127,11 @@ class Background:
         with self._idle:
             self._pending += 1
         executor = self._executors[zlib.crc32(key.encode()) % len(self._executors)]
-        executor.submit(self._run, work)
+        executor.submit(self._run, contextvars.copy_context(), work)
 
-    def _run(self, work: Callable[[], None]) -> None:
+    def _run(self, context: contextvars.Context, work: Callable[[], None]) -> None:
         try:
-            work()
-        except WorkspaceGone as gone:
-            log.info("not sent: %s", gone)
-        except Exception:
-            log.exception("background Slack work failed")
+            context.run(_attempt, work)
         finally:
             with self._idle:
                 self._pending -= 1
@@ -146,6 +145,16 @@ class Background:
     def shutdown(self) -> None:
         for executor in self._executors:
             executor.shutdown(wait=True)
+
+
+def _attempt(work: Callable[[], None]) -> None:
+    try:
+        work()
+    except WorkspaceGone as gone:
+        log.info("not sent: %s", gone)
+    except Exception:
+        log.exception("background Slack work failed")
+        FAILURES.labels("background").inc()
 
 
 class Messenger:

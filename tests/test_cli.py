@@ -477,7 +477,12 @@ def test_scheduler_runs_the_sweeps_alone_until_sigterm(tmp_path, slack):
         due_date=datetime.now(UTC).date() - timedelta(days=3),
     )
     env = environment(
-        tmp_path, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=slack.base_url, DATABASE_URL=database_url
+        tmp_path,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_API_URL=slack.base_url,
+        DATABASE_URL=database_url,
+        # It serves the health check and the metrics there.
+        PORT=str(free_port()),
     )
 
     with BotProcess("scheduler", cwd=tmp_path, env=env) as scheduler:

@@ -14,6 +14,8 @@ from bot.announce import announce
 from bot.db import session_scope
 from bot.errors import MilestoneError
 from bot.listeners.common import is_retry, team_of, tell_presser
+from bot.logs import add_log_context
+from bot.metrics import note_refused
 from bot.milestones import AlreadyInState
 from bot.models import Milestone
 from bot.runtime import Runtime
@@ -33,6 +35,7 @@ def register(app: App, runtime: Runtime) -> None:
         Returns what `work` returned, or None when it was refused.
         """
         milestone_id, revision = blocks.parse_button_value(body["actions"][0]["value"])
+        add_log_context(milestone_id=milestone_id)
         try:
             with session_scope(runtime.engine) as session:
                 milestone = milestones.get(
@@ -40,6 +43,7 @@ def register(app: App, runtime: Runtime) -> None:
                 )
                 result = work(session, milestone, body["user"]["id"], revision)
         except MilestoneError as error:
+            note_refused()
             ack()
             # A retried request finding its own earlier effect needs no second answer.
             if not (isinstance(error, AlreadyInState) and is_retry(request)):

@@ -16,6 +16,8 @@ from bot.db import session_scope
 from bot.errors import MilestoneError
 from bot.health import describe
 from bot.listeners import forms
+from bot.logs import add_log_context, current_ids
+from bot.metrics import note_refused
 from bot.people import local_date
 from bot.runtime import Runtime
 from bot.slack import CHANNEL_GONE, slack_error
@@ -44,6 +46,7 @@ def register(app: App, runtime: Runtime) -> None:
             parsed = parsing.parse_command(command.get("text", ""))
             HANDLERS[type(parsed)](call, parsed)
         except MilestoneError as error:
+            note_refused()
             ack(**blocks.notice(error.message))
 
 
@@ -80,9 +83,13 @@ class Call:
 
 
 def _find(call: Call, session, reference: str):
-    return milestones.find(
+    milestone = milestones.find(
         session, team_id=call.team_id, channel_id=call.channel_id, reference=reference
     )
+    # The first one named is the one the command works on (the others are prerequisites).
+    if "milestone_id" not in current_ids():
+        add_log_context(milestone_id=milestone.id)
+    return milestone
 
 
 def handle_help(call: Call, command: parsing.Help) -> None:
@@ -118,6 +125,7 @@ def handle_add(call: Call, command: parsing.Add) -> None:
             prerequisites=prerequisites,
             separate_approvals=settings.separate_approvals,
         )
+        add_log_context(milestone_id=change.milestone.id)
         advice = (
             []
             if change.repeated

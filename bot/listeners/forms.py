@@ -19,6 +19,7 @@ from bot.db import session_scope
 from bot.dependencies import prerequisites_of
 from bot.errors import InvalidCommand, MilestoneError, MilestoneNotFound, PastDueDate
 from bot.listeners.common import is_retry, team_of, tell_presser
+from bot.metrics import note_refused
 from bot.milestones import Change, SelfApproval
 from bot.models import Goal, Milestone
 from bot.parsing import Add
@@ -419,6 +420,7 @@ def register(app: App, runtime: Runtime) -> None:
                 revision=revision,
             )
         except MilestoneError as error:
+            note_refused()
             tell_presser(runtime, body, respond, error.message)
         ack()
 

@@ -1,0 +1,87 @@
+"""Prometheus metrics: requests handled, deliveries, failures, Slack retries, sweep durations.
+
+They live in prometheus_client's default registry (with its process and Python metrics) and
+are served at GET /metrics by bot/server.py.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+
+from prometheus_client import Counter, Histogram
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+REQUESTS = Counter(
+    "milestone_bot_requests",
+    "Slack requests handled: slash commands (by subcommand), button presses (by action), "
+    "form submissions (by callback id) and events (by type), by outcome: ok, refused (a "
+    "command or press the bot declined, with the reason), error, unhandled, unauthorized",
+    ["kind", "name", "outcome"],
+)
+REQUEST_SECONDS = Histogram(
+    "milestone_bot_request_duration_seconds",
+    "Time from a Slack request's arrival at the Bolt app to its answer, by kind",
+    ["kind"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 3.0, 5.0),
+)
+DELIVERIES = Counter(
+    "milestone_bot_deliveries",
+    "Claimed deliveries (weekly status, nudges, reminders, escalations, dependency notes), "
+    "by kind and outcome: sent, retry (given back for a later sweep), dropped (undeliverable)",
+    ["kind", "outcome"],
+)
+FAILURES = Counter(
+    "milestone_bot_failures",
+    "Work that ended in an exception, by where: request (a listener), background (Slack "
+    "calls after the answer), delivery (a claimed send), sweep (a whole sweep)",
+    ["where"],
+)
+SLACK_RETRIES = Counter(
+    "milestone_bot_slack_retries",
+    "Web API calls retried by the client, by cause: rate_limit (HTTP 429), server_error "
+    "(HTTP 500/503), connection",
+    ["cause"],
+)
+SWEEP_SECONDS = Histogram(
+    "milestone_bot_sweep_duration_seconds",
+    "How long a scheduled sweep took, by sweep (digest, nudges)",
+    ["sweep"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0),
+)
+
+_refused: ContextVar[bool] = ContextVar("request_refused", default=False)
+
+
+def note_refused() -> None:
+    """The request at hand was declined with a reason (a domain error told to the user)."""
+    _refused.set(True)
+
+
+def was_refused() -> bool:
+    return _refused.get()
+
+
+class _CountedRetries:
+    """Counts each retry the slack_sdk handler it is mixed into decides to make."""
+
+    cause: str
+
+    def prepare_for_next_attempt(self, **kwargs) -> None:
+        SLACK_RETRIES.labels(self.cause).inc()
+        super().prepare_for_next_attempt(**kwargs)  # type: ignore[misc]
+
+
+class CountedConnectionErrorRetries(_CountedRetries, ConnectionErrorRetryHandler):
+    cause = "connection"
+
+
+class CountedRateLimitRetries(_CountedRetries, RateLimitErrorRetryHandler):
+    cause = "rate_limit"
+
+
+class CountedServerErrorRetries(_CountedRetries, ServerErrorRetryHandler):
+    cause = "server_error"
