@@ -8,19 +8,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
-from bot import blocks, home
-from bot.claims import claim
+from sqlmodel import col, select
+
+from bot import blocks, channels, home, workspaces
+from bot.claims import claim, taken
 from bot.db import session_scope
 from bot.deliveries import Recipient, SweepReport, deliver
 from bot.dependencies import dependents_of
+from bot.fanout import Job, fan_out
 from bot.health import describe
 from bot.home_view import home_view
 from bot.logs import log_context
 from bot.milestones import Change, record_announcement, record_approval_request
-from bot.models import Milestone
+from bot.models import Milestone, Status
 from bot.runtime import Runtime
 from bot.slack import CHANNEL_GONE, slack_error
 
@@ -39,7 +42,12 @@ def announce(
 
     def deliver() -> None:
         try:
-            _deliver(runtime, change)
+            if change.kind == "declared":
+                gone = post_card(runtime, change.milestone, now=runtime.clock())
+                if gone and on_channel_gone is not None:
+                    on_channel_gone(gone)
+            else:
+                _deliver(runtime, change)
         except Exception as error:
             if slack_error(error) in CHANNEL_GONE and on_channel_gone is not None:
                 on_channel_gone(slack_error(error))
@@ -92,18 +100,30 @@ DECISIONS = {
 }
 
 
-def _deliver(runtime: Runtime, change: Change) -> None:
-    messenger = runtime.messenger(change.milestone.team_id)
-    if change.kind == "declared":
-        milestone = change.milestone
+def post_card(
+    runtime: Runtime, milestone: Milestone, *, now: datetime, report: SweepReport | None = None
+) -> str | None:
+    """Post a declared milestone's channel card, claimed like a scheduled delivery, so the
+    card goes out once whether the request's background work or a later sweep posts it.
+
+    Returns why the channel is out of reach (such as "not_in_channel"), or None.
+    """
+    with session_scope(runtime.engine) as session:
+        won = claim(session, [_card_claim(milestone, now)])
+    if not won:
+        return None
+    to = Recipient(milestone.team_id, channel_id=milestone.channel_id)
+
+    def send() -> None:
         # Learn the owner's time zone now (their health is judged on their calendar), here
         # after the ack rather than in a later list or status that must not wait on Slack.
-        runtime.timezones.name(milestone.team_id, milestone.responsible_id, now=runtime.clock())
+        runtime.timezones.name(milestone.team_id, milestone.responsible_id, now=now)
         with session_scope(runtime.engine) as session:
-            detail = describe(
-                session, [milestone], today_of=runtime.timezones.today_of(runtime.clock())
-            )[milestone.id]
-        ts = messenger.post(milestone.channel_id, blocks.announcement(milestone, detail))
+            detail = describe(session, [milestone], today_of=runtime.timezones.today_of(now))[
+                milestone.id
+            ]
+        message = blocks.announcement(milestone, detail)
+        ts = runtime.messenger(milestone.team_id).post(milestone.channel_id, message)
         with session_scope(runtime.engine) as session:
             record_announcement(
                 session,
@@ -111,7 +131,78 @@ def _deliver(runtime: Runtime, change: Change) -> None:
                 ts=ts,
                 shown_health=detail.health.state if detail.health else None,
             )
-        return
+
+    delivered = deliver(
+        runtime.engine,
+        report or SweepReport(),
+        won["announcement", str(milestone.id)],
+        kind="announcement",
+        now=now,
+        to=to,
+        send=send,
+        milestone_id=milestone.id,
+    )
+    if delivered:
+        return None
+    with session_scope(runtime.engine) as session:
+        return channels.settings_for(
+            session, team_id=milestone.team_id, channel_id=milestone.channel_id
+        ).paused_reason
+
+
+def _card_claim(milestone: Milestone, now: datetime) -> dict:
+    return {
+        "team_id": milestone.team_id,
+        "kind": "announcement",
+        "key": str(milestone.id),
+        "milestone_id": milestone.id,
+        "channel_id": milestone.channel_id,
+        "claimed_at": now,
+    }
+
+
+# A card not posted this long after its milestone was declared is posted by the sweep: the
+# process that should have posted it stopped first, or Slack failed it.
+CARD_OVERDUE_AFTER = timedelta(minutes=2)
+
+
+def run_card_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
+    """Post the cards of active milestones that have none yet, in channels the bot can use."""
+    with session_scope(runtime.engine) as session:
+        unposted = list(
+            session.exec(
+                select(Milestone).where(
+                    col(Milestone.status).in_(Status.ACTIVE),
+                    col(Milestone.announcement_ts).is_(None),
+                    col(Milestone.created_at) <= now - CARD_OVERDUE_AFTER,
+                )
+            ).all()
+        )
+        departed = workspaces.departed(session)
+        paused = channels.paused(session)
+        unposted = [
+            m
+            for m in unposted
+            if m.team_id not in departed and (m.team_id, m.channel_id) not in paused
+        ]
+        settled = taken(
+            session, [(m.team_id, "announcement", str(m.id)) for m in unposted], now=now
+        )
+    report = SweepReport()
+    jobs = [
+        Job(
+            Recipient(m.team_id, channel_id=m.channel_id).key,
+            partial(post_card, runtime, m, now=now, report=report),
+        )
+        for m in unposted
+        if (m.team_id, "announcement", str(m.id)) not in settled
+    ]
+    fan_out(jobs, stopping=runtime.stopping)
+    return report
+
+
+def _deliver(runtime: Runtime, change: Change) -> None:
+    messenger = runtime.messenger(change.milestone.team_id)
     milestone = refresh_card(runtime, change.milestone.id)
     channel = milestone.channel_id
     # The change as it happened, for the messages below (the card shows the latest state).

@@ -1,4 +1,4 @@
-"""Entry points: milestone-bot serve | scheduler | run-job digest|nudges."""
+"""Entry points: milestone-bot serve | scheduler | run-job | migrate | purge-team."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--no-scheduler", action="store_true", help="do not run the sweeps here")
     commands.add_parser("scheduler", help="run only the scheduled sweeps")
     job = commands.add_parser("run-job", help="run one sweep now, then exit")
-    job.add_argument("job", choices=["digest", "nudges"])
+    job.add_argument("job", choices=["digest", "nudges", "cards"])
     purge = commands.add_parser(
         "purge-team", help="delete everything kept about a workspace that uninstalled the app"
     )
@@ -168,6 +168,8 @@ def _serve(settings: Settings, *, with_scheduler: bool) -> int:
         if socket_handler:
             socket_handler.close()
         if scheduler:
+            # A running sweep finishes the message in hand and gives the rest back.
+            runtime.stopping.set()
             scheduler.shutdown(wait=True)
         runtime.background.join(timeout=30)
         runtime.background.shutdown()
@@ -196,7 +198,9 @@ def _scheduler(settings: Settings) -> int:
         server.run()
     finally:
         server.close()
-        # Finish a running sweep and the Slack calls it queued.
+        # A running sweep finishes the message in hand and gives the rest back for the next
+        # start; then the Slack calls it queued are finished.
+        runtime.stopping.set()
         scheduler.shutdown(wait=True)
         runtime.background.join(timeout=30)
         runtime.background.shutdown()

@@ -15,13 +15,13 @@ from datetime import datetime
 
 from sqlalchemy.engine import Engine
 
-from bot import channels, people
+from bot import channels, people, workspaces
 from bot.claims import mark_dropped, mark_failed, mark_sent, release
 from bot.db import session_scope
 from bot.fanout import Job
 from bot.logs import log_context
 from bot.metrics import DELIVERIES, FAILURES
-from bot.slack import CHANNEL_GONE, PERSON_GONE, WorkspaceGone, slack_error
+from bot.slack import CHANNEL_GONE, PERSON_GONE, TOKEN_GONE, WorkspaceGone, slack_error
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +113,13 @@ def _deliver(
                 log.warning("channel %s paused: Slack said %s", to.channel_id, code)
                 return "paused"
             return "retry_later"
+        if code in TOKEN_GONE:
+            # The tokens_revoked event may never come (or came to a process that missed it).
+            log.warning("workspace %s stops: Slack said %s", to.team_id, code)
+            with session_scope(engine) as session:
+                workspaces.uninstalled(session, team_ids=[to.team_id], now=now)
+                mark_dropped(session, delivery_id, error=code)
+            return "dropped"
         if code in PERSON_GONE and to.user_id:
             log.warning("no more DMs to %s: Slack said %s", to.user_id, code)
             with session_scope(engine) as session:

@@ -36,7 +36,7 @@ from bot.slack import Messenger, Pacer, WorkspaceGone, make_client
 log = logging.getLogger(__name__)
 
 # What the app asks for when installed; manifest.yml lists the same.
-BOT_SCOPES = ("commands", "chat:write", "im:write", "users:read")
+BOT_SCOPES = ("commands", "chat:write", "im:write", "users:read", "channels:read", "groups:read")
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 # A token expiring within this many minutes is refreshed before it is used.

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.announce import run_card_sweep
 from bot.deliveries import SweepReport
 from bot.digest import run_digest_sweep
 from bot.logs import log_context
@@ -17,10 +18,9 @@ from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-DIGEST_EVERY_MINUTES = 5
-NUDGES_EVERY_MINUTES = 30
-
-SWEEPS = {"digest": run_digest_sweep, "nudges": run_nudge_sweep}
+# Each sweep, and how often it runs (minutes).
+SWEEPS = {"digest": run_digest_sweep, "nudges": run_nudge_sweep, "cards": run_card_sweep}
+EVERY_MINUTES = {"digest": 5, "nudges": 30, "cards": 2}
 
 
 def run_sweep(runtime: Runtime, name: str) -> SweepReport:
@@ -41,7 +41,7 @@ def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
 
     In a thread of its own: the main thread serves the health check and the metrics."""
     scheduler = BackgroundScheduler(timezone=UTC)
-    for name, minutes in (("digest", DIGEST_EVERY_MINUTES), ("nudges", NUDGES_EVERY_MINUTES)):
+    for name, minutes in EVERY_MINUTES.items():
         scheduler.add_job(
             run_sweep,
             IntervalTrigger(minutes=minutes),

@@ -25,6 +25,10 @@ from bot.people import Profile
 
 log = logging.getLogger(__name__)
 
+# The longest a call waits on Slack's Retry-After before giving up for now, in seconds.
+MAX_RETRY_AFTER = 30
+# Slack's answers that mean the bot's token no longer works in the workspace.
+TOKEN_GONE = {"token_revoked", "invalid_auth", "not_authed"}
 # Slack's answers that mean "the bot cannot post here" rather than "try again".
 CHANNEL_GONE = {"channel_not_found", "not_in_channel", "is_archived"}
 # ... and "this person cannot get messages": a deactivated or unknown account.
@@ -53,10 +57,22 @@ def make_client(settings: Settings, token: str | None) -> WebClient:
         timeout=10,
         retry_handlers=[
             CountedConnectionErrorRetries(max_retry_count=2),
-            CountedRateLimitRetries(max_retry_count=3),
+            BoundedRateLimitRetries(max_retry_count=3),
             CountedServerErrorRetries(max_retry_count=2),
         ],
     )
+
+
+class BoundedRateLimitRetries(CountedRateLimitRetries):
+    """Waits as long as a 429's Retry-After asks, up to MAX_RETRY_AFTER; beyond that the call
+    fails, and what it was sending is kept for a later sweep rather than holding a worker."""
+
+    def _can_retry(self, *, state, request, response=None, error=None) -> bool:
+        if not super()._can_retry(state=state, request=request, response=response, error=error):
+            return False
+        headers = {name.lower(): values for name, values in response.headers.items()}
+        wait = (headers.get("retry-after") or ["1"])[0]
+        return not wait.isdigit() or int(wait) <= MAX_RETRY_AFTER
 
 
 def slack_error(error: Exception) -> str | None:

@@ -76,6 +76,8 @@ def installed_in_organisation(session: Session, *, enterprise_id: str) -> None:
 
 def uninstalled(session: Session, *, team_ids: list[str], now: datetime) -> None:
     """Stop serving these workspaces (app_uninstalled, tokens_revoked)."""
+    for team_id in team_ids:
+        seen(session, team_id=team_id, enterprise_id=None, org_install=False, now=now)
     session.execute(
         update(Workspace)
         .where(col(Workspace.team_id).in_(team_ids), col(Workspace.uninstalled_at).is_(None))

@@ -116,7 +116,8 @@ def declare_milestone(
     title: str,
     due_date: date,
 ) -> str:
-    """A milestone declared through the service, as if on the day before `due_date`."""
+    """A milestone declared through the service, as if on the day before `due_date`, its
+    channel card posted then."""
     engine = make_engine(database_url)
     try:
         create_tables(engine)
@@ -133,6 +134,10 @@ def declare_milestone(
                 approver_id=None,
                 today=declared_on,
                 now=datetime.combine(declared_on, clock_time(12), tzinfo=UTC),
+            )
+            session.flush()
+            milestones.record_announcement(
+                session, milestone_id=change.milestone.id, ts="1700000000.000100", shown_health=None
             )
             return change.milestone.reference
     finally:

@@ -37,6 +37,14 @@ SCOPES = {
 }
 # The /milestone command itself.
 COMMAND_SCOPE = "commands"
+# Events the bot listens to, and the bot scopes Slack asks for to send each (empty: none).
+EVENT_SCOPES = {
+    "app_home_opened": set(),
+    "app_uninstalled": set(),
+    "tokens_revoked": set(),
+    # Public and private channels.
+    "member_joined_channel": {"channels:read", "groups:read"},
+}
 
 
 @pytest.fixture(scope="module")
@@ -135,8 +143,13 @@ def test_every_web_api_call_has_a_scope_decision():
     assert called - SCOPES.keys() == set(), "add the new methods to SCOPES with their scope"
 
 
+def test_every_event_has_a_scope_decision(app):
+    assert listened(app, "event") == EVENT_SCOPES.keys()
+
+
 def test_bot_scopes_are_exactly_the_scopes_the_code_needs(manifest):
     needed = {SCOPES[method] for method in web_api_methods_called()} - {None}
+    needed |= set().union(*EVENT_SCOPES.values())
 
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == needed | {COMMAND_SCOPE}
 

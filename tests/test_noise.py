@@ -32,8 +32,9 @@ def statuses(slack) -> list:
 
 
 def deliveries(bot) -> list[Delivery]:
+    """The scheduled deliveries (not the cards posted when milestones are declared)."""
     with session_scope(bot.engine) as session:
-        return list(session.exec(select(Delivery)).all())
+        return list(session.exec(select(Delivery).where(Delivery.kind != "announcement")).all())
 
 
 def test_settings_nudges_channel_posts_the_nudge_under_the_card_mentioning_the_owner_once(bot):

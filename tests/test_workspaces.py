@@ -21,7 +21,7 @@ from bot import blocks
 from bot.cli import main
 from bot.db import session_scope
 from bot.digest import run_digest_sweep
-from bot.installations import SlackAccess
+from bot.installations import BOT_SCOPES, SlackAccess
 from bot.models import Milestone, Workspace
 
 CLIENT_ID = "1111.2222"
@@ -59,7 +59,7 @@ def install(bot, code: str, *, team_id: str, token: str, **grant) -> requests.Re
     )
     query = parse_qs(urlparse(link).query)
     assert query["client_id"] == [CLIENT_ID]
-    assert set(query["scope"][0].split(",")) == {"commands", "chat:write", "im:write", "users:read"}
+    assert set(query["scope"][0].split(",")) == set(BOT_SCOPES)
     # The state cookie is marked Secure (Slack's apps are served over https): sent by hand here.
     cookie = page.headers["Set-Cookie"].split(";")[0]
     return browser.get(

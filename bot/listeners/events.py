@@ -8,7 +8,7 @@ import threading
 from slack_bolt import Ack, App, BoltContext
 from sqlalchemy.exc import IntegrityError
 
-from bot import home, workspaces
+from bot import channels, home, workspaces
 from bot.announce import publish_home
 from bot.db import session_scope
 from bot.listeners.common import team_of
@@ -47,6 +47,21 @@ def register(app: App, runtime: Runtime) -> None:
             with known_lock:
                 known.add(team_id)
         next()
+
+    @app.middleware
+    def resume_channel(body: dict, next) -> None:  # noqa: A002
+        """Someone using /milestone in a paused channel shows the bot can post there again."""
+        if body.get("command") and body.get("channel_id"):
+            _resume(runtime, team_id=body.get("team_id", ""), channel_id=body["channel_id"])
+        next()
+
+    @app.event("member_joined_channel")
+    def member_joined(ack: Ack, context: BoltContext, event: dict) -> None:
+        ack()
+        # Added back to a channel it was removed from: its sweeps go on there.
+        if event.get("user") == context.bot_user_id:
+            team_id = event.get("team") or context.team_id
+            _resume(runtime, team_id=team_id, channel_id=event["channel"])
 
     @app.event("app_home_opened")
     def home_opened(ack: Ack, body: dict, event: dict) -> None:
@@ -88,3 +103,10 @@ def register(app: App, runtime: Runtime) -> None:
         # User tokens are not the bot's; only a revoked bot token silences it.
         if (event.get("tokens") or {}).get("bot"):
             stop_serving(context, body)
+
+
+def _resume(runtime: Runtime, *, team_id: str, channel_id: str) -> None:
+    with session_scope(runtime.engine) as session:
+        resumed = channels.resume(session, team_id=team_id, channel_id=channel_id)
+    if resumed:
+        log.info("channel %s resumed: the bot can post there again", channel_id)
