@@ -1,4 +1,4 @@
-"""Entry points: milestone-bot serve | scheduler | run-job digest|nudges."""
+"""Entry points: milestone-bot serve | scheduler | run-job digest|nudges | migrate."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.schema import SchemaError
 
 log = logging.getLogger("bot")
 
@@ -31,6 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("scheduler", help="run only the scheduled sweeps")
     job = commands.add_parser("run-job", help="run one sweep now, then exit")
     job.add_argument("job", choices=["digest", "nudges"])
+    commands.add_parser("migrate", help="upgrade the database at DATABASE_URL to this version")
     args = parser.parse_args(argv)
 
     try:
@@ -45,8 +47,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(settings, with_scheduler=not args.no_scheduler)
         if args.command == "scheduler":
             return _scheduler(settings)
+        if args.command == "migrate":
+            return _migrate(settings)
         return _run_job(settings, args.job)
-    except ConfigError as error:
+    except (ConfigError, SchemaError) as error:
         return _refuse(str(error))
     except SQLAlchemyError as error:
         return _refuse(
@@ -178,6 +182,13 @@ def _run_job(settings: Settings, job: str) -> int:
     print(f"{job}: {report}")
     # A delivery that failed for now is retried by the next sweep; cron should see it.
     return 1 if report.retry_later else 0
+
+
+def _migrate(settings: Settings) -> int:
+    from bot.schema import migrate
+
+    print(migrate(settings.database_url).describe())
+    return 0
 
 
 def _on_terminate(stop: Callable[[], None]) -> None:

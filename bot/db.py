@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import event
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -29,8 +31,22 @@ def _configure_sqlite(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def create_tables(engine: Engine) -> None:
-    SQLModel.metadata.create_all(engine)
+def all_metadata() -> list[MetaData]:
+    """Every table the database holds: the bot's models, and the tables of slack_sdk's
+    SQLAlchemy installation and OAuth state stores under their default names. The migrations
+    create exactly these; autogenerate and the tests compare against them."""
+    installations = MetaData()
+    SQLAlchemyInstallationStore.build_bots_table(
+        installations, SQLAlchemyInstallationStore.default_bots_table_name
+    )
+    SQLAlchemyInstallationStore.build_installations_table(
+        installations, SQLAlchemyInstallationStore.default_installations_table_name
+    )
+    states = MetaData()
+    SQLAlchemyOAuthStateStore.build_oauth_states_table(
+        states, SQLAlchemyOAuthStateStore.default_table_name
+    )
+    return [SQLModel.metadata, installations, states]
 
 
 @contextmanager

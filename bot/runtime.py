@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 from sqlalchemy.engine import Engine
 
 from bot.config import Settings
-from bot.db import create_tables, make_engine
+from bot.db import make_engine
 from bot.people import Timezones
+from bot.schema import prepare
 from bot.slack import Background, Messenger, make_client
 
 Clock = Callable[[], datetime]
@@ -32,8 +33,9 @@ class Runtime:
 
 
 def build_runtime(settings: Settings, *, clock: Clock = utc_now) -> Runtime:
+    # An empty database gets the schema now; any other than this code's is refused.
+    prepare(settings.database_url)
     engine = make_engine(settings.database_url)
-    create_tables(engine)
     messenger = Messenger(make_client(settings))
     background = Background()
     timezones = Timezones(
