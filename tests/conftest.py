@@ -57,8 +57,9 @@ def sqlite_template(tmp_path_factory) -> Path:
 
 
 class PostgresqlSchema:
-    """The PostgreSQL test database's schema, migrated to head once and emptied with TRUNCATE
-    between tests; made again after a test that changed it."""
+    """The PostgreSQL test database's schema, migrated to head once and emptied between tests
+    (DELETE and sequences restarted: on tables this small, ten times quicker than TRUNCATE,
+    which makes new files for each table); made again after a test that changed it."""
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -78,14 +79,20 @@ class PostgresqlSchema:
             schema.migrate(self.url)
             self.at_head = True
             return
-        tables = ", ".join(
-            table.name for metadata in all_metadata() for table in metadata.tables.values()
-        )
         engine = make_engine(self.url)
         with engine.begin() as connection:
-            # A connection left open in a transaction would make TRUNCATE wait for ever.
+            # A connection left open in a transaction would make the test wait for ever.
             connection.execute(text("SET LOCAL lock_timeout = '10s'"))
-            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            for metadata in all_metadata():
+                for table in reversed(metadata.sorted_tables):
+                    connection.execute(table.delete())
+            connection.execute(
+                text(
+                    "SELECT setval(sequence.oid, 1, false) FROM pg_class sequence "
+                    "WHERE sequence.relkind = 'S' "
+                    "AND sequence.relnamespace = 'public'::regnamespace"
+                )
+            )
         engine.dispose()
 
 

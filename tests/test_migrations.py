@@ -144,7 +144,8 @@ def test_every_migration_can_be_undone(empty_database_url):
 
 
 def test_migrate_makes_an_empty_database_and_says_so(tmp_path, empty_database_url):
-    env = bot_environment(tmp_path, empty_database_url)
+    # Only the database is needed: no Slack settings.
+    env = environment(tmp_path, DATABASE_URL=plain(empty_database_url))
 
     first = run("migrate", cwd=tmp_path, env=env)
     again = run("migrate", cwd=tmp_path, env=env)
