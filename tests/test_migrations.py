@@ -140,6 +140,20 @@ def test_every_migration_can_be_undone(empty_database_url):
     assert differences(empty_database_url) == []
 
 
+def test_a_migration_that_fails_leaves_the_database_as_it_was(empty_database_url):
+    """Every revision runs in the lock's one transaction (SQLite included, where the driver
+    would otherwise commit each CREATE TABLE as it goes)."""
+    with (
+        pytest.raises(RuntimeError, match="the next revision failed"),
+        schema.migration_lock(empty_database_url) as connection,
+    ):
+        command.upgrade(schema.alembic_config(connection), "head")
+        assert "milestone" in inspect(connection).get_table_names()
+        raise RuntimeError("the next revision failed")
+
+    assert tables_of(empty_database_url) == set()
+
+
 # ---------------------------------------------------------------- milestone-bot migrate
 
 
