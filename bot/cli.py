@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot import logs
 from bot.config import ConfigError, Settings, load_settings, requested_log_format
+from bot.schema import SchemaError
 
 log = logging.getLogger("bot")
 
@@ -36,6 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "purge-team", help="delete everything kept about a workspace that uninstalled the app"
     )
     purge.add_argument("team_id", help="the workspace's id, such as T0123ABCD")
+    commands.add_parser("migrate", help="upgrade the database at DATABASE_URL to this version")
     args = parser.parse_args(argv)
 
     try:
@@ -50,8 +52,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _scheduler(settings)
         if args.command == "purge-team":
             return _purge_team(settings, args.team_id)
+        if args.command == "migrate":
+            return _migrate(settings)
         return _run_job(settings, args.job)
-    except ConfigError as error:
+    except (ConfigError, SchemaError) as error:
         return _refuse(str(error))
     except SQLAlchemyError as error:
         return _refuse(
@@ -222,6 +226,7 @@ def _purge_team(settings: Settings, team_id: str) -> int:
     from bot import workspaces
     from bot.db import make_engine, session_scope
     from bot.installations import SlackAccess
+    from bot.runtime import utc_now
 
     engine = make_engine(settings.database_url)
     with session_scope(engine) as session:
@@ -233,11 +238,18 @@ def _purge_team(settings: Settings, team_id: str) -> int:
             )
         enterprise_id = workspace.enterprise_id if workspace else None
         counts = workspaces.purge(session, team_id=team_id)
-    SlackAccess(settings, engine, clock=lambda: None).forget(
+    SlackAccess(settings, engine, clock=utc_now).forget(
         enterprise_id=enterprise_id, team_id=team_id
     )
     removed = ", ".join(f"{count} {name}" for name, count in counts.items() if count)
     print(f"purged workspace {team_id}: {removed or 'nothing was kept about it'}")
+    return 0
+
+
+def _migrate(settings: Settings) -> int:
+    from bot.schema import migrate
+
+    print(migrate(settings.database_url).describe())
     return 0
 
 

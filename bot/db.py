@@ -31,20 +31,22 @@ def _configure_sqlite(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def oauth_metadata() -> MetaData:
-    """The tables of slack_sdk's SQLAlchemy installation and OAuth state stores."""
-    metadata = MetaData()
-    store = SQLAlchemyInstallationStore
-    store.build_installations_table(metadata, store.default_installations_table_name)
-    store.build_bots_table(metadata, store.default_bots_table_name)
-    states = SQLAlchemyOAuthStateStore
-    states.build_oauth_states_table(metadata, states.default_table_name)
-    return metadata
-
-
-def create_tables(engine: Engine) -> None:
-    SQLModel.metadata.create_all(engine)
-    oauth_metadata().create_all(engine)
+def all_metadata() -> list[MetaData]:
+    """Every table the database holds: the bot's models, and the tables of slack_sdk's
+    SQLAlchemy installation and OAuth state stores under their default names. The migrations
+    create exactly these; autogenerate and the tests compare against them."""
+    installations = MetaData()
+    SQLAlchemyInstallationStore.build_bots_table(
+        installations, SQLAlchemyInstallationStore.default_bots_table_name
+    )
+    SQLAlchemyInstallationStore.build_installations_table(
+        installations, SQLAlchemyInstallationStore.default_installations_table_name
+    )
+    states = MetaData()
+    SQLAlchemyOAuthStateStore.build_oauth_states_table(
+        states, SQLAlchemyOAuthStateStore.default_table_name
+    )
+    return [SQLModel.metadata, installations, states]
 
 
 @contextmanager

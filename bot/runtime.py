@@ -10,9 +10,10 @@ from datetime import UTC, datetime
 from sqlalchemy.engine import Engine
 
 from bot.config import Settings
-from bot.db import create_tables, make_engine
+from bot.db import make_engine
 from bot.installations import SlackAccess
 from bot.people import Timezones
+from bot.schema import prepare
 from bot.slack import Background, Messenger, Pacer
 
 Clock = Callable[[], datetime]
@@ -43,8 +44,9 @@ def build_runtime(
     settings: Settings, *, clock: Clock = utc_now, pacer: Pacer | None = None
 ) -> Runtime:
     """Everything the bot runs on; `pacer` spaces its posts (by default in real time)."""
+    # An empty database gets the schema now; any other than this code's is refused.
+    prepare(settings.database_url)
     engine = make_engine(settings.database_url)
-    create_tables(engine)
     slack = SlackAccess(settings, engine, clock=clock, pacer=pacer)
     background = Background()
     timezones = Timezones(

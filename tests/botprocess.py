@@ -16,7 +16,8 @@ from pathlib import Path
 import requests
 
 from bot import channels, milestones
-from bot.db import create_tables, make_engine, session_scope
+from bot.db import make_engine, session_scope
+from bot.schema import migrate
 
 # The console script installed beside this Python (pip install -e '.[test]').
 MILESTONE_BOT = str(Path(sys.executable).with_name("milestone-bot"))
@@ -117,10 +118,10 @@ def declare_milestone(
     due_date: date,
 ) -> str:
     """A milestone declared through the service, as if on the day before `due_date`, its
-    channel card posted then."""
+    channel card posted then; the database is migrated first."""
+    migrate(database_url)
     engine = make_engine(database_url)
     try:
-        create_tables(engine)
         declared_on = min(due_date, datetime.now(UTC).date()) - timedelta(days=1)
         with session_scope(engine) as session:
             change = milestones.declare(

@@ -317,7 +317,7 @@ def test_python_m_bot_shows_the_commands(tmp_path):
     )
 
     assert result.returncode == 0, result.stderr
-    for command in ("serve", "scheduler", "run-job"):
+    for command in ("serve", "scheduler", "run-job", "migrate"):
         assert command in result.stdout
 
 

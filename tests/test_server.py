@@ -14,7 +14,8 @@ from conftest import CHANNEL, OWNER, TEAM, serving, slash_command_fields
 from slack_sdk.signature import SignatureVerifier
 
 from bot import blocks
-from bot.db import create_tables, make_engine
+from bot.db import make_engine
+from bot.schema import migrate
 from bot.server import make_wsgi_app
 
 SIGNING_SECRET = "serve-signing-secret"
@@ -135,8 +136,9 @@ def vanishing_database(tmp_path):
     """An engine over a SQLite file whose folder the test can delete."""
     folder = tmp_path / "data"
     folder.mkdir()
-    engine = make_engine(f"sqlite:///{folder / 'milestones.db'}")
-    create_tables(engine)
+    url = f"sqlite:///{folder / 'milestones.db'}"
+    migrate(url)
+    engine = make_engine(url)
     yield folder, engine
     engine.dispose()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.listeners import actions, commands, events, forms, views
+from bot.listeners import actions, commands, events, failures, forms, views
 from bot.runtime import Runtime
 
 
@@ -14,3 +14,4 @@ def register_all(app: App, runtime: Runtime) -> None:
     views.register(app, runtime)
     forms.register(app, runtime)
     events.register(app, runtime)
+    failures.register(app, runtime)

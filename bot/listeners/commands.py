@@ -319,11 +319,12 @@ def handle_goal_close(call: Call, command: parsing.GoalClose) -> None:
 
 def handle_away(call: Call, command: parsing.Away) -> None:
     today = call.today()
-    with session_scope(call.runtime.engine) as session:
-        if command.first_text is None:
+    if command.first_text is None:
+        with session_scope(call.runtime.engine) as session:
             away.come_back(session, team_id=call.team_id, user_id=call.user_id, today=today)
-            call.ack(**blocks.notice("Welcome back: reminders about your milestones are on again."))
-            return
+        call.ack(**blocks.notice("Welcome back: reminders about your milestones are on again."))
+        return
+    with session_scope(call.runtime.engine) as session:
         first = parse_due_date(command.first_text, today=today)
         last = parse_due_date(command.last_text, today=today) if command.last_text else first
         absence = away.go_away(

@@ -1,0 +1,56 @@
+"""Requests that fail unexpectedly (the database is unreachable, a write is refused): the
+person is told privately that nothing was changed and to try again, in one place.
+
+Listeners write in one transaction and answer after it commits, so a failure before the answer
+left nothing behind: session_scope rolled it back.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import Ack, App, BoltResponse, Respond
+from slack_bolt.request import BoltRequest
+
+from bot import blocks
+from bot.listeners.common import tell_presser
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+TRY_AGAIN = "Something went wrong on my side, so nothing was changed. Please try again in a moment."
+
+
+def register(app: App, runtime: Runtime) -> None:
+    @app.error
+    def request_failed(
+        error: Exception, body: dict, request: BoltRequest, ack: Ack, respond: Respond
+    ) -> BoltResponse | None:
+        answered = request.context.ack.response
+        if answered is not None:
+            # The change was saved and answered; what failed came after (and is logged).
+            log.error("request failed after its answer", exc_info=error)
+            return answered
+        log.error("request failed; nothing was changed", exc_info=error)
+        if body.get("command"):
+            ack(**blocks.notice(TRY_AGAIN))
+        elif body.get("type") == "block_actions":
+            ack()
+            tell_presser(runtime, body, respond, TRY_AGAIN)
+        elif body.get("type") == "view_submission":
+            field = _first_input(body["view"])
+            if field is None:
+                return None
+            # Shown on the form, which stays open with what they typed.
+            ack(response_action="errors", errors={field: TRY_AGAIN})
+        else:
+            # Events and option lists: Slack retries the event, or shows the menu failed.
+            return None
+        return request.context.ack.response
+
+
+def _first_input(view: dict) -> str | None:
+    for block in view.get("blocks", []):
+        if block.get("type") == "input" and block.get("block_id"):
+            return block["block_id"]
+    return None
