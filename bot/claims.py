@@ -10,6 +10,8 @@ from sqlmodel import Session, col, select
 
 from bot.models import Delivery
 
+CLAIMS_PER_STATEMENT = 1000
+
 
 def claim(session: Session, rows: list[dict]) -> dict[tuple[str, str], int]:
     """Insert claims for `rows` (team_id, kind, key, ...); return {(kind, key): id} of those won.
@@ -17,16 +19,19 @@ def claim(session: Session, rows: list[dict]) -> dict[tuple[str, str], int]:
     INSERT ... ON CONFLICT DO NOTHING RETURNING: a key already claimed, by an earlier run or
     by another process at the same moment, comes back as not won.
     """
-    if not rows:
-        return {}
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(Delivery)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["team_id", "kind", "key"])
-        .returning(col(Delivery.kind), col(Delivery.key), col(Delivery.id))
-    )
-    return {(kind, key): id_ for kind, key, id_ in session.execute(statement).all()}
+    won = {}
+    # In slices: one statement's bound values must stay under the databases' limits (32,766
+    # on SQLite, 65,535 on PostgreSQL) however many channels or milestones a sweep claims.
+    for start in range(0, len(rows), CLAIMS_PER_STATEMENT):
+        statement = (
+            dialect.insert(Delivery)
+            .values(rows[start : start + CLAIMS_PER_STATEMENT])
+            .on_conflict_do_nothing(index_elements=["team_id", "kind", "key"])
+            .returning(col(Delivery.kind), col(Delivery.key), col(Delivery.id))
+        )
+        won.update({(kind, key): id_ for kind, key, id_ in session.execute(statement).all()})
+    return won
 
 
 def mark_sent(session: Session, delivery_id: int, *, now: datetime) -> None:

@@ -11,23 +11,25 @@ from sqlmodel import Session, col, select
 from bot.errors import InvalidCommand
 from bot.models import Dependency, Milestone, Status
 
+IDS_PER_QUERY = 10_000
+
 
 def prerequisites_of(session: Session, milestone_ids: list[int]) -> dict[int, list[Milestone]]:
     """Each milestone's prerequisites (cancelled ones left out), from one query."""
     found: dict[int, list[Milestone]] = {milestone_id: [] for milestone_id in milestone_ids}
-    if not milestone_ids:
-        return found
-    rows = session.exec(
-        select(Dependency.milestone_id, Milestone)
-        .join(Milestone, col(Milestone.id) == Dependency.prerequisite_id)
-        .where(
-            col(Dependency.milestone_id).in_(milestone_ids),
-            Milestone.status != Status.CANCELLED,
-        )
-        .order_by(col(Milestone.id))
-    ).all()
-    for milestone_id, prerequisite in rows:
-        found[milestone_id].append(prerequisite)
+    # In slices, so that the IN list stays within the databases' limits on bound values.
+    for start in range(0, len(milestone_ids), IDS_PER_QUERY):
+        rows = session.exec(
+            select(Dependency.milestone_id, Milestone)
+            .join(Milestone, col(Milestone.id) == Dependency.prerequisite_id)
+            .where(
+                col(Dependency.milestone_id).in_(milestone_ids[start : start + IDS_PER_QUERY]),
+                Milestone.status != Status.CANCELLED,
+            )
+            .order_by(col(Milestone.id))
+        ).all()
+        for milestone_id, prerequisite in rows:
+            found[milestone_id].append(prerequisite)
     return found
 
 
