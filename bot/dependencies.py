@@ -5,7 +5,7 @@ from __future__ import annotations
 import zlib
 from datetime import date
 
-from sqlalchemy import delete, text, update
+from sqlalchemy import ColumnElement, delete, text, update
 from sqlmodel import Session, col, select
 
 from bot.errors import InvalidCommand
@@ -30,6 +30,24 @@ def prerequisites_of(session: Session, milestone_ids: list[int]) -> dict[int, li
         ).all()
         for milestone_id, prerequisite in rows:
             found[milestone_id].append(prerequisite)
+    return found
+
+
+def prerequisites_in_channels(
+    session: Session, channels: ColumnElement[bool]
+) -> dict[int, list[Milestone]]:
+    """The prerequisites (cancelled ones left out) of every milestone in the channels that
+    `channels` (a condition on Milestone) selects, by milestone id, from one query."""
+    found: dict[int, list[Milestone]] = {}
+    rows = session.exec(
+        select(Dependency.milestone_id, Milestone)
+        .join(Milestone, col(Milestone.id) == Dependency.prerequisite_id)
+        # The prerequisite's channel is its dependent's.
+        .where(channels, Milestone.status != Status.CANCELLED)
+        .order_by(col(Milestone.id))
+    ).all()
+    for milestone_id, prerequisite in rows:
+        found.setdefault(milestone_id, []).append(prerequisite)
     return found
 
 

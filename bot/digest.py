@@ -20,6 +20,7 @@ from bot import away, blocks
 from bot.claims import claim
 from bot.db import session_scope
 from bot.deliveries import SweepReport, deliver
+from bot.dependencies import prerequisites_in_channels
 from bot.goals import Tally, open_goals, progress, tallies
 from bot.health import describe
 from bot.models import ChannelSettings, Goal, Milestone, Status
@@ -307,6 +308,7 @@ def load_statuses(
             today_of=lambda m: runtime.timezones.date_of(
                 known.get((m.team_id, m.responsible_id)), now=now
             ),
+            prerequisites=prerequisites_in_channels(session, _in_channels(Milestone, keys)),
         )
         goals = session.exec(
             select(Goal)
