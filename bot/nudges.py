@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
 
-from sqlalchemy import tuple_, update
+from sqlalchemy import ColumnElement, and_, func, or_, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from bot import away, blocks
@@ -24,8 +25,9 @@ from bot.claims import claim, count_sent
 from bot.dates import previous_working_day
 from bot.db import session_scope
 from bot.deliveries import SweepReport, deliver
+from bot.dependencies import IDS_PER_QUERY
 from bot.health import describe
-from bot.models import ChannelSettings, Delivery, Milestone, Person, Status
+from bot.models import ChannelSettings, Delivery, Dependency, Health, Milestone, Person, Status
 from bot.people import FRESH_FOR
 from bot.runtime import Runtime
 from bot.slack import CHANNEL_GONE, slack_error
@@ -52,16 +54,27 @@ class Reminder:
     today: date
 
 
-def reminder_on(milestone: Milestone, today: date) -> Reminder | None:
-    """The reminder due about `milestone` on `today` (its owner's date), if any."""
+@dataclass(frozen=True)
+class Candidate:
+    """What deciding on a reminder needs of a milestone, read without loading all of it."""
+
+    id: int
+    team_id: str
+    channel_id: str
+    responsible_id: str
+    due_date: date
+
+
+def reminder_on(milestone: Milestone | Candidate, today: date) -> tuple[str, str] | None:
+    """The kind and key of the reminder due about `milestone` on `today` (its owner's date)."""
     if milestone.due_date < today:
-        return Reminder("nudge", f"{milestone.id}:{today}", milestone, today)
+        return "nudge", f"{milestone.id}:{today}"
     if milestone.due_date > today and previous_working_day(milestone.due_date) == today:
-        return Reminder("due_soon", f"{milestone.id}:{milestone.due_date}", milestone, today)
+        return "due_soon", f"{milestone.id}:{milestone.due_date}"
     return None
 
 
-def _person(milestone: Milestone) -> PersonKey:
+def _person(milestone: Milestone | Candidate) -> PersonKey:
     return milestone.team_id, milestone.responsible_id
 
 
@@ -83,69 +96,117 @@ def due_reminders(runtime: Runtime, *, now: datetime) -> list[Reminder]:
     """Reminders due at `now` that are not claimed yet, about owners who are not away.
 
     Candidates are found with what is known of their owners' time zones; the owners of those
-    still to be reminded are then looked up afresh (once each), and judged on that.
+    still to be reminded are then looked up afresh (once each), and judged on that. Only the
+    milestones finally reminded about are loaded whole.
     """
     with session_scope(runtime.engine) as session:
-        candidates = session.exec(
-            select(Milestone).where(
-                Milestone.status == Status.OPEN,
-                col(Milestone.due_date).is_not(None),
-                col(Milestone.due_date) <= now.date() + LOOKAHEAD,
+        silenced = _channels_with_nudges_off(session)
+        candidates = [
+            Candidate(id_, team_id, channel_id, owner_id or creator_id, due_date)
+            for id_, team_id, channel_id, owner_id, creator_id, due_date in session.exec(
+                select(
+                    Milestone.id,
+                    Milestone.team_id,
+                    Milestone.channel_id,
+                    Milestone.owner_id,
+                    Milestone.creator_id,
+                    Milestone.due_date,
+                ).where(
+                    Milestone.status == Status.OPEN,
+                    col(Milestone.due_date).is_not(None),
+                    col(Milestone.due_date) <= now.date() + LOOKAHEAD,
+                )
+            ).all()
+            if (team_id, channel_id) not in silenced
+        ]
+    known = _people(runtime, {_person(c) for c in candidates}, now=now, max_age=FRESH_FOR)
+    found = [
+        (candidate, reminder)
+        for candidate in candidates
+        if (
+            reminder := reminder_on(
+                candidate, runtime.timezones.date_of(known.get(_person(candidate)), now=now)
             )
-        ).all()
-        silenced = _channels_with_nudges_off(session, candidates)
-    candidates = [m for m in candidates if (m.team_id, m.channel_id) not in silenced]
-    known = _people(runtime, {_person(m) for m in candidates}, now=now, max_age=FRESH_FOR)
-    reminders = [
-        reminder
-        for m in candidates
-        if (reminder := reminder_on(m, runtime.timezones.date_of(known.get(_person(m)), now=now)))
+        )
     ]
-    reminders = _unclaimed(runtime, reminders)
+    found = _unclaimed(runtime, found)
     fresh = _people(
-        runtime, {_person(r.milestone) for r in reminders}, now=now, max_age=STATUS_FRESH_FOR
+        runtime, {_person(c) for c, _reminder in found}, now=now, max_age=STATUS_FRESH_FOR
     )
     # Judged again on each owner's zone as Slack gives it now.
     days = {
         key: runtime.timezones.date_of(fresh.get(key), now=now)
-        for key in {_person(r.milestone) for r in reminders}
+        for key in {_person(c) for c, _reminder in found}
     }
     away_now = _away(runtime, days, fresh)
-    present = [r.milestone for r in reminders if _person(r.milestone) not in away_now]
-    return [reminder for m in present if (reminder := reminder_on(m, days[_person(m)])) is not None]
+    present = [c for c, _reminder in found if _person(c) not in away_now]
+    due = [
+        (candidate, reminder)
+        for candidate in present
+        if (reminder := reminder_on(candidate, days[_person(candidate)])) is not None
+    ]
+    milestones = _load(runtime, [candidate.id for candidate, _reminder in due])
+    return [
+        Reminder(kind, key, milestones[candidate.id], days[_person(candidate)])
+        for candidate, (kind, key) in due
+        if candidate.id in milestones
+    ]
 
 
-def _channels_with_nudges_off(
-    session: Session, milestones: list[Milestone]
-) -> set[tuple[str, str]]:
-    channels = list({(m.team_id, m.channel_id) for m in milestones})
-    if not channels:
-        return set()
-    return {
-        (s.team_id, s.channel_id)
-        for s in session.exec(
-            select(ChannelSettings).where(
-                tuple_(col(ChannelSettings.team_id), col(ChannelSettings.channel_id)).in_(channels),
-                ChannelSettings.nudges == "off",
+def _load(runtime: Runtime, ids: list[int]) -> dict[int, Milestone]:
+    found = {}
+    with session_scope(runtime.engine) as session:
+        for start in range(0, len(ids), IDS_PER_QUERY):
+            found.update(
+                (m.id, m)
+                for m in session.exec(
+                    select(Milestone).where(
+                        col(Milestone.id).in_(ids[start : start + IDS_PER_QUERY]),
+                        # Reached or cancelled since it was found: nothing to remind about.
+                        Milestone.status == Status.OPEN,
+                    )
+                ).all()
+            )
+    return found
+
+
+def _channels_with_nudges_off(session: Session) -> set[tuple[str, str]]:
+    return set(
+        session.exec(
+            select(ChannelSettings.team_id, ChannelSettings.channel_id).where(
+                ChannelSettings.nudges == "off"
             )
         ).all()
-    }
+    )
 
 
-def _unclaimed(runtime: Runtime, reminders: list[Reminder]) -> list[Reminder]:
+def _unclaimed(
+    runtime: Runtime, found: list[tuple[Candidate, tuple[str, str]]]
+) -> list[tuple[Candidate, tuple[str, str]]]:
     """Leave out reminders already claimed, so their owners are not looked up for nothing."""
-    if not reminders:
-        return []
-    keys = [(r.milestone.team_id, r.kind, r.key) for r in reminders]
+    keys_by_group: dict[tuple[str, str], list[str]] = {}
+    for candidate, (kind, key) in found:
+        keys_by_group.setdefault((candidate.team_id, kind), []).append(key)
+    claimed = set()
     with session_scope(runtime.engine) as session:
-        claimed = set(
-            session.exec(
-                select(Delivery.team_id, Delivery.kind, Delivery.key).where(
-                    tuple_(col(Delivery.team_id), col(Delivery.kind), col(Delivery.key)).in_(keys)
+        # By workspace and kind, the keys in slices: lookups in the unique key's index.
+        for (team_id, kind), keys in keys_by_group.items():
+            for start in range(0, len(keys), IDS_PER_QUERY):
+                claimed.update(
+                    (team_id, kind, key)
+                    for key in session.exec(
+                        select(Delivery.key).where(
+                            Delivery.team_id == team_id,
+                            Delivery.kind == kind,
+                            col(Delivery.key).in_(keys[start : start + IDS_PER_QUERY]),
+                        )
+                    ).all()
                 )
-            ).all()
-        )
-    return [r for r in reminders if (r.milestone.team_id, r.kind, r.key) not in claimed]
+    return [
+        (candidate, (kind, key))
+        for candidate, (kind, key) in found
+        if (candidate.team_id, kind, key) not in claimed
+    ]
 
 
 def _away(
@@ -227,22 +288,27 @@ def run_nudge_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
 def _settings(
     session: Session, milestones: list[Milestone]
 ) -> dict[tuple[str, str], ChannelSettings]:
-    channels = {(m.team_id, m.channel_id) for m in milestones}
-    if not channels:
-        return {}
-    saved = {
-        (s.team_id, s.channel_id): s
-        for s in session.exec(
-            select(ChannelSettings).where(
-                tuple_(col(ChannelSettings.team_id), col(ChannelSettings.channel_id)).in_(
-                    list(channels)
-                )
+    by_team: dict[str, set[str]] = {}
+    for m in milestones:
+        by_team.setdefault(m.team_id, set()).add(m.channel_id)
+    saved = {}
+    for team_id, channel_ids in by_team.items():
+        wanted = sorted(channel_ids)
+        for start in range(0, len(wanted), IDS_PER_QUERY):
+            saved.update(
+                ((s.team_id, s.channel_id), s)
+                for s in session.exec(
+                    select(ChannelSettings).where(
+                        ChannelSettings.team_id == team_id,
+                        col(ChannelSettings.channel_id).in_(wanted[start : start + IDS_PER_QUERY]),
+                    )
+                ).all()
             )
-        ).all()
-    }
     return {
-        key: saved.get(key) or ChannelSettings(team_id=key[0], channel_id=key[1])
-        for key in channels
+        (team_id, channel_id): saved.get((team_id, channel_id))
+        or ChannelSettings(team_id=team_id, channel_id=channel_id)
+        for team_id, channel_ids in by_team.items()
+        for channel_id in channel_ids
     }
 
 
@@ -303,22 +369,7 @@ def refresh_health_cards(runtime: Runtime, *, now: datetime) -> int:
     conditional UPDATE, so of two processes only one updates a card. A card that fails to
     update for now gets its old value back, for a later sweep to try again.
     """
-    with session_scope(runtime.engine) as session:
-        milestones = list(
-            session.exec(
-                select(Milestone).where(
-                    col(Milestone.status).in_(Status.ACTIVE),
-                    col(Milestone.announcement_ts).is_not(None),
-                )
-            ).all()
-        )
-        details = describe(session, milestones, today_of=runtime.timezones.today_of(now))
-    changed = []
-    for milestone in milestones:
-        health = details[milestone.id].health
-        state = health.state if health else None
-        if state != milestone.shown_health:
-            changed.append((milestone, state))
+    changed = changed_health(runtime, now=now)
     # A transaction of its own that starts by writing: each UPDATE sees the latest value.
     with session_scope(runtime.engine) as session:
         claimed = [
@@ -341,6 +392,84 @@ def refresh_health_cards(runtime: Runtime, *, now: datetime) -> int:
         else:
             updated += 1
     return updated
+
+
+def changed_health(runtime: Runtime, *, now: datetime) -> list[tuple[Milestone, str | None]]:
+    """Active milestones with a card whose health at `now` is not the one the card shows,
+    each with its health now."""
+    with session_scope(runtime.engine) as session:
+        milestones = list(
+            session.exec(
+                select(Milestone).where(
+                    col(Milestone.status).in_(Status.ACTIVE),
+                    col(Milestone.announcement_ts).is_not(None),
+                    _health_may_differ(now),
+                )
+            ).all()
+        )
+        # Owners' zones as last looked up, read once per workspace rather than once per owner.
+        owners: dict[str, set[str]] = {}
+        for milestone in milestones:
+            owners.setdefault(milestone.team_id, set()).add(milestone.responsible_id)
+        known = {
+            (team_id, user_id): person
+            for team_id, user_ids in owners.items()
+            for user_id, person in runtime.timezones.known(session, team_id, user_ids).items()
+        }
+        details = describe(
+            session,
+            milestones,
+            today_of=lambda m: runtime.timezones.date_of(known.get(_person(m)), now=now),
+        )
+    changed = []
+    for milestone in milestones:
+        health = details[milestone.id].health
+        state = health.state if health else None
+        if state != milestone.shown_health:
+            changed.append((milestone, state))
+    return changed
+
+
+def _health_may_differ(now: datetime) -> ColumnElement[bool]:
+    """Leaves out the active milestones whose health is certain from their own row and their
+    prerequisites' due dates, whatever their owner's time zone, and is what their card shows.
+
+    Their health is what `health.assess` gives; only those near their due date, or waiting
+    on open milestones, or whose card shows something else, are left to judge in full.
+    """
+    # Every owner's date at `now` lies within a day of UTC's (zones span -12 to +14 hours).
+    earliest, latest = now.date() - timedelta(days=1), now.date() + timedelta(days=1)
+    # Five days after any owner's date hold three working days: beyond RISK_WORKING_DAYS.
+    beyond_risk = latest + timedelta(days=5)
+    marked = func.coalesce(col(Milestone.marked_health), "")
+    shown = func.coalesce(col(Milestone.shown_health), "")
+    due = col(Milestone.due_date)
+    prerequisite = aliased(Milestone)
+    waits_on_open = (
+        select(Dependency.prerequisite_id)
+        .join(prerequisite, col(prerequisite.id) == Dependency.prerequisite_id)
+        .where(
+            Dependency.milestone_id == Milestone.id,
+            col(prerequisite.status).in_(Status.ACTIVE),
+        )
+    )
+    waits_on_later = waits_on_open.where(col(prerequisite.due_date) > due)
+    not_late = or_(due.is_(None), due >= latest)
+    surely_blocked = and_(marked == Health.BLOCKED, shown == Health.BLOCKED)
+    surely_off_track = and_(
+        marked != Health.BLOCKED, due.is_not(None), due < earliest, shown == Health.OFF_TRACK
+    )
+    surely_at_risk = and_(marked == Health.AT_RISK, not_late, shown == Health.AT_RISK)
+    surely_on_track = and_(
+        marked == "",
+        shown == Health.ON_TRACK,
+        or_(
+            due.is_(None),
+            and_(due >= latest, ~waits_on_open.exists()),
+            and_(due >= beyond_risk, ~waits_on_later.exists()),
+        ),
+    )
+    return ~or_(surely_blocked, surely_off_track, surely_at_risk, surely_on_track)
 
 
 def _set_shown_health(
