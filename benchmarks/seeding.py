@@ -112,11 +112,20 @@ def people_of(shape: Shape, team: int | None = None) -> list[str]:
     return [f"U{t:04d}{p:05d}" for t in teams for p in range(shape.people_per_team)]
 
 
-def seed(engine: Engine, shape: Shape, *, now: datetime, seed: int = 7) -> dict[str, int]:
+def seed(
+    engine: Engine,
+    shape: Shape,
+    *,
+    now: datetime,
+    seed: int = 7,
+    digest_at: tuple[int, str] | None = None,
+) -> dict[str, int]:
     """Teams, channels, people, goals, milestones, dependencies and absences; counts by table.
 
     Every channel's cards are posted (announcement_ts set) and show the health they had a day
-    ago, so a sweep at `now` finds the few that changed since, as in a running bot.
+    ago, so a sweep at `now` finds the few that changed since, as in a running bot. Half the
+    channels keep the default settings (weekly status on Monday at 09:00), unless `digest_at`
+    (weekday, "HH:MM" in UTC) moves every channel's.
     """
     rng = random.Random(seed)
     today = now.date()
@@ -171,9 +180,9 @@ def seed(engine: Engine, shape: Shape, *, now: datetime, seed: int = 7) -> dict[
                 "team_id": team,
                 "channel_id": channel,
                 "digest_enabled": True,
-                "digest_weekday": 0,
-                "digest_time": "09:00",
-                "digest_timezone": None,
+                "digest_weekday": digest_at[0] if digest_at else 0,
+                "digest_time": digest_at[1] if digest_at else "09:00",
+                "digest_timezone": "UTC" if digest_at else None,
                 "nudges": "off" if index % 20 == 3 else "dm",
                 "mentions": index % 4 != 1,
                 "escalate_to": "channel",
@@ -181,7 +190,7 @@ def seed(engine: Engine, shape: Shape, *, now: datetime, seed: int = 7) -> dict[
                 "coach_disabled": "",
             }
             for index, (team, channel) in enumerate(channels)
-            if index % 2 == 1  # half the channels keep the defaults and have no row
+            if index % 2 == 1 or digest_at  # else half keep the defaults and have no row
         ),
     )
     goals_per_channel = 2
