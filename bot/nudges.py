@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
 
-from sqlalchemy import ColumnElement, and_, func, or_, update
+from sqlalchemy import Select, or_, union_all, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -119,15 +119,13 @@ def due_reminders(runtime: Runtime, *, now: datetime) -> list[Reminder]:
             ).all()
             if (team_id, channel_id) not in silenced
         ]
-    known = _people(runtime, {_person(c) for c in candidates}, now=now, max_age=FRESH_FOR)
+    owners = {_person(c) for c in candidates}
+    known = _people(runtime, owners, now=now, max_age=FRESH_FOR)
+    known_days = {key: runtime.timezones.date_of(known.get(key), now=now) for key in owners}
     found = [
         (candidate, reminder)
         for candidate in candidates
-        if (
-            reminder := reminder_on(
-                candidate, runtime.timezones.date_of(known.get(_person(candidate)), now=now)
-            )
-        )
+        if (reminder := reminder_on(candidate, known_days[_person(candidate)]))
     ]
     found = _unclaimed(runtime, found)
     fresh = _people(
@@ -398,15 +396,14 @@ def changed_health(runtime: Runtime, *, now: datetime) -> list[tuple[Milestone, 
     """Active milestones with a card whose health at `now` is not the one the card shows,
     each with its health now."""
     with session_scope(runtime.engine) as session:
-        milestones = list(
-            session.exec(
-                select(Milestone).where(
-                    col(Milestone.status).in_(Status.ACTIVE),
-                    col(Milestone.announcement_ts).is_not(None),
-                    _health_may_differ(now),
-                )
+        ids = sorted(set(session.exec(_health_may_differ(now)).scalars().all()))
+        milestones = [
+            milestone
+            for start in range(0, len(ids), IDS_PER_QUERY)
+            for milestone in session.exec(
+                select(Milestone).where(col(Milestone.id).in_(ids[start : start + IDS_PER_QUERY]))
             ).all()
-        )
+        ]
         # Owners' zones as last looked up, read once per workspace rather than once per owner.
         owners: dict[str, set[str]] = {}
         for milestone in milestones:
@@ -430,46 +427,62 @@ def changed_health(runtime: Runtime, *, now: datetime) -> list[tuple[Milestone, 
     return changed
 
 
-def _health_may_differ(now: datetime) -> ColumnElement[bool]:
-    """Leaves out the active milestones whose health is certain from their own row and their
-    prerequisites' due dates, whatever their owner's time zone, and is what their card shows.
+def _health_may_differ(now: datetime) -> Select:
+    """The ids of active milestones with a card whose health may differ from what the card
+    shows: all but those whose health is certain from their own row and their prerequisites,
+    whatever their owner's time zone, and already shown (as `health.assess` would judge them).
 
-    Their health is what `health.assess` gives; only those near their due date, or waiting
-    on open milestones, or whose card shows something else, are left to judge in full.
+    A union of parts that each read a range of ix_milestone_health (or, for those waiting on
+    open milestones, start from the dependencies), so that the milestones far from their due
+    date and showing their health are never read.
     """
     # Every owner's date at `now` lies within a day of UTC's (zones span -12 to +14 hours).
     earliest, latest = now.date() - timedelta(days=1), now.date() + timedelta(days=1)
     # Five days after any owner's date hold three working days: beyond RISK_WORKING_DAYS.
     beyond_risk = latest + timedelta(days=5)
-    marked = func.coalesce(col(Milestone.marked_health), "")
-    shown = func.coalesce(col(Milestone.shown_health), "")
-    due = col(Milestone.due_date)
+    shown, marked, due = (
+        col(Milestone.shown_health),
+        col(Milestone.marked_health),
+        col(Milestone.due_date),
+    )
     prerequisite = aliased(Milestone)
     waits_on_open = (
         select(Dependency.prerequisite_id)
         .join(prerequisite, col(prerequisite.id) == Dependency.prerequisite_id)
+        .where(Dependency.milestone_id == Milestone.id, col(prerequisite.status).in_(Status.ACTIVE))
+    )
+    cards = select(Milestone.id).where(
+        col(Milestone.status).in_(Status.ACTIVE), col(Milestone.announcement_ts).is_not(None)
+    )
+    on_track = cards.where(shown == Health.ON_TRACK, marked.is_(None))
+    return union_all(
+        cards.where(shown.is_(None)),
+        # Blocked by hand is blocked, whatever else.
+        cards.where(shown == Health.BLOCKED, or_(marked.is_(None), marked != Health.BLOCKED)),
+        # Overdue for every owner is off track, unless blocked.
+        cards.where(
+            shown == Health.OFF_TRACK,
+            or_(marked == Health.BLOCKED, due.is_(None), due >= earliest),
+        ),
+        # At risk by hand stays so until overdue.
+        cards.where(
+            shown == Health.AT_RISK,
+            or_(marked.is_(None), marked != Health.AT_RISK, due < latest),
+        ),
+        cards.where(shown == Health.ON_TRACK, marked.is_not(None)),
+        # Otherwise on track: with no due date, or not overdue for anyone and waiting on no
+        # open milestone, or that far from due with no open prerequisite due after it.
+        on_track.where(due < latest),
+        on_track.where(due >= latest, due < beyond_risk, waits_on_open.exists()),
+        # A prerequisite due after it: read from the links, far fewer than the milestones.
+        on_track.join(Dependency, col(Dependency.milestone_id) == Milestone.id)
+        .join(prerequisite, col(prerequisite.id) == Dependency.prerequisite_id)
         .where(
-            Dependency.milestone_id == Milestone.id,
+            due >= beyond_risk,
             col(prerequisite.status).in_(Status.ACTIVE),
-        )
-    )
-    waits_on_later = waits_on_open.where(col(prerequisite.due_date) > due)
-    not_late = or_(due.is_(None), due >= latest)
-    surely_blocked = and_(marked == Health.BLOCKED, shown == Health.BLOCKED)
-    surely_off_track = and_(
-        marked != Health.BLOCKED, due.is_not(None), due < earliest, shown == Health.OFF_TRACK
-    )
-    surely_at_risk = and_(marked == Health.AT_RISK, not_late, shown == Health.AT_RISK)
-    surely_on_track = and_(
-        marked == "",
-        shown == Health.ON_TRACK,
-        or_(
-            due.is_(None),
-            and_(due >= latest, ~waits_on_open.exists()),
-            and_(due >= beyond_risk, ~waits_on_later.exists()),
+            col(prerequisite.due_date) > due,
         ),
     )
-    return ~or_(surely_blocked, surely_off_track, surely_at_risk, surely_on_track)
 
 
 def _set_shown_health(
