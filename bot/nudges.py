@@ -15,7 +15,21 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
 
-from sqlalchemy import Select, or_, union_all, update
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Exists,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -95,39 +109,23 @@ def _people(
 def due_reminders(runtime: Runtime, *, now: datetime) -> list[Reminder]:
     """Reminders due at `now` that are not claimed yet, about owners who are not away.
 
-    Candidates are found with what is known of their owners' time zones; the owners of those
-    still to be reminded are then looked up afresh (once each), and judged on that. Only the
-    milestones finally reminded about are loaded whole.
+    Candidates are found with what is known of their owners' time zones (asking Slack first
+    about owners not looked up for a day); the owners of those still to be reminded are then
+    looked up afresh (once each), and judged on that. Only the milestones finally reminded
+    about are loaded whole.
     """
     with session_scope(runtime.engine) as session:
-        silenced = _channels_with_nudges_off(session)
-        candidates = [
-            Candidate(id_, team_id, channel_id, owner_id or creator_id, due_date)
-            for id_, team_id, channel_id, owner_id, creator_id, due_date in session.exec(
-                select(
-                    Milestone.id,
-                    Milestone.team_id,
-                    Milestone.channel_id,
-                    Milestone.owner_id,
-                    Milestone.creator_id,
-                    Milestone.due_date,
-                ).where(
-                    Milestone.status == Status.OPEN,
-                    col(Milestone.due_date).is_not(None),
-                    col(Milestone.due_date) <= now.date() + LOOKAHEAD,
-                )
-            ).all()
-            if (team_id, channel_id) not in silenced
-        ]
-    owners = {_person(c) for c in candidates}
-    known = _people(runtime, owners, now=now, max_age=FRESH_FOR)
-    known_days = {key: runtime.timezones.date_of(known.get(key), now=now) for key in owners}
-    found = [
-        (candidate, reminder)
-        for candidate in candidates
-        if (reminder := reminder_on(candidate, known_days[_person(candidate)]))
-    ]
-    found = _unclaimed(runtime, found)
+        stale = session.exec(_owners_to_look_up(now)).all()
+    _people(runtime, {(team_id, user_id) for team_id, user_id in stale}, now=now, max_age=FRESH_FOR)
+    with session_scope(runtime.engine) as session:
+        days = OwnerDays.at(runtime, session, now=now)
+        rows = session.exec(_unclaimed_candidates(now, days)).all()
+    found = []
+    for id_, team_id, channel_id, responsible_id, due_date, zone in rows:
+        candidate = Candidate(id_, team_id, channel_id, responsible_id, due_date)
+        reminder = reminder_on(candidate, days.by_zone.get(zone, days.default))
+        if reminder is not None:
+            found.append((candidate, reminder))
     fresh = _people(
         runtime, {_person(c) for c, _reminder in found}, now=now, max_age=STATUS_FRESH_FOR
     )
@@ -168,43 +166,108 @@ def _load(runtime: Runtime, ids: list[int]) -> dict[int, Milestone]:
     return found
 
 
-def _channels_with_nudges_off(session: Session) -> set[tuple[str, str]]:
-    return set(
-        session.exec(
-            select(ChannelSettings.team_id, ChannelSettings.channel_id).where(
-                ChannelSettings.nudges == "off"
-            )
-        ).all()
+@dataclass(frozen=True)
+class OwnerDays:
+    """Owners' dates at one instant, by the time zone last looked up (as Timezones.date_of
+    gives them), so that a query can work out each owner's date."""
+
+    by_zone: dict[str, date]
+    default: date
+
+    @classmethod
+    def at(cls, runtime: Runtime, session: Session, *, now: datetime) -> OwnerDays:
+        zones = [zone for zone in session.exec(select(Person.timezone).distinct()).all() if zone]
+        return cls(
+            by_zone={
+                zone: runtime.timezones.date_of(Person(timezone=zone), now=now) for zone in zones
+            },
+            default=runtime.timezones.date_of(None, now=now),
+        )
+
+    def of_owner(self) -> ColumnElement[date]:
+        """The date of the person who answers for each milestone (joined by `_owner_known`)."""
+        if not self.by_zone:
+            return literal(self.default, Date)
+        zone = col(Person.timezone)
+        return case(
+            *((zone == name, literal(day, Date)) for name, day in self.by_zone.items()),
+            else_=literal(self.default, Date),
+        )
+
+
+def _candidates(now: datetime) -> Select:
+    """Open milestones due by the furthest date a reminder can be about, in channels that did
+    not turn nudges off; selecting nothing yet."""
+    silenced = (
+        select(ChannelSettings.channel_id)
+        .where(
+            ChannelSettings.team_id == Milestone.team_id,
+            ChannelSettings.channel_id == Milestone.channel_id,
+            ChannelSettings.nudges == "off",
+        )
+        .exists()
+    )
+    return select().where(
+        Milestone.status == Status.OPEN,
+        col(Milestone.due_date).is_not(None),
+        col(Milestone.due_date) <= now.date() + LOOKAHEAD,
+        ~silenced,
     )
 
 
-def _unclaimed(
-    runtime: Runtime, found: list[tuple[Candidate, tuple[str, str]]]
-) -> list[tuple[Candidate, tuple[str, str]]]:
-    """Leave out reminders already claimed, so their owners are not looked up for nothing."""
-    keys_by_group: dict[tuple[str, str], list[str]] = {}
-    for candidate, (kind, key) in found:
-        keys_by_group.setdefault((candidate.team_id, kind), []).append(key)
-    claimed = set()
-    with session_scope(runtime.engine) as session:
-        # By workspace and kind, the keys in slices: lookups in the unique key's index.
-        for (team_id, kind), keys in keys_by_group.items():
-            for start in range(0, len(keys), IDS_PER_QUERY):
-                claimed.update(
-                    (team_id, kind, key)
-                    for key in session.exec(
-                        select(Delivery.key).where(
-                            Delivery.team_id == team_id,
-                            Delivery.kind == kind,
-                            col(Delivery.key).in_(keys[start : start + IDS_PER_QUERY]),
-                        )
-                    ).all()
-                )
-    return [
-        (candidate, (kind, key))
-        for candidate, (kind, key) in found
-        if (candidate.team_id, kind, key) not in claimed
-    ]
+def _responsible():
+    return func.coalesce(col(Milestone.owner_id), col(Milestone.creator_id))
+
+
+def _owner_known(query: Select) -> Select:
+    return query.outerjoin(
+        Person, and_(Person.team_id == Milestone.team_id, Person.user_id == _responsible())
+    )
+
+
+def _owners_to_look_up(now: datetime) -> Select:
+    """(team, user) of candidates' owners never looked up, or not for FRESH_FOR."""
+    return (
+        _owner_known(_candidates(now).add_columns(Milestone.team_id, _responsible()))
+        .where(or_(col(Person.user_id).is_(None), col(Person.fetched_at) <= now - FRESH_FOR))
+        .distinct()
+    )
+
+
+def _unclaimed_candidates(now: datetime, days: OwnerDays) -> Select:
+    """Candidates whose reminder on their owner's date (by the zone known) is not claimed:
+    (id, team, channel, responsible, due date, owner's zone). Who has a nudge or reminder
+    claimed already is left out in the query, so a sweep after the day's first reads little.
+    """
+    zone = col(Person.timezone)
+    owner_day = days.of_owner()
+    due = col(Milestone.due_date)
+
+    def claimed(kind: str, day) -> Exists:
+        key = cast(Milestone.id, String) + ":" + cast(day, String)
+        return (
+            select(Delivery.id)
+            .where(
+                Delivery.team_id == Milestone.team_id, Delivery.kind == kind, Delivery.key == key
+            )
+            .exists()
+        )
+
+    return _owner_known(
+        _candidates(now).add_columns(
+            Milestone.id,
+            Milestone.team_id,
+            Milestone.channel_id,
+            _responsible(),
+            Milestone.due_date,
+            zone,
+        )
+    ).where(
+        ~or_(
+            and_(due < owner_day, claimed("nudge", owner_day)),
+            and_(due > owner_day, claimed("due_soon", due)),
+        )
+    )
 
 
 def _away(
@@ -396,7 +459,8 @@ def changed_health(runtime: Runtime, *, now: datetime) -> list[tuple[Milestone, 
     """Active milestones with a card whose health at `now` is not the one the card shows,
     each with its health now."""
     with session_scope(runtime.engine) as session:
-        ids = sorted(set(session.exec(_health_may_differ(now)).scalars().all()))
+        days = OwnerDays.at(runtime, session, now=now)
+        ids = sorted(set(session.exec(_health_may_differ(now, days)).scalars().all()))
         milestones = [
             milestone
             for start in range(0, len(ids), IDS_PER_QUERY)
@@ -427,54 +491,56 @@ def changed_health(runtime: Runtime, *, now: datetime) -> list[tuple[Milestone, 
     return changed
 
 
-def _health_may_differ(now: datetime) -> Select:
+def _health_may_differ(now: datetime, days: OwnerDays) -> Select:
     """The ids of active milestones with a card whose health may differ from what the card
-    shows: all but those whose health is certain from their own row and their prerequisites,
-    whatever their owner's time zone, and already shown (as `health.assess` would judge them).
+    shows: all but those whose health is certain from their row, their owner's date and
+    their prerequisites, and already shown (as `health.assess` would judge them).
 
     A union of parts that each read a range of ix_milestone_health (or, for those waiting on
-    open milestones, start from the dependencies), so that the milestones far from their due
-    date and showing their health are never read.
+    an open milestone due after them, start from the links), so that the milestones far from
+    their due date and showing their health are never read.
     """
-    # Every owner's date at `now` lies within a day of UTC's (zones span -12 to +14 hours).
-    earliest, latest = now.date() - timedelta(days=1), now.date() + timedelta(days=1)
+    # Every owner's date at `now` is before the day after UTC's (zones reach +14 hours).
+    latest = now.date() + timedelta(days=1)
     # Five days after any owner's date hold three working days: beyond RISK_WORKING_DAYS.
     beyond_risk = latest + timedelta(days=5)
-    shown, marked, due = (
-        col(Milestone.shown_health),
-        col(Milestone.marked_health),
-        col(Milestone.due_date),
-    )
+    owner_day = days.of_owner()
+    shown, due = col(Milestone.shown_health), col(Milestone.due_date)
+    marked = func.coalesce(col(Milestone.marked_health), "")
     prerequisite = aliased(Milestone)
     waits_on_open = (
         select(Dependency.prerequisite_id)
         .join(prerequisite, col(prerequisite.id) == Dependency.prerequisite_id)
         .where(Dependency.milestone_id == Milestone.id, col(prerequisite.status).in_(Status.ACTIVE))
     )
+    waits_on_later = waits_on_open.where(col(prerequisite.due_date) > due)
     cards = select(Milestone.id).where(
         col(Milestone.status).in_(Status.ACTIVE), col(Milestone.announcement_ts).is_not(None)
     )
-    on_track = cards.where(shown == Health.ON_TRACK, marked.is_(None))
+    on_track = cards.where(shown == Health.ON_TRACK, col(Milestone.marked_health).is_(None))
     return union_all(
         cards.where(shown.is_(None)),
         # Blocked by hand is blocked, whatever else.
-        cards.where(shown == Health.BLOCKED, or_(marked.is_(None), marked != Health.BLOCKED)),
-        # Overdue for every owner is off track, unless blocked.
-        cards.where(
+        cards.where(shown == Health.BLOCKED, marked != Health.BLOCKED),
+        # Overdue is off track, unless blocked.
+        _owner_known(cards).where(
             shown == Health.OFF_TRACK,
-            or_(marked == Health.BLOCKED, due.is_(None), due >= earliest),
+            or_(marked == Health.BLOCKED, due.is_(None), due >= owner_day),
         ),
-        # At risk by hand stays so until overdue.
-        cards.where(
+        # At risk by hand stays so until overdue; so does one waiting on an open milestone
+        # due after it.
+        _owner_known(cards).where(
             shown == Health.AT_RISK,
-            or_(marked.is_(None), marked != Health.AT_RISK, due < latest),
+            ~or_(
+                and_(marked == Health.AT_RISK, or_(due.is_(None), due >= owner_day)),
+                and_(marked == "", due.is_not(None), due >= owner_day, waits_on_later.exists()),
+            ),
         ),
-        cards.where(shown == Health.ON_TRACK, marked.is_not(None)),
-        # Otherwise on track: with no due date, or not overdue for anyone and waiting on no
-        # open milestone, or that far from due with no open prerequisite due after it.
-        on_track.where(due < latest),
+        cards.where(shown == Health.ON_TRACK, marked != ""),
+        # Otherwise on track: with no due date, or not overdue and waiting on no open
+        # milestone, or far from due with no open prerequisite due after it.
+        _owner_known(on_track).where(due < latest, or_(due < owner_day, waits_on_open.exists())),
         on_track.where(due >= latest, due < beyond_risk, waits_on_open.exists()),
-        # A prerequisite due after it: read from the links, far fewer than the milestones.
         on_track.join(Dependency, col(Dependency.milestone_id) == Milestone.id)
         .join(prerequisite, col(prerequisite.id) == Dependency.prerequisite_id)
         .where(
