@@ -55,7 +55,8 @@ class Milestone(SQLModel, table=True):
         Index("ix_milestone_channel", "team_id", "channel_id", "status"),
         Index("ix_milestone_status_due", "status", "due_date"),
         # Covers what the health sweep reads to leave out cards that surely show the right
-        # health, so it scans this index instead of the table.
+        # health, so it scans this index instead of the table (SQLite keeps the id in every
+        # index; PostgreSQL needs it included).
         Index(
             "ix_milestone_health",
             "status",
@@ -63,6 +64,7 @@ class Milestone(SQLModel, table=True):
             "marked_health",
             "due_date",
             "announcement_ts",
+            postgresql_include=["id"],
         ),
     )
 
