@@ -238,19 +238,18 @@ def statuses_messages(
                 },
                 people=team_people,
             )
+    names = {
+        team_id: blocks.plain_names({user_id: p.display_name for user_id, p in found.items()})
+        for team_id, found in people.items()
+    }
     composed = []
     for (status, mentions), responsible in zip(statuses, responsible_by_status, strict=True):
-        team_people = people[status.team_id]
         away_now = {
             user_id: until
             for user_id, until in away_by_team[status.team_id].items()
             if user_id in responsible
         }
-        person = (
-            blocks.user
-            if mentions
-            else blocks.plain_names({user_id: p.display_name for user_id, p in team_people.items()})
-        )
+        person = blocks.user if mentions else names[status.team_id]
         composed.append(
             blocks.with_away_note(blocks.weekly_status(status, person=person), away_now, person)
         )
