@@ -16,7 +16,9 @@ again a week later against a fake Slack Web API in another process, posts includ
 from __future__ import annotations
 
 import argparse
+import atexit
 import multiprocessing
+import shutil
 import sys
 import tempfile
 import threading
@@ -56,7 +58,9 @@ def main() -> None:
     parser.add_argument("--milestones", type=int, default=20, help="per channel")
     parser.add_argument("--post", action="store_true", help="also run the sweep with posts")
     args = parser.parse_args()
-    url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/digest.db"
+    folder = tempfile.mkdtemp()
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    url = args.database_url or f"sqlite:///{folder}/digest.db"
     shape = Shape(
         teams=TEAMS,
         channels_per_team=args.channels // TEAMS,

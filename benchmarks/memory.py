@@ -16,8 +16,10 @@ idle. Reports its resident size (VmRSS) after start-up and at the end, and its p
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import multiprocessing
+import shutil
 import sys
 import tempfile
 import threading
@@ -115,6 +117,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp())
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     url = args.database_url or f"sqlite:///{folder}/memory.db"
     shape = Shape(
         teams=TEAMS,

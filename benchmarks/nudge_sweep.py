@@ -21,6 +21,8 @@ per reminder, whatever the database holds.
 from __future__ import annotations
 
 import argparse
+import atexit
+import shutil
 import sys
 import tempfile
 import time
@@ -70,7 +72,9 @@ def main() -> None:
     parser.add_argument("--database-url", help="default: a fresh SQLite file")
     parser.add_argument("--milestones", type=int, default=1_000_000)
     args = parser.parse_args()
-    url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/nudges.db"
+    folder = tempfile.mkdtemp()
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    url = args.database_url or f"sqlite:///{folder}/nudges.db"
     shape = Shape(
         teams=TEAMS,
         channels_per_team=args.milestones // PER_CHANNEL // TEAMS,
