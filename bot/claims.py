@@ -22,6 +22,12 @@ STALE_AFTER = timedelta(minutes=15)
 MAX_ATTEMPTS = 8
 
 
+def settled(*, now: datetime):
+    """A condition on Delivery: claims that a claim now would not win (sent, given up, or in
+    the hands of a live process)."""
+    return ~_claimable(now=now)
+
+
 def _claimable(*, now: datetime):
     """Rows a new claim may take over: failed, or abandoned by a process that died."""
     return or_(
@@ -29,6 +35,9 @@ def _claimable(*, now: datetime):
         (col(Delivery.state) == DeliveryState.CLAIMED)
         & (col(Delivery.claimed_at) < now - STALE_AFTER),
     )
+
+
+CLAIMS_PER_STATEMENT = 1000
 
 
 def claim(session: Session, rows: list[dict]) -> dict[tuple[str, str], int]:
@@ -43,17 +52,22 @@ def claim(session: Session, rows: list[dict]) -> dict[tuple[str, str], int]:
         return {}
     now = max(row["claimed_at"] for row in unique)
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(Delivery).values(unique)
-    statement = insert.on_conflict_do_update(
-        index_elements=["team_id", "kind", "key"],
-        set_={
-            "state": DeliveryState.CLAIMED,
-            "claimed_at": insert.excluded.claimed_at,
-            "attempts": Delivery.attempts + 1,
-        },
-        where=_claimable(now=now),
-    ).returning(col(Delivery.kind), col(Delivery.key), col(Delivery.id))
-    return {(kind, key): id_ for kind, key, id_ in session.execute(statement).all()}
+    won = {}
+    # In slices: one statement's bound values must stay under the databases' limits (32,766
+    # on SQLite, 65,535 on PostgreSQL) however many channels or milestones a sweep claims.
+    for start in range(0, len(unique), CLAIMS_PER_STATEMENT):
+        insert = dialect.insert(Delivery).values(unique[start : start + CLAIMS_PER_STATEMENT])
+        statement = insert.on_conflict_do_update(
+            index_elements=["team_id", "kind", "key"],
+            set_={
+                "state": DeliveryState.CLAIMED,
+                "claimed_at": insert.excluded.claimed_at,
+                "attempts": Delivery.attempts + 1,
+            },
+            where=_claimable(now=now),
+        ).returning(col(Delivery.kind), col(Delivery.key), col(Delivery.id))
+        won.update({(kind, key): id_ for kind, key, id_ in session.execute(statement).all()})
+    return won
 
 
 def taken(session: Session, keys: list[tuple[str, str, str]], *, now: datetime) -> set[tuple]:

@@ -5,29 +5,49 @@ from __future__ import annotations
 import zlib
 from datetime import date
 
-from sqlalchemy import delete, text, update
+from sqlalchemy import ColumnElement, delete, text, update
 from sqlmodel import Session, col, select
 
 from bot.errors import InvalidCommand
 from bot.models import Dependency, Milestone, Status
 
+IDS_PER_QUERY = 10_000
+
 
 def prerequisites_of(session: Session, milestone_ids: list[int]) -> dict[int, list[Milestone]]:
     """Each milestone's prerequisites (cancelled ones left out), from one query."""
     found: dict[int, list[Milestone]] = {milestone_id: [] for milestone_id in milestone_ids}
-    if not milestone_ids:
-        return found
+    # In slices, so that the IN list stays within the databases' limits on bound values.
+    for start in range(0, len(milestone_ids), IDS_PER_QUERY):
+        rows = session.exec(
+            select(Dependency.milestone_id, Milestone)
+            .join(Milestone, col(Milestone.id) == Dependency.prerequisite_id)
+            .where(
+                col(Dependency.milestone_id).in_(milestone_ids[start : start + IDS_PER_QUERY]),
+                Milestone.status != Status.CANCELLED,
+            )
+            .order_by(col(Milestone.id))
+        ).all()
+        for milestone_id, prerequisite in rows:
+            found[milestone_id].append(prerequisite)
+    return found
+
+
+def prerequisites_in_channels(
+    session: Session, channels: ColumnElement[bool]
+) -> dict[int, list[Milestone]]:
+    """The prerequisites (cancelled ones left out) of every milestone in the channels that
+    `channels` (a condition on Milestone) selects, by milestone id, from one query."""
+    found: dict[int, list[Milestone]] = {}
     rows = session.exec(
         select(Dependency.milestone_id, Milestone)
         .join(Milestone, col(Milestone.id) == Dependency.prerequisite_id)
-        .where(
-            col(Dependency.milestone_id).in_(milestone_ids),
-            Milestone.status != Status.CANCELLED,
-        )
+        # The prerequisite's channel is its dependent's.
+        .where(channels, Milestone.status != Status.CANCELLED)
         .order_by(col(Milestone.id))
     ).all()
     for milestone_id, prerequisite in rows:
-        found[milestone_id].append(prerequisite)
+        found.setdefault(milestone_id, []).append(prerequisite)
     return found
 
 

@@ -7,21 +7,22 @@ off, by the names Slack gives.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, tuple_
+from sqlalchemy import ColumnElement, and_, func, or_
 from sqlmodel import Session, col, select
 
 from bot import away, blocks, channels, workspaces
 from bot.claims import claim
 from bot.db import session_scope
 from bot.deliveries import Recipient, SweepReport, delivery_job
+from bot.dependencies import prerequisites_in_channels
 from bot.fanout import fan_out
-from bot.goals import open_goals, progress
+from bot.goals import Tally, open_goals, progress, tallies
 from bot.health import describe
 from bot.models import ChannelSettings, Goal, Milestone, Status
 from bot.runtime import Runtime
@@ -34,6 +35,9 @@ GRACE = timedelta(hours=12)
 # People looked up longer ago are asked about again (names, and statuses that say away).
 PROFILE_FRESH_FOR = timedelta(hours=1)
 UTC = ZoneInfo("UTC")
+# Channels whose statuses are composed together: a batch's milestones are loaded at once, so
+# this bounds both the memory a sweep holds and the size of its queries' IN lists.
+CHANNELS_PER_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,8 @@ def due_digests(session: Session, *, now: datetime, default_timezone: str) -> li
         select(Milestone.team_id, Milestone.channel_id, func.min(Milestone.created_at))
         .where(Milestone.status != Status.CANCELLED)
         .group_by(col(Milestone.team_id), col(Milestone.channel_id))
+        # A workspace's channels together: a batch of them then reads people once.
+        .order_by(col(Milestone.team_id), col(Milestone.channel_id))
     ).all()
     saved = {(s.team_id, s.channel_id): s for s in session.exec(select(ChannelSettings)).all()}
     due = []
@@ -137,6 +143,10 @@ def due_digests(session: Session, *, now: datetime, default_timezone: str) -> li
     return due
 
 
+# Statuses composed are sent this many at a time, channels in parallel.
+SEND_BATCH = 500
+
+
 def run_digest_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
     """Post every weekly status due at `now` that nobody has claimed."""
     with session_scope(runtime.engine) as session:
@@ -161,14 +171,11 @@ def run_digest_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
         )
     claimed = [d for d in due if ("digest", d.key) in won]
     report = SweepReport()
-    if not claimed:
-        return report
-    statuses = load_statuses(runtime, claimed, now=now)
     jobs = []
-    for digest in claimed:
-        messages = status_messages(
-            runtime, statuses[digest.team_id, digest.channel_id], mentions=digest.mentions, now=now
-        )
+    for digest, messages in compose_digests(runtime, claimed, now=now):
+        if len(jobs) == SEND_BATCH:  # sent as composed: not every status in memory at once
+            fan_out(jobs, stopping=runtime.stopping)
+            jobs = []
         jobs.append(
             delivery_job(
                 runtime.engine,
@@ -184,39 +191,88 @@ def run_digest_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
     return report
 
 
+def compose_digests(
+    runtime: Runtime, digests: list[DueDigest], *, now: datetime
+) -> Iterator[tuple[DueDigest, list[blocks.Message]]]:
+    """Each digest with its messages, composed CHANNELS_PER_BATCH channels at a time.
+
+    A batch takes a fixed number of queries (a few, plus a few per workspace), whatever the
+    number of its channels and milestones; only one batch's milestones are held at once.
+    """
+    for start in range(0, len(digests), CHANNELS_PER_BATCH):
+        batch = digests[start : start + CHANNELS_PER_BATCH]
+        statuses = load_statuses(runtime, batch, now=now)
+        messages = statuses_messages(
+            runtime,
+            [(statuses[d.team_id, d.channel_id], d.mentions) for d in batch],
+            now=now,
+        )
+        yield from zip(batch, messages, strict=True)
+
+
 def status_messages(
     runtime: Runtime, status: ChannelStatus, *, mentions: bool, now: datetime
 ) -> list[blocks.Message]:
-    """The status as messages, noting who is away; owners named where mentions are off.
+    """The status as messages, noting who is away; owners named where mentions are off."""
+    return statuses_messages(runtime, [(status, mentions)], now=now)[0]
 
-    Asks Slack about the people it shows who were not looked up lately; when Slack cannot
-    tell, what is cached serves, and a person with no name is shown neutrally.
+
+def statuses_messages(
+    runtime: Runtime, statuses: list[tuple[ChannelStatus, bool]], *, now: datetime
+) -> list[list[blocks.Message]]:
+    """Each (status, mentions) as messages, noting who is away; owners named where mentions
+    are off.
+
+    Asks Slack about the people shown who were not looked up lately, once each; when Slack
+    cannot tell, what is cached serves, and a person with no name is shown neutrally. People
+    and absences are read once per workspace for all the statuses.
     """
-    active = status.overdue + status.due_soon + status.awaiting_approval + status.troubled
-    responsible = {m.responsible_id for m in active}
-    named = set()
-    if not mentions:
-        named = {m.owner_id for m in status.reached + active if m.owner_id}
-        named |= {m.approver_id for m in status.awaiting_approval if m.approver_id}
-    people = runtime.timezones.people(
-        status.team_id, responsible | named, now=now, max_age=PROFILE_FRESH_FOR
-    )
+    responsible_by_status = []
+    shown: dict[str, set[str]] = {}
+    responsible_by_team: dict[str, set[str]] = {}
+    for status, mentions in statuses:
+        active = status.overdue + status.due_soon + status.awaiting_approval + status.troubled
+        responsible = {m.responsible_id for m in active}
+        named = set()
+        if not mentions:
+            named = {m.owner_id for m in status.reached + active if m.owner_id}
+            named |= {m.approver_id for m in status.awaiting_approval if m.approver_id}
+        responsible_by_status.append(responsible)
+        shown.setdefault(status.team_id, set()).update(responsible | named)
+        responsible_by_team.setdefault(status.team_id, set()).update(responsible)
+    people = {
+        team_id: runtime.timezones.people(team_id, user_ids, now=now, max_age=PROFILE_FRESH_FOR)
+        for team_id, user_ids in shown.items()
+    }
+    away_by_team = {}
     with session_scope(runtime.engine) as session:
-        away_now = away.who_is_away(
-            session,
-            team_id=status.team_id,
-            days={
-                user_id: runtime.timezones.date_of(people.get(user_id), now=now)
-                for user_id in responsible
-            },
-            people=people,
+        for team_id, responsible in responsible_by_team.items():
+            team_people = people[team_id]
+            away_by_team[team_id] = away.who_is_away(
+                session,
+                team_id=team_id,
+                days={
+                    user_id: runtime.timezones.date_of(team_people.get(user_id), now=now)
+                    for user_id in responsible
+                },
+                people=team_people,
+            )
+    names = {
+        team_id: blocks.plain_names({user_id: p.display_name for user_id, p in found.items()})
+        for team_id, found in people.items()
+    }
+    composed = []
+    for (status, mentions), responsible in zip(statuses, responsible_by_status, strict=True):
+        away_now = {
+            user_id: until
+            for user_id, until in away_by_team[status.team_id].items()
+            if user_id in responsible
+        }
+        person = blocks.user if mentions else names[status.team_id]
+        composed.append(
+            blocks.with_away_note(blocks.weekly_status(status, person=person), away_now, person)
         )
-    person = (
-        blocks.user
-        if mentions
-        else blocks.plain_names({user_id: p.display_name for user_id, p in people.items()})
-    )
-    return blocks.with_away_note(blocks.weekly_status(status, person=person), away_now, person)
+    return composed
 
 
 def _post_all(
@@ -226,24 +282,60 @@ def _post_all(
         runtime.messenger(team_id).post(channel_id, message)
 
 
+def _in_channels(table: type[Milestone | Goal], keys: list[tuple[str, str]]) -> ColumnElement:
+    """`table`'s rows in these channels, as a condition both databases answer from the
+    (team_id, channel_id, ...) index; a row-value IN list would scan the table."""
+    by_team: dict[str, list[str]] = {}
+    for team_id, channel_id in keys:
+        by_team.setdefault(team_id, []).append(channel_id)
+    return or_(
+        *(
+            and_(col(table.team_id) == team_id, col(table.channel_id).in_(channel_ids))
+            for team_id, channel_ids in by_team.items()
+        )
+    )
+
+
 def load_statuses(
     runtime: Runtime, digests: list[DueDigest], *, now: datetime
 ) -> dict[tuple[str, str], ChannelStatus]:
-    """Every claimed channel's status, from a fixed number of queries."""
+    """The channels' statuses, from a fixed number of queries (a few per workspace).
+
+    Health is judged on each owner's calendar as last looked up, as `/milestone list` does.
+    """
     keys = [(d.team_id, d.channel_id) for d in digests]
-    in_channels = tuple_(col(Milestone.team_id), col(Milestone.channel_id)).in_(keys)
+    # Reached milestones older than every channel's news count only in goals' tallies.
+    news_since = min(d.reached_since for d in digests)
+    shown = or_(
+        col(Milestone.status).in_(Status.ACTIVE),
+        and_(Milestone.status == Status.REACHED, col(Milestone.reached_at) >= news_since),
+    )
     with session_scope(runtime.engine) as session:
         milestones = list(
-            session.exec(
-                select(Milestone).where(in_channels, Milestone.status != Status.CANCELLED)
-            ).all()
+            session.exec(select(Milestone).where(_in_channels(Milestone, keys), shown)).all()
         )
-        details = describe(session, milestones, today_of=runtime.timezones.today_of(now))
+        responsible: dict[str, set[str]] = {}
+        for milestone in milestones:
+            responsible.setdefault(milestone.team_id, set()).add(milestone.responsible_id)
+        known = {
+            (team_id, user_id): person
+            for team_id, user_ids in responsible.items()
+            for user_id, person in runtime.timezones.known(session, team_id, user_ids).items()
+        }
+        details = describe(
+            session,
+            milestones,
+            today_of=lambda m: runtime.timezones.date_of(
+                known.get((m.team_id, m.responsible_id)), now=now
+            ),
+            prerequisites=prerequisites_in_channels(session, _in_channels(Milestone, keys)),
+        )
         goals = session.exec(
             select(Goal)
-            .where(tuple_(col(Goal.team_id), col(Goal.channel_id)).in_(keys), Goal.status == "open")
+            .where(_in_channels(Goal, keys), Goal.status == "open")
             .order_by(col(Goal.id))
         ).all()
+        goal_tallies = tallies(session, [g.id for g in goals])
     by_channel: dict[tuple[str, str], list[Milestone]] = {key: [] for key in keys}
     for milestone in milestones:
         by_channel[milestone.team_id, milestone.channel_id].append(milestone)
@@ -262,7 +354,8 @@ def load_statuses(
             reached_since=d.reached_since,
             details={m.id: details[m.id] for m in channel_milestones},
             progress=[
-                progress(g, channel_milestones) for g in goals_by_channel[d.team_id, d.channel_id]
+                progress(g, channel_milestones, goal_tallies.get(g.id, Tally()))
+                for g in goals_by_channel[d.team_id, d.channel_id]
             ],
         )
     return statuses

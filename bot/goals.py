@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func
+from sqlalchemy import Integer, and_, case, cast, func, type_coerce
 from sqlmodel import Session, col, select
 
 from bot.errors import InvalidCommand, MilestoneError, NotOwner
@@ -118,20 +118,70 @@ def open_goals(session: Session, *, team_id: str, channel_id: str) -> list[Goal]
     )
 
 
-def progress(goal: Goal, milestones: list[Milestone]) -> Progress:
-    """How far `goal` is, from its milestones (any list; those of other goals are ignored)."""
+@dataclass(frozen=True)
+class Tally:
+    """Counts over a goal's milestones that are not cancelled."""
+
+    reached: int = 0
+    total: int = 0
+    times_moved: int = 0
+    slip_days: int = 0
+
+
+def progress(goal: Goal, milestones: list[Milestone], tally: Tally | None = None) -> Progress:
+    """How far `goal` is, from its milestones (any list; those of other goals are ignored).
+
+    With a `tally` (from `tallies`), `milestones` need only hold the goal's active ones.
+    """
     own = [m for m in milestones if m.goal_id == goal.id and m.status != Status.CANCELLED]
+    if tally is None:
+        tally = Tally(
+            reached=sum(m.status == Status.REACHED for m in own),
+            total=len(own),
+            times_moved=sum(m.times_moved for m in own),
+            slip_days=sum(m.slip_days for m in own),
+        )
     upcoming = sorted(
         (m for m in own if m.is_active), key=lambda m: (m.due_date or date.max, m.id or 0)
     )
     return Progress(
         goal=goal,
-        reached=sum(m.status == Status.REACHED for m in own),
-        total=len(own),
+        reached=tally.reached,
+        total=tally.total,
         next_milestone=upcoming[0] if upcoming else None,
-        times_moved=sum(m.times_moved for m in own),
-        slip_days=sum(m.slip_days for m in own),
+        times_moved=tally.times_moved,
+        slip_days=tally.slip_days,
     )
+
+
+def tallies(session: Session, goal_ids: list[int]) -> dict[int, Tally]:
+    """Each goal's Tally from one aggregate query, without loading its milestones."""
+    if not goal_ids:
+        return {}
+    due, first = col(Milestone.due_date), col(Milestone.first_due_date)
+    if session.get_bind().dialect.name == "postgresql":
+        days_moved = type_coerce(due - first, Integer)
+    else:
+        # SQLite keeps dates as ISO text.
+        days_moved = cast(func.julianday(due) - func.julianday(first), Integer)
+    rows = session.exec(
+        select(
+            Milestone.goal_id,
+            func.count(),
+            func.sum(case((col(Milestone.status) == Status.REACHED, 1), else_=0)),
+            func.sum(Milestone.times_moved),
+            func.sum(case((and_(due.is_not(None), first.is_not(None)), days_moved), else_=0)),
+        )
+        .where(col(Milestone.goal_id).in_(goal_ids), Milestone.status != Status.CANCELLED)
+        .group_by(col(Milestone.goal_id))
+    ).all()
+    return {
+        # PostgreSQL sums to numeric.
+        goal_id: Tally(
+            reached=int(reached), total=total, times_moved=int(moved), slip_days=int(slip)
+        )
+        for goal_id, total, reached, moved, slip in rows
+    }
 
 
 def channel_progress(session: Session, *, team_id: str, channel_id: str) -> list[Progress]:

@@ -82,14 +82,19 @@ class Detail:
 
 
 def describe(
-    session: Session, milestones: list[Milestone], *, today_of: Callable[[Milestone], date]
+    session: Session,
+    milestones: list[Milestone],
+    *,
+    today_of: Callable[[Milestone], date],
+    prerequisites: dict[int, list[Milestone]] | None = None,
 ) -> dict[int, Detail]:
     """Health, goal and open prerequisites of each milestone, from two queries.
 
     `today_of` gives the calendar date a milestone's health is judged on (its owner's).
+    `prerequisites` may give those already read (as `prerequisites_of` returns them).
     """
-    ids = [m.id for m in milestones]
-    prerequisites = prerequisites_of(session, ids)
+    if prerequisites is None:
+        prerequisites = prerequisites_of(session, [m.id for m in milestones])
     goal_ids = {m.goal_id for m in milestones if m.goal_id is not None}
     goals = (
         {g.id: g for g in session.exec(select(Goal).where(col(Goal.id).in_(goal_ids))).all()}
@@ -98,7 +103,9 @@ def describe(
     )
     details = {}
     for milestone in milestones:
-        waits_on = tuple(p for p in prerequisites[milestone.id] if p.status != Status.REACHED)
+        waits_on = tuple(
+            p for p in prerequisites.get(milestone.id, ()) if p.status != Status.REACHED
+        )
         verdict = (
             assess(milestone, today=today_of(milestone), open_prerequisites=list(waits_on))
             if milestone.is_active

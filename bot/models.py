@@ -54,6 +54,18 @@ class Milestone(SQLModel, table=True):
     __table_args__ = (
         Index("ix_milestone_channel", "team_id", "channel_id", "status"),
         Index("ix_milestone_status_due", "status", "due_date"),
+        # Covers what the health sweep reads to leave out cards that surely show the right
+        # health, so it scans this index instead of the table (SQLite keeps the id in every
+        # index; PostgreSQL needs it included).
+        Index(
+            "ix_milestone_health",
+            "status",
+            "shown_health",
+            "marked_health",
+            "due_date",
+            "announcement_ts",
+            postgresql_include=["id"],
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

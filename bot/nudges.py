@@ -15,19 +15,35 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
 
-from sqlalchemy import tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Exists,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    union_all,
+    update,
+)
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from bot import away, blocks, workspaces
 from bot.announce import refresh_card, refresh_homes
 from bot.channels import paused as paused_channels
-from bot.claims import claim, count_sent, taken
+from bot.claims import claim, count_sent, settled
 from bot.dates import previous_working_day
 from bot.db import session_scope
 from bot.deliveries import Recipient, SweepReport, deliver, delivery_job
+from bot.dependencies import IDS_PER_QUERY
 from bot.fanout import fan_out
 from bot.health import describe
-from bot.models import ChannelSettings, Milestone, Person, Status
+from bot.models import ChannelSettings, Delivery, Dependency, Health, Milestone, Person, Status
 from bot.people import FRESH_FOR
 from bot.runtime import Runtime
 from bot.slack import CHANNEL_GONE, slack_error
@@ -54,16 +70,27 @@ class Reminder:
     today: date
 
 
-def reminder_on(milestone: Milestone, today: date) -> Reminder | None:
-    """The reminder due about `milestone` on `today` (its owner's date), if any."""
+@dataclass(frozen=True)
+class Candidate:
+    """What deciding on a reminder needs of a milestone, read without loading all of it."""
+
+    id: int
+    team_id: str
+    channel_id: str
+    responsible_id: str
+    due_date: date
+
+
+def reminder_on(milestone: Milestone | Candidate, today: date) -> tuple[str, str] | None:
+    """The kind and key of the reminder due about `milestone` on `today` (its owner's date)."""
     if milestone.due_date < today:
-        return Reminder("nudge", f"{milestone.id}:{today}", milestone, today)
+        return "nudge", f"{milestone.id}:{today}"
     if milestone.due_date > today and previous_working_day(milestone.due_date) == today:
-        return Reminder("due_soon", f"{milestone.id}:{milestone.due_date}", milestone, today)
+        return "due_soon", f"{milestone.id}:{milestone.due_date}"
     return None
 
 
-def _person(milestone: Milestone) -> PersonKey:
+def _person(milestone: Milestone | Candidate) -> PersonKey:
     return milestone.team_id, milestone.responsible_id
 
 
@@ -84,69 +111,174 @@ def _people(
 def due_reminders(runtime: Runtime, *, now: datetime) -> list[Reminder]:
     """Reminders due at `now` that are not claimed yet, about owners who are not away.
 
-    Candidates are found with what is known of their owners' time zones; the owners of those
-    still to be reminded are then looked up afresh (once each), and judged on that.
+    Candidates are found with what is known of their owners' time zones (asking Slack first
+    about owners not looked up for a day); the owners of those still to be reminded are then
+    looked up afresh (once each), and judged on that. Only the milestones finally reminded
+    about are loaded whole.
     """
     with session_scope(runtime.engine) as session:
-        candidates = session.exec(
-            select(Milestone).where(
-                Milestone.status == Status.OPEN,
-                col(Milestone.due_date).is_not(None),
-                col(Milestone.due_date) <= now.date() + LOOKAHEAD,
-            )
-        ).all()
-        silenced = _channels_with_nudges_off(session, candidates) | paused_channels(session)
+        stale = session.exec(_owners_to_look_up(now)).all()
+    _people(runtime, {(team_id, user_id) for team_id, user_id in stale}, now=now, max_age=FRESH_FOR)
+    with session_scope(runtime.engine) as session:
+        days = OwnerDays.at(runtime, session, now=now)
+        rows = session.exec(_unclaimed_candidates(now, days)).all()
+        # Workspaces that removed the app, and channels the bot cannot post in: few, if any.
         departed = workspaces.departed(session)
-    candidates = [
-        m
-        for m in candidates
-        if (m.team_id, m.channel_id) not in silenced and m.team_id not in departed
-    ]
-    known = _people(runtime, {_person(m) for m in candidates}, now=now, max_age=FRESH_FOR)
-    reminders = [
-        reminder
-        for m in candidates
-        if (reminder := reminder_on(m, runtime.timezones.date_of(known.get(_person(m)), now=now)))
-    ]
-    reminders = _unclaimed(runtime, reminders, now=now)
+        paused = paused_channels(session)
+    found = []
+    for id_, team_id, channel_id, responsible_id, due_date, zone in rows:
+        if team_id in departed or (team_id, channel_id) in paused:
+            continue
+        candidate = Candidate(id_, team_id, channel_id, responsible_id, due_date)
+        reminder = reminder_on(candidate, days.by_zone.get(zone, days.default))
+        if reminder is not None:
+            found.append((candidate, reminder))
     fresh = _people(
-        runtime, {_person(r.milestone) for r in reminders}, now=now, max_age=STATUS_FRESH_FOR
+        runtime, {_person(c) for c, _reminder in found}, now=now, max_age=STATUS_FRESH_FOR
     )
     # Judged again on each owner's zone as Slack gives it now.
     days = {
         key: runtime.timezones.date_of(fresh.get(key), now=now)
-        for key in {_person(r.milestone) for r in reminders}
+        for key in {_person(c) for c, _reminder in found}
     }
     away_now = _away(runtime, days, fresh)
-    present = [r.milestone for r in reminders if _person(r.milestone) not in away_now]
-    return [reminder for m in present if (reminder := reminder_on(m, days[_person(m)])) is not None]
+    present = [c for c, _reminder in found if _person(c) not in away_now]
+    due = [
+        (candidate, reminder)
+        for candidate in present
+        if (reminder := reminder_on(candidate, days[_person(candidate)])) is not None
+    ]
+    milestones = _load(runtime, [candidate.id for candidate, _reminder in due])
+    return [
+        Reminder(kind, key, milestones[candidate.id], days[_person(candidate)])
+        for candidate, (kind, key) in due
+        if candidate.id in milestones
+    ]
 
 
-def _channels_with_nudges_off(
-    session: Session, milestones: list[Milestone]
-) -> set[tuple[str, str]]:
-    channels = list({(m.team_id, m.channel_id) for m in milestones})
-    if not channels:
-        return set()
-    return {
-        (s.team_id, s.channel_id)
-        for s in session.exec(
-            select(ChannelSettings).where(
-                tuple_(col(ChannelSettings.team_id), col(ChannelSettings.channel_id)).in_(channels),
-                ChannelSettings.nudges == "off",
-            )
-        ).all()
-    }
-
-
-def _unclaimed(runtime: Runtime, reminders: list[Reminder], *, now: datetime) -> list[Reminder]:
-    """Leave out reminders already claimed, so their owners are not looked up for nothing."""
-    if not reminders:
-        return []
-    keys = [(r.milestone.team_id, r.kind, r.key) for r in reminders]
+def _load(runtime: Runtime, ids: list[int]) -> dict[int, Milestone]:
+    found = {}
     with session_scope(runtime.engine) as session:
-        claimed = taken(session, keys, now=now)
-    return [r for r in reminders if (r.milestone.team_id, r.kind, r.key) not in claimed]
+        for start in range(0, len(ids), IDS_PER_QUERY):
+            found.update(
+                (m.id, m)
+                for m in session.exec(
+                    select(Milestone).where(
+                        col(Milestone.id).in_(ids[start : start + IDS_PER_QUERY]),
+                        # Reached or cancelled since it was found: nothing to remind about.
+                        Milestone.status == Status.OPEN,
+                    )
+                ).all()
+            )
+    return found
+
+
+@dataclass(frozen=True)
+class OwnerDays:
+    """Owners' dates at one instant, by the time zone last looked up (as Timezones.date_of
+    gives them), so that a query can work out each owner's date."""
+
+    by_zone: dict[str, date]
+    default: date
+
+    @classmethod
+    def at(cls, runtime: Runtime, session: Session, *, now: datetime) -> OwnerDays:
+        zones = [zone for zone in session.exec(select(Person.timezone).distinct()).all() if zone]
+        return cls(
+            by_zone={
+                zone: runtime.timezones.date_of(Person(timezone=zone), now=now) for zone in zones
+            },
+            default=runtime.timezones.date_of(None, now=now),
+        )
+
+    def of_owner(self) -> ColumnElement[date]:
+        """The date of the person who answers for each milestone (joined by `_owner_known`)."""
+        if not self.by_zone:
+            return literal(self.default, Date)
+        zone = col(Person.timezone)
+        return case(
+            *((zone == name, literal(day, Date)) for name, day in self.by_zone.items()),
+            else_=literal(self.default, Date),
+        )
+
+
+def _candidates(now: datetime) -> Select:
+    """Open milestones due by the furthest date a reminder can be about, in channels that did
+    not turn nudges off; selecting nothing yet."""
+    silenced = (
+        select(ChannelSettings.channel_id)
+        .where(
+            ChannelSettings.team_id == Milestone.team_id,
+            ChannelSettings.channel_id == Milestone.channel_id,
+            ChannelSettings.nudges == "off",
+        )
+        .exists()
+    )
+    return select().where(
+        Milestone.status == Status.OPEN,
+        col(Milestone.due_date).is_not(None),
+        col(Milestone.due_date) <= now.date() + LOOKAHEAD,
+        ~silenced,
+    )
+
+
+def _responsible():
+    return func.coalesce(col(Milestone.owner_id), col(Milestone.creator_id))
+
+
+def _owner_known(query: Select) -> Select:
+    return query.outerjoin(
+        Person, and_(Person.team_id == Milestone.team_id, Person.user_id == _responsible())
+    )
+
+
+def _owners_to_look_up(now: datetime) -> Select:
+    """(team, user) of candidates' owners never looked up, or not for FRESH_FOR."""
+    return (
+        _owner_known(_candidates(now).add_columns(Milestone.team_id, _responsible()))
+        .where(or_(col(Person.user_id).is_(None), col(Person.fetched_at) <= now - FRESH_FOR))
+        .distinct()
+    )
+
+
+def _unclaimed_candidates(now: datetime, days: OwnerDays) -> Select:
+    """Candidates whose reminder on their owner's date (by the zone known) is not claimed:
+    (id, team, channel, responsible, due date, owner's zone). Who has a nudge or reminder
+    claimed already is left out in the query, so a sweep after the day's first reads little.
+    """
+    zone = col(Person.timezone)
+    owner_day = days.of_owner()
+    due = col(Milestone.due_date)
+
+    def claimed(kind: str, day) -> Exists:
+        key = cast(Milestone.id, String) + ":" + cast(day, String)
+        return (
+            select(Delivery.id)
+            .where(
+                Delivery.team_id == Milestone.team_id,
+                Delivery.kind == kind,
+                Delivery.key == key,
+                # One that failed for now, or was left by a process that died, is due again.
+                settled(now=now),
+            )
+            .exists()
+        )
+
+    return _owner_known(
+        _candidates(now).add_columns(
+            Milestone.id,
+            Milestone.team_id,
+            Milestone.channel_id,
+            _responsible(),
+            Milestone.due_date,
+            zone,
+        )
+    ).where(
+        ~or_(
+            and_(due < owner_day, claimed("nudge", owner_day)),
+            and_(due > owner_day, claimed("due_soon", due)),
+        )
+    )
 
 
 def _away(
@@ -247,22 +379,27 @@ def run_nudge_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
 def _settings(
     session: Session, milestones: list[Milestone]
 ) -> dict[tuple[str, str], ChannelSettings]:
-    channels = {(m.team_id, m.channel_id) for m in milestones}
-    if not channels:
-        return {}
-    saved = {
-        (s.team_id, s.channel_id): s
-        for s in session.exec(
-            select(ChannelSettings).where(
-                tuple_(col(ChannelSettings.team_id), col(ChannelSettings.channel_id)).in_(
-                    list(channels)
-                )
+    by_team: dict[str, set[str]] = {}
+    for m in milestones:
+        by_team.setdefault(m.team_id, set()).add(m.channel_id)
+    saved = {}
+    for team_id, channel_ids in by_team.items():
+        wanted = sorted(channel_ids)
+        for start in range(0, len(wanted), IDS_PER_QUERY):
+            saved.update(
+                ((s.team_id, s.channel_id), s)
+                for s in session.exec(
+                    select(ChannelSettings).where(
+                        ChannelSettings.team_id == team_id,
+                        col(ChannelSettings.channel_id).in_(wanted[start : start + IDS_PER_QUERY]),
+                    )
+                ).all()
             )
-        ).all()
-    }
     return {
-        key: saved.get(key) or ChannelSettings(team_id=key[0], channel_id=key[1])
-        for key in channels
+        (team_id, channel_id): saved.get((team_id, channel_id))
+        or ChannelSettings(team_id=team_id, channel_id=channel_id)
+        for team_id, channel_ids in by_team.items()
+        for channel_id in channel_ids
     }
 
 
@@ -334,29 +471,7 @@ def refresh_health_cards(runtime: Runtime, *, now: datetime) -> int:
     conditional UPDATE, so of two processes only one updates a card. A card that fails to
     update for now gets its old value back, for a later sweep to try again.
     """
-    with session_scope(runtime.engine) as session:
-        milestones = list(
-            session.exec(
-                select(Milestone).where(
-                    col(Milestone.status).in_(Status.ACTIVE),
-                    col(Milestone.announcement_ts).is_not(None),
-                )
-            ).all()
-        )
-        departed = workspaces.departed(session)
-        paused = paused_channels(session)
-        milestones = [
-            m
-            for m in milestones
-            if m.team_id not in departed and (m.team_id, m.channel_id) not in paused
-        ]
-        details = describe(session, milestones, today_of=runtime.timezones.today_of(now))
-    changed = []
-    for milestone in milestones:
-        health = details[milestone.id].health
-        state = health.state if health else None
-        if state != milestone.shown_health:
-            changed.append((milestone, state))
+    changed = changed_health(runtime, now=now)
     # A transaction of its own that starts by writing: each UPDATE sees the latest value.
     with session_scope(runtime.engine) as session:
         claimed = [
@@ -379,6 +494,109 @@ def refresh_health_cards(runtime: Runtime, *, now: datetime) -> int:
         else:
             updated += 1
     return updated
+
+
+def changed_health(runtime: Runtime, *, now: datetime) -> list[tuple[Milestone, str | None]]:
+    """Active milestones with a card whose health at `now` is not the one the card shows,
+    each with its health now."""
+    with session_scope(runtime.engine) as session:
+        days = OwnerDays.at(runtime, session, now=now)
+        ids = sorted(set(session.exec(_health_may_differ(now, days)).scalars().all()))
+        milestones = [
+            milestone
+            for start in range(0, len(ids), IDS_PER_QUERY)
+            for milestone in session.exec(
+                select(Milestone).where(col(Milestone.id).in_(ids[start : start + IDS_PER_QUERY]))
+            ).all()
+        ]
+        departed = workspaces.departed(session)
+        paused = paused_channels(session)
+        milestones = [
+            m
+            for m in milestones
+            if m.team_id not in departed and (m.team_id, m.channel_id) not in paused
+        ]
+        # Owners' zones as last looked up, read once per workspace rather than once per owner.
+        owners: dict[str, set[str]] = {}
+        for milestone in milestones:
+            owners.setdefault(milestone.team_id, set()).add(milestone.responsible_id)
+        known = {
+            (team_id, user_id): person
+            for team_id, user_ids in owners.items()
+            for user_id, person in runtime.timezones.known(session, team_id, user_ids).items()
+        }
+        details = describe(
+            session,
+            milestones,
+            today_of=lambda m: runtime.timezones.date_of(known.get(_person(m)), now=now),
+        )
+    changed = []
+    for milestone in milestones:
+        health = details[milestone.id].health
+        state = health.state if health else None
+        if state != milestone.shown_health:
+            changed.append((milestone, state))
+    return changed
+
+
+def _health_may_differ(now: datetime, days: OwnerDays) -> Select:
+    """The ids of active milestones with a card whose health may differ from what the card
+    shows: all but those whose health is certain from their row, their owner's date and
+    their prerequisites, and already shown (as `health.assess` would judge them).
+
+    A union of parts that each read a range of ix_milestone_health (or, for those waiting on
+    an open milestone due after them, start from the links), so that the milestones far from
+    their due date and showing their health are never read.
+    """
+    # Every owner's date at `now` is before the day after UTC's (zones reach +14 hours).
+    latest = now.date() + timedelta(days=1)
+    # Five days after any owner's date hold three working days: beyond RISK_WORKING_DAYS.
+    beyond_risk = latest + timedelta(days=5)
+    owner_day = days.of_owner()
+    shown, due = col(Milestone.shown_health), col(Milestone.due_date)
+    marked = func.coalesce(col(Milestone.marked_health), "")
+    prerequisite = aliased(Milestone)
+    waits_on_open = (
+        select(Dependency.prerequisite_id)
+        .join(prerequisite, col(prerequisite.id) == Dependency.prerequisite_id)
+        .where(Dependency.milestone_id == Milestone.id, col(prerequisite.status).in_(Status.ACTIVE))
+    )
+    waits_on_later = waits_on_open.where(col(prerequisite.due_date) > due)
+    cards = select(Milestone.id).where(
+        col(Milestone.status).in_(Status.ACTIVE), col(Milestone.announcement_ts).is_not(None)
+    )
+    on_track = cards.where(shown == Health.ON_TRACK, col(Milestone.marked_health).is_(None))
+    return union_all(
+        cards.where(shown.is_(None)),
+        # Blocked by hand is blocked, whatever else.
+        cards.where(shown == Health.BLOCKED, marked != Health.BLOCKED),
+        # Overdue is off track, unless blocked.
+        _owner_known(cards).where(
+            shown == Health.OFF_TRACK,
+            or_(marked == Health.BLOCKED, due.is_(None), due >= owner_day),
+        ),
+        # At risk by hand stays so until overdue; so does one waiting on an open milestone
+        # due after it.
+        _owner_known(cards).where(
+            shown == Health.AT_RISK,
+            ~or_(
+                and_(marked == Health.AT_RISK, or_(due.is_(None), due >= owner_day)),
+                and_(marked == "", due.is_not(None), due >= owner_day, waits_on_later.exists()),
+            ),
+        ),
+        cards.where(shown == Health.ON_TRACK, marked != ""),
+        # Otherwise on track: with no due date, or not overdue and waiting on no open
+        # milestone, or far from due with no open prerequisite due after it.
+        _owner_known(on_track).where(due < latest, or_(due < owner_day, waits_on_open.exists())),
+        on_track.where(due >= latest, due < beyond_risk, waits_on_open.exists()),
+        on_track.join(Dependency, col(Dependency.milestone_id) == Milestone.id)
+        .join(prerequisite, col(prerequisite.id) == Dependency.prerequisite_id)
+        .where(
+            due >= beyond_risk,
+            col(prerequisite.status).in_(Status.ACTIVE),
+            col(prerequisite.due_date) > due,
+        ),
+    )
 
 
 def _set_shown_health(

@@ -143,6 +143,18 @@ class Timezones:
         self._remember(team_id, user_id, timezone, now)
         return person
 
+    def known(self, session: Session, team_id: str, user_ids: Iterable[str]) -> dict[str, Person]:
+        """The people of `user_ids` as last looked up, from one query; never asks Slack."""
+        wanted = sorted(set(user_ids))
+        if not wanted:
+            return {}
+        return {
+            person.user_id: person
+            for person in session.exec(
+                select(Person).where(Person.team_id == team_id, col(Person.user_id).in_(wanted))
+            ).all()
+        }
+
     def people(
         self, team_id: str, user_ids: Iterable[str], *, now: datetime, max_age: timedelta
     ) -> dict[str, Person]:
@@ -154,12 +166,7 @@ class Timezones:
         if not wanted:
             return {}
         with session_scope(self._engine) as session:
-            known = {
-                person.user_id: person
-                for person in session.exec(
-                    select(Person).where(Person.team_id == team_id, col(Person.user_id).in_(wanted))
-                ).all()
-            }
+            known = self.known(session, team_id, wanted)
         found = {}
         for user_id in sorted(wanted):
             person = known.get(user_id)

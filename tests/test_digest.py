@@ -6,11 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import APPROVER, CHANNEL, OTHER, OWNER, make_settings, pacer_without_waiting
+from sqlalchemy import event
 from sqlmodel import select
 
 from bot import blocks
+from bot.claims import claim
 from bot.db import session_scope
-from bot.digest import run_digest_sweep
+from bot.digest import compose_digests, due_digests, run_digest_sweep
 from bot.models import Delivery
 from bot.runtime import build_runtime
 from bot.schedule import run_sweep
@@ -424,3 +426,53 @@ def test_status_command_posts_the_channel_status_now(bot):
     # Asking for the status does not use up the weekly one.
     assert digest_deliveries(bot) == []
     assert sweep(bot, MONDAY) == 2
+
+
+def statements_to_compose(bot, team: str, channels: int) -> tuple[int, int]:
+    """SQL statements the digest sweep runs to find, claim and compose the statuses of
+    `channels` channels of `team`, each with a goal and three milestones; and how many
+    statuses it composed."""
+    for number in range(channels):
+        channel = f"C{team}{number}"
+        bot.command('goal add "Launch mobile app"', team=team, channel=channel)
+        bot.add(
+            '"Beta version completed" due 2026-11-27 goal "Launch mobile app"',
+            team=team,
+            channel=channel,
+        )
+        bot.add('"Store listing approved" due 2026-12-03', team=team, channel=channel)
+        bot.add('"Pricing page live" due 2027-01-15', team=team, channel=channel)
+    bot.command("settings mentions off", team=team, channel=f"C{team}0")
+    counter = {"statements": 0}
+
+    def seen(*_args) -> None:
+        counter["statements"] += 1
+
+    event.listen(bot.engine, "before_cursor_execute", seen)
+    try:
+        with session_scope(bot.engine) as session:
+            due = [
+                d
+                for d in due_digests(session, now=MONDAY, default_timezone="UTC")
+                if d.team_id == team
+            ]
+            claim(
+                session,
+                [
+                    {"team_id": team, "kind": "digest", "key": d.key, "claimed_at": MONDAY}
+                    for d in due
+                ],
+            )
+        composed = list(compose_digests(bot.runtime, due, now=MONDAY))
+    finally:
+        event.remove(bot.engine, "before_cursor_execute", seen)
+    return counter["statements"], len(composed)
+
+
+def test_digest_sweep_runs_as_many_statements_for_six_channels_as_for_two(bot):
+    two = statements_to_compose(bot, "T0TWO", 2)
+    six = statements_to_compose(bot, "T0SIX", 6)
+
+    assert two[1] == 2
+    assert six[1] == 6
+    assert six[0] == two[0]

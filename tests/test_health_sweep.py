@@ -5,8 +5,11 @@ import threading
 from datetime import UTC, datetime
 
 from conftest import START, make_settings, pacer_without_waiting
+from sqlalchemy import update
+from sqlmodel import col
 
-from bot.models import Health
+from bot.db import session_scope
+from bot.models import Health, Milestone
 from bot.nudges import run_nudge_sweep
 from bot.runtime import build_runtime
 
@@ -121,3 +124,38 @@ def test_two_processes_sweeping_at_the_same_moment_update_a_card_once(bot, slack
     bot.settle()
 
     assert len(card_updates(bot, milestone)) == before + 1
+
+
+def show_on_card(bot, milestone, health: str | None) -> None:
+    """Leave the card showing `health`, as a card update that failed for good would."""
+    with session_scope(bot.engine) as session:
+        session.execute(
+            update(Milestone).where(col(Milestone.id) == milestone.id).values(shown_health=health)
+        )
+
+
+def test_card_left_showing_a_wrong_health_far_from_its_due_date_is_corrected(bot):
+    milestone = bot.add('"Beta version completed" due 2027-03-01')
+    show_on_card(bot, milestone, Health.OFF_TRACK)
+    before = len(card_updates(bot, milestone))
+
+    sweep(bot, at(2, 17))
+
+    [update_text] = card_updates(bot, milestone)[before:]
+    assert "On track" in update_text
+    assert bot.milestone(milestone.id).shown_health == Health.ON_TRACK
+
+
+def test_card_of_a_milestone_far_from_due_waiting_on_a_later_one_turns_at_risk(bot):
+    prerequisite = bot.add('"Design review passed" due 2027-04-01')
+    dependent = bot.add(f'"Beta version completed" due 2027-03-01 after {prerequisite.reference}')
+    show_on_card(bot, dependent, Health.ON_TRACK)
+    before = len(card_updates(bot, dependent))
+
+    sweep(bot, at(2, 17))
+
+    [update_text] = card_updates(bot, dependent)[before:]
+    assert f"At risk: {prerequisite.reference} is due after it" in update_text
+    assert bot.milestone(dependent.id).shown_health == Health.AT_RISK
+    sweep(bot, at(2, 18))
+    assert len(card_updates(bot, dependent)) == before + 1

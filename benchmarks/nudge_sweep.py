@@ -1,0 +1,152 @@
+"""Nudge sweep over 1,000,000 milestones: the time to find what is due.
+
+Usage: .venv/bin/python benchmarks/nudge_sweep.py [--database-url URL] [--milestones 1000000]
+
+Fills a fresh database (default: a new SQLite file; a PostgreSQL URL is emptied first) with
+10 workspaces of 5,000 channels, each with its share of the milestones: 55% reached, 10%
+cancelled, 5% waiting for approval, 30% open with due dates from 10 days ago to 120 days
+ahead; one in ten waits on another, 2% of the open ones are marked blocked; every card is
+posted and shows the health it had a day before. Owners' time zones were looked up just now
+(no Slack lookups are timed). At Tuesday 09:00 UTC it times, with the statements each runs:
+
+- finding the due nudges and reminders at the day's first sweep (nothing claimed yet);
+- the same at a later sweep that day, once they are claimed (the usual case);
+- finding the cards whose health changed (as each sweep does after its reminders): first with
+  the cards as they were a day before, then at the next sweep, once those were updated.
+
+Each is the best of three runs (they only read). Sending is not timed: it is one Slack call
+per reminder, whatever the database holds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import shutil
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
+
+from fakeslack import FakeSlack  # noqa: E402
+from seeding import QueryCounter, Shape, database_name, fresh_engine, seed  # noqa: E402
+from sqlalchemy import update  # noqa: E402
+from sqlmodel import col  # noqa: E402
+
+from bot.claims import claim  # noqa: E402
+from bot.config import load_settings  # noqa: E402
+from bot.db import session_scope  # noqa: E402
+from bot.models import Milestone  # noqa: E402
+from bot.nudges import changed_health, due_reminders  # noqa: E402
+from bot.runtime import build_runtime  # noqa: E402
+
+TEAMS = 10
+PER_CHANNEL = 20
+# Tuesday 8 December 2026, 09:00 UTC.
+NOW = datetime(2026, 12, 8, 9, 0, tzinfo=UTC)
+
+
+REPEAT = 3
+
+
+def timed(queries: QueryCounter, work):
+    """Run `work` (which only reads) REPEAT times: its result, the best time, statements.
+
+    The best of a few runs, since the machine is shared and noisy.
+    """
+    times = []
+    for _ in range(REPEAT):
+        with queries.counting():
+            started = time.perf_counter()
+            result = work()
+            times.append(time.perf_counter() - started)
+    return result, min(times), queries.count
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database-url", help="default: a fresh SQLite file")
+    parser.add_argument("--milestones", type=int, default=1_000_000)
+    args = parser.parse_args()
+    folder = tempfile.mkdtemp()
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    url = args.database_url or f"sqlite:///{folder}/nudges.db"
+    shape = Shape(
+        teams=TEAMS,
+        channels_per_team=args.milestones // PER_CHANNEL // TEAMS,
+        milestones_per_channel=PER_CHANNEL,
+    )
+    engine = fresh_engine(url)
+    started = time.perf_counter()
+    counts = seed(engine, shape, now=NOW)
+    engine.dispose()
+    print(f"seeded {counts} in {time.perf_counter() - started:.1f} s")
+
+    slack = FakeSlack().start()
+    settings = load_settings(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-bench",
+            "SLACK_SIGNING_SECRET": "bench",
+            "SLACK_API_URL": slack.base_url,
+            "DATABASE_URL": url,
+            "DEFAULT_TIMEZONE": "UTC",
+        }
+    )
+    runtime = build_runtime(settings)
+    queries = QueryCounter(runtime.engine)
+    print(f"{database_name(runtime.engine)}: {shape.milestones} milestones")
+
+    reminders, elapsed, statements = timed(queries, lambda: due_reminders(runtime, now=NOW))
+    print(
+        f"find due reminders, first sweep of the day: {elapsed:6.3f} s, {statements} statements"
+        f" ({len(reminders)} due)"
+    )
+    with session_scope(runtime.engine) as session:
+        claim(
+            session,
+            [
+                {
+                    "team_id": r.milestone.team_id,
+                    "kind": r.kind,
+                    "key": r.key,
+                    "milestone_id": r.milestone.id,
+                    "channel_id": r.milestone.channel_id,
+                    "due_date": r.milestone.due_date,
+                    "claimed_at": NOW,
+                }
+                for r in reminders
+            ],
+        )
+    later, elapsed, statements = timed(queries, lambda: due_reminders(runtime, now=NOW))
+    print(
+        f"find due reminders, a later sweep that day: {elapsed:6.3f} s, {statements} statements"
+        f" ({len(later)} due)"
+    )
+    changed, elapsed, statements = timed(queries, lambda: changed_health(runtime, now=NOW))
+    print(
+        f"find cards whose health changed, first:    {elapsed:6.3f} s, {statements} statements"
+        f" ({len(changed)} changed)"
+    )
+    # As if those cards were updated (the sweep does so through Slack, one call each).
+    with session_scope(runtime.engine) as session:
+        for milestone, state in changed:
+            session.execute(
+                update(Milestone)
+                .where(col(Milestone.id) == milestone.id)
+                .values(shown_health=state)
+            )
+    changed, elapsed, statements = timed(queries, lambda: changed_health(runtime, now=NOW))
+    print(
+        f"find cards whose health changed, next:     {elapsed:6.3f} s, {statements} statements"
+        f" ({len(changed)} changed)"
+    )
+    print(f"Slack calls made: {len(slack.calls)}")
+    slack.stop()
+
+
+if __name__ == "__main__":
+    main()
