@@ -16,14 +16,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import event, text
+from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import Engine
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.db import create_tables, make_engine  # noqa: E402
+from bot import schema  # noqa: E402
+from bot.db import make_engine  # noqa: E402
 from bot.models import (  # noqa: E402
     Absence,
     ChannelSettings,
@@ -32,7 +33,6 @@ from bot.models import (  # noqa: E402
     Health,
     Milestone,
     Person,
-    SQLModel,
     Status,
 )
 
@@ -64,15 +64,18 @@ class Shape:
 
 
 def fresh_engine(url: str) -> Engine:
-    """An engine on `url` with the bot's tables, emptied first."""
+    """An engine on `url` with the bot's tables (made by its migrations), emptied first."""
     engine = make_engine(url)
     if engine.dialect.name == "postgresql":
         with engine.begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE"))
             connection.execute(text("CREATE SCHEMA public"))
     else:
-        SQLModel.metadata.drop_all(engine)
-    create_tables(engine)
+        engine.dispose()
+        database = make_url(url).database
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{database}{suffix}").unlink(missing_ok=True)
+    schema.migrate(url)
     return engine
 
 

@@ -130,3 +130,20 @@ def count_sent(session: Session, *, milestone_id: int, kind: str, due_date) -> i
             col(Delivery.sent_at).is_not(None),
         )
     ).one()
+
+
+def sent_counts(session: Session, *, kind: str, milestone_ids: list[int]) -> dict[tuple, int]:
+    """{(milestone_id, due_date): how many of `kind` were sent} for these milestones."""
+    found: dict[tuple, int] = {}
+    for start in range(0, len(milestone_ids), CLAIMS_PER_STATEMENT):
+        rows = session.exec(
+            select(Delivery.milestone_id, Delivery.due_date, func.count())
+            .where(
+                Delivery.kind == kind,
+                col(Delivery.milestone_id).in_(milestone_ids[start : start + CLAIMS_PER_STATEMENT]),
+                col(Delivery.sent_at).is_not(None),
+            )
+            .group_by(Delivery.milestone_id, Delivery.due_date)
+        ).all()
+        found.update({(milestone_id, due): count for milestone_id, due, count in rows})
+    return found

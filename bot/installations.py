@@ -41,6 +41,8 @@ INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 # A token expiring within this many minutes is refreshed before it is used.
 REFRESH_BEFORE_MINUTES = 30
+# How long what is known of a workspace (its organisation, whether it left) is trusted.
+WORKSPACE_FRESH_FOR = 10.0
 # How long someone has between opening /slack/install and approving the app in Slack.
 STATE_EXPIRES_SECONDS = 600
 
@@ -50,17 +52,26 @@ Clock = Callable[[], datetime]
 class InstallationStore(SQLAlchemyInstallationStore):
     """slack_sdk's store on the bot's database, which also notes the workspace as served."""
 
-    def __init__(self, client_id: str, engine: Engine, *, clock: Clock) -> None:
+    def __init__(
+        self,
+        client_id: str,
+        engine: Engine,
+        *,
+        clock: Clock,
+        on_saved: Callable[[list[str]], object] = lambda _teams: None,
+    ) -> None:
         super().__init__(client_id=client_id, engine=engine, logger=log)
         self._clock = clock
+        self._on_saved = on_saved
 
     def save(self, installation: Installation) -> None:
         super().save(installation)
+        teams = []
         with session_scope(self.engine) as session:
             if installation.is_enterprise_install and installation.enterprise_id:
-                workspaces.installed_in_organisation(
-                    session, enterprise_id=installation.enterprise_id
-                )
+                organisation = installation.enterprise_id
+                workspaces.installed_in_organisation(session, enterprise_id=organisation)
+                teams = workspaces.in_organisation(session, enterprise_id=organisation)
             if installation.team_id:
                 workspaces.installed(
                     session,
@@ -69,6 +80,8 @@ class InstallationStore(SQLAlchemyInstallationStore):
                     org_install=bool(installation.is_enterprise_install),
                     now=self._clock(),
                 )
+                teams.append(installation.team_id)
+        self._on_saved(teams)
 
 
 class SlackAccess:
@@ -85,11 +98,15 @@ class SlackAccess:
         self._rotating: dict[str, threading.Lock] = {}
         # token -> client: one per token, made anew when a workspace's token changes.
         self._clients: dict[str, WebClient] = {}
+        self._workspaces: dict[str, tuple[float, tuple[str | None, bool, bool]]] = {}
         self.installation_store: InstallationStore | None = None
         self.state_store: SQLAlchemyOAuthStateStore | None = None
         if settings.multi_workspace:
             self.installation_store = InstallationStore(
-                settings.slack_client_id, engine, clock=clock
+                settings.slack_client_id,
+                engine,
+                clock=clock,
+                on_saved=lambda teams: [self.forget_workspace(team) for team in teams],
             )
             self.state_store = SQLAlchemyOAuthStateStore(
                 expiration_seconds=STATE_EXPIRES_SECONDS, engine=engine, logger=log
@@ -111,23 +128,50 @@ class SlackAccess:
         """The bot in workspace `team_id`; its calls raise WorkspaceGone where it may not speak."""
         return Messenger(
             lambda: self.client_for(team_id),
-            pace=lambda channel_id: self.pacer.wait(team_id, channel_id),
+            pace=lambda channel_id: self.pacer.slot(team_id, channel_id),
         )
 
     def client_for(self, team_id: str) -> WebClient:
         """The Web API client with the workspace's current bot token."""
-        with session_scope(self._engine) as session:
-            workspace = workspaces.find(session, team_id)
-            enterprise_id = workspace.enterprise_id if workspace else None
-            org_install = workspace.org_install if workspace else False
-            if workspace is not None and workspace.uninstalled_at is not None:
-                raise WorkspaceGone(team_id)
+        enterprise_id, org_install, gone = self._workspace(team_id)
+        if gone:
+            raise WorkspaceGone(team_id)
         if not self.multi_workspace:
             return self._client_with(self._settings.slack_bot_token)
         bot = self.bot(enterprise_id=enterprise_id, team_id=team_id, org_install=org_install)
         if bot is None:
             raise WorkspaceGone(team_id)
         return self._client_with(bot.bot_token)
+
+    def _workspace(self, team_id: str) -> tuple[str | None, bool, bool]:
+        """(enterprise_id, org_install, uninstalled) of a workspace, read at most every
+        WORKSPACE_FRESH_FOR seconds: a sweep sending a thousand messages asks once."""
+        now = time.monotonic()
+        with self._lock:
+            cached = self._workspaces.get(team_id)
+        if cached is not None and now - cached[0] < WORKSPACE_FRESH_FOR:
+            return cached[1]
+        with session_scope(self._engine) as session:
+            workspace = workspaces.find(session, team_id)
+            found = (
+                (
+                    workspace.enterprise_id,
+                    workspace.org_install,
+                    workspace.uninstalled_at is not None,
+                )
+                if workspace
+                else (None, False, False)
+            )
+        with self._lock:
+            if len(self._workspaces) > 10_000:
+                self._workspaces.clear()
+            self._workspaces[team_id] = (now, found)
+        return found
+
+    def forget_workspace(self, team_id: str) -> None:
+        """Read the workspace afresh next time (it was just uninstalled or installed)."""
+        with self._lock:
+            self._workspaces.pop(team_id, None)
 
     def bot(
         self, *, enterprise_id: str | None, team_id: str | None, org_install: bool
@@ -158,6 +202,8 @@ class SlackAccess:
 
     def forget(self, *, enterprise_id: str | None, team_id: str | None) -> None:
         """Delete a workspace's installation (uninstalled, or its tokens revoked)."""
+        if team_id:
+            self.forget_workspace(team_id)
         if self.installation_store is None:
             return
         self.installation_store.delete_bot(enterprise_id=enterprise_id, team_id=team_id)

@@ -36,7 +36,7 @@ from sqlmodel import Session, col, select
 from bot import away, blocks, workspaces
 from bot.announce import refresh_card, refresh_homes
 from bot.channels import paused as paused_channels
-from bot.claims import claim, count_sent, settled
+from bot.claims import claim, count_sent, sent_counts, settled
 from bot.dates import previous_working_day
 from bot.db import session_scope
 from bot.deliveries import Recipient, SweepReport, deliver, delivery_job
@@ -318,6 +318,13 @@ def run_nudge_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
             ],
         )
         settings = _settings(session, [r.milestone for r in reminders if (r.kind, r.key) in won])
+        # Nudges sent before today's: only a milestone that reaches ESCALATE_AFTER with today's
+        # needs a closer look once it is sent.
+        earlier = sent_counts(
+            session,
+            kind="nudge",
+            milestone_ids=[r.milestone.id for r in reminders if r.kind == "nudge"],
+        )
     report = SweepReport()
     jobs = []
     for reminder in reminders:
@@ -352,7 +359,8 @@ def run_nudge_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
                 blocks.due_soon_reminder(milestone),
             )
         then = None
-        if reminder.kind == "nudge":
+        before = earlier.get((milestone.id, milestone.due_date), 0)
+        if reminder.kind == "nudge" and before + 1 >= ESCALATE_AFTER:
             then = partial(
                 _escalate_if_needed, runtime, report, reminder, channel_settings, now=now
             )

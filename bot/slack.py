@@ -7,8 +7,9 @@ import logging
 import threading
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -107,6 +108,21 @@ class Pacer:
         self._channel_next: dict[tuple[str, str], float] = {}
         self._team_tat: dict[str, float] = {}  # GCRA's theoretical arrival time
 
+    @contextmanager
+    def slot(self, team_id: str, channel_id: str) -> Iterator[float]:
+        """Wait for the channel's turn, then post in the block: the next message to the channel
+        waits a full gap after this one was answered (so after Slack received it, whatever
+        the delays between here and Slack). Yields the seconds waited."""
+        waited = self.wait(team_id, channel_id)
+        try:
+            yield waited
+        finally:
+            with self._lock:
+                key = (team_id, channel_id)
+                self._channel_next[key] = max(
+                    self._channel_next.get(key, 0.0), self._clock() + self._gap
+                )
+
     def wait(self, team_id: str, channel_id: str) -> float:
         """Sleep until a message may go to the channel; the seconds slept."""
         with self._lock:
@@ -185,7 +201,7 @@ class Messenger:
         self,
         client_of: Callable[[], WebClient],
         *,
-        pace: Callable[[str], object] = lambda _channel: None,
+        pace: Callable[[str], AbstractContextManager] = lambda _channel: nullcontext(),
     ) -> None:
         self._client_of = client_of
         self._pace = pace
@@ -202,14 +218,14 @@ class Messenger:
         thread_ts: str | None = None,
         broadcast: bool = False,
     ) -> str:
-        self._pace(channel)
         kwargs: dict = {}
         if thread_ts:
             kwargs["thread_ts"] = thread_ts
             kwargs["reply_broadcast"] = broadcast
-        response = self.client.chat_postMessage(
-            channel=channel, text=message["text"], blocks=message["blocks"], **kwargs
-        )
+        with self._pace(channel):
+            response = self.client.chat_postMessage(
+                channel=channel, text=message["text"], blocks=message["blocks"], **kwargs
+            )
         return response["ts"]
 
     def update(self, channel: str, ts: str, message: Message) -> None:

@@ -194,6 +194,9 @@ class FakeSlack:
         self._grants: dict[str, dict] = {}
         self._revoked: set[str] = set()
         self._refreshes = 0
+        # limit_posts(): seconds between accepted posts to one channel, and when each was.
+        self._post_gap: float | None = None
+        self._last_post: dict[str, float] = {}
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> FakeSlack:
@@ -322,6 +325,14 @@ class FakeSlack:
             answer["expires_in"] = expires_in
         with self._cond:
             self._grants[code] = answer
+
+    def limit_posts(self, *, per_channel_seconds: float = 1.0) -> None:
+        """Enforce Slack's posting limit: a chat.postMessage to a channel less than
+        ``per_channel_seconds`` after the last one accepted there is answered 429 with
+        ``Retry-After: 1`` (and not posted)."""
+        with self._cond:
+            self._post_gap = per_channel_seconds
+            self._last_post.clear()
 
     def revoke(self, token: str) -> None:
         """Make every later call made with ``token`` fail with ``token_revoked``."""
@@ -457,6 +468,8 @@ class FakeSlack:
             failure = self._targeted_failure(method, params)
             if failure is None:
                 failure = self._plans.get(method, {}).pop(attempt, None)
+            if failure is None and method == "chat.postMessage" and self._post_gap is not None:
+                failure = self._rate_limited(str(params.get("channel")))
             if token in self._revoked:
                 call.response = {"ok": False, "error": "token_revoked"}
             elif failure is not None:
@@ -471,6 +484,14 @@ class FakeSlack:
             self.calls.append(call)
             self._cond.notify_all()
         return call.status, call.response, extra
+
+    def _rate_limited(self, channel: str) -> _Failure | None:
+        now = time.monotonic()
+        last = self._last_post.get(channel)
+        if last is not None and now - last < self._post_gap:
+            return _Failure(429, 1, None)
+        self._last_post[channel] = now
+        return None
 
     def _targeted_failure(self, method: str, params: dict) -> _Failure | None:
         for target in self._targeted.get(method, []):

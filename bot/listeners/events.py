@@ -44,6 +44,7 @@ def register(app: App, runtime: Runtime) -> None:
                     org_install=bool(context.is_enterprise_install),
                     now=runtime.clock(),
                 )
+            runtime.slack.forget_workspace(team_id)
             with known_lock:
                 known.add(team_id)
         next()
@@ -88,6 +89,8 @@ def register(app: App, runtime: Runtime) -> None:
                 teams = [team_id] if team_id else []
             workspaces.uninstalled(session, team_ids=teams, now=runtime.clock())
         runtime.slack.forget(enterprise_id=enterprise_id, team_id=None if org_wide else team_id)
+        for team in teams:
+            runtime.slack.forget_workspace(team)
         with known_lock:
             known.difference_update(teams)
         log.info("stopped serving %s: the app was removed", ", ".join(teams) or enterprise_id)
