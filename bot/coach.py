@@ -268,36 +268,47 @@ def _comparable(title: str) -> _Comparable:
     return _Comparable(frozenset(words), frozenset(numbers), " ".join(words))
 
 
-def _likeness(title: _Comparable, other: _Comparable, *, at_least: float = 0.0) -> float:
-    """1.0 for the same words in any order; else how alike the texts are, 0.0 if numbers differ.
+class _Likeness:
+    """How alike one title is to others: 1.0 for the same words in any order; else how alike
+    the texts are (SequenceMatcher's ratio), 0.0 if their numbers differ.
 
     "Phase 1 complete" and "Phase 2 complete" differ by one character yet are two milestones.
     Below `at_least` the answer is only an upper bound: SequenceMatcher's cheap bounds (the
-    lengths, then the letters) rule out most titles without the full comparison.
+    lengths, then the letters, both symmetric) rule out most titles, from a matcher that
+    keeps what it learnt of this title between comparisons.
     """
-    if title.words == other.words:
-        return 1.0
-    if title.numbers != other.numbers:
-        return 0.0
-    matcher = SequenceMatcher(None, title.text, other.text)
-    if (bound := matcher.real_quick_ratio()) < at_least:
-        return bound
-    if (bound := matcher.quick_ratio()) < at_least:
-        return bound
-    return matcher.ratio()
+
+    def __init__(self, title: _Comparable, *, at_least: float) -> None:
+        self._title = title
+        self._at_least = at_least
+        self._bounds = SequenceMatcher(None, b=title.text)
+
+    def __call__(self, other: _Comparable) -> float:
+        title = self._title
+        if title.words == other.words:
+            return 1.0
+        if title.numbers != other.numbers:
+            return 0.0
+        self._bounds.set_seq1(other.text)
+        if (bound := self._bounds.real_quick_ratio()) < self._at_least:
+            return bound
+        if (bound := self._bounds.quick_ratio()) < self._at_least:
+            return bound
+        return SequenceMatcher(None, title.text, other.text).ratio()
 
 
 def _duplicate(draft: Draft, context: Context) -> dict | None:
     title = _comparable(draft.title)
     if not title.words:
         return None
+    likeness = _Likeness(title, at_least=DUPLICATE_RATIO)
     others = [
-        (_likeness(title, _comparable(other.title), at_least=DUPLICATE_RATIO), other)
+        (likeness(_comparable(other.title)), other)
         for other in context.open_milestones
         if draft.milestone_id is None or other.milestone_id != draft.milestone_id
     ]
-    likeness, closest = max(others, key=lambda pair: pair[0], default=(0.0, None))
-    if closest is None or likeness < DUPLICATE_RATIO:
+    closest_likeness, closest = max(others, key=lambda pair: pair[0], default=(0.0, None))
+    if closest is None or closest_likeness < DUPLICATE_RATIO:
         return None
     reference = (
         context.references.get(closest.milestone_id) if closest.milestone_id is not None else None
