@@ -28,23 +28,27 @@ def channel_context(
     channel_id: str,
     today: date,
     settings: ChannelSettings | None = None,
+    with_open_milestones: bool = True,
 ) -> Context:
-    """What the rules need to know of the channel; `settings`, if the caller has them already."""
+    """What the rules need to know of the channel; `settings`, if the caller has them already.
+
+    Without `with_open_milestones`, the channel's open milestones are left out: enough for the
+    rules that do not compare a milestone with the others.
+    """
     # Only the columns the rules read: whole Milestone objects cost more to load than to review.
-    open_milestones = session.exec(
-        select(
-            Milestone.id,
-            Milestone.title,
-            Milestone.due_date,
-            Milestone.owner_id,
-            Milestone.approver_id,
-            Milestone.goal_id,
-        ).where(
-            Milestone.team_id == team_id,
-            Milestone.channel_id == channel_id,
-            col(Milestone.status).in_(Status.ACTIVE),
-        )
-    ).all()
+    columns = select(
+        Milestone.id,
+        Milestone.title,
+        Milestone.due_date,
+        Milestone.owner_id,
+        Milestone.approver_id,
+        Milestone.goal_id,
+    ).where(
+        Milestone.team_id == team_id,
+        Milestone.channel_id == channel_id,
+        col(Milestone.status).in_(Status.ACTIVE),
+    )
+    open_milestones = session.exec(columns).all() if with_open_milestones else []
     goals = session.exec(
         select(Goal.id).where(
             Goal.team_id == team_id,
@@ -89,9 +93,17 @@ def advise_in(context: Context, *, milestone: Milestone) -> list[Suggestion]:
 
 def on_completion(session: Session, *, milestone: Milestone, today: date) -> list[Suggestion]:
     """At completion only one rule speaks: a goal asking for approvals, and none given."""
+    # That rule compares nothing with the channel's other milestones: they are not read.
+    context = channel_context(
+        session,
+        team_id=milestone.team_id,
+        channel_id=milestone.channel_id,
+        today=today,
+        with_open_milestones=False,
+    )
     return [
         suggestion
-        for suggestion in advise(session, milestone=milestone, today=today)
+        for suggestion in advise_in(context, milestone=milestone)
         if suggestion.rule_id == "skipped-approval"
     ]
 
