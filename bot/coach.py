@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from bot.dates import parse_due_date
 from bot.errors import UnreadableDate
@@ -249,39 +250,65 @@ def _no_owner(draft: Draft, _: Context) -> dict | None:
 _ARTICLES = frozenset({"a", "an", "the"})
 
 
-def _comparable(title: str) -> list[str]:
-    """The title's words for comparison: lower case, no punctuation or articles, 1,000 as 1000."""
+@dataclass(frozen=True)
+class _Comparable:
+    """A title as the duplicate rule compares it."""
+
+    words: frozenset[str]  # lower case, no punctuation or articles, 1,000 as 1000
+    numbers: frozenset[str]  # the words holding a digit
+    text: str  # the words joined, in order
+
+
+@lru_cache(maxsize=4096)
+def _comparable(title: str) -> _Comparable:
+    """Cached: a channel's open titles are compared with every milestone declared there."""
     text = re.sub(r"(?<=\d)[,.](?=\d)", "", title.lower())
-    return [word for word in re.sub(r"[^\w\s]|_", " ", text).split() if word not in _ARTICLES]
+    words = [word for word in re.sub(r"[^\w\s]|_", " ", text).split() if word not in _ARTICLES]
+    numbers = (word for word in words if any(character.isdigit() for character in word))
+    return _Comparable(frozenset(words), frozenset(numbers), " ".join(words))
 
 
-def _numbers(words: list[str]) -> set[str]:
-    return {word for word in words if any(character.isdigit() for character in word)}
-
-
-def _likeness(words: list[str], other: list[str]) -> float:
-    """1.0 for the same words in any order; else how alike the texts are, 0.0 if numbers differ.
+class _Likeness:
+    """How alike one title is to others: 1.0 for the same words in any order; else how alike
+    the texts are (SequenceMatcher's ratio), 0.0 if their numbers differ.
 
     "Phase 1 complete" and "Phase 2 complete" differ by one character yet are two milestones.
+    Below `at_least` the answer is only an upper bound: SequenceMatcher's cheap bounds (the
+    lengths, then the letters, both symmetric) rule out most titles, from a matcher that
+    keeps what it learnt of this title between comparisons.
     """
-    if set(words) == set(other):
-        return 1.0
-    if _numbers(words) != _numbers(other):
-        return 0.0
-    return SequenceMatcher(None, " ".join(words), " ".join(other)).ratio()
+
+    def __init__(self, title: _Comparable, *, at_least: float) -> None:
+        self._title = title
+        self._at_least = at_least
+        self._bounds = SequenceMatcher(None, b=title.text)
+
+    def __call__(self, other: _Comparable) -> float:
+        title = self._title
+        if title.words == other.words:
+            return 1.0
+        if title.numbers != other.numbers:
+            return 0.0
+        self._bounds.set_seq1(other.text)
+        if (bound := self._bounds.real_quick_ratio()) < self._at_least:
+            return bound
+        if (bound := self._bounds.quick_ratio()) < self._at_least:
+            return bound
+        return SequenceMatcher(None, title.text, other.text).ratio()
 
 
 def _duplicate(draft: Draft, context: Context) -> dict | None:
-    words = _comparable(draft.title)
-    if not words:
+    title = _comparable(draft.title)
+    if not title.words:
         return None
+    likeness = _Likeness(title, at_least=DUPLICATE_RATIO)
     others = [
-        (_likeness(words, _comparable(other.title)), other)
+        (likeness(_comparable(other.title)), other)
         for other in context.open_milestones
         if draft.milestone_id is None or other.milestone_id != draft.milestone_id
     ]
-    likeness, closest = max(others, key=lambda pair: pair[0], default=(0.0, None))
-    if closest is None or likeness < DUPLICATE_RATIO:
+    closest_likeness, closest = max(others, key=lambda pair: pair[0], default=(0.0, None))
+    if closest is None or closest_likeness < DUPLICATE_RATIO:
         return None
     reference = (
         context.references.get(closest.milestone_id) if closest.milestone_id is not None else None

@@ -90,8 +90,9 @@ def add_prerequisites(
     session: Session, milestone: Milestone, prerequisites: list[Milestone]
 ) -> None:
     """Make `milestone` wait on each of `prerequisites`; refuse one that would close a cycle."""
-    if prerequisites:
-        _lock_graph(session, milestone)
+    if not prerequisites:
+        return
+    _lock_graph(session, milestone)
     existing = {m.id for m in prerequisites_of(session, [milestone.id])[milestone.id]}
     for prerequisite in prerequisites:
         if prerequisite.id == milestone.id:

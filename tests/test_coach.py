@@ -269,6 +269,20 @@ def test_saved_milestone_is_still_compared_with_the_others() -> None:
     assert "M-8" in message("duplicate", itself, context)
 
 
+def test_the_closest_of_many_open_milestones_is_named() -> None:
+    # Many titles of every length and many alike, as in a busy channel: the review names the
+    # most alike, not the first that comes close enough.
+    others = [saved(100 + n, f"Vendor contract v{n % 7} for region {n}") for n in range(300)]
+    close = saved(8, "Beta version complete for customers")
+    closer = saved(9, "For customers: beta version completed")
+    others[120:120] = [close]
+    others[250:250] = [closer]
+    references = {other.milestone_id: f"M-{other.milestone_id}" for other in others}
+    context = make_context(open_milestones=tuple(others), references=references)
+    named = message("duplicate", make_draft("Beta version completed for customers"), context)
+    assert named.startswith("This looks very like M-9 “For customers: beta version completed”")
+
+
 def test_duplicate_without_a_reference_is_named_by_title() -> None:
     context = make_context(open_milestones=(saved(8, "Beta version completed"),))
     assert message("duplicate", make_draft(), context).startswith(

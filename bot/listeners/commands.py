@@ -109,6 +109,15 @@ def handle_add(call: Call, command: parsing.Add) -> None:
         )
         prerequisites = tuple(_find(call, session, reference) for reference in command.after)
         settings = channels.settings_for(session, team_id=call.team_id, channel_id=call.channel_id)
+        # Read before writing: on SQLite the write lock is then held for the inserts only, and
+        # the review below runs after the commit, on what was read here.
+        context = coaching.channel_context(
+            session,
+            team_id=call.team_id,
+            channel_id=call.channel_id,
+            today=today,
+            settings=settings,
+        )
         change = milestones.declare(
             session,
             team_id=call.team_id,
@@ -126,11 +135,7 @@ def handle_add(call: Call, command: parsing.Add) -> None:
             separate_approvals=settings.separate_approvals,
         )
         add_log_context(milestone_id=change.milestone.id)
-        advice = (
-            []
-            if change.repeated
-            else coaching.advise(session, milestone=change.milestone, today=today)
-        )
+    advice = [] if change.repeated else coaching.advise_in(context, milestone=change.milestone)
     # The coach answers privately, and only when it has something to say.
     call.ack(**blocks.coaching(change.milestone, advice)) if advice else call.ack()
     announce(call.runtime, change, on_channel_gone=call.channel_gone(change.milestone.reference))
