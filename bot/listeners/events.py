@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import datetime, timedelta
 
 from slack_bolt import Ack, App, BoltContext
 from sqlalchemy.exc import IntegrityError
@@ -49,11 +50,16 @@ def register(app: App, runtime: Runtime) -> None:
                 known.add(team_id)
         next()
 
+    paused = PausedChannels(runtime)
+
     @app.middleware
     def resume_channel(body: dict, next) -> None:  # noqa: A002
         """Someone using /milestone in a paused channel shows the bot can post there again."""
         if body.get("command") and body.get("channel_id"):
-            _resume(runtime, team_id=body.get("team_id", ""), channel_id=body["channel_id"])
+            key = (body.get("team_id", ""), body["channel_id"])
+            if key in paused:
+                _resume(runtime, team_id=key[0], channel_id=key[1])
+                paused.forget(key)
         next()
 
     @app.event("member_joined_channel")
@@ -106,6 +112,36 @@ def register(app: App, runtime: Runtime) -> None:
         # User tokens are not the bot's; only a revoked bot token silences it.
         if (event.get("tokens") or {}).get("bot"):
             stop_serving(context, body)
+
+
+class PausedChannels:
+    """The paused channels, read from the database at most every FRESH_FOR seconds, so that
+    a command does not pay a query to learn what is almost always "not paused". A channel
+    paused by another process just now is noticed at the next read."""
+
+    FRESH_FOR = timedelta(seconds=30)
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+        self._lock = threading.Lock()
+        self._read_at: datetime | None = None
+        self._paused: set[tuple[str, str]] = set()
+
+    def __contains__(self, key: tuple[str, str]) -> bool:
+        now = self._runtime.clock()
+        with self._lock:
+            fresh = self._read_at is not None and now - self._read_at < self.FRESH_FOR
+            if fresh:
+                return key in self._paused
+        with session_scope(self._runtime.engine) as session:
+            found = channels.paused(session)
+        with self._lock:
+            self._paused, self._read_at = found, now
+            return key in found
+
+    def forget(self, key: tuple[str, str]) -> None:
+        with self._lock:
+            self._paused.discard(key)
 
 
 def _resume(runtime: Runtime, *, team_id: str, channel_id: str) -> None:
