@@ -103,16 +103,11 @@ DECISIONS = {
 def post_card(
     runtime: Runtime, milestone: Milestone, *, now: datetime, report: SweepReport | None = None
 ) -> str | None:
-    """Post a declared milestone's channel card, claimed like a scheduled delivery, so the
-    card goes out once whether the request's background work or a later sweep posts it.
+    """Post a declared milestone's channel card, once, whether the request's background work
+    or a later sweep posts it.
 
     Returns why the channel is out of reach (such as "not_in_channel"), or None.
     """
-    with session_scope(runtime.engine) as session:
-        won = claim(session, [_card_claim(milestone, now)])
-    if not won:
-        return None
-    to = Recipient(milestone.team_id, channel_id=milestone.channel_id)
 
     def send() -> None:
         # Learn the owner's time zone now (their health is judged on their calendar), here
@@ -132,17 +127,8 @@ def post_card(
                 shown_health=detail.health.state if detail.health else None,
             )
 
-    delivered = deliver(
-        runtime.engine,
-        report or SweepReport(),
-        won["announcement", str(milestone.id)],
-        kind="announcement",
-        now=now,
-        to=to,
-        send=send,
-        milestone_id=milestone.id,
-    )
-    if delivered:
+    to = Recipient(milestone.team_id, channel_id=milestone.channel_id)
+    if _send_once(runtime, milestone, CARD, to, send, now=now, report=report) is not False:
         return None
     with session_scope(runtime.engine) as session:
         return channels.settings_for(
@@ -150,52 +136,135 @@ def post_card(
         ).paused_reason
 
 
-def _card_claim(milestone: Milestone, now: datetime) -> dict:
-    return {
-        "team_id": milestone.team_id,
-        "kind": "announcement",
-        "key": str(milestone.id),
-        "milestone_id": milestone.id,
-        "channel_id": milestone.channel_id,
-        "claimed_at": now,
-    }
+def ask_approver(
+    runtime: Runtime, milestone: Milestone, *, now: datetime, report: SweepReport | None = None
+) -> None:
+    """Send the approver their request to approve `milestone` as it stands, once."""
+
+    def send() -> None:
+        messenger = runtime.messenger(milestone.team_id)
+        dm, ts = messenger.direct_message(milestone.approver_id, blocks.approval_request(milestone))
+        with session_scope(runtime.engine) as session:
+            record_approval_request(session, milestone_id=milestone.id, channel=dm, ts=ts)
+
+    to = Recipient(milestone.team_id, user_id=milestone.approver_id)
+    _send_once(runtime, milestone, APPROVAL, to, send, now=now, report=report)
 
 
-# A card not posted this long after its milestone was declared is posted by the sweep: the
-# process that should have posted it stopped first, or Slack failed it.
+def celebrate(
+    runtime: Runtime, milestone: Milestone, *, now: datetime, report: SweepReport | None = None
+) -> None:
+    """Celebrate a reached milestone under its card, once."""
+
+    def send() -> None:
+        runtime.messenger(milestone.team_id).post(
+            milestone.channel_id, blocks.celebration(milestone), thread_ts=milestone.announcement_ts
+        )
+
+    to = Recipient(milestone.team_id, channel_id=milestone.channel_id)
+    _send_once(runtime, milestone, CELEBRATION, to, send, now=now, report=report)
+
+
+# The announcements that must go out once even if the process that should have sent them
+# stopped first: each is claimed like a scheduled delivery, under a key of its own.
+CARD, APPROVAL, CELEBRATION = "announcement", "approval", "celebration"
+
+
+def _key(kind: str, milestone: Milestone) -> str:
+    # A new request for approval (after changes were asked for) is a new message.
+    return f"{milestone.id}:{milestone.revision}" if kind == APPROVAL else str(milestone.id)
+
+
+def _send_once(
+    runtime: Runtime,
+    milestone: Milestone,
+    kind: str,
+    to: Recipient,
+    send: Callable[[], object],
+    *,
+    now: datetime,
+    report: SweepReport | None,
+) -> bool | None:
+    """Claim, then send; None when someone else had claimed it, else whether it went out."""
+    with session_scope(runtime.engine) as session:
+        won = claim(
+            session,
+            [
+                {
+                    "team_id": milestone.team_id,
+                    "kind": kind,
+                    "key": _key(kind, milestone),
+                    "milestone_id": milestone.id,
+                    "channel_id": milestone.channel_id,
+                    "claimed_at": now,
+                }
+            ],
+        )
+    if not won:
+        return None
+    return deliver(
+        runtime.engine,
+        report or SweepReport(),
+        next(iter(won.values())),
+        kind=kind,
+        now=now,
+        to=to,
+        send=send,
+        milestone_id=milestone.id,
+    )
+
+
+# An announcement not sent this long after its change is sent by the sweep: the process that
+# should have sent it stopped first, or Slack failed it.
 CARD_OVERDUE_AFTER = timedelta(minutes=2)
+# Celebrations are worth sending this long after the milestone was reached, no longer.
+CELEBRATE_WITHIN = timedelta(hours=2)
 
 
 def run_card_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
-    """Post the cards of active milestones that have none yet, in channels the bot can use."""
+    """Send the announcements that did not go out: cards of active milestones that have none,
+    approval requests no approver has, celebrations of milestones reached just now."""
     with session_scope(runtime.engine) as session:
-        unposted = list(
-            session.exec(
-                select(Milestone).where(
-                    col(Milestone.status).in_(Status.ACTIVE),
-                    col(Milestone.announcement_ts).is_(None),
-                    col(Milestone.created_at) <= now - CARD_OVERDUE_AFTER,
-                )
-            ).all()
-        )
+        unposted = session.exec(
+            select(Milestone).where(
+                col(Milestone.status).in_(Status.ACTIVE),
+                col(Milestone.announcement_ts).is_(None),
+                col(Milestone.created_at) <= now - CARD_OVERDUE_AFTER,
+            )
+        ).all()
+        unasked = session.exec(
+            select(Milestone).where(
+                Milestone.status == Status.AWAITING_APPROVAL,
+                col(Milestone.approval_ts).is_(None),
+                col(Milestone.approver_id).is_not(None),
+            )
+        ).all()
+        reached = session.exec(
+            select(Milestone).where(
+                Milestone.status == Status.REACHED,
+                col(Milestone.reached_at) >= now - CELEBRATE_WITHIN,
+                col(Milestone.reached_at) <= now - CARD_OVERDUE_AFTER,
+            )
+        ).all()
+        work = [(CARD, m) for m in unposted] + [(APPROVAL, m) for m in unasked]
+        work += [(CELEBRATION, m) for m in reached]
         departed = workspaces.departed(session)
         paused = channels.paused(session)
-        unposted = [
-            m
-            for m in unposted
+        work = [
+            (kind, m)
+            for kind, m in work
             if m.team_id not in departed and (m.team_id, m.channel_id) not in paused
         ]
-        settled = taken(
-            session, [(m.team_id, "announcement", str(m.id)) for m in unposted], now=now
-        )
+        settled = taken(session, [(m.team_id, kind, _key(kind, m)) for kind, m in work], now=now)
     report = SweepReport()
+    send = {CARD: post_card, APPROVAL: ask_approver, CELEBRATION: celebrate}
     jobs = [
         Job(
             Recipient(m.team_id, channel_id=m.channel_id).key,
-            partial(post_card, runtime, m, now=now, report=report),
+            partial(send[kind], runtime, m, now=now, report=report),
         )
-        for m in unposted
-        if (m.team_id, "announcement", str(m.id)) not in settled
+        for kind, m in work
+        if (m.team_id, kind, _key(kind, m)) not in settled
     ]
     fan_out(jobs, stopping=runtime.stopping)
     return report
@@ -208,9 +277,7 @@ def _deliver(runtime: Runtime, change: Change) -> None:
     # The change as it happened, for the messages below (the card shows the latest state).
     changed = change.milestone
     if change.kind == "completion_requested":
-        dm, ts = messenger.direct_message(changed.approver_id, blocks.approval_request(changed))
-        with session_scope(runtime.engine) as session:
-            record_approval_request(session, milestone_id=changed.id, channel=dm, ts=ts)
+        ask_approver(runtime, changed, now=runtime.clock())
         return
     # A decision, or a cancellation, closes the approver's request wherever it was pressed.
     decision = DECISIONS.get(change.kind)
@@ -224,7 +291,9 @@ def _deliver(runtime: Runtime, change: Change) -> None:
         with session_scope(runtime.engine) as session:
             record_approval_request(session, milestone_id=changed.id, channel=None, ts=None)
     if change.kind == "reached":
-        messenger.post(channel, blocks.celebration(changed), thread_ts=milestone.announcement_ts)
+        # Under the card, wherever it is now (posted meanwhile by the sweep, say).
+        changed.announcement_ts = milestone.announcement_ts
+        celebrate(runtime, changed, now=runtime.clock())
         _tell_dependents(runtime, change)
     elif change.kind == "changes_requested":
         messenger.direct_message(

@@ -19,7 +19,7 @@ from sqlmodel import SQLModel
 
 from bot import milestones, schema
 from bot.db import all_metadata, make_engine, session_scope
-from bot.models import Milestone
+from bot.models import Delivery, Milestone
 
 BOT_TOKEN = "xoxb-test-token"
 OAUTH_TABLES = {"slack_bots", "slack_installations", "slack_oauth_states"}
@@ -331,3 +331,40 @@ def wait_until_both_wait_for_the_lock(holder, starts: list[subprocess.Popen]) ->
         assert not exited, f"a process did not wait for the lock: {exited}"
         assert time.monotonic() < deadline, "the processes did not ask for the lock in 20s"
         time.sleep(0.05)
+
+
+def test_milestones_reached_before_celebrations_were_claimed_are_not_celebrated_again(
+    empty_database_url,
+):
+    at_revision(empty_database_url, "0004")
+    engine = make_engine(empty_database_url)
+    now = datetime(2026, 11, 26, 12, tzinfo=UTC)
+    try:
+        with session_scope(engine) as session:
+            change = milestones.declare(
+                session,
+                team_id="T1",
+                channel_id="C1",
+                creator_id="U1",
+                title="Beta shipped",
+                due_date=date(2026, 12, 4),
+                owner_id="U1",
+                approver_id=None,
+                today=now.date(),
+                now=now,
+            )
+            session.flush()
+            reached = milestones.request_completion(
+                session, milestone=change.milestone, user_id="U1", now=now
+            )
+        assert reached.kind == "reached"
+
+        schema.migrate(empty_database_url)
+
+        with session_scope(engine) as session:
+            [claimed] = session.scalars(
+                select(Delivery).where(Delivery.kind == "celebration")
+            ).all()
+        assert (claimed.key, claimed.state) == (str(change.milestone.id), "sent")
+    finally:
+        engine.dispose()

@@ -9,11 +9,12 @@ import time
 from datetime import datetime, timedelta
 
 import pytest
-from conftest import CHANNEL, OWNER, TEAM, make_settings, pacer_without_waiting
+from conftest import APPROVER, CHANNEL, OWNER, TEAM, make_settings, pacer_without_waiting
 from sqlmodel import select
 from sweeping import at, direct_messages
 from test_digest import MONDAY, STATUS_TEXT, statuses
 
+from bot import blocks
 from bot.announce import CARD_OVERDUE_AFTER, run_card_sweep
 from bot.claims import MAX_ATTEMPTS, STALE_AFTER
 from bot.db import session_scope
@@ -439,3 +440,49 @@ def test_a_status_names_the_channel_it_was_for(bot):
         OTHER_CHANNEL,
     }
     assert all(c.params["text"] == STATUS_TEXT for c in bot.slack.calls_to("chat.postMessage"))
+
+
+def posts_under(slack, ts: str) -> list:
+    return [c for c in slack.calls_to("chat.postMessage") if c.params.get("thread_ts") == ts]
+
+
+def test_a_celebration_slack_failed_is_posted_by_the_card_sweep_once(bot):
+    milestone = bot.add('"Beta version completed" due 2026-12-03')
+    card = bot.milestone(milestone.id).announcement_ts
+    bot.slack.fail("chat.postMessage", status=500, times=3, where={"thread_ts": card})
+
+    bot.press(blocks.COMPLETE, bot.button(milestone))
+
+    assert bot.milestone(milestone.id).status == "reached"
+    assert posts_under(bot.slack, card) == []
+    later = bot.clock() + CARD_OVERDUE_AFTER
+    assert run_card_sweep(bot.runtime, now=later).sent == 1
+    assert run_card_sweep(bot.runtime, now=later + timedelta(minutes=2)).sent == 0
+    bot.settle()
+    [celebration] = posts_under(bot.slack, card)
+    assert "Beta version completed" in json.dumps(celebration.params["blocks"])
+
+
+def test_a_celebration_that_went_out_is_not_sent_again_by_the_sweep(bot):
+    milestone = bot.add('"Beta version completed" due 2026-12-03')
+    card = bot.milestone(milestone.id).announcement_ts
+    bot.press(blocks.COMPLETE, bot.button(milestone))
+
+    assert run_card_sweep(bot.runtime, now=bot.clock() + CARD_OVERDUE_AFTER).sent == 0
+    assert len(posts_under(bot.slack, card)) == 1
+
+
+def test_an_approval_request_slack_failed_reaches_the_approver_through_the_sweep(bot):
+    milestone = bot.add(f'"Contract signed" due 2026-12-10 approver <@{APPROVER}|arun>')
+    bot.slack.fail("conversations.open", status=500, times=3)
+
+    bot.press(blocks.COMPLETE, bot.button(milestone))
+
+    assert bot.milestone(milestone.id).status == "awaiting_approval"
+    assert direct_messages(bot.slack, APPROVER) == []
+    assert run_card_sweep(bot.runtime, now=bot.clock() + CARD_OVERDUE_AFTER).sent == 1
+    assert run_card_sweep(bot.runtime, now=bot.clock() + 2 * CARD_OVERDUE_AFTER).sent == 0
+    bot.settle()
+    [request] = direct_messages(bot.slack, APPROVER)
+    assert "Contract signed" in json.dumps(request.params["blocks"])
+    assert bot.milestone(milestone.id).approval_ts == request.response["ts"]
