@@ -41,9 +41,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     try:
-        settings = _read_settings()
+        settings = read_settings()
     except ConfigError as error:
-        return _refuse(str(error))
+        return refuse(str(error))
     logs.configure(level=settings.log_level, log_format=settings.log_format)
     try:
         if args.command == "serve":
@@ -55,34 +55,43 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "migrate":
             return _migrate(settings)
         return _run_job(settings, args.job)
-    except (ConfigError, SchemaError) as error:
-        return _refuse(str(error))
-    except SQLAlchemyError as error:
-        return _refuse(
+    except START_ERRORS as error:
+        return refuse(start_problem(error, settings))
+
+
+# What can stop the bot as it starts; start_problem says each in one line.
+START_ERRORS = (ConfigError, SchemaError, SQLAlchemyError, SlackApiError, BoltError, URLError)
+
+
+def start_problem(error: Exception, settings: Settings) -> str:
+    """What is wrong and how to fix it, in one line, for one of START_ERRORS."""
+    if isinstance(error, SQLAlchemyError):
+        return (
             f"cannot use the database at DATABASE_URL ({_first_line(error)}). "
             "Check the URL and that the database server is running."
         )
-    except SlackApiError as error:
+    if isinstance(error, SlackApiError):
         # Only opening a Socket Mode connection uses the app-level token.
         connecting = error.response.api_url.endswith("apps.connections.open")
         token = "SLACK_APP_TOKEN" if connecting else "SLACK_BOT_TOKEN"
-        return _refuse(
+        return (
             f"Slack refused {token} ({error.response.get('error')}): copy it again from your "
             "Slack app's settings (see .env.example)."
         )
-    except BoltError as error:
-        return _refuse(
+    if isinstance(error, BoltError):
+        return (
             f"Slack refused SLACK_BOT_TOKEN ({_first_line(error)}): copy it again from your "
             "Slack app's OAuth & Permissions page (see .env.example)."
         )
-    except URLError as error:
-        return _refuse(
+    if isinstance(error, URLError):
+        return (
             f"cannot reach Slack's Web API at SLACK_API_URL={settings.slack_api_url} "
             f"({error.reason}). Check the network, or leave SLACK_API_URL unset to use Slack."
         )
+    return str(error)
 
 
-def _refuse(problem: str) -> int:
+def refuse(problem: str) -> int:
     """One line saying what is wrong and how to fix it (a JSON object with LOG_FORMAT=json, even
     when another setting is what is wrong); exit status 2."""
     logs.print_line(
@@ -94,7 +103,7 @@ def _refuse(problem: str) -> int:
     return 2
 
 
-def _read_settings() -> Settings:
+def read_settings() -> Settings:
     """Settings from the environment, then from a .env file in the working folder."""
     # The working folder's .env, as documented; load_dotenv() alone would search from this
     # file's folder instead, and miss it (or find another).

@@ -45,14 +45,17 @@ def free_port() -> int:
 
 
 class BotProcess:
-    """`milestone-bot <args>` running in the background; its output is kept in files."""
+    """`milestone-bot <args>` (or another `program`, such as gunicorn) running in the
+    background; its output is kept in files."""
 
-    def __init__(self, *args: str, cwd: Path, env: dict[str, str]) -> None:
+    def __init__(
+        self, *args: str, cwd: Path, env: dict[str, str], program: str = MILESTONE_BOT
+    ) -> None:
         self.url = f"http://127.0.0.1:{env.get('PORT', '3000')}"
         self._stdout = (cwd / "bot.stdout").open("w+")
         self._stderr = (cwd / "bot.stderr").open("w+")
         self.process = subprocess.Popen(
-            [MILESTONE_BOT, *args],
+            [program, *args],
             cwd=cwd,
             env=env,
             stdout=self._stdout,
