@@ -19,8 +19,8 @@ answer), then with 8 concurrent clients (requests per second, and the latencies 
 load); and `add` once more, one request every 25 ms. The table printed at the end gives, for
 each figure, the median over the runs, and which of the issue's targets are met.
 
-`--database-url` runs against that database instead of a fresh SQLite file: its tables are
-DROPPED and created again at the start of every run, so give it a database of its own.
+`--database-url` runs against that database instead of a fresh SQLite file: its public schema
+is DROPPED and migrated again at the start of every run, so give it a database of its own.
 """
 
 from __future__ import annotations
@@ -379,8 +379,9 @@ def percentile(timings: list[float], share: float) -> float:
 
 
 def one_run(args: argparse.Namespace) -> dict:
-    from sqlmodel import SQLModel
+    from sqlalchemy import text
 
+    from bot import schema
     from bot.app import build_app
     from bot.config import load_settings
     from bot.db import make_engine
@@ -398,8 +399,11 @@ def one_run(args: argparse.Namespace) -> dict:
 
     database_url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
     engine = make_engine(database_url)
-    SQLModel.metadata.drop_all(engine)
-    SQLModel.metadata.create_all(engine)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    schema.migrate(database_url)
     now = datetime.now(UTC)
     today = now.date()
     shape = Shape(open_per_channel=args.open_per_channel)
