@@ -314,20 +314,10 @@ def load_statuses(
         milestones = list(
             session.exec(select(Milestone).where(_in_channels(Milestone, keys), shown)).all()
         )
-        responsible: dict[str, set[str]] = {}
-        for milestone in milestones:
-            responsible.setdefault(milestone.team_id, set()).add(milestone.responsible_id)
-        known = {
-            (team_id, user_id): person
-            for team_id, user_ids in responsible.items()
-            for user_id, person in runtime.timezones.known(session, team_id, user_ids).items()
-        }
         details = describe(
             session,
             milestones,
-            today_of=lambda m: runtime.timezones.date_of(
-                known.get((m.team_id, m.responsible_id)), now=now
-            ),
+            today_of=runtime.timezones.known_today_of(session, milestones, now=now),
             prerequisites=prerequisites_in_channels(session, _in_channels(Milestone, keys)),
         )
         goals = session.exec(

@@ -525,18 +525,10 @@ def changed_health(runtime: Runtime, *, now: datetime) -> list[tuple[Milestone, 
             if m.team_id not in departed and (m.team_id, m.channel_id) not in paused
         ]
         # Owners' zones as last looked up, read once per workspace rather than once per owner.
-        owners: dict[str, set[str]] = {}
-        for milestone in milestones:
-            owners.setdefault(milestone.team_id, set()).add(milestone.responsible_id)
-        known = {
-            (team_id, user_id): person
-            for team_id, user_ids in owners.items()
-            for user_id, person in runtime.timezones.known(session, team_id, user_ids).items()
-        }
         details = describe(
             session,
             milestones,
-            today_of=lambda m: runtime.timezones.date_of(known.get(_person(m)), now=now),
+            today_of=runtime.timezones.known_today_of(session, milestones, now=now),
         )
     changed = []
     for milestone in milestones:

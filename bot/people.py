@@ -155,6 +155,21 @@ class Timezones:
             ).all()
         }
 
+    def known_today_of(
+        self, session: Session, milestones: Iterable[Milestone], *, now: datetime
+    ) -> Callable[[Milestone], date]:
+        """Each milestone's date on its owner's calendar by the zones last looked up: their
+        people read once per workspace, from the database only."""
+        owners: dict[str, set[str]] = {}
+        for milestone in milestones:
+            owners.setdefault(milestone.team_id, set()).add(milestone.responsible_id)
+        known = {
+            (team_id, user_id): person
+            for team_id, user_ids in owners.items()
+            for user_id, person in self.known(session, team_id, user_ids).items()
+        }
+        return lambda m: self.date_of(known.get((m.team_id, m.responsible_id)), now=now)
+
     def people(
         self, team_id: str, user_ids: Iterable[str], *, now: datetime, max_age: timedelta
     ) -> dict[str, Person]:

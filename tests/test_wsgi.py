@@ -16,12 +16,18 @@ import pytest
 import requests
 from botprocess import STARTUP_TIMEOUT, BotProcess, environment, free_port, run
 from conftest import CHANNEL, OTHER, OWNER, slash_command_fields
-from slack_sdk.signature import SignatureVerifier
+from test_server import post_signed as signed_post
 
 from bot.wsgi import NOT_STARTED, create_app
 
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 SIGNING_SECRET = "wsgi-signing-secret"
+
+
+def post_signed(url: str, body: str) -> requests.Response:
+    return signed_post(url, body, secret=SIGNING_SECRET)
+
+
 BOT_TOKEN = "xoxb-wsgi-token"
 # gunicorn's access log, one line a request: the worker's pid (as <pid>), method, path, status.
 ACCESS_LOG_FORMAT = "%(p)s %(m)s %(U)s %(s)s"
@@ -83,21 +89,6 @@ def command(text: str, slack, *, user: str = OWNER) -> str:
     """A /milestone command, form-encoded as Slack sends it."""
     return urlencode(
         slash_command_fields(text, response_url=slack.response_url("command"), user=user)
-    )
-
-
-def post_signed(url: str, body: str) -> requests.Response:
-    timestamp = str(int(time.time()))
-    signature = SignatureVerifier(SIGNING_SECRET).generate_signature(timestamp=timestamp, body=body)
-    return requests.post(
-        f"{url}/slack/events",
-        data=body.encode(),
-        headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "X-Slack-Request-Timestamp": timestamp,
-            "X-Slack-Signature": signature,
-        },
-        timeout=15,
     )
 
 
