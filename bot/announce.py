@@ -216,12 +216,12 @@ def _send_once(
 
 # An announcement not sent this long after its change is sent by the sweep: the process that
 # should have sent it stopped first, or Slack failed it.
-CARD_OVERDUE_AFTER = timedelta(minutes=2)
+ANNOUNCEMENT_OVERDUE_AFTER = timedelta(minutes=2)
 # Celebrations are worth sending this long after the milestone was reached, no longer.
 CELEBRATE_WITHIN = timedelta(hours=2)
 
 
-def run_card_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
+def run_announcement_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
     """Send the announcements that did not go out: cards of active milestones that have none,
     approval requests no approver has, celebrations of milestones reached just now."""
     with session_scope(runtime.engine) as session:
@@ -229,7 +229,7 @@ def run_card_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
             select(Milestone).where(
                 col(Milestone.status).in_(Status.ACTIVE),
                 col(Milestone.announcement_ts).is_(None),
-                col(Milestone.created_at) <= now - CARD_OVERDUE_AFTER,
+                col(Milestone.created_at) <= now - ANNOUNCEMENT_OVERDUE_AFTER,
             )
         ).all()
         unasked = session.exec(
@@ -243,7 +243,7 @@ def run_card_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
             select(Milestone).where(
                 Milestone.status == Status.REACHED,
                 col(Milestone.reached_at) >= now - CELEBRATE_WITHIN,
-                col(Milestone.reached_at) <= now - CARD_OVERDUE_AFTER,
+                col(Milestone.reached_at) <= now - ANNOUNCEMENT_OVERDUE_AFTER,
             )
         ).all()
         work = [(CARD, m) for m in unposted] + [(APPROVAL, m) for m in unasked]

@@ -32,7 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--no-scheduler", action="store_true", help="do not run the sweeps here")
     commands.add_parser("scheduler", help="run only the scheduled sweeps")
     job = commands.add_parser("run-job", help="run one sweep now, then exit")
-    job.add_argument("job", choices=["digest", "nudges", "cards"])
+    job.add_argument("job", choices=["digest", "nudges", "announcements"])
     purge = commands.add_parser(
         "purge-team", help="delete everything kept about a workspace that uninstalled the app"
     )

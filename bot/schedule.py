@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.announce import run_card_sweep
+from bot.announce import run_announcement_sweep
 from bot.deliveries import SweepReport
 from bot.digest import run_digest_sweep
 from bot.logs import log_context
@@ -19,8 +19,12 @@ from bot.runtime import Runtime
 log = logging.getLogger(__name__)
 
 # Each sweep, and how often it runs (minutes).
-SWEEPS = {"digest": run_digest_sweep, "nudges": run_nudge_sweep, "cards": run_card_sweep}
-EVERY_MINUTES = {"digest": 5, "nudges": 30, "cards": 2}
+SWEEPS = {
+    "digest": run_digest_sweep,
+    "nudges": run_nudge_sweep,
+    "announcements": run_announcement_sweep,
+}
+EVERY_MINUTES = {"digest": 5, "nudges": 30, "announcements": 2}
 
 
 def run_sweep(runtime: Runtime, name: str) -> SweepReport:

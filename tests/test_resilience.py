@@ -15,7 +15,7 @@ from sweeping import at, direct_messages
 from test_digest import MONDAY, STATUS_TEXT, statuses
 
 from bot import blocks
-from bot.announce import CARD_OVERDUE_AFTER, run_card_sweep
+from bot.announce import ANNOUNCEMENT_OVERDUE_AFTER, run_announcement_sweep
 from bot.claims import MAX_ATTEMPTS, STALE_AFTER
 from bot.db import session_scope
 from bot.digest import run_digest_sweep
@@ -302,11 +302,11 @@ def test_a_card_slack_failed_is_posted_by_the_card_sweep_once(bot):
     milestone = bot.add('"Beta version completed" due 2026-12-03')
     assert bot.milestone(milestone.id).announcement_ts is None
 
-    too_soon = run_card_sweep(bot.runtime, now=bot.clock() + timedelta(seconds=30))
+    too_soon = run_announcement_sweep(bot.runtime, now=bot.clock() + timedelta(seconds=30))
     assert too_soon.sent == 0
-    later = bot.clock() + CARD_OVERDUE_AFTER
-    assert run_card_sweep(bot.runtime, now=later).sent == 1
-    assert run_card_sweep(bot.runtime, now=later + timedelta(minutes=2)).sent == 0
+    later = bot.clock() + ANNOUNCEMENT_OVERDUE_AFTER
+    assert run_announcement_sweep(bot.runtime, now=later).sent == 1
+    assert run_announcement_sweep(bot.runtime, now=later + timedelta(minutes=2)).sent == 0
 
     assert bot.milestone(milestone.id).announcement_ts is not None
     cards = [
@@ -333,10 +333,10 @@ def test_a_card_lost_with_its_process_is_posted_by_the_card_sweep(bot):
             now=bot.clock(),
         )
         milestone_id = change.milestone.id if change.milestone.id else None
-    later = bot.clock() + CARD_OVERDUE_AFTER
+    later = bot.clock() + ANNOUNCEMENT_OVERDUE_AFTER
 
-    assert run_card_sweep(bot.runtime, now=later).sent == 1
-    assert run_card_sweep(bot.runtime, now=later).sent == 0
+    assert run_announcement_sweep(bot.runtime, now=later).sent == 1
+    assert run_announcement_sweep(bot.runtime, now=later).sent == 0
     bot.settle()
     assert bot.milestone(milestone_id or 1).announcement_ts is not None
 
@@ -442,6 +442,10 @@ def test_a_status_names_the_channel_it_was_for(bot):
     assert all(c.params["text"] == STATUS_TEXT for c in bot.slack.calls_to("chat.postMessage"))
 
 
+def announcements(bot, now: datetime):
+    return run_announcement_sweep(bot.runtime, now=now)
+
+
 def posts_under(slack, ts: str) -> list:
     return [c for c in slack.calls_to("chat.postMessage") if c.params.get("thread_ts") == ts]
 
@@ -455,9 +459,9 @@ def test_a_celebration_slack_failed_is_posted_by_the_card_sweep_once(bot):
 
     assert bot.milestone(milestone.id).status == "reached"
     assert posts_under(bot.slack, card) == []
-    later = bot.clock() + CARD_OVERDUE_AFTER
-    assert run_card_sweep(bot.runtime, now=later).sent == 1
-    assert run_card_sweep(bot.runtime, now=later + timedelta(minutes=2)).sent == 0
+    later = bot.clock() + ANNOUNCEMENT_OVERDUE_AFTER
+    assert run_announcement_sweep(bot.runtime, now=later).sent == 1
+    assert run_announcement_sweep(bot.runtime, now=later + timedelta(minutes=2)).sent == 0
     bot.settle()
     [celebration] = posts_under(bot.slack, card)
     assert "Beta version completed" in json.dumps(celebration.params["blocks"])
@@ -468,7 +472,7 @@ def test_a_celebration_that_went_out_is_not_sent_again_by_the_sweep(bot):
     card = bot.milestone(milestone.id).announcement_ts
     bot.press(blocks.COMPLETE, bot.button(milestone))
 
-    assert run_card_sweep(bot.runtime, now=bot.clock() + CARD_OVERDUE_AFTER).sent == 0
+    assert announcements(bot, bot.clock() + ANNOUNCEMENT_OVERDUE_AFTER).sent == 0
     assert len(posts_under(bot.slack, card)) == 1
 
 
@@ -480,8 +484,8 @@ def test_an_approval_request_slack_failed_reaches_the_approver_through_the_sweep
 
     assert bot.milestone(milestone.id).status == "awaiting_approval"
     assert direct_messages(bot.slack, APPROVER) == []
-    assert run_card_sweep(bot.runtime, now=bot.clock() + CARD_OVERDUE_AFTER).sent == 1
-    assert run_card_sweep(bot.runtime, now=bot.clock() + 2 * CARD_OVERDUE_AFTER).sent == 0
+    assert announcements(bot, bot.clock() + ANNOUNCEMENT_OVERDUE_AFTER).sent == 1
+    assert announcements(bot, bot.clock() + 2 * ANNOUNCEMENT_OVERDUE_AFTER).sent == 0
     bot.settle()
     [request] = direct_messages(bot.slack, APPROVER)
     assert "Contract signed" in json.dumps(request.params["blocks"])
