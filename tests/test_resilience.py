@@ -6,18 +6,19 @@ from __future__ import annotations
 import json
 import threading
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from botprocess import BotProcess, declare_milestone, environment, free_port
 from conftest import APPROVER, CHANNEL, OWNER, TEAM, make_settings, pacer_without_waiting
 from sqlmodel import select
 from sweeping import at, direct_messages
 from test_digest import MONDAY, STATUS_TEXT, statuses
 
-from bot import blocks
+from bot import blocks, channels
 from bot.announce import ANNOUNCEMENT_OVERDUE_AFTER, run_announcement_sweep
 from bot.claims import MAX_ATTEMPTS, STALE_AFTER
-from bot.db import session_scope
+from bot.db import make_engine, session_scope
 from bot.digest import run_digest_sweep
 from bot.models import ChannelSettings, Delivery, Person, Workspace
 from bot.nudges import run_nudge_sweep
@@ -490,3 +491,67 @@ def test_an_approval_request_slack_failed_reaches_the_approver_through_the_sweep
     [request] = direct_messages(bot.slack, APPROVER)
     assert "Contract signed" in json.dumps(request.params["blocks"])
     assert bot.milestone(milestone.id).approval_ts == request.response["ts"]
+
+
+def test_a_scheduler_stopped_mid_sweep_sends_the_rest_once_when_started_again(
+    tmp_path, slack, database_url
+):
+    """SIGTERM while a sweep is sending: the message in hand goes out, the process exits 0,
+    and the next start sends exactly what was not sent."""
+    overdue = datetime.now(UTC).date() - timedelta(days=2)
+    references = [
+        declare_milestone(
+            database_url,
+            team_id=TEAM,
+            channel_id=CHANNEL,
+            owner_id=OWNER,
+            title=f"Milestone {n} reached",
+            due_date=overdue,
+        )
+        for n in range(6)
+    ]
+    engine = make_engine(database_url)
+    with session_scope(engine) as session:
+        channels.update(session, team_id=TEAM, channel_id=CHANNEL, nudges="channel")
+    engine.dispose()
+    # Six nudges for one channel: one a second, so the sweep is still sending when stopped.
+    slack.limit_posts(per_channel_seconds=1.0)
+    env = environment(
+        tmp_path,
+        SLACK_BOT_TOKEN="xoxb-test-token",
+        SLACK_API_URL=slack.base_url,
+        DATABASE_URL=database_url,
+        PORT=str(free_port()),
+    )
+
+    def nudged() -> list[str]:
+        return [
+            ref
+            for call in slack.calls_to("chat.postMessage")
+            for ref in references
+            if call.params["text"].startswith(f"{ref} ")
+        ]
+
+    with BotProcess("scheduler", cwd=tmp_path, env=env) as first:
+        slack.wait_for("chat.postMessage", count=2, timeout=20)
+        assert first.terminate() == 0, first.output()
+    before = nudged()
+
+    assert 2 <= len(before) < len(references)
+    engine = make_engine(database_url)
+    with session_scope(engine) as session:
+        states = {
+            (d.state, d.attempts)
+            for d in session.exec(select(Delivery).where(Delivery.kind == "nudge")).all()
+        }
+    engine.dispose()
+    # Sent, or given back untried: nothing left "in hand" for 15 minutes.
+    assert states <= {("sent", 1), ("failed", 0)}
+
+    with BotProcess("scheduler", cwd=tmp_path, env=env) as second:
+        slack.wait_for("chat.postMessage", count=len(references), timeout=30)
+        assert second.terminate() == 0, second.output()
+
+    # Each once, though the new process, not knowing when the old one last posted, may have
+    # had a 429 to wait out.
+    assert sorted(nudged()) == sorted(references)
