@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from bot import blocks, channels, home, workspaces
 from bot.claims import claim, taken
@@ -109,7 +109,7 @@ def post_card(
     Returns why the channel is out of reach (such as "not_in_channel"), or None.
     """
 
-    def send() -> None:
+    def send() -> tuple[str, str | None]:
         # Learn the owner's time zone now (their health is judged on their calendar), here
         # after the ack rather than in a later list or status that must not wait on Slack.
         runtime.timezones.name(milestone.team_id, milestone.responsible_id, now=now)
@@ -119,16 +119,15 @@ def post_card(
             ]
         message = blocks.announcement(milestone, detail)
         ts = runtime.messenger(milestone.team_id).post(milestone.channel_id, message)
-        with session_scope(runtime.engine) as session:
-            record_announcement(
-                session,
-                milestone_id=milestone.id,
-                ts=ts,
-                shown_health=detail.health.state if detail.health else None,
-            )
+        return ts, detail.health.state if detail.health else None
+
+    def record(session: Session, posted: tuple[str, str | None]) -> None:
+        ts, shown_health = posted
+        record_announcement(session, milestone_id=milestone.id, ts=ts, shown_health=shown_health)
 
     to = Recipient(milestone.team_id, channel_id=milestone.channel_id)
-    if _send_once(runtime, milestone, CARD, to, send, now=now, report=report) is not False:
+    sent = _send_once(runtime, milestone, CARD, to, send, now=now, report=report, on_sent=record)
+    if sent is not False:
         return None
     with session_scope(runtime.engine) as session:
         return channels.settings_for(
@@ -141,14 +140,16 @@ def ask_approver(
 ) -> None:
     """Send the approver their request to approve `milestone` as it stands, once."""
 
-    def send() -> None:
+    def send() -> tuple[str, str]:
         messenger = runtime.messenger(milestone.team_id)
-        dm, ts = messenger.direct_message(milestone.approver_id, blocks.approval_request(milestone))
-        with session_scope(runtime.engine) as session:
-            record_approval_request(session, milestone_id=milestone.id, channel=dm, ts=ts)
+        return messenger.direct_message(milestone.approver_id, blocks.approval_request(milestone))
+
+    def record(session: Session, posted: tuple[str, str]) -> None:
+        dm, ts = posted
+        record_approval_request(session, milestone_id=milestone.id, channel=dm, ts=ts)
 
     to = Recipient(milestone.team_id, user_id=milestone.approver_id)
-    _send_once(runtime, milestone, APPROVAL, to, send, now=now, report=report)
+    _send_once(runtime, milestone, APPROVAL, to, send, now=now, report=report, on_sent=record)
 
 
 def celebrate(
@@ -184,6 +185,7 @@ def _send_once(
     *,
     now: datetime,
     report: SweepReport | None,
+    on_sent: Callable[[Session, object], object] | None = None,
 ) -> bool | None:
     """Claim, then send; None when someone else had claimed it, else whether it went out."""
     with session_scope(runtime.engine) as session:
@@ -211,6 +213,7 @@ def _send_once(
         to=to,
         send=send,
         milestone_id=milestone.id,
+        on_sent=on_sent,
     )
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from bot import channels, people, workspaces
 from bot.claims import mark_dropped, mark_failed, mark_sent, release
@@ -67,11 +68,18 @@ def deliver(
     to: Recipient,
     send: Callable[[], object],
     milestone_id: int | None = None,
+    on_sent: Callable[[Session, object], object] | None = None,
 ) -> bool:
     """Send a claimed delivery (`kind`, about `milestone_id` if any) and record the outcome, in
-    the database, the report and the metrics; True when it went out."""
+    the database, the report and the metrics; True when it went out.
+
+    `on_sent(session, what send returned)` records more of a sent message (where it was
+    posted) in the transaction that marks it sent.
+    """
     with log_context(team_id=to.team_id, channel_id=to.channel_id, milestone_id=milestone_id):
-        outcome = _deliver(engine, delivery_id, kind=kind, now=now, to=to, send=send)
+        outcome = _deliver(
+            engine, delivery_id, kind=kind, now=now, to=to, send=send, on_sent=on_sent
+        )
     if outcome == "paused":
         report.count("paused")
         outcome = "retry_later"
@@ -88,6 +96,7 @@ def _deliver(
     now: datetime,
     to: Recipient,
     send: Callable[[], object],
+    on_sent: Callable[[Session, object], object] | None,
 ) -> str:
     """sent, retry_later, paused (and retry later) or dropped."""
     if to.user_id and _inactive(engine, to):
@@ -95,7 +104,7 @@ def _deliver(
             mark_dropped(session, delivery_id, error="account_inactive")
         return "dropped"
     try:
-        send()
+        sent = send()
     except WorkspaceGone as gone:
         log.info("%s delivery %s dropped: %s", kind, delivery_id, gone)
         return _record(engine, delivery_id, "dropped", str(gone))
@@ -132,6 +141,8 @@ def _deliver(
         log.warning("%s delivery %s failed; a later sweep will retry: %r", kind, delivery_id, error)
         return _record(engine, delivery_id, "retry_later", code or type(error).__name__)
     with session_scope(engine) as session:
+        if on_sent is not None:
+            on_sent(session, sent)
         mark_sent(session, delivery_id, now=now)
     return "sent"
 
