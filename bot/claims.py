@@ -43,9 +43,10 @@ CLAIMS_PER_STATEMENT = 1000
 def claim(session: Session, rows: list[dict]) -> dict[tuple[str, str], int]:
     """Claim `rows` (team_id, kind, key, claimed_at, ...); return {(kind, key): id} of those won.
 
-    One statement, INSERT ... ON CONFLICT DO UPDATE ... WHERE ... RETURNING: a key claimed
-    and not yet given up, by an earlier run or by another process at the same moment, comes
-    back as not won; a failed or abandoned one is taken over by exactly one claimant.
+    INSERT ... ON CONFLICT DO UPDATE ... WHERE ... RETURNING (one statement per thousand
+    rows): a key claimed and not yet given up, by an earlier run or by another process at the
+    same moment, comes back as not won; a failed or abandoned one is taken over by exactly one
+    claimant.
     """
     unique = list({(row["team_id"], row["kind"], row["key"]): row for row in rows}.values())
     if not unique:
