@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot import blocks, channels, home, workspaces
@@ -23,7 +24,7 @@ from bot.health import describe
 from bot.home_view import home_view
 from bot.logs import log_context
 from bot.milestones import Change, record_announcement, record_approval_request
-from bot.models import Milestone, Status
+from bot.models import Milestone, MilestoneEvent, Status
 from bot.runtime import Runtime
 from bot.slack import CHANNEL_GONE, slack_error
 
@@ -166,14 +167,64 @@ def celebrate(
     _send_once(runtime, milestone, CELEBRATION, to, send, now=now, report=report)
 
 
+def note_rescheduled(
+    runtime: Runtime,
+    milestone: Milestone,
+    *,
+    old_due_date: date | None,
+    reason: str | None,
+    now: datetime,
+    report: SweepReport | None = None,
+) -> None:
+    """Tell the channel, under the card, that the milestone moved, once per reschedule."""
+
+    def send() -> None:
+        runtime.messenger(milestone.team_id).post(
+            milestone.channel_id,
+            blocks.rescheduled(milestone, old_due_date=old_due_date, reason=reason),
+            thread_ts=milestone.announcement_ts,
+            broadcast=True,
+        )
+
+    to = Recipient(milestone.team_id, channel_id=milestone.channel_id)
+    _send_once(runtime, milestone, RESCHEDULED, to, send, now=now, report=report)
+
+
+def note_cancelled(
+    runtime: Runtime,
+    milestone: Milestone,
+    *,
+    actor_id: str,
+    reason: str | None,
+    now: datetime,
+    report: SweepReport | None = None,
+) -> None:
+    """Tell the channel, under the card, that the milestone was cancelled, once."""
+
+    def send() -> None:
+        runtime.messenger(milestone.team_id).post(
+            milestone.channel_id,
+            blocks.cancelled(milestone, actor_id=actor_id, reason=reason),
+            thread_ts=milestone.announcement_ts,
+            broadcast=True,
+        )
+
+    to = Recipient(milestone.team_id, channel_id=milestone.channel_id)
+    _send_once(runtime, milestone, CANCELLED, to, send, now=now, report=report)
+
+
 # The announcements that must go out once even if the process that should have sent them
 # stopped first: each is claimed like a scheduled delivery, under a key of its own.
 CARD, APPROVAL, CELEBRATION = "announcement", "approval", "celebration"
+RESCHEDULED, CANCELLED = "rescheduled", "cancelled"
 
 
 def _key(kind: str, milestone: Milestone) -> str:
-    # A new request for approval (after changes were asked for) is a new message.
-    return f"{milestone.id}:{milestone.revision}" if kind == APPROVAL else str(milestone.id)
+    # A new request for approval (after changes were asked for), or another move of the due
+    # date, is a new message: each change has a revision of its own.
+    if kind in (APPROVAL, RESCHEDULED):
+        return f"{milestone.id}:{milestone.revision}"
+    return str(milestone.id)
 
 
 def _send_once(
@@ -251,6 +302,9 @@ def run_announcement_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
         ).all()
         work = [(CARD, m) for m in unposted] + [(APPROVAL, m) for m in unasked]
         work += [(CELEBRATION, m) for m in reached]
+        notes = _recent_notes(session, now=now)
+        work += [(kind, m) for kind, m, _event in notes]
+        events = {(kind, m.id): event for kind, m, event in notes}
         departed = workspaces.departed(session)
         paused = channels.paused(session)
         work = [
@@ -260,12 +314,34 @@ def run_announcement_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
         ]
         settled = taken(session, [(m.team_id, kind, _key(kind, m)) for kind, m in work], now=now)
     report = SweepReport()
-    send = {CARD: post_card, APPROVAL: ask_approver, CELEBRATION: celebrate}
+
+    def job(kind: str, m: Milestone) -> Callable[[], object]:
+        event = events.get((kind, m.id))
+        if kind == RESCHEDULED:
+            return partial(
+                note_rescheduled,
+                runtime,
+                m,
+                old_due_date=event.old_due_date,
+                reason=event.reason,
+                now=now,
+                report=report,
+            )
+        if kind == CANCELLED:
+            return partial(
+                note_cancelled,
+                runtime,
+                m,
+                actor_id=event.actor_id or m.responsible_id,
+                reason=event.reason,
+                now=now,
+                report=report,
+            )
+        send = {CARD: post_card, APPROVAL: ask_approver, CELEBRATION: celebrate}[kind]
+        return partial(send, runtime, m, now=now, report=report)
+
     jobs = [
-        Job(
-            Recipient(m.team_id, channel_id=m.channel_id).key,
-            partial(send[kind], runtime, m, now=now, report=report),
-        )
+        Job(Recipient(m.team_id, channel_id=m.channel_id).key, job(kind, m))
         for kind, m in work
         if (m.team_id, kind, _key(kind, m)) not in settled
     ]
@@ -273,10 +349,39 @@ def run_announcement_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
     return report
 
 
+def _recent_notes(
+    session: Session, *, now: datetime
+) -> list[tuple[str, Milestone, MilestoneEvent]]:
+    """Reschedules and cancellations of the last CELEBRATE_WITHIN that are each milestone's
+    latest change (an earlier one's note would be out of date), with their events."""
+    recent = session.exec(
+        select(MilestoneEvent).where(
+            col(MilestoneEvent.kind).in_((RESCHEDULED, CANCELLED)),
+            col(MilestoneEvent.at) >= now - CELEBRATE_WITHIN,
+            col(MilestoneEvent.at) <= now - ANNOUNCEMENT_OVERDUE_AFTER,
+        )
+    ).all()
+    if not recent:
+        return []
+    ids = list({event.milestone_id for event in recent})
+    latest = dict(
+        session.exec(
+            select(MilestoneEvent.milestone_id, func.max(MilestoneEvent.id))
+            .where(col(MilestoneEvent.milestone_id).in_(ids))
+            .group_by(MilestoneEvent.milestone_id)
+        ).all()
+    )
+    found = {m.id: m for m in session.exec(select(Milestone).where(col(Milestone.id).in_(ids)))}
+    return [
+        (event.kind, found[event.milestone_id], event)
+        for event in recent
+        if latest.get(event.milestone_id) == event.id and event.milestone_id in found
+    ]
+
+
 def _deliver(runtime: Runtime, change: Change) -> None:
     messenger = runtime.messenger(change.milestone.team_id)
     milestone = refresh_card(runtime, change.milestone.id)
-    channel = milestone.channel_id
     # The change as it happened, for the messages below (the card shows the latest state).
     changed = change.milestone
     if change.kind == "completion_requested":
@@ -304,22 +409,22 @@ def _deliver(runtime: Runtime, change: Change) -> None:
             blocks.changes_requested(changed, approver_id=change.actor_id, reason=change.reason),
         )
     elif change.kind == "rescheduled":
-        messenger.post(
-            channel,
-            blocks.rescheduled(changed, old_due_date=change.old_due_date, reason=change.reason),
-            thread_ts=milestone.announcement_ts,
-            broadcast=True,
+        changed.announcement_ts = milestone.announcement_ts
+        note_rescheduled(
+            runtime,
+            changed,
+            old_due_date=change.old_due_date,
+            reason=change.reason,
+            now=runtime.clock(),
         )
         _tell_dependents(runtime, change)
     elif change.kind == "edited" and change.slipped:
         # An edit that moves the due date can leave dependents due before it, as a reschedule.
         _tell_dependents(runtime, change)
     elif change.kind == "cancelled":
-        messenger.post(
-            channel,
-            blocks.cancelled(changed, actor_id=change.actor_id, reason=change.reason),
-            thread_ts=milestone.announcement_ts,
-            broadcast=True,
+        changed.announcement_ts = milestone.announcement_ts
+        note_cancelled(
+            runtime, changed, actor_id=change.actor_id, reason=change.reason, now=runtime.clock()
         )
         _tell_dependents(runtime, change)
 

@@ -44,6 +44,14 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _output_file(path: Path):
+    """An empty file the process writes to and the test reads while it runs. The two share the
+    file's offset, so the process writes in append mode: a test reading from the start moves
+    the offset back without making the process write over what it wrote before."""
+    path.write_text("")
+    return path.open("a+")
+
+
 class BotProcess:
     """`milestone-bot <args>` (or another `program`, such as gunicorn) running in the
     background; its output is kept in files."""
@@ -52,8 +60,8 @@ class BotProcess:
         self, *args: str, cwd: Path, env: dict[str, str], program: str = MILESTONE_BOT
     ) -> None:
         self.url = f"http://127.0.0.1:{env.get('PORT', '3000')}"
-        self._stdout = (cwd / "bot.stdout").open("w+")
-        self._stderr = (cwd / "bot.stderr").open("w+")
+        self._stdout = _output_file(cwd / "bot.stdout")
+        self._stderr = _output_file(cwd / "bot.stderr")
         self.process = subprocess.Popen(
             [program, *args],
             cwd=cwd,

@@ -368,3 +368,59 @@ def test_milestones_reached_before_celebrations_were_claimed_are_not_celebrated_
         assert (claimed.key, claimed.state) == (str(change.milestone.id), "sent")
     finally:
         engine.dispose()
+
+
+def test_reschedules_and_cancellations_made_before_notes_were_claimed_are_not_told_again(
+    empty_database_url,
+):
+    at_revision(empty_database_url, "0005")
+    engine = make_engine(empty_database_url)
+    now = datetime(2026, 11, 26, 12, tzinfo=UTC)
+
+    def declared(session, title: str):
+        change = milestones.declare(
+            session,
+            team_id="T1",
+            channel_id="C1",
+            creator_id="U1",
+            title=title,
+            due_date=date(2026, 12, 4),
+            owner_id="U1",
+            approver_id=None,
+            today=now.date(),
+            now=now,
+        )
+        session.flush()
+        return change.milestone
+
+    try:
+        with session_scope(engine) as session:
+            moved = declared(session, "Beta shipped")
+            milestones.reschedule(
+                session,
+                milestone=moved,
+                user_id="U1",
+                new_due_date=date(2026, 12, 18),
+                reason="vendor late",
+                today=now.date(),
+                now=now,
+            )
+            dropped = declared(session, "Docs published")
+            milestones.cancel(session, milestone=dropped, user_id="U1", reason=None, now=now)
+
+        schema.migrate(empty_database_url)
+
+        with session_scope(engine) as session:
+            claimed = {
+                (d.kind, d.key, d.state)
+                for d in session.scalars(
+                    select(Delivery).where(Delivery.kind.in_(["rescheduled", "cancelled"]))
+                ).all()
+            }
+            revision = session.get(Milestone, moved.id).revision
+        assert claimed == {
+            ("rescheduled", f"{moved.id}:{revision}", "sent"),
+            ("cancelled", str(dropped.id), "sent"),
+        }
+    finally:
+        engine.dispose()

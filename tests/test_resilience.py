@@ -555,3 +555,46 @@ def test_a_scheduler_stopped_mid_sweep_sends_the_rest_once_when_started_again(
     # Each once, though the new process, not knowing when the old one last posted, may have
     # had a 429 to wait out.
     assert sorted(nudged()) == sorted(references)
+
+
+def test_a_reschedule_note_slack_failed_is_posted_by_the_sweep_once(bot):
+    milestone = bot.add('"Beta version completed" due 2026-12-03')
+    card = bot.milestone(milestone.id).announcement_ts
+    bot.slack.fail("chat.postMessage", status=500, times=3, where={"thread_ts": card})
+
+    bot.command(f"due M-{milestone.id} 2026-12-20 because vendor late")
+
+    assert posts_under(bot.slack, card) == []
+    later = bot.clock() + ANNOUNCEMENT_OVERDUE_AFTER
+    assert announcements(bot, later).sent == 1
+    assert announcements(bot, later + timedelta(minutes=2)).sent == 0
+    bot.settle()
+    [note] = posts_under(bot.slack, card)
+    assert "vendor late" in json.dumps(note.params["blocks"])
+    assert note.params["reply_broadcast"] in (True, "true", "1", 1)
+
+
+def test_a_cancellation_note_slack_failed_is_posted_by_the_sweep_once(bot):
+    milestone = bot.add('"Beta version completed" due 2026-12-03')
+    card = bot.milestone(milestone.id).announcement_ts
+    bot.slack.fail("chat.postMessage", status=500, times=3, where={"thread_ts": card})
+
+    bot.command(f"cancel M-{milestone.id} because plans changed")
+
+    assert posts_under(bot.slack, card) == []
+    later = bot.clock() + ANNOUNCEMENT_OVERDUE_AFTER
+    assert announcements(bot, later).sent == 1
+    assert announcements(bot, later).sent == 0
+    bot.settle()
+    [note] = posts_under(bot.slack, card)
+    assert "plans changed" in json.dumps(note.params["blocks"])
+
+
+def test_notes_that_went_out_are_not_sent_again_and_an_older_reschedule_is_not_told_late(bot):
+    milestone = bot.add('"Beta version completed" due 2026-12-03')
+    card = bot.milestone(milestone.id).announcement_ts
+    bot.command(f"due M-{milestone.id} 2026-12-20 because vendor late")
+    bot.command(f"due M-{milestone.id} 2026-12-22 because vendor later")
+
+    assert announcements(bot, bot.clock() + ANNOUNCEMENT_OVERDUE_AFTER).sent == 0
+    assert len(posts_under(bot.slack, card)) == 2
