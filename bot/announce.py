@@ -177,17 +177,8 @@ def note_rescheduled(
     report: SweepReport | None = None,
 ) -> None:
     """Tell the channel, under the card, that the milestone moved, once per reschedule."""
-
-    def send() -> None:
-        runtime.messenger(milestone.team_id).post(
-            milestone.channel_id,
-            blocks.rescheduled(milestone, old_due_date=old_due_date, reason=reason),
-            thread_ts=milestone.announcement_ts,
-            broadcast=True,
-        )
-
-    to = Recipient(milestone.team_id, channel_id=milestone.channel_id)
-    _send_once(runtime, milestone, RESCHEDULED, to, send, now=now, report=report)
+    message = blocks.rescheduled(milestone, old_due_date=old_due_date, reason=reason)
+    _note_under_card(runtime, milestone, RESCHEDULED, message, now=now, report=report)
 
 
 def note_cancelled(
@@ -200,17 +191,28 @@ def note_cancelled(
     report: SweepReport | None = None,
 ) -> None:
     """Tell the channel, under the card, that the milestone was cancelled, once."""
+    message = blocks.cancelled(milestone, actor_id=actor_id, reason=reason)
+    _note_under_card(runtime, milestone, CANCELLED, message, now=now, report=report)
+
+
+def _note_under_card(
+    runtime: Runtime,
+    milestone: Milestone,
+    kind: str,
+    message: blocks.Message,
+    *,
+    now: datetime,
+    report: SweepReport | None,
+) -> None:
+    """A reply in the card's thread, also shown in the channel, sent once."""
 
     def send() -> None:
         runtime.messenger(milestone.team_id).post(
-            milestone.channel_id,
-            blocks.cancelled(milestone, actor_id=actor_id, reason=reason),
-            thread_ts=milestone.announcement_ts,
-            broadcast=True,
+            milestone.channel_id, message, thread_ts=milestone.announcement_ts, broadcast=True
         )
 
     to = Recipient(milestone.team_id, channel_id=milestone.channel_id)
-    _send_once(runtime, milestone, CANCELLED, to, send, now=now, report=report)
+    _send_once(runtime, milestone, kind, to, send, now=now, report=report)
 
 
 # The announcements that must go out once even if the process that should have sent them
