@@ -333,13 +333,14 @@ def test_a_card_lost_with_its_process_is_posted_by_the_card_sweep(bot):
             today=bot.clock().date(),
             now=bot.clock(),
         )
-        milestone_id = change.milestone.id if change.milestone.id else None
+        session.flush()
+        milestone_id = change.milestone.id
     later = bot.clock() + ANNOUNCEMENT_OVERDUE_AFTER
 
     assert run_announcement_sweep(bot.runtime, now=later).sent == 1
     assert run_announcement_sweep(bot.runtime, now=later).sent == 0
     bot.settle()
-    assert bot.milestone(milestone_id or 1).announcement_ts is not None
+    assert bot.milestone(milestone_id).announcement_ts is not None
 
 
 # ------------------------------------------------------------------ several processes

@@ -9,6 +9,7 @@ import re
 import threading
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -234,9 +235,8 @@ def expire_soon(bot, team_id: str) -> None:
         )
 
 
-def _utc_in(*, seconds: int):
-    from datetime import UTC, datetime, timedelta
-
+def _utc_in(*, seconds: int) -> datetime:
+    """A naive UTC time, as slack_sdk's store keeps expiry times."""
     return datetime.now(UTC).replace(tzinfo=None) + timedelta(seconds=seconds)
 
 
