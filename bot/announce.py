@@ -1,4 +1,5 @@
-"""Telling Slack about a change: the channel card, celebrations, approval DMs.
+"""Telling Slack about a change: the channel card, celebrations, approval DMs, a replaced
+approver, and changes to a channel's settings.
 
 Runs on the background worker, after the HTTP answer; it re-reads the milestone so the card
 always shows the latest state, whatever order changes arrived in.
@@ -19,12 +20,13 @@ from bot.claims import claim, taken
 from bot.db import session_scope
 from bot.deliveries import Recipient, SweepReport, deliver
 from bot.dependencies import dependents_of
+from bot.digest import PROFILE_FRESH_FOR
 from bot.fanout import Job, fan_out
 from bot.health import describe
 from bot.home_view import home_view
 from bot.logs import log_context
 from bot.milestones import Change, record_announcement, record_approval_request
-from bot.models import Milestone, MilestoneEvent, Status
+from bot.models import ChannelSettings, Milestone, MilestoneEvent, Status
 from bot.runtime import Runtime
 from bot.slack import CHANNEL_GONE, slack_error
 
@@ -57,10 +59,12 @@ def announce(
         finally:
             # Saved whatever became of the channel's messages: the Homes show it.
             waiting = change.slipped + change.ready
+            # A replaced approver's Home no longer shows it.
+            replaced = {change.approver_was} if change.approver_was else set()
             refresh_homes(
                 runtime,
                 change.milestone,
-                also={change.actor_id, *(d.responsible_id for d in waiting)},
+                also={change.actor_id, *replaced, *(d.responsible_id for d in waiting)},
             )
 
     milestone = change.milestone
@@ -195,6 +199,80 @@ def note_cancelled(
     _note_under_card(runtime, milestone, CANCELLED, message, now=now, report=report)
 
 
+def tell_approver_changed(
+    runtime: Runtime,
+    milestone: Milestone,
+    *,
+    actor_id: str,
+    old_approver_id: str,
+    now: datetime,
+) -> None:
+    """The approver was replaced or removed: the old approver hears privately, and the channel
+    under the card (not broadcast: the card shows the new approver), each once per change."""
+
+    def send_note() -> None:
+        note = blocks.approver_changed(
+            milestone, actor_id=actor_id, old_approver_id=old_approver_id
+        )
+        runtime.messenger(milestone.team_id).post(
+            milestone.channel_id, note, thread_ts=milestone.announcement_ts
+        )
+
+    def send_direct_message() -> None:
+        runtime.messenger(milestone.team_id).direct_message(
+            old_approver_id, blocks.no_longer_approver(milestone, actor_id=actor_id)
+        )
+
+    channel = Recipient(milestone.team_id, channel_id=milestone.channel_id)
+    person = Recipient(milestone.team_id, user_id=old_approver_id)
+    _send_once(runtime, milestone, APPROVER_CHANGED, channel, send_note, now=now, report=None)
+    _send_once(
+        runtime, milestone, APPROVER_REPLACED, person, send_direct_message, now=now, report=None
+    )
+
+
+def announce_settings_change(
+    runtime: Runtime,
+    *,
+    before: ChannelSettings,
+    after: ChannelSettings,
+    actor_id: str,
+    on_channel_gone: Callable[[str], None],
+) -> None:
+    """Tell the channel who changed which of its settings (old value → new), after the answer.
+
+    People are @-mentioned only where the channel's (new) settings allow mentions; elsewhere
+    they are shown by name, as in the weekly status.
+    """
+    team_id, channel_id = after.team_id, after.channel_id
+
+    def post() -> None:
+        person = blocks.user
+        if not after.mentions:
+            shown = {actor_id, *channels.managers_of(before), *channels.managers_of(after)}
+            found = runtime.timezones.people(
+                team_id, shown, now=runtime.clock(), max_age=PROFILE_FRESH_FOR
+            )
+            person = blocks.plain_names({user_id: p.display_name for user_id, p in found.items()})
+        message = blocks.settings_changed(
+            before,
+            after,
+            actor_id=actor_id,
+            default_timezone=runtime.settings.default_timezone,
+            person=person,
+        )
+        if message is None:
+            return
+        try:
+            runtime.messenger(team_id).post(channel_id, message)
+        except Exception as error:
+            if slack_error(error) not in CHANNEL_GONE:
+                raise
+            on_channel_gone(slack_error(error))
+
+    runtime.background.submit(channel_id, post)
+
+
 def _note_under_card(
     runtime: Runtime,
     milestone: Milestone,
@@ -219,12 +297,15 @@ def _note_under_card(
 # stopped first: each is claimed like a scheduled delivery, under a key of its own.
 CARD, APPROVAL, CELEBRATION = "announcement", "approval", "celebration"
 RESCHEDULED, CANCELLED = "rescheduled", "cancelled"
+# The note under the card, and the DM to the approver who was replaced or removed.
+APPROVER_CHANGED, APPROVER_REPLACED = "approver_changed", "approver_replaced"
 
 
 def _key(kind: str, milestone: Milestone) -> str:
-    # A new request for approval (after changes were asked for), or another move of the due
-    # date, is a new message: each change has a revision of its own.
-    if kind in (APPROVAL, RESCHEDULED):
+    # A new request for approval (after changes were asked for), another move of the due
+    # date, or another change of approver, is a new message: each change has a revision of
+    # its own.
+    if kind in (APPROVAL, RESCHEDULED, APPROVER_CHANGED, APPROVER_REPLACED):
         return f"{milestone.id}:{milestone.revision}"
     return str(milestone.id)
 
@@ -420,9 +501,20 @@ def _deliver(runtime: Runtime, change: Change) -> None:
             now=runtime.clock(),
         )
         _tell_dependents(runtime, change)
-    elif change.kind == "edited" and change.slipped:
-        # An edit that moves the due date can leave dependents due before it, as a reschedule.
-        _tell_dependents(runtime, change)
+    elif change.kind == "edited":
+        if change.approver_was:
+            changed.announcement_ts = milestone.announcement_ts
+            tell_approver_changed(
+                runtime,
+                changed,
+                actor_id=change.actor_id,
+                old_approver_id=change.approver_was,
+                now=runtime.clock(),
+            )
+        if change.slipped:
+            # An edit that moves the due date can leave dependents due before it, as a
+            # reschedule does.
+            _tell_dependents(runtime, change)
     elif change.kind == "cancelled":
         changed.announcement_ts = milestone.announcement_ts
         note_cancelled(
