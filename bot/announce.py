@@ -199,36 +199,45 @@ def note_cancelled(
     _note_under_card(runtime, milestone, CANCELLED, message, now=now, report=report)
 
 
-def tell_approver_changed(
+def note_approver_changed(
     runtime: Runtime,
     milestone: Milestone,
     *,
     actor_id: str,
     old_approver_id: str,
     now: datetime,
+    report: SweepReport | None = None,
 ) -> None:
-    """The approver was replaced or removed: the old approver hears privately, and the channel
-    under the card (not broadcast: the card shows the new approver), each once per change."""
+    """Tell the channel, under the card, that the approver was replaced or removed, once per
+    change (not broadcast: the card itself shows the new approver)."""
+    note = blocks.approver_changed(milestone, actor_id=actor_id, old_approver_id=old_approver_id)
 
-    def send_note() -> None:
-        note = blocks.approver_changed(
-            milestone, actor_id=actor_id, old_approver_id=old_approver_id
-        )
+    def send() -> None:
         runtime.messenger(milestone.team_id).post(
             milestone.channel_id, note, thread_ts=milestone.announcement_ts
         )
 
-    def send_direct_message() -> None:
-        runtime.messenger(milestone.team_id).direct_message(
-            old_approver_id, blocks.no_longer_approver(milestone, actor_id=actor_id)
-        )
+    to = Recipient(milestone.team_id, channel_id=milestone.channel_id)
+    _send_once(runtime, milestone, APPROVER_CHANGED, to, send, now=now, report=report)
 
-    channel = Recipient(milestone.team_id, channel_id=milestone.channel_id)
-    person = Recipient(milestone.team_id, user_id=old_approver_id)
-    _send_once(runtime, milestone, APPROVER_CHANGED, channel, send_note, now=now, report=None)
-    _send_once(
-        runtime, milestone, APPROVER_REPLACED, person, send_direct_message, now=now, report=None
-    )
+
+def tell_old_approver(
+    runtime: Runtime,
+    milestone: Milestone,
+    *,
+    actor_id: str,
+    old_approver_id: str,
+    now: datetime,
+    report: SweepReport | None = None,
+) -> None:
+    """Tell the approver who was replaced or removed, privately, once per change."""
+    message = blocks.no_longer_approver(milestone, actor_id=actor_id)
+
+    def send() -> None:
+        runtime.messenger(milestone.team_id).direct_message(old_approver_id, message)
+
+    to = Recipient(milestone.team_id, user_id=old_approver_id)
+    _send_once(runtime, milestone, APPROVER_REPLACED, to, send, now=now, report=report)
 
 
 def announce_settings_change(
@@ -360,7 +369,8 @@ CELEBRATE_WITHIN = timedelta(hours=2)
 
 def run_announcement_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
     """Send the announcements that did not go out: cards of active milestones that have none,
-    approval requests no approver has, celebrations of milestones reached just now."""
+    approval requests no approver has, celebrations of milestones reached just now, and the
+    notes of recent reschedules, cancellations and approver changes."""
     with session_scope(runtime.engine) as session:
         unposted = session.exec(
             select(Milestone).where(
@@ -420,6 +430,17 @@ def run_announcement_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
                 now=now,
                 report=report,
             )
+        if kind in (APPROVER_CHANGED, APPROVER_REPLACED):
+            tell = note_approver_changed if kind == APPROVER_CHANGED else tell_old_approver
+            return partial(
+                tell,
+                runtime,
+                m,
+                actor_id=event.actor_id or m.responsible_id,
+                old_approver_id=event.old_approver_id,
+                now=now,
+                report=report,
+            )
         send = {CARD: post_card, APPROVAL: ask_approver, CELEBRATION: celebrate}[kind]
         return partial(send, runtime, m, now=now, report=report)
 
@@ -435,11 +456,12 @@ def run_announcement_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
 def _recent_notes(
     session: Session, *, now: datetime
 ) -> list[tuple[str, Milestone, MilestoneEvent]]:
-    """Reschedules and cancellations of the last CELEBRATE_WITHIN that are each milestone's
-    latest change (an earlier one's note would be out of date), with their events."""
+    """Reschedules, cancellations and approver changes of the last CELEBRATE_WITHIN that are
+    each milestone's latest change (an earlier one's note would be out of date), as the
+    notes they call for, with their events."""
     recent = session.exec(
         select(MilestoneEvent).where(
-            col(MilestoneEvent.kind).in_((RESCHEDULED, CANCELLED)),
+            col(MilestoneEvent.kind).in_((RESCHEDULED, CANCELLED, APPROVER_CHANGED)),
             col(MilestoneEvent.at) >= now - CELEBRATE_WITHIN,
             col(MilestoneEvent.at) <= now - ANNOUNCEMENT_OVERDUE_AFTER,
         )
@@ -455,11 +477,18 @@ def _recent_notes(
         ).all()
     )
     found = {m.id: m for m in session.exec(select(Milestone).where(col(Milestone.id).in_(ids)))}
-    return [
-        (event.kind, found[event.milestone_id], event)
-        for event in recent
-        if latest.get(event.milestone_id) == event.id and event.milestone_id in found
-    ]
+    notes = []
+    for event in recent:
+        if latest.get(event.milestone_id) != event.id or event.milestone_id not in found:
+            continue
+        milestone = found[event.milestone_id]
+        if event.kind != APPROVER_CHANGED:
+            notes.append((event.kind, milestone, event))
+        elif event.old_approver_id:
+            # Replaced or removed: the channel and the old approver hear of it. An approver
+            # added where there was none replaces nobody.
+            notes += [(APPROVER_CHANGED, milestone, event), (APPROVER_REPLACED, milestone, event)]
+    return notes
 
 
 def _deliver(runtime: Runtime, change: Change) -> None:
@@ -504,13 +533,14 @@ def _deliver(runtime: Runtime, change: Change) -> None:
     elif change.kind == "edited":
         if change.approver_was:
             changed.announcement_ts = milestone.announcement_ts
-            tell_approver_changed(
-                runtime,
-                changed,
-                actor_id=change.actor_id,
-                old_approver_id=change.approver_was,
-                now=runtime.clock(),
-            )
+            for tell in (note_approver_changed, tell_old_approver):
+                tell(
+                    runtime,
+                    changed,
+                    actor_id=change.actor_id,
+                    old_approver_id=change.approver_was,
+                    now=runtime.clock(),
+                )
         if change.slipped:
             # An edit that moves the due date can leave dependents due before it, as a
             # reschedule does.

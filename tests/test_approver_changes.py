@@ -1,6 +1,8 @@
 """Approvals mean something: replacing or removing a milestone's approver tells the old
 approver and the card's thread, and is in the milestone's history."""
 
+from datetime import timedelta
+
 from conftest import APPROVER, CHANNEL, OTHER, OWNER
 from sqlmodel import select
 from sweeping import direct_messages
@@ -9,6 +11,7 @@ from test_declare import message_text
 from test_forms import closed, edit_form, field_errors, values
 
 from bot import blocks, forms
+from bot.announce import ANNOUNCEMENT_OVERDUE_AFTER, run_announcement_sweep
 from bot.db import session_scope
 from bot.models import MilestoneEvent, Status
 
@@ -99,6 +102,24 @@ def test_an_approver_added_where_there_was_none_is_in_the_history_and_told_nobod
     assert approver_events(bot, milestone.id) == [(OWNER, None, APPROVER)]
     assert bot.slack.calls_to("chat.postMessage") == []
     assert f"nobody → <@{APPROVER}>" in shown_history(bot, milestone)
+
+
+def test_notes_slack_failed_are_sent_by_the_announcements_sweep_once(bot):
+    milestone = bot.add(f'"Contract signed" due 2026-12-10 approver <@{APPROVER}>')
+    card_ts = bot.milestone(milestone.id).announcement_ts
+    view = edit_form(bot, milestone)
+    bot.slack.fail("chat.postMessage", status=500, times=6)
+
+    bot.submit_view(view, values("Contract signed", due="2026-12-10", approver=OTHER))
+
+    assert thread_replies(bot, card_ts) == direct_messages(bot.slack, APPROVER) == []
+    later = bot.clock() + ANNOUNCEMENT_OVERDUE_AFTER
+    assert run_announcement_sweep(bot.runtime, now=later).sent == 2
+    assert run_announcement_sweep(bot.runtime, now=later + timedelta(minutes=2)).sent == 0
+    [note] = thread_replies(bot, card_ts)
+    assert f"<@{OTHER}> approves it now" in message_text(note)
+    [told] = direct_messages(bot.slack, APPROVER)
+    assert f"<@{OWNER}> removed you as the approver" in message_text(told)
 
 
 def test_the_approver_cannot_be_removed_while_their_approval_is_pending(bot):
