@@ -356,6 +356,18 @@ def handle_away(call: Call, command: parsing.Away) -> None:
 def handle_status(call: Call, command: parsing.Status) -> None:
     runtime = call.runtime
     with session_scope(runtime.engine) as session:
+        settings = channels.settings_for(session, team_id=call.team_id, channel_id=call.channel_id)
+        zone = digest.channel_zone(settings, runtime.settings.default_timezone)
+        status = digest.compose(
+            session,
+            team_id=call.team_id,
+            channel_id=call.channel_id,
+            today=local_date(call.now, zone),
+            zone=zone,
+            reached_since=call.now - WINDOW,
+            today_of=runtime.timezones.today_of(call.now),
+        )
+        # Claimed last: on SQLite the write lock is then held for the claim only.
         won = claim(
             session,
             [
@@ -368,21 +380,10 @@ def handle_status(call: Call, command: parsing.Status) -> None:
                 }
             ],
         )
-        if not won:
-            call.ack()
-            return
-        [request_claim] = won.values()
-        settings = channels.settings_for(session, team_id=call.team_id, channel_id=call.channel_id)
-        zone = digest.channel_zone(settings, runtime.settings.default_timezone)
-        status = digest.compose(
-            session,
-            team_id=call.team_id,
-            channel_id=call.channel_id,
-            today=local_date(call.now, zone),
-            zone=zone,
-            reached_since=call.now - WINDOW,
-            today_of=runtime.timezones.today_of(call.now),
-        )
+    if not won:
+        call.ack()
+        return
+    [request_claim] = won.values()
     call.ack()
 
     def post() -> None:
