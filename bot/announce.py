@@ -211,14 +211,9 @@ def note_approver_changed(
     """Tell the channel, under the card, that the approver was replaced or removed, once per
     change (not broadcast: the card itself shows the new approver)."""
     note = blocks.approver_changed(milestone, actor_id=actor_id, old_approver_id=old_approver_id)
-
-    def send() -> None:
-        runtime.messenger(milestone.team_id).post(
-            milestone.channel_id, note, thread_ts=milestone.announcement_ts
-        )
-
-    to = Recipient(milestone.team_id, channel_id=milestone.channel_id)
-    _send_once(runtime, milestone, APPROVER_CHANGED, to, send, now=now, report=report)
+    _note_under_card(
+        runtime, milestone, APPROVER_CHANGED, note, now=now, report=report, broadcast=False
+    )
 
 
 def tell_old_approver(
@@ -290,12 +285,13 @@ def _note_under_card(
     *,
     now: datetime,
     report: SweepReport | None,
+    broadcast: bool = True,
 ) -> None:
-    """A reply in the card's thread, also shown in the channel, sent once."""
+    """A reply in the card's thread, sent once; also shown in the channel if `broadcast`."""
 
     def send() -> None:
         runtime.messenger(milestone.team_id).post(
-            milestone.channel_id, message, thread_ts=milestone.announcement_ts, broadcast=True
+            milestone.channel_id, message, thread_ts=milestone.announcement_ts, broadcast=broadcast
         )
 
     to = Recipient(milestone.team_id, channel_id=milestone.channel_id)
