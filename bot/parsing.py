@@ -408,10 +408,10 @@ def _parse_managers(values: list[Token]) -> ManagersSetting:
     )
     if len(values) == 1 and values[0].is_keyword("anyone"):
         return ManagersSetting(user_ids=())
-    user_ids = [None if value.quoted else parse_mention(value.text) for value in values]
-    if not user_ids or None in user_ids:
+    user_ids = [parse_mention(value.text) for value in values if not value.quoted]
+    if not values or len(user_ids) != len(values) or None in user_ids:
         raise InvalidCommand(usage)
-    unique = tuple(dict.fromkeys(user_ids))
+    unique = tuple(user_id for user_id in dict.fromkeys(user_ids) if user_id)
     if len(unique) > MAX_MANAGERS:
         raise InvalidCommand(
             f"That names {len(unique)} people; a channel can have at most {MAX_MANAGERS} "
