@@ -1,4 +1,5 @@
-"""Telling Slack about a change: the channel card, celebrations, approval DMs.
+"""Telling Slack about a change: the channel card, celebrations, approval DMs, a replaced
+approver, and changes to a channel's settings.
 
 Runs on the background worker, after the HTTP answer; it re-reads the milestone so the card
 always shows the latest state, whatever order changes arrived in.
@@ -19,12 +20,13 @@ from bot.claims import claim, taken
 from bot.db import session_scope
 from bot.deliveries import Recipient, SweepReport, deliver
 from bot.dependencies import dependents_of
+from bot.digest import PROFILE_FRESH_FOR
 from bot.fanout import Job, fan_out
 from bot.health import describe
 from bot.home_view import home_view
 from bot.logs import log_context
 from bot.milestones import Change, record_announcement, record_approval_request
-from bot.models import Milestone, MilestoneEvent, Status
+from bot.models import ChannelSettings, Milestone, MilestoneEvent, Status
 from bot.runtime import Runtime
 from bot.slack import CHANNEL_GONE, slack_error
 
@@ -57,10 +59,12 @@ def announce(
         finally:
             # Saved whatever became of the channel's messages: the Homes show it.
             waiting = change.slipped + change.ready
+            # A replaced approver's Home no longer shows it.
+            replaced = {change.approver_was} if change.approver_was else set()
             refresh_homes(
                 runtime,
                 change.milestone,
-                also={change.actor_id, *(d.responsible_id for d in waiting)},
+                also={change.actor_id, *replaced, *(d.responsible_id for d in waiting)},
             )
 
     milestone = change.milestone
@@ -195,6 +199,84 @@ def note_cancelled(
     _note_under_card(runtime, milestone, CANCELLED, message, now=now, report=report)
 
 
+def note_approver_changed(
+    runtime: Runtime,
+    milestone: Milestone,
+    *,
+    actor_id: str,
+    old_approver_id: str,
+    now: datetime,
+    report: SweepReport | None = None,
+) -> None:
+    """Tell the channel, under the card, that the approver was replaced or removed, once per
+    change (not broadcast: the card itself shows the new approver)."""
+    note = blocks.approver_changed(milestone, actor_id=actor_id, old_approver_id=old_approver_id)
+    _note_under_card(
+        runtime, milestone, APPROVER_CHANGED, note, now=now, report=report, broadcast=False
+    )
+
+
+def tell_old_approver(
+    runtime: Runtime,
+    milestone: Milestone,
+    *,
+    actor_id: str,
+    old_approver_id: str,
+    now: datetime,
+    report: SweepReport | None = None,
+) -> None:
+    """Tell the approver who was replaced or removed, privately, once per change."""
+    message = blocks.no_longer_approver(milestone, actor_id=actor_id)
+
+    def send() -> None:
+        runtime.messenger(milestone.team_id).direct_message(old_approver_id, message)
+
+    to = Recipient(milestone.team_id, user_id=old_approver_id)
+    _send_once(runtime, milestone, APPROVER_REPLACED, to, send, now=now, report=report)
+
+
+def announce_settings_change(
+    runtime: Runtime,
+    *,
+    before: ChannelSettings,
+    after: ChannelSettings,
+    actor_id: str,
+    on_channel_gone: Callable[[str], None],
+) -> None:
+    """Tell the channel who changed which of its settings (old value → new), after the answer.
+
+    People are @-mentioned only where the channel's (new) settings allow mentions; elsewhere
+    they are shown by name, as in the weekly status.
+    """
+    team_id, channel_id = after.team_id, after.channel_id
+
+    def post() -> None:
+        person = blocks.user
+        if not after.mentions:
+            shown = {actor_id, *channels.managers_of(before), *channels.managers_of(after)}
+            found = runtime.timezones.people(
+                team_id, shown, now=runtime.clock(), max_age=PROFILE_FRESH_FOR
+            )
+            person = blocks.plain_names({user_id: p.display_name for user_id, p in found.items()})
+        message = blocks.settings_changed(
+            before,
+            after,
+            actor_id=actor_id,
+            default_timezone=runtime.settings.default_timezone,
+            person=person,
+        )
+        if message is None:
+            return
+        try:
+            runtime.messenger(team_id).post(channel_id, message)
+        except Exception as error:
+            if slack_error(error) not in CHANNEL_GONE:
+                raise
+            on_channel_gone(slack_error(error))
+
+    runtime.background.submit(channel_id, post)
+
+
 def _note_under_card(
     runtime: Runtime,
     milestone: Milestone,
@@ -203,12 +285,13 @@ def _note_under_card(
     *,
     now: datetime,
     report: SweepReport | None,
+    broadcast: bool = True,
 ) -> None:
-    """A reply in the card's thread, also shown in the channel, sent once."""
+    """A reply in the card's thread, sent once; also shown in the channel if `broadcast`."""
 
     def send() -> None:
         runtime.messenger(milestone.team_id).post(
-            milestone.channel_id, message, thread_ts=milestone.announcement_ts, broadcast=True
+            milestone.channel_id, message, thread_ts=milestone.announcement_ts, broadcast=broadcast
         )
 
     to = Recipient(milestone.team_id, channel_id=milestone.channel_id)
@@ -219,12 +302,15 @@ def _note_under_card(
 # stopped first: each is claimed like a scheduled delivery, under a key of its own.
 CARD, APPROVAL, CELEBRATION = "announcement", "approval", "celebration"
 RESCHEDULED, CANCELLED = "rescheduled", "cancelled"
+# The note under the card, and the DM to the approver who was replaced or removed.
+APPROVER_CHANGED, APPROVER_REPLACED = "approver_changed", "approver_replaced"
 
 
 def _key(kind: str, milestone: Milestone) -> str:
-    # A new request for approval (after changes were asked for), or another move of the due
-    # date, is a new message: each change has a revision of its own.
-    if kind in (APPROVAL, RESCHEDULED):
+    # A new request for approval (after changes were asked for), another move of the due
+    # date, or another change of approver, is a new message: each change has a revision of
+    # its own.
+    if kind in (APPROVAL, RESCHEDULED, APPROVER_CHANGED, APPROVER_REPLACED):
         return f"{milestone.id}:{milestone.revision}"
     return str(milestone.id)
 
@@ -279,7 +365,8 @@ CELEBRATE_WITHIN = timedelta(hours=2)
 
 def run_announcement_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
     """Send the announcements that did not go out: cards of active milestones that have none,
-    approval requests no approver has, celebrations of milestones reached just now."""
+    approval requests no approver has, celebrations of milestones reached just now, and the
+    notes of recent reschedules, cancellations and approver changes."""
     with session_scope(runtime.engine) as session:
         unposted = session.exec(
             select(Milestone).where(
@@ -339,6 +426,17 @@ def run_announcement_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
                 now=now,
                 report=report,
             )
+        if kind in (APPROVER_CHANGED, APPROVER_REPLACED):
+            tell = note_approver_changed if kind == APPROVER_CHANGED else tell_old_approver
+            return partial(
+                tell,
+                runtime,
+                m,
+                actor_id=event.actor_id or m.responsible_id,
+                old_approver_id=event.old_approver_id,
+                now=now,
+                report=report,
+            )
         send = {CARD: post_card, APPROVAL: ask_approver, CELEBRATION: celebrate}[kind]
         return partial(send, runtime, m, now=now, report=report)
 
@@ -354,11 +452,12 @@ def run_announcement_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
 def _recent_notes(
     session: Session, *, now: datetime
 ) -> list[tuple[str, Milestone, MilestoneEvent]]:
-    """Reschedules and cancellations of the last CELEBRATE_WITHIN that are each milestone's
-    latest change (an earlier one's note would be out of date), with their events."""
+    """Reschedules, cancellations and approver changes of the last CELEBRATE_WITHIN that are
+    each milestone's latest change (an earlier one's note would be out of date), as the
+    notes they call for, with their events."""
     recent = session.exec(
         select(MilestoneEvent).where(
-            col(MilestoneEvent.kind).in_((RESCHEDULED, CANCELLED)),
+            col(MilestoneEvent.kind).in_((RESCHEDULED, CANCELLED, APPROVER_CHANGED)),
             col(MilestoneEvent.at) >= now - CELEBRATE_WITHIN,
             col(MilestoneEvent.at) <= now - ANNOUNCEMENT_OVERDUE_AFTER,
         )
@@ -374,11 +473,18 @@ def _recent_notes(
         ).all()
     )
     found = {m.id: m for m in session.exec(select(Milestone).where(col(Milestone.id).in_(ids)))}
-    return [
-        (event.kind, found[event.milestone_id], event)
-        for event in recent
-        if latest.get(event.milestone_id) == event.id and event.milestone_id in found
-    ]
+    notes = []
+    for event in recent:
+        if latest.get(event.milestone_id) != event.id or event.milestone_id not in found:
+            continue
+        milestone = found[event.milestone_id]
+        if event.kind != APPROVER_CHANGED:
+            notes.append((event.kind, milestone, event))
+        elif event.old_approver_id:
+            # Replaced or removed: the channel and the old approver hear of it. An approver
+            # added where there was none replaces nobody.
+            notes += [(APPROVER_CHANGED, milestone, event), (APPROVER_REPLACED, milestone, event)]
+    return notes
 
 
 def _deliver(runtime: Runtime, change: Change) -> None:
@@ -420,9 +526,21 @@ def _deliver(runtime: Runtime, change: Change) -> None:
             now=runtime.clock(),
         )
         _tell_dependents(runtime, change)
-    elif change.kind == "edited" and change.slipped:
-        # An edit that moves the due date can leave dependents due before it, as a reschedule.
-        _tell_dependents(runtime, change)
+    elif change.kind == "edited":
+        if change.approver_was:
+            changed.announcement_ts = milestone.announcement_ts
+            for tell in (note_approver_changed, tell_old_approver):
+                tell(
+                    runtime,
+                    changed,
+                    actor_id=change.actor_id,
+                    old_approver_id=change.approver_was,
+                    now=runtime.clock(),
+                )
+        if change.slipped:
+            # An edit that moves the due date can leave dependents due before it, as a
+            # reschedule does.
+            _tell_dependents(runtime, change)
     elif change.kind == "cancelled":
         changed.announcement_ts = milestone.announcement_ts
         note_cancelled(

@@ -512,8 +512,9 @@ The owner defaults to you; with an approver, completion waits for their approval
     Goals group milestones and show their progress.
 `/milestone review` · `status` · `away 2026-12-24 to 2027-01-02` · `away off`
     The coach's suggestions; this channel's status now; a break from reminders.
-`/milestone settings`
-    This channel's settings: weekly status, nudges, mentions, escalation, approvals, coach."""
+`/milestone settings` · `settings managers @alex @sam` · `settings managers anyone`
+    This channel's settings: weekly status, nudges, mentions, escalation, approvals, coach, \
+and who may change them (workspace admins always may)."""
 
 
 def help_message(problem: str | None = None) -> Message:
@@ -636,12 +637,92 @@ def channel_settings(settings: ChannelSettings, default_timezone: str) -> Messag
         "• The coach "
         + (f"skips {', '.join(coach_off)}" if coach_off else "uses all its rules")
         + ". `settings coach off|on <rule>`",
+        f"• These settings can be changed by {_managers_words(settings, user)}. "
+        "`settings managers @someone …|anyone`",
     ]
     text = "*This channel's settings*\n" + "\n".join(lines)
     return {"text": "This channel's settings", "blocks": [_section(text)]}
 
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _managers_words(settings: ChannelSettings, person: Callable[[str], str]) -> str:
+    managers = [m for m in settings.managers.split(",") if m]
+    if not managers:
+        return "anyone"
+    return ", ".join(person(manager) for manager in managers) + " and workspace admins"
+
+
+def _setting_values(
+    settings: ChannelSettings, default_timezone: str, person: Callable[[str], str]
+) -> dict[str, str]:
+    """Each setting in a few words, to show what a change made of it."""
+    digest = "off"
+    if settings.digest_enabled:
+        timezone = escape(settings.digest_timezone or default_timezone)
+        digest = f"{WEEKDAY_NAMES[settings.digest_weekday]} {settings.digest_time} ({timezone})"
+    coach_off = [rule for rule in settings.coach_disabled.split(",") if rule]
+    return {
+        "weekly status": digest,
+        "overdue nudges": {"dm": "private", "channel": "in the channel", "off": "off"}[
+            settings.nudges
+        ],
+        "mentions in the status": "on" if settings.mentions else "off",
+        "after repeated nudges": f"tell the {settings.escalate_to}",
+        "approvals": "separate" if settings.separate_approvals else "shared",
+        "coach rules turned off": ", ".join(coach_off) or "none",
+        "who may change the settings": _managers_words(settings, person),
+    }
+
+
+def settings_changed(
+    before: ChannelSettings,
+    after: ChannelSettings,
+    *,
+    actor_id: str,
+    default_timezone: str,
+    person: Callable[[str], str] = user,
+) -> Message | None:
+    """For the channel: who changed which settings, old value → new; None if none changed.
+
+    `person` shows a user: an @-mention, or a plain name where the channel has mentions off.
+    """
+    old = _setting_values(before, default_timezone, person)
+    new = _setting_values(after, default_timezone, person)
+    lines = [f"• {name}: {old[name]} → *{new[name]}*" for name in new if old[name] != new[name]]
+    if not lines:
+        return None
+    text = f":gear: {person(actor_id)} changed this channel's settings:\n" + "\n".join(lines)
+    return {"text": "This channel's settings changed", "blocks": [_section(text)]}
+
+
+def approver_changed(milestone: Milestone, *, actor_id: str, old_approver_id: str) -> Message:
+    """Under the card: the approver was replaced or removed, by whom."""
+    if milestone.approver_id:
+        now = f"{user(milestone.approver_id)} approves it now."
+    else:
+        now = "It has no approver now: marking it complete reaches it."
+    text = (
+        f":bust_in_silhouette: {user(actor_id)} changed the approver of {_title_line(milestone)}: "
+        f"{user(old_approver_id)} no longer approves it. {now}"
+    )
+    return {"text": f"{milestone.reference}: approver changed", "blocks": [_section(text)]}
+
+
+def no_longer_approver(milestone: Milestone, *, actor_id: str) -> Message:
+    """To the approver who was replaced or removed."""
+    successor = (
+        f"{user(milestone.approver_id)} approves it now"
+        if milestone.approver_id
+        else "it has no approver now"
+    )
+    text = (
+        f":bust_in_silhouette: {user(actor_id)} removed you as the approver of "
+        f"{_title_line(milestone)} in <#{milestone.channel_id}>: {successor}. "
+        "Nothing is waiting for your approval."
+    )
+    return {"text": f"You no longer approve {milestone.reference}", "blocks": [_section(text)]}
 
 
 def prerequisite_slipped(dependent: Milestone, prerequisite: Milestone) -> Message:
@@ -719,6 +800,7 @@ EVENT_WORDS = {
     "changes_requested": "asked for changes",
     "reached": "reached",
     "cancelled": "cancelled",
+    "approver_changed": "approver changed",
 }
 
 
@@ -733,6 +815,9 @@ def history(milestone: Milestone, events: list[MilestoneEvent]) -> Message:
             line += f" by {user(event.actor_id)}"
         if event.kind == "rescheduled":
             line += f": {format_date(event.old_due_date)} → {format_date(event.new_due_date)}"
+        elif event.kind == "approver_changed":
+            line += f": {_approver_or_nobody(event.old_approver_id)} → "
+            line += _approver_or_nobody(event.new_approver_id)
         elif event.kind == "declared" and event.new_due_date:
             line += f", due {format_date(event.new_due_date)}"
         if event.reason:
@@ -740,6 +825,10 @@ def history(milestone: Milestone, events: list[MilestoneEvent]) -> Message:
         lines.append(line)
     blocks = sections_from_lines("", lines)[:MAX_BLOCKS]
     return {"text": f"History of {milestone.reference}", "blocks": blocks}
+
+
+def _approver_or_nobody(user_id: str | None) -> str:
+    return user(user_id) if user_id else "nobody"
 
 
 def goal_declared(goal: Goal) -> Message:

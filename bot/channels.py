@@ -1,13 +1,15 @@
-"""Per-channel settings: when the weekly status posts."""
+"""Per-channel settings: when the weekly status posts, where nudges go, and who may change
+them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, time
 
 from sqlmodel import Session, col, select
 
 from bot.coach import RULE_IDS
-from bot.errors import InvalidCommand
+from bot.errors import InvalidCommand, MilestoneError
 from bot.models import ChannelSettings
 from bot.people import is_zone
 from bot.text import quote
@@ -16,6 +18,37 @@ from bot.text import quote
 def settings_for(session: Session, *, team_id: str, channel_id: str) -> ChannelSettings:
     existing = session.get(ChannelSettings, (team_id, channel_id))
     return existing or ChannelSettings(team_id=team_id, channel_id=channel_id)
+
+
+class NotManager(MilestoneError):
+    """Only the channel's settings managers, and workspace admins, may change its settings."""
+
+
+def managers_of(settings: ChannelSettings) -> list[str]:
+    """Who may change the channel's settings (besides workspace admins); empty: anyone."""
+    return [user_id for user_id in settings.managers.split(",") if user_id]
+
+
+def ensure_may_change(
+    settings: ChannelSettings, *, user_id: str, is_admin: Callable[[], bool]
+) -> None:
+    """Raise NotManager unless `user_id` may change these settings; `is_admin` (a question to
+    Slack) is asked only when the channel has managers and `user_id` is not one of them."""
+    managers = managers_of(settings)
+    if not managers or user_id in managers or is_admin():
+        return
+    names = ", ".join(f"<@{manager}>" for manager in managers)
+    raise NotManager(
+        f"Only {names} or a workspace admin can change this channel's settings. "
+        "Nothing was changed."
+    )
+
+
+def set_managers(
+    session: Session, *, team_id: str, channel_id: str, user_ids: tuple[str, ...]
+) -> ChannelSettings:
+    """Only `user_ids` (and workspace admins) may change the settings from now on; none: anyone."""
+    return update(session, team_id=team_id, channel_id=channel_id, managers=",".join(user_ids))
 
 
 def update_digest(

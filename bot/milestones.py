@@ -65,6 +65,8 @@ class Change:
     slipped: tuple[Milestone, ...] = ()
     # Open milestones whose last prerequisite this one was (after it was reached).
     ready: tuple[Milestone, ...] = ()
+    # The approver an edit replaced or removed: they and the channel are told.
+    approver_was: str | None = None
 
 
 def parse_reference(text: str) -> int:
@@ -418,7 +420,9 @@ def edit(
     separate_approvals: bool = False,
 ) -> Change:
     """Change any of a milestone's fields at once (the Edit modal); an empty owner means
-    nobody owns it yet. A new due date counts as a move, as with `reschedule`."""
+    nobody owns it yet. A new due date counts as a move, as with `reschedule`. A new approver
+    is an event of its own in the history (approver_changed); while a completion waits for
+    approval nothing can be edited, so the approver deciding is never swapped under them."""
     ensure_can_edit(milestone, user_id=user_id, revision=revision)
     title = check_title(title)
     definition = check_definition(definition_of_done)
@@ -439,7 +443,6 @@ def edit(
             ("title", milestone.title, title),
             ("goal", milestone.goal_id, goal_id),
             ("owner", milestone.owner_id, owner_id),
-            ("approver", milestone.approver_id, approver_id),
             ("definition of done", milestone.definition_of_done, definition),
             ("depends on", old_prerequisites, new_prerequisites),
         )
@@ -450,7 +453,8 @@ def edit(
             f"due date from {format_day(old_due_date) if old_due_date else 'none'} "
             f"to {format_day(due_date) if due_date else 'none'}"
         )
-    if not changed:
+    old_approver_id = milestone.approver_id
+    if not changed and approver_id == old_approver_id:
         # Saved as it was: nothing to record or announce.
         return Change("edited", milestone, user_id, repeated=True)
     _transition(session, milestone, milestone.status, now=now)
@@ -469,21 +473,33 @@ def edit(
     milestone.due_date = due_date
     milestone.definition_of_done = definition
     session.add(milestone)
-    _record(
-        session,
-        milestone,
-        "edited",
-        user_id,
-        now,
-        reason="changed " + ", ".join(changed),
-        **(
-            {"old_due_date": old_due_date, "new_due_date": due_date}
-            if due_date != old_due_date
-            else {}
-        ),
-    )
+    if changed:
+        _record(
+            session,
+            milestone,
+            "edited",
+            user_id,
+            now,
+            reason="changed " + ", ".join(changed),
+            **(
+                {"old_due_date": old_due_date, "new_due_date": due_date}
+                if due_date != old_due_date
+                else {}
+            ),
+        )
+    if approver_id != old_approver_id:
+        _record(
+            session,
+            milestone,
+            "approver_changed",
+            user_id,
+            now,
+            old_approver_id=old_approver_id,
+            new_approver_id=approver_id,
+        )
+    approver_was = old_approver_id if approver_id != old_approver_id else None
     if due_date == old_due_date:
-        return Change("edited", milestone, user_id)
+        return Change("edited", milestone, user_id, approver_was=approver_was)
     return Change(
         "edited",
         milestone,
@@ -492,6 +508,7 @@ def edit(
         slipped=slipped_dependents(
             session, milestone, old_due_date=old_due_date, new_due_date=due_date
         ),
+        approver_was=approver_was,
     )
 
 

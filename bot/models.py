@@ -138,6 +138,9 @@ class MilestoneEvent(SQLModel, table=True):
     old_due_date: date | None = None
     new_due_date: date | None = None
     reason: str | None = Field(default=None, max_length=500)
+    # An approver_changed event: who approved it before, and who does now (None: nobody).
+    old_approver_id: str | None = Field(default=None, max_length=32)
+    new_approver_id: str | None = Field(default=None, max_length=32)
 
 
 class Person(SQLModel, table=True):
@@ -174,6 +177,9 @@ class ChannelSettings(SQLModel, table=True):
     separate_approvals: bool = False
     # Coach rule ids turned off here, comma separated.
     coach_disabled: str = Field(default="", max_length=200)
+    # Who may change these settings, user ids comma separated; empty: anyone. Workspace admins
+    # and owners always may.
+    managers: str = Field(default="", max_length=400)
     # Set when Slack said the bot cannot post here (archived, removed, deleted): sweeps pass the
     # channel by until the bot is added back or someone uses /milestone in it.
     paused_at: datetime | None = None

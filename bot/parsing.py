@@ -158,6 +158,14 @@ class CoachSetting:
     enabled: bool
 
 
+@dataclass(frozen=True)
+class ManagersSetting:
+    """`settings managers @a @b`: only they (and workspace admins) may change the channel's
+    settings; no one (`settings managers anyone`): anyone may."""
+
+    user_ids: tuple[str, ...]
+
+
 Command = (
     Help
     | Add
@@ -179,6 +187,7 @@ Command = (
     | DigestSettings
     | ChannelSetting
     | CoachSetting
+    | ManagersSetting
 )
 
 
@@ -358,17 +367,23 @@ _CHANNEL_SETTINGS = {
 SETTINGS_USAGE = (
     "Settings: `digest <weekday> <HH:MM> [time zone]` or `digest off`, "
     "`nudges dm|channel|off`, `mentions on|off`, `escalate channel|approver`, "
-    "`approvals separate|shared`, `coach off|on <rule>`. "
+    "`approvals separate|shared`, `coach off|on <rule>`, `managers @someone …|anyone`. "
     "`/milestone settings` alone shows them."
 )
+# The ids of this many people fit the column that keeps them (ChannelSettings.managers).
+MAX_MANAGERS = 12
 
 
-def _parse_settings(tokens: list[Token]) -> DigestSettings | ChannelSetting | CoachSetting:
+def _parse_settings(
+    tokens: list[Token],
+) -> DigestSettings | ChannelSetting | CoachSetting | ManagersSetting:
     if not tokens:
         return DigestSettings(show=True)
     name, values = tokens[0].text.lower(), tokens[1:]
     if name == "digest":
         return _parse_digest(values)
+    if name == "managers":
+        return _parse_managers(values)
     if name == "coach":
         if len(values) != 2 or values[0].text.lower() not in ("on", "off"):
             raise InvalidCommand(
@@ -383,6 +398,26 @@ def _parse_settings(tokens: list[Token]) -> DigestSettings | ChannelSetting | Co
             raise InvalidCommand(f"Use `/milestone settings {name} {allowed}`.")
         return ChannelSetting(name=field_name, value=choices[values[0].text.lower()])
     raise InvalidCommand(f"I don't know the setting {quote(tokens[0].text)}. {SETTINGS_USAGE}")
+
+
+def _parse_managers(values: list[Token]) -> ManagersSetting:
+    usage = (
+        "Say who may change this channel's settings as @-mentions, "
+        "`/milestone settings managers @alex @sam`, or let anyone: "
+        "`/milestone settings managers anyone`. Workspace admins always may."
+    )
+    if len(values) == 1 and values[0].is_keyword("anyone"):
+        return ManagersSetting(user_ids=())
+    user_ids = [parse_mention(value.text) for value in values if not value.quoted]
+    if not values or len(user_ids) != len(values) or None in user_ids:
+        raise InvalidCommand(usage)
+    unique = tuple(user_id for user_id in dict.fromkeys(user_ids) if user_id)
+    if len(unique) > MAX_MANAGERS:
+        raise InvalidCommand(
+            f"That names {len(unique)} people; a channel can have at most {MAX_MANAGERS} "
+            "settings managers (workspace admins always may change the settings)."
+        )
+    return ManagersSetting(user_ids=unique)
 
 
 def _parse_digest(values: list[Token]) -> DigestSettings:

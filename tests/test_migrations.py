@@ -13,11 +13,11 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from botprocess import MILESTONE_BOT, BotProcess, environment, free_port, refusal_line, run
-from sqlalchemy import inspect, select, text
+from sqlalchemy import MetaData, Table, insert, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
-from bot import milestones, schema
+from bot import schema
 from bot.db import all_metadata, make_engine, session_scope
 from bot.models import Delivery, Milestone
 
@@ -71,6 +71,36 @@ def downgrade(database_url: str, revision: str) -> None:
         command.downgrade(schema.alembic_config(connection), revision)
 
 
+def written_then(engine, table: str, **values) -> int:
+    """A row as an older version of the bot wrote it, into the table as the database has it
+    (today's models may have columns it has not yet); its id."""
+    reflected = Table(table, MetaData(), autoload_with=engine)
+    with engine.begin() as connection:
+        return connection.execute(insert(reflected).values(**values)).inserted_primary_key[0]
+
+
+def old_milestone(engine, title: str, **values) -> int:
+    """A milestone of T1/C1 owned by U1, due Fri 4 Dec 2026, as an older version wrote it."""
+    return written_then(
+        engine,
+        "milestone",
+        **{
+            "team_id": "T1",
+            "channel_id": "C1",
+            "title": title,
+            "owner_id": "U1",
+            "creator_id": "U1",
+            "due_date": date(2026, 12, 4),
+            "first_due_date": date(2026, 12, 4),
+            "times_moved": 0,
+            "status": "open",
+            "revision": 1,
+            "created_at": datetime(2026, 11, 26, 12, tzinfo=UTC),
+            **values,
+        },
+    )
+
+
 def made_before_migrations(database_url: str) -> None:
     """The database as the bot left it before it had migrations: the tables of the baseline
     (what create_all made then) without Alembic's version table, holding a milestone."""
@@ -79,19 +109,7 @@ def made_before_migrations(database_url: str) -> None:
     try:
         with engine.begin() as connection:
             connection.execute(text("DROP TABLE alembic_version"))
-        with session_scope(engine) as session:
-            milestones.declare(
-                session,
-                team_id="T1",
-                channel_id="C1",
-                creator_id="U1",
-                title="Beta shipped",
-                due_date=date(2026, 12, 4),
-                owner_id="U1",
-                approver_id=None,
-                today=date(2026, 11, 26),
-                now=datetime(2026, 11, 26, 12, tzinfo=UTC),
-            )
+        old_milestone(engine, "Beta shipped")
     finally:
         engine.dispose()
 
@@ -340,24 +358,9 @@ def test_milestones_reached_before_celebrations_were_claimed_are_not_celebrated_
     engine = make_engine(empty_database_url)
     now = datetime(2026, 11, 26, 12, tzinfo=UTC)
     try:
-        with session_scope(engine) as session:
-            change = milestones.declare(
-                session,
-                team_id="T1",
-                channel_id="C1",
-                creator_id="U1",
-                title="Beta shipped",
-                due_date=date(2026, 12, 4),
-                owner_id="U1",
-                approver_id=None,
-                today=now.date(),
-                now=now,
-            )
-            session.flush()
-            reached = milestones.request_completion(
-                session, milestone=change.milestone, user_id="U1", now=now
-            )
-        assert reached.kind == "reached"
+        reached = old_milestone(
+            engine, "Beta shipped", status="reached", revision=2, reached_at=now
+        )
 
         schema.migrate(empty_database_url)
 
@@ -365,7 +368,7 @@ def test_milestones_reached_before_celebrations_were_claimed_are_not_celebrated_
             [claimed] = session.scalars(
                 select(Delivery).where(Delivery.kind == "celebration")
             ).all()
-        assert (claimed.key, claimed.state) == (str(change.milestone.id), "sent")
+        assert (claimed.key, claimed.state) == (str(reached), "sent")
     finally:
         engine.dispose()
 
@@ -377,36 +380,22 @@ def test_reschedules_and_cancellations_made_before_notes_were_claimed_are_not_to
     engine = make_engine(empty_database_url)
     now = datetime(2026, 11, 26, 12, tzinfo=UTC)
 
-    def declared(session, title: str):
-        change = milestones.declare(
-            session,
-            team_id="T1",
-            channel_id="C1",
-            creator_id="U1",
-            title=title,
-            due_date=date(2026, 12, 4),
-            owner_id="U1",
-            approver_id=None,
-            today=now.date(),
-            now=now,
-        )
-        session.flush()
-        return change.milestone
-
     try:
-        with session_scope(engine) as session:
-            moved = declared(session, "Beta shipped")
-            milestones.reschedule(
-                session,
-                milestone=moved,
-                user_id="U1",
-                new_due_date=date(2026, 12, 18),
-                reason="vendor late",
-                today=now.date(),
-                now=now,
-            )
-            dropped = declared(session, "Docs published")
-            milestones.cancel(session, milestone=dropped, user_id="U1", reason=None, now=now)
+        moved = old_milestone(engine, "Beta shipped", due_date=date(2026, 12, 18), revision=2)
+        written_then(
+            engine,
+            "milestoneevent",
+            milestone_id=moved,
+            kind="rescheduled",
+            actor_id="U1",
+            at=now,
+            old_due_date=date(2026, 12, 4),
+            new_due_date=date(2026, 12, 18),
+            reason="vendor late",
+        )
+        dropped = old_milestone(
+            engine, "Docs published", status="cancelled", revision=2, cancelled_at=now
+        )
 
         schema.migrate(empty_database_url)
 
@@ -417,10 +406,9 @@ def test_reschedules_and_cancellations_made_before_notes_were_claimed_are_not_to
                     select(Delivery).where(Delivery.kind.in_(["rescheduled", "cancelled"]))
                 ).all()
             }
-            revision = session.get(Milestone, moved.id).revision
         assert claimed == {
-            ("rescheduled", f"{moved.id}:{revision}", "sent"),
-            ("cancelled", str(dropped.id), "sent"),
+            ("rescheduled", f"{moved}:2", "sent"),
+            ("cancelled", str(dropped), "sent"),
         }
     finally:
         engine.dispose()

@@ -8,9 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
+from sqlmodel import Session
 
 from bot import away, blocks, channels, coaching, digest, goals, milestones, parsing
-from bot.announce import announce
+from bot.announce import announce, announce_settings_change
+from bot.claims import claim, mark_dropped, mark_sent
 from bot.dates import parse_due_date
 from bot.db import session_scope
 from bot.errors import MilestoneError
@@ -18,6 +22,7 @@ from bot.health import describe
 from bot.listeners import forms
 from bot.logs import add_log_context, current_ids
 from bot.metrics import note_refused
+from bot.models import ChannelSettings
 from bot.people import local_date
 from bot.runtime import Runtime
 from bot.slack import CHANNEL_GONE, slack_error
@@ -27,6 +32,11 @@ from bot.text import quote
 log = logging.getLogger(__name__)
 
 COMMAND = "/milestone"
+# The claim a /milestone status takes on its trigger id, so that Slack's retry of the command,
+# or the same request sent twice, posts the status once.
+STATUS_REQUEST = "status_request"
+# Asked of Slack before the answer, which Slack wants within 3 seconds: no retries.
+ADMIN_CHECK_SECONDS = 0.5
 
 
 def register(app: App, runtime: Runtime) -> None:
@@ -357,6 +367,23 @@ def handle_status(call: Call, command: parsing.Status) -> None:
             reached_since=call.now - WINDOW,
             today_of=runtime.timezones.today_of(call.now),
         )
+        # Claimed last: on SQLite the write lock is then held for the claim only.
+        won = claim(
+            session,
+            [
+                {
+                    "team_id": call.team_id,
+                    "kind": STATUS_REQUEST,
+                    "key": call.request_key,
+                    "channel_id": call.channel_id,
+                    "claimed_at": call.now,
+                }
+            ],
+        )
+    if not won:
+        call.ack()
+        return
+    [request_claim] = won.values()
     call.ack()
 
     def post() -> None:
@@ -366,6 +393,9 @@ def handle_status(call: Call, command: parsing.Status) -> None:
             ):
                 runtime.messenger(call.team_id).post(call.channel_id, message)
         except Exception as error:
+            # Not retried: the person asks again, with a new trigger id.
+            with session_scope(runtime.engine) as session:
+                mark_dropped(session, request_claim, error=slack_error(error) or repr(error))
             if slack_error(error) not in CHANNEL_GONE:
                 raise
             call.tell_later(
@@ -374,50 +404,118 @@ def handle_status(call: Call, command: parsing.Status) -> None:
                     "then try `/milestone status` again."
                 )
             )
+        else:
+            with session_scope(runtime.engine) as session:
+                mark_sent(session, request_claim, now=call.now)
 
     runtime.background.submit(call.channel_id, post)
 
 
 def handle_settings(call: Call, command: parsing.DigestSettings) -> None:
-    with session_scope(call.runtime.engine) as session:
-        if command.show:
+    if command.show:
+        with session_scope(call.runtime.engine) as session:
             settings = channels.settings_for(
                 session, team_id=call.team_id, channel_id=call.channel_id
             )
-        else:
-            settings = channels.update_digest(
-                session,
-                team_id=call.team_id,
-                channel_id=call.channel_id,
-                enabled=command.enabled,
-                weekday=command.weekday,
-                at=command.at,
-                timezone=command.timezone,
-            )
-    call.ack(**blocks.channel_settings(settings, call.runtime.settings.default_timezone))
+        call.ack(**blocks.channel_settings(settings, call.runtime.settings.default_timezone))
+        return
+    _change_settings(
+        call,
+        lambda session: channels.update_digest(
+            session,
+            team_id=call.team_id,
+            channel_id=call.channel_id,
+            enabled=command.enabled,
+            weekday=command.weekday,
+            at=command.at,
+            timezone=command.timezone,
+        ),
+    )
 
 
 def handle_channel_setting(call: Call, command: parsing.ChannelSetting) -> None:
-    with session_scope(call.runtime.engine) as session:
-        settings = channels.update(
+    _change_settings(
+        call,
+        lambda session: channels.update(
             session,
             team_id=call.team_id,
             channel_id=call.channel_id,
             **{command.name: command.value},
-        )
-    call.ack(**blocks.channel_settings(settings, call.runtime.settings.default_timezone))
+        ),
+    )
 
 
 def handle_coach_setting(call: Call, command: parsing.CoachSetting) -> None:
-    with session_scope(call.runtime.engine) as session:
-        settings = channels.set_coach_rule(
+    _change_settings(
+        call,
+        lambda session: channels.set_coach_rule(
             session,
             team_id=call.team_id,
             channel_id=call.channel_id,
             rule_id=command.rule_id,
             enabled=command.enabled,
-        )
-    call.ack(**blocks.channel_settings(settings, call.runtime.settings.default_timezone))
+        ),
+    )
+
+
+def handle_managers_setting(call: Call, command: parsing.ManagersSetting) -> None:
+    _change_settings(
+        call,
+        lambda session: channels.set_managers(
+            session, team_id=call.team_id, channel_id=call.channel_id, user_ids=command.user_ids
+        ),
+    )
+
+
+def _change_settings(call: Call, change: Callable[[Session], ChannelSettings]) -> None:
+    """Make `change` to the channel's settings if the caller may, show them the settings, and
+    tell the channel who changed what, after the answer."""
+    with session_scope(call.runtime.engine) as session:
+        before = channels.settings_for(session, team_id=call.team_id, channel_id=call.channel_id)
+    # Asked outside the transaction: nothing is held while Slack answers.
+    channels.ensure_may_change(
+        before,
+        user_id=call.user_id,
+        is_admin=lambda: is_workspace_admin(call.runtime, call.team_id, call.user_id),
+    )
+    with session_scope(call.runtime.engine) as session:
+        after = change(session)
+    call.ack(**blocks.channel_settings(after, call.runtime.settings.default_timezone))
+    announce_settings_change(
+        call.runtime,
+        before=before,
+        after=after,
+        actor_id=call.user_id,
+        on_channel_gone=call.channel_gone("The new setting"),
+    )
+
+
+class AdminCheckFailed(MilestoneError):
+    """Slack did not say in time whether someone is a workspace admin."""
+
+
+def is_workspace_admin(runtime: Runtime, team_id: str, user_id: str) -> bool:
+    """Whether Slack says `user_id` is an admin or owner of the workspace (users.info).
+
+    Asked before the answer, so with a short timeout and no retries; when Slack does not
+    answer in time, AdminCheckFailed tells the person to try again.
+    """
+    client = runtime.messenger(team_id).client
+    quick = WebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=ADMIN_CHECK_SECONDS,
+        retry_handlers=[],
+    )
+    try:
+        found = quick.users_info(user=user_id).get("user") or {}
+    except (SlackClientError, OSError) as error:
+        log.warning("could not check whether %s is a workspace admin: %r", user_id, error)
+        raise AdminCheckFailed(
+            "I could not check with Slack whether you are a workspace admin, so nothing was "
+            "changed. Please try again in a moment."
+        ) from None
+    return bool(found.get("is_admin") or found.get("is_owner"))
 
 
 HANDLERS: dict[type, Callable] = {
@@ -441,4 +539,5 @@ HANDLERS: dict[type, Callable] = {
     parsing.DigestSettings: handle_settings,
     parsing.ChannelSetting: handle_channel_setting,
     parsing.CoachSetting: handle_coach_setting,
+    parsing.ManagersSetting: handle_managers_setting,
 }
