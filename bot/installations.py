@@ -73,6 +73,26 @@ class InstallationStore(SQLAlchemyInstallationStore):
         self._cipher = cipher
         self._on_saved = on_saved
 
+    def save(self, installation: Installation) -> None:
+        # slack_sdk saves the installation's bot through save_bot, which leaves sealed tokens be.
+        super().save(self._with_tokens(installation, self._cipher.seal))
+        teams = []
+        with session_scope(self.engine) as session:
+            if installation.is_enterprise_install and installation.enterprise_id:
+                organisation = installation.enterprise_id
+                workspaces.installed_in_organisation(session, enterprise_id=organisation)
+                teams = workspaces.in_organisation(session, enterprise_id=organisation)
+            if installation.team_id:
+                workspaces.installed(
+                    session,
+                    team_id=installation.team_id,
+                    enterprise_id=installation.enterprise_id,
+                    org_install=bool(installation.is_enterprise_install),
+                    now=self._clock(),
+                )
+                teams.append(installation.team_id)
+        self._on_saved(teams)
+
     def save_bot(self, bot: Bot) -> None:
         super().save_bot(self._with_tokens(bot, self._cipher.seal))
 
@@ -136,10 +156,9 @@ class InstallationStore(SQLAlchemyInstallationStore):
                     # Only if unchanged since read: a token refreshed meanwhile by another
                     # process is newer than the one rewritten here.
                     unchanged = and_(*(column == stored[column.name] for column in columns))
-                    connection.execute(
+                    rewritten += connection.execute(
                         table.update().where(table.c.id == row["id"], unchanged).values(new)
-                    )
-                    rewritten += 1
+                    ).rowcount
         return rewritten
 
     @staticmethod
@@ -151,31 +170,12 @@ class InstallationStore(SQLAlchemyInstallationStore):
                 setattr(changed, name, transform(getattr(changed, name)))
         return changed
 
-    def save(self, installation: Installation) -> None:
-        # slack_sdk saves the installation's bot through save_bot, which leaves sealed tokens be.
-        super().save(self._with_tokens(installation, self._cipher.seal))
-        teams = []
-        with session_scope(self.engine) as session:
-            if installation.is_enterprise_install and installation.enterprise_id:
-                organisation = installation.enterprise_id
-                workspaces.installed_in_organisation(session, enterprise_id=organisation)
-                teams = workspaces.in_organisation(session, enterprise_id=organisation)
-            if installation.team_id:
-                workspaces.installed(
-                    session,
-                    team_id=installation.team_id,
-                    enterprise_id=installation.enterprise_id,
-                    org_install=bool(installation.is_enterprise_install),
-                    now=self._clock(),
-                )
-                teams.append(installation.team_id)
-        self._on_saved(teams)
-
 
 class OAuthStateStore(SQLAlchemyOAuthStateStore):
-    """slack_sdk's OAuth state store, which keeps the states nobody came back with: each new
-    one first deletes those past their expiry, so the table holds at most the last
-    STATE_EXPIRES_SECONDS' worth. Judged by the real time, as slack_sdk sets and checks them."""
+    """slack_sdk's OAuth state store, which on its own never deletes a state nobody came back
+    with: here each new state first deletes those past their expiry, so the table holds at
+    most STATE_EXPIRES_SECONDS' worth. Judged by the real time, as slack_sdk sets and checks
+    them."""
 
     def __init__(self, engine: Engine) -> None:
         super().__init__(expiration_seconds=STATE_EXPIRES_SECONDS, engine=engine, logger=log)
