@@ -147,7 +147,10 @@ class InstallationStore(SQLAlchemyInstallationStore):
         for table in (self.bots, self.installations):
             columns = [column for column in table.columns if column.name in TOKEN_COLUMNS]
             with self.engine.begin() as connection:
-                rows = connection.execute(select(table.c.id, *columns)).mappings().all()
+                # In id order: processes starting together lock the rows they rewrite in the
+                # same order, and wait for each other rather than deadlock.
+                query = select(table.c.id, *columns).order_by(table.c.id)
+                rows = connection.execute(query).mappings().all()
                 for row in rows:
                     stored = {column.name: row[column.name] for column in columns}
                     new = {name: rewrite(value) for name, value in stored.items()}
