@@ -1,10 +1,15 @@
 # Everyday commands. `make run` starts the bot; `make test` runs lint, format check and tests.
-# Both create .venv on first use and reinstall only when pyproject.toml changes.
+# Both create .venv on first use, install the pinned versions of requirements/ (hashes
+# checked), and reinstall only when a lock file or pyproject.toml changes.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip install --disable-pip-version-check
+# The locks are made for every platform (--universal), from Python 3.11 up.
+COMPILE := $(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 \
+	--generate-hashes --quiet --custom-compile-command 'make lock' $(UPGRADE)
 
-.PHONY: run test migration
+.PHONY: run test migration lock
 
 run: $(VENV)/.installed
 	$(BIN)/milestone-bot serve
@@ -29,10 +34,21 @@ $(BIN)/python:
 		{ echo "milestone-bot needs Python 3.11 or newer; set PYTHON, e.g. make test PYTHON=python3.11" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --disable-pip-version-check -e .
+$(VENV)/.installed: requirements/runtime.txt pyproject.toml | $(BIN)/python
+	$(PIP) --require-hashes -r requirements/runtime.txt
+	$(PIP) --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --disable-pip-version-check -e '.[test]'
+$(VENV)/.installed-test: requirements/test.txt pyproject.toml | $(BIN)/python
+	$(PIP) --require-hashes -r requirements/test.txt
+	$(PIP) --no-deps -e .
 	touch $@
+
+# The lock files, from pyproject.toml: after changing its dependencies, `make lock` pins what
+# changed and keeps the rest. `make lock UPGRADE=--upgrade` moves everything to the newest
+# versions allowed; `make lock UPGRADE="--upgrade-package slack-sdk"` moves one package.
+# The test lock takes the runtime lock's versions, so tests run what production runs.
+lock: | $(BIN)/python
+	$(PIP) --quiet 'uv>=0.5'
+	$(COMPILE) --extra gunicorn -o requirements/runtime.txt
+	$(COMPILE) --extra test -c requirements/runtime.txt -o requirements/test.txt

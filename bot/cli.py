@@ -1,4 +1,5 @@
-"""Entry points: milestone-bot serve | scheduler | run-job | migrate | purge-team."""
+"""Entry points: milestone-bot serve | scheduler | run-job | migrate | purge-team |
+rotate-token-key."""
 
 from __future__ import annotations
 
@@ -38,6 +39,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     purge.add_argument("team_id", help="the workspace's id, such as T0123ABCD")
     commands.add_parser("migrate", help="upgrade the database at DATABASE_URL to this version")
+    commands.add_parser(
+        "rotate-token-key",
+        help="encrypt the stored Slack tokens under the first key of TOKEN_ENCRYPTION_KEY",
+    )
     args = parser.parse_args(argv)
 
     try:
@@ -54,6 +59,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _purge_team(settings, args.team_id)
         if args.command == "migrate":
             return _migrate(settings)
+        if args.command == "rotate-token-key":
+            return _rotate_token_key(settings)
         return _run_job(settings, args.job)
     except START_ERRORS as error:
         return refuse(start_problem(error, settings))
@@ -259,6 +266,33 @@ def _migrate(settings: Settings) -> int:
     from bot.schema import migrate
 
     print(migrate(settings.database_url).describe())
+    return 0
+
+
+def _rotate_token_key(settings: Settings) -> int:
+    from bot.db import make_engine
+    from bot.installations import InstallationStore
+    from bot.runtime import utc_now
+    from bot.schema import prepare
+    from bot.tokens import TokenCipher
+
+    if not settings.token_encryption_keys:
+        raise ConfigError(
+            "rotate-token-key needs TOKEN_ENCRYPTION_KEY: set it to the new key, then the keys "
+            "in use so far, separated by commas."
+        )
+    prepare(settings.database_url)
+    store = InstallationStore(
+        settings.slack_client_id or "",
+        make_engine(settings.database_url),
+        clock=utc_now,
+        cipher=TokenCipher(settings.token_encryption_keys),
+    )
+    rows = store.rotate_stored_tokens()
+    print(
+        f"encrypted the Slack tokens of {rows} installation rows under the first key of "
+        "TOKEN_ENCRYPTION_KEY; the other keys can go once every process has the first."
+    )
     return 0
 
 

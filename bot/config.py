@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from cryptography.fernet import Fernet
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -37,6 +38,8 @@ class Settings:
     # Messages a minute the bot posts in one workspace at most (Slack: "several hundred").
     slack_messages_per_minute: int = 600
     log_format: str = "text"
+    # Fernet keys for the tokens kept in the database, newest first; empty: kept in clear.
+    token_encryption_keys: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def socket_mode(self) -> bool:
@@ -166,6 +169,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if log_format not in LOG_FORMATS:
         raise ConfigError("LOG_FORMAT must be text or json.")
 
+    token_keys = _token_encryption_keys(get("TOKEN_ENCRYPTION_KEY"))
+
     return Settings(
         slack_client_id=client_id,
         slack_client_secret=client_secret,
@@ -179,7 +184,24 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         default_timezone=timezone,
         log_level=log_level,
         log_format=log_format,
+        token_encryption_keys=token_keys,
     )
+
+
+def _token_encryption_keys(value: str | None) -> tuple[str, ...]:
+    """TOKEN_ENCRYPTION_KEY's Fernet keys, newest first; never quoted back, being secrets."""
+    keys = tuple(key.strip() for key in (value or "").split(",") if key.strip())
+    for number, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except ValueError:
+            raise ConfigError(
+                f"TOKEN_ENCRYPTION_KEY must be Fernet keys separated by commas, newest first, "
+                f"and key {number} of {len(keys)} is not one (32 url-safe base64-encoded bytes). "
+                "Make one with: python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())'"
+            ) from None
+    return keys
 
 
 def requested_log_format(environ: Mapping[str, str] | None = None) -> str:

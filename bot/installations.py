@@ -1,13 +1,15 @@
 """Which bot token speaks for each workspace, and the OAuth install that provides them.
 
 One workspace: SLACK_BOT_TOKEN. Many: each workspace installs the app through /slack/install
-and its bot token is kept by slack_sdk's SQLAlchemy installation store, in the bot's database.
-Tokens that expire (token rotation) are refreshed before use, by requests and sweeps alike,
-under a lock so that two processes refresh a workspace's token once.
+and its bot token is kept by slack_sdk's SQLAlchemy installation store, in the bot's database,
+encrypted when TOKEN_ENCRYPTION_KEY is set (bot/tokens.py). Tokens that expire (token
+rotation) are refreshed before use, by requests and sweeps alike, under a lock so that two
+processes refresh a workspace's token once. The OAuth state store forgets expired states.
 """
 
 from __future__ import annotations
 
+import copy
 import fcntl
 import logging
 import threading
@@ -15,7 +17,8 @@ import time
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import TypeVar
 
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.authorize import Authorize
@@ -25,13 +28,14 @@ from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from slack_sdk.oauth.token_rotation import TokenRotator
-from sqlalchemy import text
+from sqlalchemy import and_, select, text
 from sqlalchemy.engine import Engine
 
 from bot import workspaces
 from bot.config import Settings
-from bot.db import session_scope
+from bot.db import TOKEN_COLUMNS, session_scope
 from bot.slack import Messenger, Pacer, WorkspaceGone, make_client
+from bot.tokens import TokenCipher, TokenKeyError
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +51,13 @@ WORKSPACE_FRESH_FOR = 10.0
 STATE_EXPIRES_SECONDS = 600
 
 Clock = Callable[[], datetime]
+Entity = TypeVar("Entity", Bot, Installation)
 
 
 class InstallationStore(SQLAlchemyInstallationStore):
-    """slack_sdk's store on the bot's database, which also notes the workspace as served."""
+    """slack_sdk's store on the bot's database, which also notes the workspace as served and
+    keeps the tokens as `cipher` seals them: what slack_sdk reads and writes is the sealed
+    form, what the bot gets back is the token."""
 
     def __init__(
         self,
@@ -58,14 +65,17 @@ class InstallationStore(SQLAlchemyInstallationStore):
         engine: Engine,
         *,
         clock: Clock,
+        cipher: TokenCipher,
         on_saved: Callable[[list[str]], object] = lambda _teams: None,
     ) -> None:
         super().__init__(client_id=client_id, engine=engine, logger=log)
         self._clock = clock
+        self._cipher = cipher
         self._on_saved = on_saved
 
     def save(self, installation: Installation) -> None:
-        super().save(installation)
+        # slack_sdk saves the installation's bot through save_bot, which leaves sealed tokens be.
+        super().save(self._with_tokens(installation, self._cipher.seal))
         teams = []
         with session_scope(self.engine) as session:
             if installation.is_enterprise_install and installation.enterprise_id:
@@ -82,6 +92,104 @@ class InstallationStore(SQLAlchemyInstallationStore):
                 )
                 teams.append(installation.team_id)
         self._on_saved(teams)
+
+    def save_bot(self, bot: Bot) -> None:
+        super().save_bot(self._with_tokens(bot, self._cipher.seal))
+
+    def find_bot(
+        self,
+        *,
+        enterprise_id: str | None,
+        team_id: str | None,
+        is_enterprise_install: bool | None = False,
+    ) -> Bot | None:
+        found = super().find_bot(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            is_enterprise_install=is_enterprise_install,
+        )
+        return None if found is None else self._with_tokens(found, self._cipher.open)
+
+    def find_installation(
+        self,
+        *,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None = None,
+        is_enterprise_install: bool | None = False,
+    ) -> Installation | None:
+        # slack_sdk may copy the bot's tokens in from find_bot, opened already; opening a
+        # token in clear text leaves it as it is.
+        found = super().find_installation(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            user_id=user_id,
+            is_enterprise_install=is_enterprise_install,
+        )
+        return None if found is None else self._with_tokens(found, self._cipher.open)
+
+    def seal_stored_tokens(self) -> int:
+        """Encrypt the tokens still in clear text, and check that every encrypted one can be
+        read (TokenKeyError if not): at start, so that a missing key is said before Slack
+        sees a token. Returns how many rows were encrypted."""
+        return self._rewrite_tokens(self._checked_seal)
+
+    def rotate_stored_tokens(self) -> int:
+        """Encrypt every token under the newest key. Returns how many rows were rewritten."""
+        return self._rewrite_tokens(self._cipher.rotate)
+
+    def _checked_seal(self, stored: str | None) -> str | None:
+        self._cipher.open(stored)
+        return self._cipher.seal(stored)
+
+    def _rewrite_tokens(self, rewrite: Callable[[str | None], str | None]) -> int:
+        rewritten = 0
+        for table in (self.bots, self.installations):
+            columns = [column for column in table.columns if column.name in TOKEN_COLUMNS]
+            with self.engine.begin() as connection:
+                # In id order: processes starting together lock the rows they rewrite in the
+                # same order, and wait for each other rather than deadlock.
+                query = select(table.c.id, *columns).order_by(table.c.id)
+                rows = connection.execute(query).mappings().all()
+                for row in rows:
+                    stored = {column.name: row[column.name] for column in columns}
+                    new = {name: rewrite(value) for name, value in stored.items()}
+                    if new == stored:
+                        continue
+                    # Only if unchanged since read: a token refreshed meanwhile by another
+                    # process is newer than the one rewritten here.
+                    unchanged = and_(*(column == stored[column.name] for column in columns))
+                    rewritten += connection.execute(
+                        table.update().where(table.c.id == row["id"], unchanged).values(new)
+                    ).rowcount
+        return rewritten
+
+    @staticmethod
+    def _with_tokens(entity: Entity, transform: Callable[[str | None], str | None]) -> Entity:
+        """A copy of `entity` with its tokens transformed (sealed or opened)."""
+        changed = copy.copy(entity)
+        for name in TOKEN_COLUMNS:
+            if hasattr(changed, name):
+                setattr(changed, name, transform(getattr(changed, name)))
+        return changed
+
+
+class OAuthStateStore(SQLAlchemyOAuthStateStore):
+    """slack_sdk's OAuth state store, which on its own never deletes a state nobody came back
+    with: here each new state first deletes those past their expiry, so the table holds at
+    most STATE_EXPIRES_SECONDS' worth. Judged by the real time, as slack_sdk sets and checks
+    them."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(expiration_seconds=STATE_EXPIRES_SECONDS, engine=engine, logger=log)
+
+    def issue(self, *args, **kwargs) -> str:
+        now = datetime.now(UTC).replace(tzinfo=None)  # naive UTC, as slack_sdk stores expiry
+        with self.engine.begin() as connection:
+            connection.execute(
+                self.oauth_states.delete().where(self.oauth_states.c.expire_at <= now)
+            )
+        return super().issue(*args, **kwargs)
 
 
 class SlackAccess:
@@ -100,17 +208,17 @@ class SlackAccess:
         self._clients: dict[str, WebClient] = {}
         self._workspaces: dict[str, tuple[float, tuple[str | None, bool, bool]]] = {}
         self.installation_store: InstallationStore | None = None
-        self.state_store: SQLAlchemyOAuthStateStore | None = None
+        self.state_store: OAuthStateStore | None = None
         if settings.multi_workspace:
             self.installation_store = InstallationStore(
                 settings.slack_client_id,
                 engine,
                 clock=clock,
+                cipher=TokenCipher(settings.token_encryption_keys),
                 on_saved=lambda teams: [self.forget_workspace(team) for team in teams],
             )
-            self.state_store = SQLAlchemyOAuthStateStore(
-                expiration_seconds=STATE_EXPIRES_SECONDS, engine=engine, logger=log
-            )
+            self.state_store = OAuthStateStore(engine)
+            self._prepare_stored_tokens()
             self._rotator = TokenRotator(
                 client_id=settings.slack_client_id,
                 client_secret=settings.slack_client_secret,
@@ -119,6 +227,21 @@ class SlackAccess:
             self.client = make_client(settings, None)
         else:
             self.client = make_client(settings, settings.slack_bot_token)
+
+    def _prepare_stored_tokens(self) -> None:
+        """At start: tokens still in clear text are encrypted, or without a key the operator
+        is told they stay in clear; a token this process could not decrypt stops it here, in
+        one line (TokenKeyError), rather than at a request."""
+        sealed = self.installation_store.seal_stored_tokens()
+        if not self._settings.token_encryption_keys:
+            log.warning(
+                "TOKEN_ENCRYPTION_KEY is not set: the workspaces' Slack tokens are stored in "
+                "clear text in the database (see the README, Production)."
+            )
+        elif sealed:
+            log.info(
+                "encrypted the Slack tokens of %d installation rows kept in clear text", sealed
+            )
 
     @property
     def multi_workspace(self) -> bool:
@@ -275,9 +398,14 @@ class _StoreAuthorize(Authorize):
         user_id: str | None,
     ) -> AuthorizeResult | None:
         org_install = bool(context.is_enterprise_install)
-        bot = self._access.bot(
-            enterprise_id=enterprise_id, team_id=team_id, org_install=org_install
-        )
+        try:
+            bot = self._access.bot(
+                enterprise_id=enterprise_id, team_id=team_id, org_install=org_install
+            )
+        except TokenKeyError as error:
+            # Keys changed under this process (rotated while it ran): said, not a traceback.
+            log.error("workspace %s not served: %s", team_id or enterprise_id, error)
+            return None
         if bot is None:
             log.info("no installation for workspace %s", team_id or enterprise_id)
             return None

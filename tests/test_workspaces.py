@@ -3,18 +3,16 @@ refreshed before they expire, and a workspace that removes the app hearing no mo
 
 from __future__ import annotations
 
-import html
 import json
-import re
 import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 import requests
-from conftest import CHANNEL, OTHER, OWNER, make_settings, running_bot
+from conftest import CHANNEL, OTHER, OWNER, running_bot
+from installing import CLIENT_ID, install, oauth_settings
 from sqlmodel import select
 from sweeping import at
 
@@ -22,24 +20,13 @@ from bot import blocks
 from bot.cli import main
 from bot.db import session_scope
 from bot.digest import run_digest_sweep
-from bot.installations import BOT_SCOPES, SlackAccess
+from bot.installations import SlackAccess
 from bot.models import Milestone, Workspace
 
-CLIENT_ID = "1111.2222"
 TEAM_A, TEAM_B = "T0AAA", "T0BBB"
 TOKEN_A, TOKEN_B = "xoxb-team-a", "xoxb-team-b"
 # The Monday after the milestones below are declared, when their weekly status is due.
 MONDAY_NINE = at(7, 9)
-
-
-def oauth_settings(database_url, slack):
-    return make_settings(
-        database_url,
-        slack,
-        SLACK_BOT_TOKEN="",
-        SLACK_CLIENT_ID=CLIENT_ID,
-        SLACK_CLIENT_SECRET="client-secret",
-    )
 
 
 @pytest.fixture
@@ -47,27 +34,6 @@ def app_bot(database_url, slack, clock):
     """The bot as an app any workspace can install."""
     with running_bot(oauth_settings(database_url, slack), slack, clock) as running:
         yield running
-
-
-def install(bot, code: str, *, team_id: str, token: str, **grant) -> requests.Response:
-    """Someone opens /slack/install, approves the app in Slack, and is sent back."""
-    bot.slack.grant(code, team_id=team_id, token=token, **grant)
-    browser = requests.Session()
-    page = browser.get(f"{bot.url}/slack/install")
-    assert page.status_code == 200, page.text
-    link = html.unescape(
-        re.search(r'href="(https://slack.com/oauth/v2/authorize[^"]+)"', page.text)[1]
-    )
-    query = parse_qs(urlparse(link).query)
-    assert query["client_id"] == [CLIENT_ID]
-    assert set(query["scope"][0].split(",")) == set(BOT_SCOPES)
-    # The state cookie is marked Secure (Slack's apps are served over https): sent by hand here.
-    cookie = page.headers["Set-Cookie"].split(";")[0]
-    return browser.get(
-        f"{bot.url}/slack/oauth_redirect",
-        params={"code": code, "state": query["state"][0]},
-        headers={"Cookie": cookie},
-    )
 
 
 def event_body(event: dict, *, team: str, enterprise: str | None = None, org: bool = False) -> str:
