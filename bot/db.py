@@ -15,7 +15,7 @@ from bot import models  # noqa: F401  (registers the tables on SQLModel.metadata
 
 # The Slack tokens of slack_sdk's installation tables. Encrypted (bot/tokens.py) a token grows
 # to about 4/3 of its length plus 90 characters (a 150-character rotating token to 292), past
-# slack_sdk's 200: revision 0007 makes these columns TEXT.
+# slack_sdk's 200: revision 0008 makes these columns TEXT.
 TOKEN_COLUMNS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")
 
 

@@ -4,8 +4,8 @@ With TOKEN_ENCRYPTION_KEY set, the tokens in slack_sdk's installation tables are
 encrypted (Fernet), which makes them longer than the 200 characters those tables allow: the
 token columns become TEXT. Batch mode, as SQLite cannot change a column's type in place.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-06 02:00:00
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007"
-down_revision: str | Sequence[str] | None = "0006"
+revision: str = "0008"
+down_revision: str | Sequence[str] | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
