@@ -2,9 +2,9 @@
 served by waitress.
 
 A POST to /slack/events is refused before Bolt sees it when it is over 1 MiB (413, read no
-further), not signed by Slack (401), or not a body Slack sends (400): such a request causes
-nothing but one warning line and a count in milestone_bot_http_refused. Bolt checks the
-signature again.
+further), not UTF-8 (400), not signed by Slack (401), or not shaped as Slack sends (400): such
+a request causes nothing but one warning line and a count in milestone_bot_http_refused. Bolt
+checks the signature again.
 """
 
 from __future__ import annotations
@@ -129,15 +129,20 @@ def _checked(
     body = environ["wsgi.input"].read(int(length) if length else MAX_BODY_BYTES + 1)
     if len(body) > MAX_BODY_BYTES:
         return _refuse(start_response, "too_large", "a body over 1 MiB")
+    try:
+        # Slack sends UTF-8; the signature check decodes the body, and would fail on another.
+        decoded = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return _refuse(start_response, "malformed", "a body that is not UTF-8")
     problem = signature_problem(
         bolt_app.verifier,
-        body=body,
+        body=decoded,
         timestamp=environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP"),
         signature=environ.get("HTTP_X_SLACK_SIGNATURE"),
     )
     if problem is not None:
         return _refuse(start_response, "unsigned", problem)
-    problem = _body_problem(body, environ.get("CONTENT_TYPE", ""))
+    problem = _body_problem(decoded, environ.get("CONTENT_TYPE", ""))
     if problem is not None:
         return _refuse(start_response, "malformed", problem)
     # Bolt reads the body again, from the start.
@@ -147,16 +152,12 @@ def _checked(
     )
 
 
-def _body_problem(body: bytes, content_type: str) -> str | None:
-    """What keeps Bolt from parsing `body` as Slack sends it, or None: JSON (events), or a
+def _body_problem(decoded: str, content_type: str) -> str | None:
+    """What keeps Bolt from parsing `decoded` as Slack sends it, or None: JSON (events), or a
     form whose `payload`, if any, is a JSON object (interactions)."""
     media_type = content_type.split(";")[0].strip().lower()
     if media_type not in ("application/json", "application/x-www-form-urlencoded"):
         return "a body that is neither JSON nor form-encoded"
-    try:
-        decoded = body.decode("utf-8")
-    except UnicodeDecodeError:
-        return "a body that is not UTF-8"
     # Bolt parses as JSON whatever starts with "{", as a form anything else.
     if media_type == "application/json" or decoded.startswith("{"):
         return None if _is_json_object(decoded) else "a JSON body that is not a JSON object"

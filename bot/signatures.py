@@ -1,8 +1,9 @@
 """Slack's request signatures, checked without trusting the headers to be well formed.
 
 slack_sdk's SignatureVerifier raises on a timestamp that is not a number (and hmac on a
-signature that is not ASCII); these checks say what is wrong instead, so that a hostile
-request is refused with a 401 and one log line rather than an exception.
+signature that is not ASCII, the verifier on a body that is not UTF-8, which callers refuse
+first); these checks say what is wrong instead, so that a hostile request is refused with a
+401 and one log line rather than an exception.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ def verifier(signing_secret: str | None) -> SignatureVerifier | None:
 def signature_problem(
     verifier: SignatureVerifier | None,
     *,
-    body: bytes | str,
+    body: str,
     timestamp: str | None,
     signature: str | None,
 ) -> str | None:
