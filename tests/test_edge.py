@@ -9,12 +9,14 @@ import hmac
 import io
 import json
 import logging
+import re
 import sqlite3
 import threading
 import time
 import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -422,3 +424,17 @@ def test_health_check_answers_503_within_seconds_while_a_write_lock_is_held(tmp_
     # The requests' own busy timeout is back on the pooled connection.
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == busy_timeout
+
+
+def test_the_compose_proxy_buffers_caps_bodies_and_keeps_the_metrics_in():
+    nginx = (Path(__file__).resolve().parents[1] / "deploy/nginx.conf").read_text()
+
+    assert re.search(r"location = /metrics \{\s*return 404;\s*\}", nginx)
+    for directive in (
+        "client_max_body_size 1m;",
+        "proxy_request_buffering on;",
+        "proxy_buffering on;",
+        "client_body_timeout 10s;",
+        "client_header_timeout 10s;",
+    ):
+        assert directive in nginx
