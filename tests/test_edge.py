@@ -9,6 +9,7 @@ import hmac
 import io
 import json
 import logging
+import os
 import re
 import sqlite3
 import threading
@@ -30,10 +31,12 @@ from sqlalchemy import create_engine, func, select
 
 from bot import blocks
 from bot.app import build_app
+from bot.config import ConfigError, load_settings
 from bot.db import all_metadata, make_engine, session_scope
 from bot.listeners.context import observed
 from bot.schema import migrate
 from bot.server import MAX_BODY_BYTES, make_wsgi_app
+from bot.wsgi import NOT_STARTED, create_app
 
 METRICS_TOKEN = "metrics-token-0123456789abcdef"
 
@@ -438,3 +441,34 @@ def test_the_compose_proxy_buffers_caps_bodies_and_keeps_the_metrics_in():
         "client_header_timeout 10s;",
     ):
         assert directive in nginx
+
+
+@pytest.mark.parametrize(
+    ("metrics", "named"),
+    [
+        pytest.param({"METRICS_TOKEN": "short"}, "METRICS_TOKEN must be", id="short-token"),
+        pytest.param({"METRICS_PORT": "nine"}, "METRICS_PORT must be", id="port-not-a-number"),
+        pytest.param({"METRICS_PORT": "3000"}, "METRICS_PORT must be", id="port-is-port"),
+    ],
+)
+def test_metrics_settings_that_would_not_work_are_refused(metrics, named):
+    with pytest.raises(ConfigError, match=named):
+        load_settings({"SLACK_BOT_TOKEN": "xoxb-test", "PORT": "3000", **metrics})
+
+
+def test_gunicorn_refuses_metrics_port_which_it_cannot_open(monkeypatch, tmp_path, capsys):
+    for name in list(os.environ):
+        if name.startswith(("SLACK_", "METRICS_", "PORT", "LOG_")):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'milestones.db'}")
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+    monkeypatch.setenv("METRICS_PORT", "9100")
+
+    with pytest.raises(SystemExit) as stopped:
+        create_app()
+
+    assert stopped.value.code == NOT_STARTED
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("milestone-bot: METRICS_PORT is a port `milestone-bot serve` opens")
