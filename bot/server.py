@@ -22,6 +22,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
+from waitress.server import BaseWSGIServer, MultiSocketServer
 
 from bot.app import MilestoneApp
 from bot.installations import INSTALL_PATH, REDIRECT_PATH
@@ -35,16 +36,17 @@ HEALTH_PATH = "/healthz"
 # Served when the app is installed by OAuth in many workspaces.
 OAUTH_PATHS = (INSTALL_PATH, REDIRECT_PATH)
 METRICS_PATH = "/metrics"
-# Slack's largest payloads (a view with 100 blocks) are well under this.
+# Slack's largest payloads (a view of 100 blocks, with its state) stay well under this.
 MAX_BODY_BYTES = 1024 * 1024
 # How long the health check waits for SQLite's write lock before calling the database stuck.
 HEALTH_LOCK_WAIT_MS = 1000
 
 # Waitress reads each request whole, without a thread, before a thread runs it: slow clients
 # hold connections, not threads. Enough connections that a few hundred slow ones leave room
-# for Slack (poll(), since select() stops at 1024 descriptors); idle ones are closed after
-# CHANNEL_TIMEOUT seconds, far beyond the 3 seconds Slack waits.
-SERVER_OPTIONS = {
+# for Slack (poll(), since select() stops at 1024 descriptors); idle ones are closed after 30
+# seconds, far beyond the 3 seconds Slack waits. Bodies over the limit are refused from their
+# Content-Length, and chunked ones once they pass it; Slack's headers are a few hundred bytes.
+SERVER_OPTIONS: dict[str, int | bool] = {
     "threads": 8,
     "connection_limit": 1000,
     "channel_timeout": 30,
@@ -54,7 +56,9 @@ SERVER_OPTIONS = {
 }
 
 
-def listen(application: Callable, *, port: int, metrics_port: int | None = None):
+def listen(
+    application: Callable, *, port: int, metrics_port: int | None = None
+) -> BaseWSGIServer | MultiSocketServer:
     """A waitress server for `application` on `port` (and `metrics_port`) of every interface,
     with SERVER_OPTIONS; not yet serving. Raises OSError when a port is taken."""
     addresses = " ".join(f"0.0.0.0:{number}" for number in (port, metrics_port) if number)
