@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.oauth import OAuthFlow
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 
+from bot import signatures
 from bot.installations import BOT_SCOPES, INSTALL_PATH, REDIRECT_PATH
 from bot.listeners import register_all
 from bot.listeners.context import observed, request_ids
@@ -14,13 +17,43 @@ from bot.runtime import Runtime
 
 class MilestoneApp(App):
     """Bolt's App, handling each request in a context of its own (the ids its log lines
-    carry), counted, timed and logged; over HTTP and Socket Mode alike."""
+    carry), counted, timed and logged; over HTTP and Socket Mode alike.
+
+    It keeps its signature verifier for the web server, which checks each request before Bolt
+    parses it, and the names its listeners listen for, the only ones counted by name.
+    """
+
+    def __init__(self, *, signing_secret: str, **kwargs: Any) -> None:
+        self.listened_names: set[str] = set()
+        self.verifier = signatures.verifier(signing_secret)
+        super().__init__(signing_secret=signing_secret, **kwargs)
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
-        return observed(super().dispatch, req)
+        return observed(super().dispatch, req, names=self.listened_names)
+
+    def action(self, constraints: Any, *args: Any, **kwargs: Any) -> Any:
+        self._listens_for(constraints)
+        return super().action(constraints, *args, **kwargs)
+
+    def view(self, constraints: Any, *args: Any, **kwargs: Any) -> Any:
+        self._listens_for(constraints)
+        return super().view(constraints, *args, **kwargs)
+
+    def options(self, constraints: Any, *args: Any, **kwargs: Any) -> Any:
+        self._listens_for(constraints)
+        return super().options(constraints, *args, **kwargs)
+
+    def event(self, event: Any, *args: Any, **kwargs: Any) -> Any:
+        self._listens_for(event)
+        return super().event(event, *args, **kwargs)
+
+    def _listens_for(self, constraints: Any) -> None:
+        # The bot listens by plain names; a pattern or a dict names no label value.
+        if isinstance(constraints, str):
+            self.listened_names.add(constraints)
 
 
-def build_app(runtime: Runtime) -> App:
+def build_app(runtime: Runtime) -> MilestoneApp:
     settings = runtime.settings
     slack = runtime.slack
     oauth = {}

@@ -136,31 +136,51 @@ def _runtime(settings: Settings):
 
 
 def _listen(settings: Settings, wsgi: Callable):
-    """A waitress server for `wsgi` on PORT, not yet serving."""
-    import waitress
+    """A waitress server for `wsgi` on PORT (and METRICS_PORT), not yet serving."""
+    from bot.server import listen
 
     try:
-        server = waitress.create_server(wsgi, host="0.0.0.0", port=settings.port, threads=8)
+        server = listen(wsgi, port=settings.port, metrics_port=settings.metrics_port)
     except OSError as error:
+        ports = f"PORT={settings.port}"
+        if settings.metrics_port:
+            ports += f" or METRICS_PORT={settings.metrics_port}"
         raise ConfigError(
-            f"cannot listen on PORT={settings.port} ({error.strerror}): stop the program that "
-            "uses it, or set PORT to a free port."
+            f"cannot listen on {ports} ({error.strerror}): stop the program that uses it, or "
+            "set a free port."
         ) from None
     # Waitress's own line, as waitress.serve() says it (through the log, like its others).
     server.print_listen("Serving on http://{}:{}")
+    if not (settings.metrics_token or settings.metrics_port):
+        log.warning(
+            "/metrics is public: anyone who reaches port %d can read it. Set METRICS_TOKEN or "
+            "METRICS_PORT (see .env.example).",
+            settings.port,
+        )
     return server
+
+
+def _web_app(settings: Settings, bolt_app, engine):
+    from bot.server import make_wsgi_app
+
+    return make_wsgi_app(
+        bolt_app,
+        engine,
+        metrics_token=settings.metrics_token,
+        metrics_port=settings.metrics_port,
+    )
 
 
 def _serve(settings: Settings, *, with_scheduler: bool) -> int:
     from bot.app import build_app
     from bot.schedule import build_scheduler
-    from bot.server import make_wsgi_app
 
     settings.require_credentials()
     runtime = _runtime(settings)
     app = build_app(runtime)
     # In Socket Mode Slack's requests come over the socket; HTTP serves the health check.
-    server = _listen(settings, make_wsgi_app(None if settings.socket_mode else app, runtime.engine))
+    bolt_app = None if settings.socket_mode else app
+    server = _listen(settings, _web_app(settings, bolt_app, runtime.engine))
     socket_handler = None
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -205,11 +225,10 @@ def _leave_waitress_loop() -> None:
 
 def _scheduler(settings: Settings) -> int:
     from bot.schedule import build_scheduler
-    from bot.server import make_wsgi_app
 
     runtime = _runtime(settings)
     # No Slack requests here; the health check and the metrics, for probes and scrapes.
-    server = _listen(settings, make_wsgi_app(None, runtime.engine))
+    server = _listen(settings, _web_app(settings, None, runtime.engine))
     scheduler = build_scheduler(runtime)
     scheduler.start()
     log.info("scheduler started; health check and metrics on port %d", settings.port)

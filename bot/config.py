@@ -40,6 +40,10 @@ class Settings:
     log_format: str = "text"
     # Fernet keys for the tokens kept in the database, newest first; empty: kept in clear.
     token_encryption_keys: tuple[str, ...] = field(default=(), repr=False)
+    # Set: GET /metrics answers only with "Authorization: Bearer <token>".
+    metrics_token: str | None = field(default=None, repr=False)
+    # Set: /metrics is served only on this port (same host as PORT), not on PORT.
+    metrics_port: int | None = None
 
     @property
     def socket_mode(self) -> bool:
@@ -170,8 +174,26 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError("LOG_FORMAT must be text or json.")
 
     token_keys = _token_encryption_keys(get("TOKEN_ENCRYPTION_KEY"))
+    metrics_token = get("METRICS_TOKEN")
+    if metrics_token is not None and len(metrics_token) < 16:
+        raise ConfigError(
+            "METRICS_TOKEN must be at least 16 characters, such as the output of "
+            "`openssl rand -hex 32`, or be left unset."
+        )
+    metrics_port = get("METRICS_PORT")
+    if metrics_port is not None and (
+        not metrics_port.isdigit()
+        or not 0 < int(metrics_port) < 65536
+        or int(metrics_port) == int(port_text)
+    ):
+        raise ConfigError(
+            "METRICS_PORT must be a number between 1 and 65535 other than PORT, for example "
+            "9100, or be left unset."
+        )
 
     return Settings(
+        metrics_token=metrics_token,
+        metrics_port=int(metrics_port) if metrics_port else None,
         slack_client_id=client_id,
         slack_client_secret=client_secret,
         slack_messages_per_minute=int(per_minute),

@@ -3,6 +3,9 @@
 The ids (request, team, channel, user, milestone, sweep) live in a context variable: a request
 runs in a context of its own (bot/app.py), the background worker carries the submitting
 context into its thread (bot/slack.py), and sweeps set them around each delivery.
+
+No request body reaches the log, at any level: the Slack libraries' lines that quote one are
+left out (WithoutRequestBodies).
 """
 
 from __future__ import annotations
@@ -93,6 +96,24 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
+class WithoutRequestBodies(logging.Filter):
+    """Leaves out the Slack libraries' lines that quote what Slack (or anyone) sent.
+
+    slack_bolt writes whole request bodies at INFO and DEBUG (a failed signature check, each
+    listener's arguments) and parts of them in its warnings (an unhandled request, a missing
+    ack); slack_sdk writes Web API and Socket Mode bodies at DEBUG. The bot logs one line of its
+    own for each request (bot.requests), with ids and no text. Bolt's errors stay: they say
+    what failed, not what was sent.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("slack_bolt"):
+            return record.levelno >= logging.ERROR
+        if record.name.startswith("slack_sdk"):
+            return record.levelno >= logging.WARNING
+        return True
+
+
 def formatter(log_format: str) -> logging.Formatter:
     return JsonFormatter() if log_format == "json" else TextFormatter()
 
@@ -105,6 +126,7 @@ def configure(*, level: str, log_format: str, stream: IO[str] | None = None) -> 
     """
     handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
     handler.setFormatter(formatter(log_format))
+    handler.addFilter(WithoutRequestBodies())
     logging.basicConfig(level=level, handlers=[handler], force=True)
     logging.captureWarnings(True)
     sys.excepthook = _log_uncaught

@@ -1,7 +1,10 @@
-"""Prometheus metrics: requests handled, deliveries, failures, Slack retries, sweep durations.
+"""Prometheus metrics: requests handled or refused, deliveries, failures, Slack retries, sweep
+durations.
 
 They live in prometheus_client's default registry (with its process and Python metrics) and
-are served at GET /metrics by bot/server.py.
+are served at GET /metrics by bot/server.py. No label value comes from a request as sent: the
+names are those the bot listens for (others are counted as "other"), and the reasons a fixed
+set, so nobody can make the bot grow a new series.
 """
 
 from __future__ import annotations
@@ -19,9 +22,21 @@ REQUESTS = Counter(
     "milestone_bot_requests",
     "Slack requests handled: slash commands (by subcommand), button presses (by action), "
     "form submissions (by callback id) and events (by type), by outcome: ok, refused (a "
-    "command or press the bot declined, with the reason), error, unhandled, unauthorized",
+    "command or press the bot declined, with the reason), error (failed, or answered with "
+    "another 4xx or 5xx), unhandled, unauthorized",
     ["kind", "name", "outcome"],
 )
+HTTP_REFUSED = Counter(
+    "milestone_bot_http_refused",
+    "Requests to /slack/events refused before Slack's app saw them, by reason: unsigned "
+    "(signature missing, malformed, stale or wrong), too_large (over 1 MiB), malformed (not "
+    "form-encoded or JSON, not UTF-8, a payload that is not a JSON object)",
+    ["reason"],
+)
+REFUSAL_REASONS = ("unsigned", "too_large", "malformed")
+for _reason in REFUSAL_REASONS:
+    # Present from the start, so that a scrape shows them at 0 and a refusal adds no series.
+    HTTP_REFUSED.labels(_reason)
 REQUEST_SECONDS = Histogram(
     "milestone_bot_request_duration_seconds",
     "Time from a Slack request's arrival at the Bolt app to its answer, by kind",
@@ -54,6 +69,7 @@ SWEEP_SECONDS = Histogram(
 )
 
 _refused: ContextVar[bool] = ContextVar("request_refused", default=False)
+_failed: ContextVar[bool] = ContextVar("request_failed", default=False)
 
 
 def note_refused() -> None:
@@ -63,6 +79,16 @@ def note_refused() -> None:
 
 def was_refused() -> bool:
     return _refused.get()
+
+
+def note_failed() -> None:
+    """The request at hand failed (the error handler answered it): counted as an error, even
+    though the person was answered with a 200."""
+    _failed.set(True)
+
+
+def has_failed() -> bool:
+    return _failed.get()
 
 
 class _CountedRetries:

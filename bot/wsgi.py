@@ -59,6 +59,11 @@ def _require_http(settings: Settings) -> None:
             "and point the Slack app's Request URLs at /slack/events here, or run "
             "`milestone-bot serve` for Socket Mode."
         )
+    if settings.metrics_port:
+        raise ConfigError(
+            "METRICS_PORT is a port `milestone-bot serve` opens; gunicorn listens only where it "
+            "is told: unset METRICS_PORT and set METRICS_TOKEN to keep /metrics private."
+        )
     settings.require_credentials()
 
 
@@ -68,7 +73,12 @@ def _build(settings: Settings) -> tuple[Callable, Runtime]:
     from bot.server import make_wsgi_app
 
     runtime = build_runtime(settings)
-    return make_wsgi_app(build_app(runtime), runtime.engine), runtime
+    application = make_wsgi_app(
+        build_app(runtime), runtime.engine, metrics_token=settings.metrics_token
+    )
+    if not settings.metrics_token:
+        log.warning("/metrics is public: set METRICS_TOKEN (see .env.example)")
+    return application, runtime
 
 
 def _refused(problem: str) -> SystemExit:

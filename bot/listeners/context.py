@@ -7,7 +7,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from slack_bolt import BoltContext, BoltRequest, BoltResponse
 from slack_bolt.request.payload_utils import (
@@ -24,7 +24,7 @@ from slack_bolt.request.payload_utils import (
 )
 
 from bot.logs import add_log_context
-from bot.metrics import FAILURES, REQUEST_SECONDS, REQUESTS, was_refused
+from bot.metrics import FAILURES, REQUEST_SECONDS, REQUESTS, has_failed, was_refused
 from bot.parsing import subcommand_of
 
 log = logging.getLogger("bot.requests")
@@ -45,14 +45,29 @@ def request_ids(context: BoltContext, body: dict, next: Callable[[], None]) -> N
     next()
 
 
-def observed(dispatch: Callable[[BoltRequest], BoltResponse], request: BoltRequest) -> BoltResponse:
+# The name counted for a request whose action, form or event the bot does not listen for.
+OTHER = "other"
+
+
+def observed(
+    dispatch: Callable[[BoltRequest], BoltResponse],
+    request: BoltRequest,
+    *,
+    names: Collection[str],
+) -> BoltResponse:
     """Run Bolt's `dispatch` of `request` in a fresh context, so that the ids set for it stay
-    with it (a server thread serves many requests); count it, time it and log one line."""
-    return contextvars.Context().run(_dispatch_and_record, dispatch, request)
+    with it (a server thread serves many requests); count it, time it and log one line.
+
+    `names` are the action ids, callback ids and event types the app listens for: the only
+    names that become metric labels.
+    """
+    return contextvars.Context().run(_dispatch_and_record, dispatch, request, names)
 
 
 def _dispatch_and_record(
-    dispatch: Callable[[BoltRequest], BoltResponse], request: BoltRequest
+    dispatch: Callable[[BoltRequest], BoltResponse],
+    request: BoltRequest,
+    names: Collection[str],
 ) -> BoltResponse:
     started = time.perf_counter()
     response = dispatch(request)
@@ -62,6 +77,10 @@ def _dispatch_and_record(
     if outcome in ("unauthorized", "unhandled"):
         # Not a request of ours: its names must not become label values.
         name = "-"
+    elif kind != "command" and name not in names:
+        # Whoever sends the request chooses these; a label per name would let them grow the
+        # metrics without end. (A command's name is already one of its subcommands.)
+        name = OTHER
     REQUESTS.labels(kind, name, outcome).inc()
     REQUEST_SECONDS.labels(kind).observe(elapsed)
     if outcome == "error":
@@ -83,7 +102,8 @@ def _outcome(response: BoltResponse) -> str:
         return "unauthorized"
     if response.status == 404:
         return "unhandled"
-    if response.status >= 500:
+    # The error handler answers with a 200 (the person is told to try again): still a failure.
+    if response.status >= 400 or has_failed():
         return "error"
     # A listener that declined tells so (note_refused); a form shows its refusal on its fields.
     return "refused" if was_refused() or _shows_field_errors(response) else "ok"

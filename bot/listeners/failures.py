@@ -3,6 +3,10 @@ person is told privately that nothing was changed and to try again, in one place
 
 Listeners write in one transaction and answer after it commits, so a failure before the answer
 left nothing behind: session_scope rolled it back.
+
+Only a request Slack signed (or one that came over the Socket Mode connection) is answered: the
+handler also sees requests that failed before their signature was checked, and answering one
+would post to whatever response_url its sender chose.
 """
 
 from __future__ import annotations
@@ -11,9 +15,11 @@ import logging
 
 from slack_bolt import Ack, App, BoltResponse, Respond
 from slack_bolt.request import BoltRequest
+from slack_sdk.signature import SignatureVerifier
 
-from bot import blocks
+from bot import blocks, signatures
 from bot.listeners.common import tell_presser
+from bot.metrics import note_failed
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -22,10 +28,17 @@ TRY_AGAIN = "Something went wrong on my side, so nothing was changed. Please try
 
 
 def register(app: App, runtime: Runtime) -> None:
+    verifier = signatures.verifier(runtime.settings.slack_signing_secret)
+
     @app.error
     def request_failed(
         error: Exception, body: dict, request: BoltRequest, ack: Ack, respond: Respond
     ) -> BoltResponse | None:
+        problem = _unverified(verifier, request)
+        if problem is not None:
+            log.warning("refused a request with %s (%s)", problem, type(error).__name__)
+            return BoltResponse(status=401, body="")
+        note_failed()
         answered = request.context.ack.response
         if answered is not None:
             # The change was saved and answered; what failed came after (and is logged).
@@ -47,6 +60,22 @@ def register(app: App, runtime: Runtime) -> None:
             # Events and option lists: Slack retries the event, or shows the menu failed.
             return None
         return request.context.ack.response
+
+
+def _unverified(verifier: SignatureVerifier | None, request: BoltRequest) -> str | None:
+    if request.mode == "socket_mode":
+        return None
+    return signatures.signature_problem(
+        verifier,
+        body=request.raw_body,
+        timestamp=_header(request, "x-slack-request-timestamp"),
+        signature=_header(request, "x-slack-signature"),
+    )
+
+
+def _header(request: BoltRequest, name: str) -> str | None:
+    values = request.headers.get(name) or [None]
+    return values[0]
 
 
 def _first_input(view: dict) -> str | None:
