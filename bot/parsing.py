@@ -14,6 +14,9 @@ from bot.text import quote
 _TOKEN = re.compile(r"“([^”]*)”|\"([^\"]*)\"|‘([^’]*)’|(<[^>]*>)|(\S+)")
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+# The longest command text read: the longest command the grammar takes (a title, a reason,
+# mentions and references) is well under it, and nothing longer is tokenized or echoed.
+MAX_COMMAND_LENGTH = 4000
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WEEKDAY_ALIASES = {"tues": 1, "wednes": 2, "thur": 3, "thurs": 3}
 
@@ -200,6 +203,11 @@ def _unescape(text: str) -> str:
 
 
 def parse_command(text: str) -> Command:
+    if len(text) > MAX_COMMAND_LENGTH:
+        raise InvalidCommand(
+            f"That command has {len(text):,} characters; `/milestone` reads at most "
+            f"{MAX_COMMAND_LENGTH:,}. Keep titles and reasons short; details belong elsewhere."
+        )
     tokens = tokenize(text)
     if not tokens:
         return NewMilestoneModal(draft=Add(title=""))
