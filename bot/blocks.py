@@ -192,7 +192,7 @@ def announcement(milestone: Milestone, detail: Detail = NO_DETAIL) -> Message:
 def celebration(milestone: Milestone) -> Message:
     text = (
         f":tada: {milestone.reference} reached: {escape(milestone.title)}! "
-        f"Well done, {user(milestone.owner_id)}."
+        f"Well done, {user(milestone.responsible_id)}."
     )
     return {"text": text, "blocks": [_section(text)]}
 
@@ -216,7 +216,7 @@ def cancelled(milestone: Milestone, *, actor_id: str, reason: str | None) -> Mes
 
 def approval_request(milestone: Milestone) -> Message:
     text = (
-        f"{user(milestone.owner_id)} says {_title_line(milestone)} is reached and asks for "
+        f"{user(milestone.responsible_id)} says {_title_line(milestone)} is reached and asks for "
         f"your approval.\n{_facts(milestone, NO_DETAIL)} · in <#{milestone.channel_id}>"
     )
     return {
@@ -641,7 +641,7 @@ def channel_settings(settings: ChannelSettings, default_timezone: str) -> Messag
     }[settings.nudges]
     coach_off = [rule for rule in settings.coach_disabled.split(",") if rule]
     lines = [
-        f"• Weekly status {digest}. `settings digest <weekday> <HH:MM> [time zone]`",
+        f"• Weekly status {digest}. `settings digest &lt;weekday&gt; &lt;HH:MM&gt; [time zone]`",
         f"• Overdue nudges {nudges}. `settings nudges dm|channel|off`",
         "• The weekly status "
         + ("@-mentions owners" if settings.mentions else "shows owners' names without a ping")
@@ -654,7 +654,7 @@ def channel_settings(settings: ChannelSettings, default_timezone: str) -> Messag
         + " approve their own milestone. `settings approvals separate|shared`",
         "• The coach "
         + (f"skips {', '.join(coach_off)}" if coach_off else "uses all its rules")
-        + ". `settings coach off|on <rule>`",
+        + ". `settings coach off|on &lt;rule&gt;`",
     ]
     text = "*This channel's settings*\n" + "\n".join(lines)
     return {"text": "This channel's settings", "blocks": [_section(text)]}

@@ -364,9 +364,9 @@ _CHANNEL_SETTINGS = {
 }
 
 SETTINGS_USAGE = (
-    "Settings: `digest <weekday> <HH:MM> [time zone]` or `digest off`, "
+    "Settings: `digest &lt;weekday&gt; &lt;HH:MM&gt; [time zone]` or `digest off`, "
     "`nudges dm|channel|off`, `mentions on|off`, `escalate channel|approver`, "
-    "`approvals separate|shared`, `coach off|on <rule>`. "
+    "`approvals separate|shared`, `coach off|on &lt;rule&gt;`. "
     "`/milestone settings` alone shows them."
 )
 
@@ -380,7 +380,7 @@ def _parse_settings(tokens: list[Token]) -> DigestSettings | ChannelSetting | Co
     if name == "coach":
         if len(values) != 2 or values[0].text.lower() not in ("on", "off"):
             raise InvalidCommand(
-                "Turn one coach rule off or on with `/milestone settings coach off <rule>`, "
+                "Turn one coach rule off or on with `/milestone settings coach off &lt;rule&gt;`, "
                 "for example `settings coach off too-many`."
             )
         return CoachSetting(rule_id=values[1].text.lower(), enabled=values[0].text.lower() == "on")
@@ -396,7 +396,7 @@ def _parse_settings(tokens: list[Token]) -> DigestSettings | ChannelSetting | Co
 def _parse_digest(values: list[Token]) -> DigestSettings:
     usage = (
         "Set when this channel's weekly status posts with "
-        "`/milestone settings digest <weekday> <HH:MM> [time zone]`, for example "
+        "`/milestone settings digest &lt;weekday&gt; &lt;HH:MM&gt; [time zone]`, for example "
         "`/milestone settings digest monday 09:30 Europe/Paris`, or turn it off with "
         "`/milestone settings digest off`."
     )
@@ -443,8 +443,8 @@ def _parse_depends(tokens: list[Token]) -> Depends:
 
 def _parse_goal(tokens: list[Token]) -> GoalAdd | GoalList | GoalClose:
     usage = (
-        '`/milestone goal add "Launch mobile app" [due <date>] [owner @someone] [approvals]`, '
-        "`goal list`, `goal close G-3`."
+        '`/milestone goal add "Launch mobile app" [due &lt;date&gt;] [owner @someone] '
+        "[approvals]`, `goal list`, `goal close G-3`."
     )
     action = tokens[0].text.lower() if tokens else ""
     rest = tokens[1:]
