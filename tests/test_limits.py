@@ -7,6 +7,7 @@ what it builds with one checker; examples show how a cut looks.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -36,14 +37,14 @@ from bot.errors import MilestoneError
 from bot.home import Dashboard
 from bot.home_view import home_view
 from bot.milestones import MAX_DEFINITION_LENGTH, Change
-from bot.models import Absence, ChannelSettings, Goal, Milestone, Status
+from bot.models import Absence, ChannelSettings, Goal, Milestone, MilestoneEvent, Status
 from bot.parsing import MAX_COMMAND_LENGTH
 from bot.status import channel_status
 from bot.text import escape, quote, shorten
 
 settings.register_profile(
     "limits",
-    max_examples=60,
+    max_examples=50,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -307,6 +308,51 @@ def test_a_long_quotation_in_an_answer_is_shortened_not_cut_silently():
     quoted = quote("<" * 500)
     assert quoted.endswith("…”")
     assert "&lt;" in quoted and len(quoted) <= 202
+
+
+def test_a_history_too_long_for_one_message_says_so_rather_than_stopping_silently():
+    milestone = Milestone(
+        id=12,
+        team_id="T0TEAM",
+        channel_id="C0CHANNEL",
+        title="Beta",
+        creator_id="U0ME",
+        created_at=NOW,
+    )
+    event = MilestoneEvent(
+        milestone_id=12, kind="rescheduled", actor_id="U0ME", at=NOW, reason="&" * 500
+    )
+
+    message = blocks.history(milestone, [event] * 200)
+
+    assert_fits(message)
+    last = message["blocks"][-1]
+    assert last["type"] == "context"
+    assert "too long to show whole" in last["elements"][0]["text"]
+
+
+def test_a_card_declared_through_the_form_with_the_longest_hostile_text_is_posted_within_limits(
+    bot,
+):
+    bot.command("")
+    view = bot.slack.calls_to("views.open")[-1].params["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    typed = {
+        forms.TITLE_BLOCK: {forms.TITLE_ACTION: {"type": "plain_text_input", "value": "&" * 150}},
+        forms.DONE_BLOCK: {
+            forms.DONE_ACTION: {"type": "plain_text_input", "value": "<!channel>&" * 181}
+        },
+    }
+
+    response = bot.submit_view(view, typed)
+
+    assert response.status_code == 200
+    [card] = bot.slack.calls_to("chat.postMessage")
+    assert_fits(card.params)
+    done_when = card.params["blocks"][2]["elements"][0]["text"]
+    assert done_when.startswith("Done when: &lt;!channel&gt;&amp;") and done_when.endswith("…")
+    [milestone] = bot.milestones()
+    assert milestone.definition_of_done == "<!channel>&" * 181
 
 
 def test_the_form_shortens_a_long_goal_name_in_its_menu():
