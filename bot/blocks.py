@@ -1,8 +1,9 @@
 """Block Kit builders: pure functions from milestones to Slack messages and views.
 
 Every piece of user-written text goes through `escape` before it enters a message, and
-Slack's limits are enforced here: every text is shortened to its limit by `shorten`, which
-marks a cut with "…", and a message holds at most 50 blocks.
+Slack's limits are enforced here: section, context and button texts, modal titles and the
+fallback text of answers are shortened to their limits by `shorten`, which marks a cut with
+"…", and a message holds at most 50 blocks.
 """
 
 from __future__ import annotations
