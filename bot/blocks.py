@@ -1,7 +1,9 @@
 """Block Kit builders: pure functions from milestones to Slack messages and views.
 
 Every piece of user-written text goes through `escape` before it enters a message, and
-Slack's limits (50 blocks a message, 3,000 characters a section) are enforced here.
+Slack's limits are enforced here: section, context and button texts, modal titles and the
+fallback text of answers are shortened to their limits by `shorten`, which marks a cut with
+"…", and a message holds at most 50 blocks.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from bot.health import Detail, Verdict
 from bot.milestones import Change, format_day
 from bot.models import Absence, ChannelSettings, Goal, Health, Milestone, MilestoneEvent, Status
 from bot.status import ChannelStatus
-from bot.text import escape
+from bot.text import escape, shorten
 
 # Action and view ids, in one place.
 COMPLETE = "milestone_complete"
@@ -29,9 +31,16 @@ CHANGES_VIEW = "milestone_changes_view"
 DATE_BLOCK, DATE_ACTION = "due_date", "due_date_input"
 REASON_BLOCK, REASON_ACTION = "reason", "reason_input"
 
-MAX_BLOCKS = 50
+# Slack's limits, in characters unless said otherwise.
+MAX_BLOCKS = 50  # blocks in a message
 MAX_SECTION_TEXT = 3000
-MAX_MODAL_TITLE = 24
+MAX_CONTEXT_TEXT = 3000
+MAX_BUTTON_TEXT = 75
+MAX_MODAL_TITLE = 24  # also a modal's submit and close buttons
+# Slack cuts a message's fallback text at 40,000 characters; a notification needs far fewer.
+MAX_FALLBACK_TEXT = 3000
+# The characters of a reason quoted in a message, escaped: room is left for the sentence.
+REASON_SHOWN = 2000
 
 Message = dict  # {"text": ..., "blocks": [...]}
 
@@ -63,17 +72,20 @@ def parse_button_value(value: str) -> tuple[int, int]:
 
 
 def _section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:MAX_SECTION_TEXT]}}
+    return {"type": "section", "text": {"type": "mrkdwn", "text": shorten(text, MAX_SECTION_TEXT)}}
 
 
 def _context(text: str) -> dict:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+    return {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": shorten(text, MAX_CONTEXT_TEXT)}],
+    }
 
 
 def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict:
     button = {
         "type": "button",
-        "text": {"type": "plain_text", "text": text},
+        "text": {"type": "plain_text", "text": shorten(text, MAX_BUTTON_TEXT)},
         "action_id": action_id,
         "value": value,
     }
@@ -181,7 +193,7 @@ def announcement(milestone: Milestone, detail: Detail = NO_DETAIL) -> Message:
 def celebration(milestone: Milestone) -> Message:
     text = (
         f":tada: {milestone.reference} reached: {escape(milestone.title)}! "
-        f"Well done, {user(milestone.owner_id)}."
+        f"Well done, {user(milestone.responsible_id)}."
     )
     return {"text": text, "blocks": [_section(text)]}
 
@@ -205,7 +217,7 @@ def cancelled(milestone: Milestone, *, actor_id: str, reason: str | None) -> Mes
 
 def approval_request(milestone: Milestone) -> Message:
     text = (
-        f"{user(milestone.owner_id)} says {_title_line(milestone)} is reached and asks for "
+        f"{user(milestone.responsible_id)} says {_title_line(milestone)} is reached and asks for "
         f"your approval.\n{_facts(milestone, NO_DETAIL)} · in <#{milestone.channel_id}>"
     )
     return {
@@ -234,7 +246,8 @@ def approval_decided(milestone: Milestone, *, decision: str, reason: str | None 
 def changes_requested(milestone: Milestone, *, approver_id: str, reason: str) -> Message:
     text = (
         f"{user(approver_id)} asked for changes before approving {_title_line(milestone)}:\n"
-        f">{escape(reason)}\nIt is open again; mark it complete when it is ready."
+        f">{shorten(escape(reason), REASON_SHOWN)}\n"
+        "It is open again; mark it complete when it is ready."
     )
     return {
         "text": f"Changes requested on {milestone.reference}",
@@ -334,7 +347,7 @@ def with_away_note(
     if not away:
         return messages
     every_block = [block for message in messages for block in message["blocks"]]
-    every_block.insert(1, _context(away_line(away, person)[:MAX_SECTION_TEXT]))
+    every_block.insert(1, _context(away_line(away, person)))
     return [
         {"text": messages[0]["text"], "blocks": chunk}
         for chunk in chunk_blocks(every_block, MAX_BLOCKS)
@@ -422,9 +435,9 @@ def weekly_status(status: ChannelStatus, person: Callable[[str], str] = user) ->
 
 def sections_from_lines(heading: str, lines: Iterable[str]) -> list[dict]:
     """Pack lines into as few sections as fit 3,000 characters each, never splitting a line."""
-    sections, current = [], heading
+    sections, current = [], shorten(heading, MAX_SECTION_TEXT)
     for line in lines:
-        line = line[:MAX_SECTION_TEXT]
+        line = shorten(line, MAX_SECTION_TEXT)
         if len(current) + 1 + len(line) > MAX_SECTION_TEXT:
             sections.append(_section(current))
             current = line
@@ -437,6 +450,13 @@ def sections_from_lines(heading: str, lines: Iterable[str]) -> list[dict]:
 
 def chunk_blocks(blocks: list[dict], size: int) -> list[list[dict]]:
     return [blocks[start : start + size] for start in range(0, len(blocks), size)] or [[]]
+
+
+def _capped(blocks: list[dict], more: str) -> list[dict]:
+    """`blocks` within a message's limit: what does not fit gives way to a line saying so."""
+    if len(blocks) <= MAX_BLOCKS:
+        return blocks
+    return blocks[: MAX_BLOCKS - 1] + [_context(more)]
 
 
 def milestone_list(
@@ -464,11 +484,10 @@ def milestone_list(
         return {"text": empty, "blocks": [_section(empty)]}
     details = details or {}
     lines = [_list_item(m, today, details.get(m.id, NO_DETAIL)) for m in milestones]
-    blocks = sections_from_lines(f"*{names[scope]}* ({len(milestones)})", lines)
-    if len(blocks) > MAX_BLOCKS:
-        blocks = blocks[: MAX_BLOCKS - 1] + [
-            _context("The list is too long to show whole; try `/milestone list overdue` or `mine`.")
-        ]
+    blocks = _capped(
+        sections_from_lines(f"*{names[scope]}* ({len(milestones)})", lines),
+        "The list is too long to show whole; try `/milestone list overdue` or `mine`.",
+    )
     return {"text": names[scope], "blocks": blocks}
 
 
@@ -489,7 +508,7 @@ def _list_item(milestone: Milestone, today: date, detail: Detail) -> str:
 
 def notice(text: str) -> Message:
     """A short private answer; `text` is the bot's own words (user text already escaped)."""
-    return {"text": text, "blocks": [_section(text)]}
+    return {"text": shorten(text, MAX_FALLBACK_TEXT), "blocks": [_section(text)]}
 
 
 HELP = """*Milestones* mark the checkpoints that show real progress toward a goal: specific, \
@@ -522,15 +541,16 @@ def help_message(problem: str | None = None) -> Message:
     if problem:
         blocks.append(_section(f":thinking_face: {problem}"))
     blocks.append(_section(HELP))
-    return {"text": problem or "How to use /milestone", "blocks": blocks}
+    fallback = shorten(problem, MAX_FALLBACK_TEXT) if problem else "How to use /milestone"
+    return {"text": fallback, "blocks": blocks}
 
 
 def _modal(callback_id: str, title: str, submit: str, metadata: dict, blocks: list) -> dict:
     return {
         "type": "modal",
         "callback_id": callback_id,
-        "title": {"type": "plain_text", "text": title[:MAX_MODAL_TITLE]},
-        "submit": {"type": "plain_text", "text": submit},
+        "title": {"type": "plain_text", "text": shorten(title, MAX_MODAL_TITLE)},
+        "submit": {"type": "plain_text", "text": shorten(submit, MAX_MODAL_TITLE)},
         "close": {"type": "plain_text", "text": "Cancel"},
         "private_metadata": json.dumps(metadata),
         "blocks": blocks,
@@ -623,7 +643,7 @@ def channel_settings(settings: ChannelSettings, default_timezone: str) -> Messag
     }[settings.nudges]
     coach_off = [rule for rule in settings.coach_disabled.split(",") if rule]
     lines = [
-        f"• Weekly status {digest}. `settings digest <weekday> <HH:MM> [time zone]`",
+        f"• Weekly status {digest}. `settings digest &lt;weekday&gt; &lt;HH:MM&gt; [time zone]`",
         f"• Overdue nudges {nudges}. `settings nudges dm|channel|off`",
         "• The weekly status "
         + ("@-mentions owners" if settings.mentions else "shows owners' names without a ping")
@@ -636,7 +656,7 @@ def channel_settings(settings: ChannelSettings, default_timezone: str) -> Messag
         + " approve their own milestone. `settings approvals separate|shared`",
         "• The coach "
         + (f"skips {', '.join(coach_off)}" if coach_off else "uses all its rules")
-        + ". `settings coach off|on <rule>`",
+        + ". `settings coach off|on &lt;rule&gt;`",
         f"• These settings can be changed by {_managers_words(settings, user)}. "
         "`settings managers @someone …|anyone`",
     ]
@@ -772,11 +792,9 @@ def review(reviewed: list[tuple[Milestone, list[Suggestion]]]) -> Message:
     for milestone, suggestions in reviewed:
         lines.append(f"{_title_line(milestone)}")
         lines.extend(f"  • {suggestion.message}" for suggestion in suggestions)
-    blocks = sections_from_lines("", lines)
-    if len(blocks) > MAX_BLOCKS:
-        blocks = blocks[: MAX_BLOCKS - 1] + [
-            _context("More below: fix these first, then review again.")
-        ]
+    blocks = _capped(
+        sections_from_lines("", lines), "More below: fix these first, then review again."
+    )
     return {"text": "The coach's review", "blocks": blocks}
 
 
@@ -823,7 +841,10 @@ def history(milestone: Milestone, events: list[MilestoneEvent]) -> Message:
         if event.reason:
             line += f" ({escape(event.reason)})"
         lines.append(line)
-    blocks = sections_from_lines("", lines)[:MAX_BLOCKS]
+    blocks = _capped(
+        sections_from_lines("", lines),
+        "The history is too long to show whole: these are its oldest changes.",
+    )
     return {"text": f"History of {milestone.reference}", "blocks": blocks}
 
 
@@ -851,7 +872,11 @@ def goal_list(progress: list[Progress]) -> Message:
             'app" due end of march`, then add milestones to it with `goal G-1`.'
         )
     lines = [f"*Goals* ({len(progress)})"] + [f"• {goal_progress_line(p)}" for p in progress]
-    return {"text": "Goals", "blocks": sections_from_lines("", lines)[:MAX_BLOCKS]}
+    blocks = _capped(
+        sections_from_lines("", lines),
+        "The list is too long to show whole; `/milestone goal close` retires finished goals.",
+    )
+    return {"text": "Goals", "blocks": blocks}
 
 
 def away_noted(absence: Absence) -> Message:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.models import Goal, Milestone
+from bot.text import shorten
 
 NEW_MILESTONE_VIEW = "milestone_new_view"
 EDIT_MILESTONE_VIEW = "milestone_edit_view"
@@ -182,7 +183,7 @@ def milestone_modal(
     return {
         "type": "modal",
         "callback_id": EDIT_MILESTONE_VIEW if editing else NEW_MILESTONE_VIEW,
-        "title": _plain(title[:MAX_MODAL_TITLE]),
+        "title": _plain(shorten(title, MAX_MODAL_TITLE)),
         "submit": _plain("Save" if editing else "Declare"),
         "close": _plain("Cancel"),
         "private_metadata": metadata.dumps(),
@@ -276,9 +277,7 @@ def _plain(text: str) -> dict:
 
 
 def _option(text: str, value: int | None) -> dict:
-    if len(text) > MAX_OPTION_TEXT:
-        text = text[: MAX_OPTION_TEXT - 1] + "…"
-    return {"text": _plain(text), "value": str(value)}
+    return {"text": _plain(shorten(text, MAX_OPTION_TEXT)), "value": str(value)}
 
 
 def _input(

@@ -30,7 +30,7 @@ from bot.health import Detail
 from bot.home import Dashboard
 from bot.milestones import format_day
 from bot.models import Milestone, Status
-from bot.text import escape
+from bot.text import escape, shorten
 
 MAX_HOME_BLOCKS = 100
 # Five milestone sections of at most (divider, heading, 2 blocks an item, "more") blocks,
@@ -40,7 +40,7 @@ MILESTONES_SHOWN = 7
 GOALS_SHOWN = 8
 # Channels named in an "and N more" line.
 CHANNELS_NAMED = 5
-# Characters of a definition of done shown with an approval request, before escaping.
+# Characters of a definition of done shown with an approval request, escaped.
 DEFINITION_SHOWN = 200
 
 NO_DETAIL = Detail()
@@ -195,7 +195,8 @@ def _approval_item(milestone: Milestone, detail: Detail) -> list[dict]:
         *_place(milestone, detail),
     ]
     if milestone.definition_of_done:
-        facts.append(f"done when: {escape(_shorten(milestone.definition_of_done))}")
+        done_when = shorten(escape(milestone.definition_of_done), DEFINITION_SHOWN)
+        facts.append(f"done when: {done_when}")
     value = button_value(milestone)
     return [
         _section(f"{_title_line(milestone)}\n{' · '.join(facts)}"),
@@ -204,10 +205,6 @@ def _approval_item(milestone: Milestone, detail: Detail) -> list[dict]:
             _button("Request changes", blocks.REQUEST_CHANGES, value),
         ),
     ]
-
-
-def _shorten(text: str) -> str:
-    return text if len(text) <= DEFINITION_SHOWN else text[: DEFINITION_SHOWN - 1] + "…"
 
 
 def _goals(goals: list[Progress]) -> list[dict]:

@@ -14,6 +14,9 @@ from bot.text import quote
 _TOKEN = re.compile(r"“([^”]*)”|\"([^\"]*)\"|‘([^’]*)’|(<[^>]*>)|(\S+)")
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+# The longest command text read: the longest command the grammar takes (a title, a reason,
+# mentions and references) is well under it, and nothing longer is tokenized or echoed.
+MAX_COMMAND_LENGTH = 4000
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WEEKDAY_ALIASES = {"tues": 1, "wednes": 2, "thur": 3, "thurs": 3}
 
@@ -209,6 +212,11 @@ def _unescape(text: str) -> str:
 
 
 def parse_command(text: str) -> Command:
+    if len(text) > MAX_COMMAND_LENGTH:
+        raise InvalidCommand(
+            f"That command has {len(text):,} characters; `/milestone` reads at most "
+            f"{MAX_COMMAND_LENGTH:,}. Keep titles and reasons short; details belong elsewhere."
+        )
     tokens = tokenize(text)
     if not tokens:
         return NewMilestoneModal(draft=Add(title=""))
@@ -365,9 +373,9 @@ _CHANNEL_SETTINGS = {
 }
 
 SETTINGS_USAGE = (
-    "Settings: `digest <weekday> <HH:MM> [time zone]` or `digest off`, "
+    "Settings: `digest &lt;weekday&gt; &lt;HH:MM&gt; [time zone]` or `digest off`, "
     "`nudges dm|channel|off`, `mentions on|off`, `escalate channel|approver`, "
-    "`approvals separate|shared`, `coach off|on <rule>`, `managers @someone …|anyone`. "
+    "`approvals separate|shared`, `coach off|on &lt;rule&gt;`, `managers @someone …|anyone`. "
     "`/milestone settings` alone shows them."
 )
 # The ids of this many people fit the column that keeps them (ChannelSettings.managers).
@@ -387,7 +395,7 @@ def _parse_settings(
     if name == "coach":
         if len(values) != 2 or values[0].text.lower() not in ("on", "off"):
             raise InvalidCommand(
-                "Turn one coach rule off or on with `/milestone settings coach off <rule>`, "
+                "Turn one coach rule off or on with `/milestone settings coach off &lt;rule&gt;`, "
                 "for example `settings coach off too-many`."
             )
         return CoachSetting(rule_id=values[1].text.lower(), enabled=values[0].text.lower() == "on")
@@ -423,7 +431,7 @@ def _parse_managers(values: list[Token]) -> ManagersSetting:
 def _parse_digest(values: list[Token]) -> DigestSettings:
     usage = (
         "Set when this channel's weekly status posts with "
-        "`/milestone settings digest <weekday> <HH:MM> [time zone]`, for example "
+        "`/milestone settings digest &lt;weekday&gt; &lt;HH:MM&gt; [time zone]`, for example "
         "`/milestone settings digest monday 09:30 Europe/Paris`, or turn it off with "
         "`/milestone settings digest off`."
     )
@@ -470,8 +478,8 @@ def _parse_depends(tokens: list[Token]) -> Depends:
 
 def _parse_goal(tokens: list[Token]) -> GoalAdd | GoalList | GoalClose:
     usage = (
-        '`/milestone goal add "Launch mobile app" [due <date>] [owner @someone] [approvals]`, '
-        "`goal list`, `goal close G-3`."
+        '`/milestone goal add "Launch mobile app" [due &lt;date&gt;] [owner @someone] '
+        "[approvals]`, `goal list`, `goal close G-3`."
     )
     action = tokens[0].text.lower() if tokens else ""
     rest = tokens[1:]

@@ -1,4 +1,18 @@
-"""The one escaping function for user-written text, and quoting built on it."""
+"""The one escaping function for user-written text, quoting built on it, and the one function
+that shortens text to one of Slack's limits."""
+
+import re
+import unicodedata
+
+ELLIPSIS = "…"
+# The characters of user text a quotation shows: enough to recognise what was typed, short
+# enough for any sentence around it to stay within a block's limit.
+QUOTED = 200
+# What a cut never splits: an entity `escape` made, a Slack token the bot wrote (<@U1>, <#C1>,
+# <!date^…|…>, <https://…|label>: user text reaches a message escaped, so every "<" is the
+# bot's own), an :emoji: code, or else one character.
+_UNIT = re.compile(r"&(?:amp|lt|gt);|<[^<>\n]*>|:[a-z0-9_+'-]+:|.", re.DOTALL)
+_JOINER = "\u200d"
 
 
 def escape(text: str) -> str:
@@ -7,5 +21,46 @@ def escape(text: str) -> str:
 
 
 def quote(text: str) -> str:
-    """User text shown inside one of the bot's sentences, escaped and in quotation marks."""
-    return f"“{escape(text)}”"
+    """User text shown inside one of the bot's sentences, escaped, shortened to QUOTED
+    characters and in quotation marks."""
+    return f"“{shorten(escape(text), QUOTED)}”"
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` (mrkdwn already escaped, or plain text) in at most `limit` characters.
+
+    Text that fits is returned as it is. Longer text is cut after the last whole unit that
+    fits with a visible "…": never inside an entity, a Slack token, or a character with the
+    accents and joiners that belong to it. Slack counts characters, which Python's len counts.
+    """
+    if len(text) <= limit:
+        return text
+    room, kept = limit - len(ELLIPSIS), []
+    for unit in _units(text):
+        if len(unit) > room:
+            break
+        kept.append(unit)
+        room -= len(unit)
+    return "".join(kept).rstrip() + ELLIPSIS
+
+
+def _units(text: str) -> list[str]:
+    units: list[str] = []
+    for match in _UNIT.finditer(text):
+        unit = match.group()
+        if units and (_attaches(unit) or units[-1].endswith(_JOINER)):
+            units[-1] += unit
+        else:
+            units.append(unit)
+    return units
+
+
+def _attaches(unit: str) -> bool:
+    """Whether `unit` belongs to the character before it: a combining mark, a variation
+    selector, a skin-tone modifier or a zero-width joiner."""
+    first = unit[0]
+    return (
+        unicodedata.category(first) in ("Mn", "Mc", "Me")
+        or first == _JOINER
+        or "\U0001f3fb" <= first <= "\U0001f3ff"
+    )

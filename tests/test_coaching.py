@@ -185,7 +185,7 @@ def test_an_unknown_rule_is_refused_naming_the_rules(bot):
 
 def test_coach_settings_need_on_or_off_and_one_rule(bot):
     for text in ("settings coach", "settings coach off", "settings coach maybe vague"):
-        assert "settings coach off <rule>" in text_of(body(bot.command(text))), text
+        assert "settings coach off &lt;rule&gt;" in text_of(body(bot.command(text))), text
 
 
 def test_a_milestone_without_approver_under_a_goal_that_asks_for_approvals(bot):
