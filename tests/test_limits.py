@@ -251,6 +251,46 @@ def test_the_settings_answer_fits(digest, nudges, mentions):
     assert_fits(blocks.channel_settings(settings_shown, "UTC"))
 
 
+def _channel_settings(*, digest: bool, nudges: str, mentions: bool, managers: list[str]):
+    return ChannelSettings(
+        team_id="T0TEAM",
+        channel_id="C0CHANNEL",
+        digest_enabled=digest,
+        digest_timezone="America/Argentina/ComodRivadavia",
+        nudges=nudges,
+        mentions=mentions,
+        coach_disabled=",".join(["vague-title", "no-owner", "no-due-date"] * 5),
+        managers=",".join(managers),
+    )
+
+
+@LIMITS
+@given(
+    st.booleans(),
+    st.sampled_from(["dm", "channel", "off"]),
+    st.lists(user_ids, max_size=parsing.MAX_MANAGERS),
+    st.lists(user_ids, max_size=parsing.MAX_MANAGERS),
+    user_ids,
+    display_names,
+)
+def test_settings_changes_told_to_the_channel_fit(digest, nudges, before, after, actor, name):
+    old = _channel_settings(digest=digest, nudges=nudges, mentions=True, managers=before)
+    new = _channel_settings(digest=not digest, nudges="off", mentions=False, managers=after)
+    assert_fits(blocks.channel_settings(new, "UTC"))
+    names = blocks.plain_names(dict.fromkeys([actor, *before, *after], name))
+    changed = blocks.settings_changed(
+        old, new, actor_id=actor, default_timezone="UTC", person=names
+    )
+    assert_fits(changed)
+
+
+@LIMITS
+@given(any_milestone, user_ids, user_ids)
+def test_approver_changes_fit(milestone, actor, old_approver):
+    assert_fits(blocks.approver_changed(milestone, actor_id=actor, old_approver_id=old_approver))
+    assert_fits(blocks.no_longer_approver(milestone, actor_id=actor))
+
+
 @LIMITS
 @given(st.dates(), st.integers(0, 10**4))
 def test_the_away_answer_fits(first_day, length):
