@@ -206,6 +206,7 @@ class Bot:
         signature: str | None = None,
         timestamp: int | None = None,
         headers: dict | None = None,
+        settle: bool = True,
     ) -> requests.Response:
         timestamp = int(time.time()) if timestamp is None else timestamp
         all_headers = {"Content-Type": content_type, **(headers or {})}
@@ -217,7 +218,8 @@ class Bot:
         response = requests.post(
             f"{self.url}/slack/events", data=body.encode(), headers=all_headers
         )
-        self.settle()
+        if settle:
+            self.settle()
         return response
 
     def settle(self) -> None:
