@@ -168,16 +168,21 @@ class Pacer:
 
     def wait(self, team_id: str, channel_id: str) -> float:
         """Sleep until a message may go to the channel; the seconds slept."""
+        key = (team_id, channel_id)
         with self._lock:
             now = self.clock()
             if len(self._channel_next) > 10_000:  # forget channels idle for long
                 self._channel_next = {k: v for k, v in self._channel_next.items() if v > now}
-            floor = max(now, self._channel_next.get((team_id, channel_id), now))
-            # Under the lock, so that threads posting to one channel queue up in turn.
-            tat = self._budget.advance(team_id, floor=floor, spacing=self._spacing)
-            self._team_tat[team_id] = tat
-            at = max(floor, tat - self._spacing - self._burst)
-            self._channel_next[team_id, channel_id] = at + self._gap
+            floor = max(now, self._channel_next.get(key, now))
+            # Held meanwhile, so that threads posting to one channel at once queue up in turn.
+            self._channel_next[key] = floor + self._gap
+        # Outside the lock: the database's budget takes a round trip, and other channels' posts
+        # need not wait for it.
+        tat = self._budget.advance(team_id, floor=floor, spacing=self._spacing)
+        at = max(floor, tat - self._spacing - self._burst)
+        with self._lock:
+            self._team_tat[team_id] = max(self._team_tat.get(team_id, tat), tat)
+            self._channel_next[key] = max(self._channel_next[key], at + self._gap)
         delay = at - now
         if delay > 0:
             self._sleep(delay)

@@ -186,9 +186,10 @@ def test_three_processes_posting_to_one_workspace_keep_within_its_budget(databas
 
     arrivals = sorted(call.at for call in slack.calls_to("chat.postMessage"))
     assert len(arrivals) == 126
-    # GCRA: any n messages beyond the minute's 120 span at least (n - 120) half seconds
-    # (less a little for the network between the pacer and the fake Slack).
+    # GCRA: any n messages beyond the minute's 120 span at least (n - 120) half seconds, less
+    # a margin: the burst's first messages reach Slack later than reserved (new connections,
+    # threads starting on a busy machine), those after it on time.
     for first in range(len(arrivals)):
         for last in range(first + 120, len(arrivals)):
             span = arrivals[last] - arrivals[first]
-            assert span >= (last - first + 1 - 120) * 0.5 - 0.2, (first, last, span)
+            assert span >= (last - first + 1 - 120) * 0.5 - 0.5, (first, last, span)
