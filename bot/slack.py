@@ -182,8 +182,8 @@ class Pacer:
         at = max(floor, tat - self._spacing - self._burst)
         with self._lock:
             self._team_tat[team_id] = max(self._team_tat.get(team_id, tat), tat)
-            self._channel_next[key] = max(self._channel_next[key], at + self._gap)
-        delay = at - now
+            self._channel_next[key] = max(self._channel_next.get(key, 0.0), at + self._gap)
+        delay = at - self.clock()
         if delay > 0:
             self._sleep(delay)
         return max(delay, 0.0)
