@@ -149,7 +149,11 @@ def test_a_backlog_in_one_channel_never_delays_the_announcements_of_other_channe
             body = bot.command_body("add Quiet step due 2026-12-15", channel=channel)
             assert bot.post(body, settle=False).status_code == 200
         deadline = time.monotonic() + 5
-        while not set(QUIET) <= channels_posted_to(slack) and time.monotonic() < deadline:
+        # Every quiet channel announced, and the busy one's pace seen over three posts.
+        while time.monotonic() < deadline and not (
+            set(QUIET) <= channels_posted_to(slack)
+            and len(slack.calls_to("chat.postMessage")) >= len(QUIET) + 3
+        ):
             time.sleep(0.05)
 
     posts = slack.calls_to("chat.postMessage")
@@ -160,6 +164,7 @@ def test_a_backlog_in_one_channel_never_delays_the_announcements_of_other_channe
     # The busy channel still held at least 60 announcements when the others declared theirs,
     assert 70 - sum(at < sent[QUIET[0]] for at in busy) >= 60
     # and went on at its own pace: a full second after each answer, never a 429.
+    assert len(busy) >= 3
     assert min(later - earlier for earlier, later in pairwise(busy)) >= 1.0
     assert all(attempt.status == 200 for attempt in slack.attempts_to("chat.postMessage"))
 
