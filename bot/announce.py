@@ -445,7 +445,7 @@ def run_announcement_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
         for kind, m in work
         if (m.team_id, kind, _key(kind, m)) not in settled
     ]
-    fan_out(jobs, stopping=runtime.stopping)
+    fan_out(jobs, pacer=runtime.slack.pacer, stopping=runtime.stopping)
     return report
 
 

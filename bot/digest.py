@@ -174,7 +174,7 @@ def run_digest_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
     jobs = []
     for digest, messages in compose_digests(runtime, claimed, now=now):
         if len(jobs) == SEND_BATCH:  # sent as composed: not every status in memory at once
-            fan_out(jobs, stopping=runtime.stopping)
+            fan_out(jobs, pacer=runtime.slack.pacer, stopping=runtime.stopping)
             jobs = []
         jobs.append(
             delivery_job(
@@ -187,7 +187,7 @@ def run_digest_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
                 send=partial(_post_all, runtime, digest.team_id, digest.channel_id, messages),
             )
         )
-    fan_out(jobs, stopping=runtime.stopping)
+    fan_out(jobs, pacer=runtime.slack.pacer, stopping=runtime.stopping)
     return report
 
 

@@ -1,9 +1,10 @@
 """Sending a sweep's messages: many channels at once, each channel's messages in order.
 
 Slack takes about one message a second in a channel, so a sweep that posted channel after
-channel would wait a second per message. Here each channel (or person) is a queue; queues
-are shared out among a few workers and taken in rounds (every queue's first message, then
-every queue's second...), so the waits of one channel overlap the sends of the others.
+channel would wait a second per message. Here each channel (or person) is a lane of the
+sweep's own Background: a few workers take whichever channel may take its next message
+soonest, so the waits of one channel overlap the sends of the others, and no worker sleeps
+on one channel's turn while another channel's message could go.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
+
+from bot.slack import Background, Pacer
 
 log = logging.getLogger(__name__)
 
@@ -28,30 +31,24 @@ class Job:
 
 
 def fan_out(
-    jobs: Iterable[Job], *, workers: int = WORKERS, stopping: threading.Event | None = None
+    jobs: Iterable[Job],
+    *,
+    pacer: Pacer,
+    workers: int = WORKERS,
+    stopping: threading.Event | None = None,
 ) -> None:
     """Run every job and return when all are done (or skipped because `stopping` was set)."""
-    queues: dict[str, list[Job]] = {}
-    for job in jobs:
-        queues.setdefault(job.key, []).append(job)
-    if not queues:
+    jobs = list(jobs)
+    if not jobs:
         return
-    workers = max(1, min(workers, len(queues)))
-    # Each key to one worker, in turn, so keys spread evenly and stay in order.
-    lanes: list[list[list[Job]]] = [[] for _ in range(workers)]
-    for index, queue in enumerate(queues.values()):
-        lanes[index % workers].append(queue)
-
-    def work(lane: list[list[Job]]) -> None:
-        depth = max(len(queue) for queue in lane)
-        for round_ in range(depth):
-            for queue in lane:
-                if round_ < len(queue):
-                    _run(queue[round_], stopping)
-
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fanout") as pool:
-        for future in [pool.submit(work, lane) for lane in lanes]:
-            future.result()
+    keys = {job.key for job in jobs}
+    lanes = Background(pacer, workers=max(1, min(workers, len(keys))), name="fanout")
+    try:
+        for job in jobs:
+            lanes.submit(job.key, partial(_run, job, stopping))
+        lanes.join(timeout=None)
+    finally:
+        lanes.shutdown()
 
 
 def _run(job: Job, stopping: threading.Event | None) -> None:

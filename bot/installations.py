@@ -32,6 +32,7 @@ from sqlalchemy import and_, select, text
 from sqlalchemy.engine import Engine
 
 from bot import workspaces
+from bot.budget import SharedBudget
 from bot.config import Settings
 from bot.db import TOKEN_COLUMNS, session_scope
 from bot.slack import Messenger, Pacer, WorkspaceGone, make_client
@@ -201,7 +202,10 @@ class SlackAccess:
         self._settings = settings
         self._engine = engine
         self._clock = clock
-        self.pacer = pacer or Pacer(per_workspace_minute=settings.slack_messages_per_minute)
+        # The workspace budget in the database: every process posting for a workspace spends it.
+        self.pacer = pacer or Pacer(
+            per_workspace_minute=settings.slack_messages_per_minute, budget=SharedBudget(engine)
+        )
         self._lock = threading.Lock()
         self._rotating: dict[str, threading.Lock] = {}
         # token -> client: one per token, made anew when a workspace's token changes.

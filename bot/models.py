@@ -244,3 +244,11 @@ class Workspace(SQLModel, table=True):
     # Set by app_uninstalled or tokens_revoked: no sweeps, no messages, until installed again.
     # The workspace's data stays until `milestone-bot purge-team`.
     uninstalled_at: datetime | None = None
+
+
+class PostingBudget(SQLModel, table=True):
+    """A workspace's budget of messages a minute, spent by every process posting there: the
+    GCRA's theoretical arrival time of its next message, in seconds since the epoch."""
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    next_at: float

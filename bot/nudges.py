@@ -377,7 +377,7 @@ def run_nudge_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
                 then=then,
             )
         )
-    fan_out(jobs, stopping=runtime.stopping)
+    fan_out(jobs, pacer=runtime.slack.pacer, stopping=runtime.stopping)
     refreshed = refresh_health_cards(runtime, now=now)
     if refreshed:
         log.info("%d channel cards show a new health", refreshed)

@@ -48,7 +48,7 @@ def build_runtime(
     prepare(settings.database_url)
     engine = make_engine(settings.database_url)
     slack = SlackAccess(settings, engine, clock=clock, pacer=pacer)
-    background = Background()
+    background = Background(slack.pacer)
     timezones = Timezones(
         engine,
         lookup=lambda team_id, user_id: slack.messenger(team_id).profile_of(user_id),

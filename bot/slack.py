@@ -1,15 +1,17 @@
-"""Talking to Slack: the one Web API client, the background worker and the messenger."""
+"""Talking to Slack: the one Web API client, its pacing, the background lanes and the messenger."""
 
 from __future__ import annotations
 
 import contextvars
+import heapq
+import itertools
 import logging
 import threading
 import time
-import zlib
+from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import Protocol
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -83,12 +85,45 @@ def slack_error(error: Exception) -> str | None:
     return None
 
 
+class Budget(Protocol):
+    """Where a workspace's GCRA theoretical arrival time is kept."""
+
+    def advance(self, team_id: str, *, floor: float, spacing: float) -> float:
+        """Move the workspace's theoretical arrival time to the later of it and `floor`, plus
+        `spacing`, in one step; the new value."""
+        ...
+
+
+class LocalBudget:
+    """The workspaces' budgets in this process's memory: enough for one process posting."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._tat: dict[str, float] = {}
+
+    def advance(self, team_id: str, *, floor: float, spacing: float) -> float:
+        with self._lock:
+            tat = max(self._tat.get(team_id, floor), floor) + spacing
+            self._tat[team_id] = tat
+            return tat
+
+
+# The channels that work running in a lane posted to (see Pacer.recording).
+_posted_to: contextvars.ContextVar[set[tuple[str, str]] | None] = contextvars.ContextVar(
+    "posted_to", default=None
+)
+
+
 class Pacer:
     """Keeps posting within Slack's limits: about one message a second in a channel, and a
     budget of messages a minute per workspace (spent in bursts, refilled evenly).
 
     `wait` reserves the next free moment for the message and sleeps until it, so threads
-    posting to one channel at once are spaced out rather than all refused with a 429.
+    posting to one channel at once are spaced out rather than all refused with a 429; `turn`
+    says when a channel may take its next message, so that Background can run other channels'
+    work meanwhile instead of sleeping. The workspace budget is kept by `budget`: in memory,
+    or in the database when several processes post for one workspace (bot/budget.py). Its
+    clock is the wall clock, which those processes share.
     """
 
     def __init__(
@@ -96,17 +131,22 @@ class Pacer:
         *,
         per_channel_seconds: float = 1.0,
         per_workspace_minute: int = 600,
-        clock: Callable[[], float] = time.monotonic,
+        budget: Budget | None = None,
+        clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
+        pause: Callable[[threading.Condition, float], object] = threading.Condition.wait,
     ) -> None:
         self._gap = per_channel_seconds
         self._spacing = 60.0 / per_workspace_minute
         self._burst = 60.0 - self._spacing  # a full minute's budget may go out at once
-        self._clock = clock
+        self._budget = budget or LocalBudget()
+        self.clock = clock
         self._sleep = sleep
+        self._pause = pause
         self._lock = threading.Lock()
         self._channel_next: dict[tuple[str, str], float] = {}
-        self._team_tat: dict[str, float] = {}  # GCRA's theoretical arrival time
+        # Each workspace's theoretical arrival time, as last seen here (others may move it on).
+        self._team_tat: dict[str, float] = {}
 
     @contextmanager
     def slot(self, team_id: str, channel_id: str) -> Iterator[float]:
@@ -120,66 +160,171 @@ class Pacer:
             with self._lock:
                 key = (team_id, channel_id)
                 self._channel_next[key] = max(
-                    self._channel_next.get(key, 0.0), self._clock() + self._gap
+                    self._channel_next.get(key, 0.0), self.clock() + self._gap
                 )
+            posted = _posted_to.get()
+            if posted is not None:
+                posted.add((team_id, channel_id))
 
     def wait(self, team_id: str, channel_id: str) -> float:
         """Sleep until a message may go to the channel; the seconds slept."""
+        key = (team_id, channel_id)
         with self._lock:
-            now = self._clock()
+            now = self.clock()
             if len(self._channel_next) > 10_000:  # forget channels idle for long
                 self._channel_next = {k: v for k, v in self._channel_next.items() if v > now}
-            tat = max(self._team_tat.get(team_id, now), now)
-            at = max(now, self._channel_next.get((team_id, channel_id), now), tat - self._burst)
-            self._channel_next[team_id, channel_id] = at + self._gap
-            self._team_tat[team_id] = max(tat, at) + self._spacing
-        delay = at - now
+            floor = max(now, self._channel_next.get(key, now))
+            # Held meanwhile, so that threads posting to one channel at once queue up in turn.
+            self._channel_next[key] = floor + self._gap
+        # Outside the lock: the database's budget takes a round trip, and other channels' posts
+        # need not wait for it.
+        tat = self._budget.advance(team_id, floor=floor, spacing=self._spacing)
+        at = max(floor, tat - self._spacing - self._burst)
+        with self._lock:
+            self._team_tat[team_id] = max(self._team_tat.get(team_id, tat), tat)
+            self._channel_next[key] = max(self._channel_next.get(key, 0.0), at + self._gap)
+        delay = at - self.clock()
         if delay > 0:
             self._sleep(delay)
         return max(delay, 0.0)
 
+    def turn(self, team_id: str, channel_id: str) -> float:
+        """When (on `clock`) the channel may take its next message, as far as this process
+        knows: another process spending the workspace's budget meanwhile can make it later."""
+        with self._lock:
+            return max(
+                self._channel_next.get((team_id, channel_id), 0.0),
+                self._team_tat.get(team_id, 0.0) - self._burst,
+            )
+
+    def pause(self, condition: threading.Condition, seconds: float) -> None:
+        """Wait on `condition` (held) for at most `seconds` of the pacer's clock."""
+        self._pause(condition, seconds)
+
+    @contextmanager
+    def recording(self) -> Iterator[set[tuple[str, str]]]:
+        """Collects the (team, channel) pairs posted to by slots in the block's context."""
+        posted: set[tuple[str, str]] = set()
+        token = _posted_to.set(posted)
+        try:
+            yield posted
+        finally:
+            _posted_to.reset(token)
+
+
+# Threads running Slack calls after the HTTP answer: enough that a call hanging on a slow
+# Slack, or a pacing wait inside one piece of work, leaves others to serve the other lanes.
+WORKERS = 8
+
 
 class Background:
-    """Runs Slack calls after the HTTP answer, in order per key (a channel or a person).
+    """Runs work in lanes, one per key (a channel, a person): each lane's work in order, the
+    lanes side by side.
 
-    Work for one key goes to one worker thread, so a milestone's announcement is posted
-    before the update that marks it reached. It runs in a copy of the submitter's context, so
-    its log lines carry the ids of the request or sweep that asked for it.
+    A lane may run its next work once the channels its last work posted to may take another
+    message (`Pacer.turn`); workers take the lane that is ready soonest and wait only when
+    none is, so a channel working through a backlog holds up no other channel. A lane runs on
+    one worker at a time, so a milestone's card is posted before the update that marks it
+    reached. Work runs in a copy of the submitter's context, so its log lines carry the ids
+    of the request or sweep that asked for it.
     """
 
-    def __init__(self, workers: int = 4) -> None:
-        self._executors = [
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"slack-{index}")
+    def __init__(self, pacer: Pacer, *, workers: int = WORKERS, name: str = "slack") -> None:
+        self._pacer = pacer
+        self._condition = threading.Condition()
+        # key -> work not started; a lane is here while it has work queued or running.
+        self._lanes: dict[str, deque[tuple[contextvars.Context, Callable[[], object]]]] = {}
+        self._ready: list[tuple[float, int, str]] = []  # heap of (not before, order, key)
+        self._resting: dict[str, float] = {}  # lanes emptied before their next turn came
+        self._order = itertools.count()
+        self._pending = 0
+        self._closed = False
+        self._threads = [
+            threading.Thread(target=self._work, name=f"{name}-{index}", daemon=True)
             for index in range(workers)
         ]
-        self._pending = 0
-        self._idle = threading.Condition()
+        for thread in self._threads:
+            thread.start()
 
-    def submit(self, key: str, work: Callable[[], None]) -> None:
-        with self._idle:
+    def submit(self, key: str, work: Callable[[], object]) -> None:
+        with self._condition:
+            if self._closed:
+                raise RuntimeError("the background worker has stopped")
             self._pending += 1
-        executor = self._executors[zlib.crc32(key.encode()) % len(self._executors)]
-        executor.submit(self._run, contextvars.copy_context(), work)
+            lane = self._lanes.get(key)
+            if lane is None:
+                lane = self._lanes[key] = deque()
+                self._schedule(key, self._resting.pop(key, 0.0))
+            lane.append((contextvars.copy_context(), work))
+            self._condition.notify_all()
 
-    def _run(self, context: contextvars.Context, work: Callable[[], None]) -> None:
-        try:
-            context.run(_attempt, work)
-        finally:
-            with self._idle:
-                self._pending -= 1
-                self._idle.notify_all()
-
-    def join(self, timeout: float = 10.0) -> bool:
+    def join(self, timeout: float | None = 10.0) -> bool:
         """Wait until all submitted work is done; False if it is still running at `timeout`."""
-        with self._idle:
-            return self._idle.wait_for(lambda: self._pending == 0, timeout=timeout)
+        with self._condition:
+            return self._condition.wait_for(lambda: self._pending == 0, timeout=timeout)
 
     def shutdown(self) -> None:
-        for executor in self._executors:
-            executor.shutdown(wait=True)
+        """Finish the work in hand and drop the rest (the sweeps send what a dropped card or
+        note was for); callers `join` first to let the queues run down."""
+        with self._condition:
+            self._closed = True
+            dropped = sum(len(lane) for lane in self._lanes.values())
+            for lane in self._lanes.values():
+                lane.clear()
+            self._ready.clear()
+            self._pending -= dropped
+            self._condition.notify_all()
+        if dropped:
+            log.warning("stopping: %d queued Slack calls dropped", dropped)
+        for thread in self._threads:
+            thread.join()
+
+    def _schedule(self, key: str, not_before: float) -> None:
+        heapq.heappush(self._ready, (not_before, next(self._order), key))
+
+    def _work(self) -> None:
+        while True:
+            with self._condition:
+                key = self._next_lane()
+                if key is None:
+                    return
+                context, work = self._lanes[key].popleft()
+            posted = context.run(self._run_recorded, work)
+            not_before = max((self._pacer.turn(*channel) for channel in posted), default=0.0)
+            with self._condition:
+                if self._lanes[key]:
+                    self._schedule(key, not_before)
+                else:
+                    del self._lanes[key]
+                    now = self._pacer.clock()
+                    if len(self._resting) > 10_000:  # forget lanes whose turn has come
+                        self._resting = {k: v for k, v in self._resting.items() if v > now}
+                    if not_before > now:
+                        self._resting[key] = not_before
+                self._pending -= 1
+                self._condition.notify_all()
+
+    def _next_lane(self) -> str | None:
+        """The key of the lane to run now, waiting for one to be ready; None once stopped."""
+        while not self._closed:
+            if not self._ready:
+                self._condition.wait()
+                continue
+            not_before, _, key = self._ready[0]
+            wait = not_before - self._pacer.clock()
+            if wait <= 0:
+                heapq.heappop(self._ready)
+                return key
+            self._pacer.pause(self._condition, wait)
+        return None
+
+    def _run_recorded(self, work: Callable[[], object]) -> set[tuple[str, str]]:
+        with self._pacer.recording() as posted:
+            _attempt(work)
+        return posted
 
 
-def _attempt(work: Callable[[], None]) -> None:
+def _attempt(work: Callable[[], object]) -> None:
     try:
         work()
     except WorkspaceGone as gone:

@@ -90,8 +90,7 @@ def _finish(runtime: Runtime) -> None:
     """At the worker's exit: the Slack calls it queued after answering are made, then its
     database connections are closed.
 
-    (Python's own exit already lets the background threads finish their queues before atexit
-    handlers run; this wait is what the worker counts on, whatever those threads become.)
+    (The background lanes' threads end with the process: this wait is what finishes them.)
     """
     if runtime.background.join(timeout=FINISH_TIMEOUT):
         runtime.background.shutdown()

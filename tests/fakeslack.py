@@ -57,6 +57,7 @@ class Call:
     headers: dict  # lower-cased header names
     status: int = 200  # HTTP status the fake answered with
     response: dict = field(default_factory=dict)  # JSON body the fake answered with
+    at: float = field(default_factory=time.monotonic)  # when it arrived (time.monotonic)
 
     @property
     def ok(self) -> bool:
