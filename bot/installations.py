@@ -31,7 +31,7 @@ from sqlalchemy.engine import Engine
 from bot import workspaces
 from bot.config import Settings
 from bot.db import session_scope
-from bot.slack import Messenger, Pacer, WorkspaceGone, make_client
+from bot.slack import Messenger, Pacer, WorkspaceGone, make_client, make_quick_client
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +96,8 @@ class SlackAccess:
         self.pacer = pacer or Pacer(per_workspace_minute=settings.slack_messages_per_minute)
         self._lock = threading.Lock()
         self._rotating: dict[str, threading.Lock] = {}
-        # token -> client: one per token, made anew when a workspace's token changes.
-        self._clients: dict[str, WebClient] = {}
+        # (token, quick) -> client: made anew when a workspace's token changes.
+        self._clients: dict[tuple[str, bool], WebClient] = {}
         self._workspaces: dict[str, tuple[float, tuple[str | None, bool, bool]]] = {}
         self.installation_store: InstallationStore | None = None
         self.state_store: SQLAlchemyOAuthStateStore | None = None
@@ -131,17 +131,23 @@ class SlackAccess:
             pace=lambda channel_id: self.pacer.slot(team_id, channel_id),
         )
 
-    def client_for(self, team_id: str) -> WebClient:
-        """The Web API client with the workspace's current bot token."""
+    def quick_messenger(self, team_id: str) -> Messenger:
+        """The bot in `team_id` for a call made before answering a request: it gives up soon
+        (make_quick_client), and the caller falls back on what it knows."""
+        return Messenger(lambda: self.client_for(team_id, quick=True))
+
+    def client_for(self, team_id: str, *, quick: bool = False) -> WebClient:
+        """The Web API client with the workspace's current bot token (`quick`: see
+        quick_messenger)."""
         enterprise_id, org_install, gone = self._workspace(team_id)
         if gone:
             raise WorkspaceGone(team_id)
         if not self.multi_workspace:
-            return self._client_with(self._settings.slack_bot_token)
+            return self._client_with(self._settings.slack_bot_token, quick=quick)
         bot = self.bot(enterprise_id=enterprise_id, team_id=team_id, org_install=org_install)
         if bot is None:
             raise WorkspaceGone(team_id)
-        return self._client_with(bot.bot_token)
+        return self._client_with(bot.bot_token, quick=quick)
 
     def _workspace(self, team_id: str) -> tuple[str | None, bool, bool]:
         """(enterprise_id, org_install, uninstalled) of a workspace, read at most every
@@ -218,14 +224,15 @@ class SlackAccess:
         expires_at = bot.bot_token_expires_at
         return expires_at is not None and expires_at <= time.time() + REFRESH_BEFORE_MINUTES * 60
 
-    def _client_with(self, token: str) -> WebClient:
+    def _client_with(self, token: str, *, quick: bool = False) -> WebClient:
         with self._lock:
-            client = self._clients.get(token)
+            client = self._clients.get((token, quick))
             if client is None:
                 if len(self._clients) > 1000:  # tokens of workspaces long gone
                     self._clients.clear()
-                client = make_client(self._settings, token)
-                self._clients[token] = client
+                make = make_quick_client if quick else make_client
+                client = make(self._settings, token)
+                self._clients[token, quick] = client
             return client
 
     @contextmanager
