@@ -6,6 +6,7 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.oauth import OAuthFlow
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 
+from bot.db import answering_request
 from bot.installations import BOT_SCOPES, INSTALL_PATH, REDIRECT_PATH
 from bot.listeners import register_all
 from bot.listeners.context import observed, request_ids
@@ -14,10 +15,12 @@ from bot.runtime import Runtime
 
 class MilestoneApp(App):
     """Bolt's App, handling each request in a context of its own (the ids its log lines
-    carry), counted, timed and logged; over HTTP and Socket Mode alike."""
+    carry), counted, timed and logged, its transactions waiting briefly for locks; over HTTP
+    and Socket Mode alike."""
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
-        return observed(super().dispatch, req)
+        with answering_request():
+            return observed(super().dispatch, req)
 
 
 def build_app(runtime: Runtime) -> App:
