@@ -7,6 +7,7 @@ Slack's limits (50 blocks a message, 3,000 characters a section) are enforced he
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, time
 
@@ -28,6 +29,9 @@ RESCHEDULE_VIEW = "milestone_reschedule_view"
 CHANGES_VIEW = "milestone_changes_view"
 DATE_BLOCK, DATE_ACTION = "due_date", "due_date_input"
 REASON_BLOCK, REASON_ACTION = "reason", "reason_input"
+
+# What button_value makes: ids of at most 9 digits, which fit any integer column.
+_BUTTON_VALUE = re.compile(r"([0-9]{1,9}):([0-9]{1,9})")
 
 MAX_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
@@ -58,8 +62,11 @@ def button_value(milestone: Milestone) -> str:
 
 
 def parse_button_value(value: str) -> tuple[int, int]:
-    milestone_id, revision = value.split(":")
-    return int(milestone_id), int(revision)
+    """(milestone id, revision) from a button_value; ValueError for anything else."""
+    match = _BUTTON_VALUE.fullmatch(value)
+    if match is None:
+        raise ValueError(f"not a milestone button's value: {value[:40]!r}")
+    return int(match[1]), int(match[2])
 
 
 def _section(text: str) -> dict:

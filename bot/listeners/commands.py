@@ -150,6 +150,7 @@ def handle_new_milestone_modal(call: Call, command: parsing.NewMilestoneModal) -
         user_id=call.user_id,
         draft=command.draft,
         now=call.now,
+        tell=lambda text: call.tell_later(blocks.notice(text)),
     )
     call.ack()
 
