@@ -10,6 +10,7 @@ from bot.db import answering_request
 from bot.installations import BOT_SCOPES, INSTALL_PATH, REDIRECT_PATH
 from bot.listeners import register_all
 from bot.listeners.context import observed, request_ids
+from bot.listeners.payloads import WellFormed
 from bot.runtime import Runtime
 
 
@@ -57,6 +58,8 @@ def build_app(runtime: Runtime) -> App:
         process_before_response=True,
         **oauth,
     )
+    # First: the app's other middleware and Bolt's routing read the frame it checks.
+    app.use(WellFormed())
     app.use(request_ids)
     register_all(app, runtime)
     return app

@@ -477,3 +477,46 @@ def test_the_new_milestone_form_whose_trigger_expired_asks_to_try_again(bot, cap
     assert answer["body"]["text"] == FORM_TOO_SLOW
     assert bot.milestones() == []
     assert_one_warning_and_no_traceback(caplog)
+
+
+def broken_press(bot, change: Callable[[dict], None]) -> str:
+    payload = decoded(bot.action_body(blocks.COMPLETE, "1:1"))
+    change(payload)
+    return encoded(payload)
+
+
+def broken_submission(bot, change: Callable[[dict], None]) -> str:
+    payload = decoded(bot.view_submission_body(blocks.reschedule_modal(bot.milestone(1)), {}))
+    change(payload)
+    return encoded(payload)
+
+
+# Payloads whose frame (what Bolt reads to route them) is broken, and how to break it.
+BROKEN_FRAMES = {
+    "actions empty": lambda bot: broken_press(bot, lambda p: p.update(actions=[])),
+    "actions a dict": lambda bot: broken_press(bot, lambda p: p.update(actions={"a": 1})),
+    "action without id": lambda bot: broken_press(bot, lambda p: p["actions"][0].pop("action_id")),
+    "action a number": lambda bot: broken_press(bot, lambda p: p.update(actions=[1])),
+    "view a list": lambda bot: broken_submission(bot, lambda p: p.update(view=[])),
+    "view without callback": lambda bot: broken_submission(
+        bot, lambda p: p["view"].pop("callback_id")
+    ),
+    "menu action id a list": lambda _bot: encoded(suggestion("{}") | {"action_id": ["x"]}),
+    "event without type": lambda _bot: event_body({"user": OWNER, "tab": "home"}),
+}
+
+
+@pytest.mark.parametrize("broken", list(BROKEN_FRAMES))
+def test_a_payload_whose_frame_is_broken_gets_nothing(bot, milestone, caplog, broken):
+    body = BROKEN_FRAMES[broken](bot)
+    before = snapshot(bot)
+    caplog.clear()
+
+    content_type = "application/json" if broken.startswith("event") else None
+    response = bot.post(body, **({"content_type": content_type} if content_type else {}))
+
+    assert response.status_code == 200
+    assert response.text == ""
+    assert snapshot(bot) == before
+    assert bot.slack.calls == [] and bot.slack.responses == []
+    assert_one_warning_and_no_traceback(caplog)

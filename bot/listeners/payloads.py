@@ -5,15 +5,22 @@ workspace does not have (a button from an old message, or a payload not shaped a
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import NoReturn, TypeVar
 
+from slack_bolt import BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 from sqlmodel import Session
 
 from bot import blocks, forms, milestones
 from bot.errors import MilestoneNotFound
+from bot.metrics import note_refused
 from bot.models import Milestone
+
+log = logging.getLogger(__name__)
 
 Value = TypeVar("Value")
 # Ids and revisions are positive and fit PostgreSQL's integer; a bigger one is refused here
@@ -23,6 +30,51 @@ MAX_ID = 2**31 - 1
 
 class StalePayload(Exception):
     """A button, form, menu or event the bot cannot act on; the message says why, for the log."""
+
+
+class WellFormed(Middleware):
+    """Answers nothing to a payload whose frame Bolt itself reads to route it (the actions of
+    a press, a form's view, a menu's action id, an event) when that frame is broken: Bolt
+    would fail on it before any listener could refuse it. Runs after Bolt verified the
+    request, before the app's other middleware."""
+
+    def process(
+        self,
+        *,
+        req: BoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], BoltResponse],  # noqa: A002  (Bolt's name)
+    ) -> BoltResponse:
+        problem = frame_problem(req.body)
+        if problem is None:
+            return next()
+        log.warning("ignored a %s payload: %s", req.body.get("type"), problem)
+        note_refused()
+        return BoltResponse(status=200, body="")
+
+
+def frame_problem(body: dict) -> str | None:
+    """What is wrong with the frame of a payload Bolt routes, None when nothing is."""
+    kind = body.get("type")
+    if kind == "block_actions":
+        actions = body.get("actions")
+        if not (
+            isinstance(actions, list)
+            and actions
+            and all(isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions)
+        ):
+            return "its actions are not a list of actions with ids"
+    elif kind in ("view_submission", "view_closed"):
+        view = body.get("view")
+        if not (isinstance(view, dict) and isinstance(view.get("callback_id"), str)):
+            return "its view is not a view with a callback id"
+    elif kind == "block_suggestion" and not isinstance(body.get("action_id"), str):
+        return "its action id is not text"
+    elif kind == "event_callback":
+        event = body.get("event")
+        if not (isinstance(event, dict) and isinstance(event.get("type"), str)):
+            return "its event is not an event with a type"
+    return None
 
 
 @dataclass(frozen=True)
