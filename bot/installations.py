@@ -2,8 +2,9 @@
 
 One workspace: SLACK_BOT_TOKEN. Many: each workspace installs the app through /slack/install
 and its bot token is kept by slack_sdk's SQLAlchemy installation store, in the bot's database.
-Tokens that expire (token rotation) are refreshed before use, by requests and sweeps alike,
-under a lock so that two processes refresh a workspace's token once.
+Tokens that expire (token rotation) are refreshed before the bot's calls to Slack, after a
+request's answer and in sweeps alike (never on the way to an answer), under a lock so that two
+processes refresh a workspace's token once.
 """
 
 from __future__ import annotations
@@ -144,7 +145,9 @@ class SlackAccess:
             raise WorkspaceGone(team_id)
         if not self.multi_workspace:
             return self._client_with(self._settings.slack_bot_token, quick=quick)
-        bot = self.bot(enterprise_id=enterprise_id, team_id=team_id, org_install=org_install)
+        bot = self.bot(
+            enterprise_id=enterprise_id, team_id=team_id, org_install=org_install, refresh=not quick
+        )
         if bot is None:
             raise WorkspaceGone(team_id)
         return self._client_with(bot.bot_token, quick=quick)
@@ -180,14 +183,21 @@ class SlackAccess:
             self._workspaces.pop(team_id, None)
 
     def bot(
-        self, *, enterprise_id: str | None, team_id: str | None, org_install: bool
+        self,
+        *,
+        enterprise_id: str | None,
+        team_id: str | None,
+        org_install: bool,
+        refresh: bool = True,
     ) -> Bot | None:
-        """The workspace's installed bot, its token refreshed first if it is about to expire."""
+        """The workspace's installed bot, its token refreshed first if it is about to expire
+        (unless not `refresh`: on the way to a request's answer, which must not wait on Slack,
+        the token is used as it is, and the work after the answer refreshes it)."""
         store = self.installation_store
         found = store.find_bot(
             enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=org_install
         )
-        if found is None or not self._expiring(found):
+        if found is None or not refresh or not self._expiring(found):
             return found
         key = f"{enterprise_id}:{None if org_install else team_id}"
         with self._rotation_lock(key):
@@ -267,7 +277,8 @@ class SlackAccess:
 
 class _StoreAuthorize(Authorize):
     """Bolt's authorization for a request, from the installation store without a call to
-    auth.test (the installation knows the bot's ids), refreshing an expiring token."""
+    auth.test (the installation knows the bot's ids) nor a token refresh: the listeners
+    speak to Slack through SlackAccess, which refreshes the token after the answer."""
 
     def __init__(self, access: SlackAccess) -> None:
         super().__init__()
@@ -283,7 +294,7 @@ class _StoreAuthorize(Authorize):
     ) -> AuthorizeResult | None:
         org_install = bool(context.is_enterprise_install)
         bot = self._access.bot(
-            enterprise_id=enterprise_id, team_id=team_id, org_install=org_install
+            enterprise_id=enterprise_id, team_id=team_id, org_install=org_install, refresh=False
         )
         if bot is None:
             log.info("no installation for workspace %s", team_id or enterprise_id)

@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import requests
-from conftest import OWNER
+from conftest import OWNER, make_settings, running_bot
+from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import text
 
 from bot.db import (
@@ -97,6 +98,43 @@ def test_slack_is_asked_again_once_the_few_minutes_are_over(bot):
 
     assert bot.slack.calls_to("users.info")
     assert person(bot, OWNER).timezone == "America/New_York"
+
+
+def test_a_request_does_not_wait_for_slack_to_refresh_an_expiring_token(database_url, slack, clock):
+    settings = make_settings(
+        database_url,
+        slack,
+        SLACK_BOT_TOKEN="",
+        SLACK_CLIENT_ID="1111.2222",
+        SLACK_CLIENT_SECRET="client-secret",
+    )
+    with running_bot(settings, slack, clock) as bot:
+        bot.runtime.slack.installation_store.save(
+            Installation(
+                app_id="A111",
+                team_id="T111",
+                user_id="U0INSTALLER",
+                bot_token="xoxe.xoxb-expiring",
+                bot_id="BBOT",
+                bot_user_id="UBOT",
+                bot_scopes=["commands", "chat:write"],
+                bot_refresh_token="xoxe-1-refresh-expiring",
+                # Within the half hour before expiry in which the bot refreshes it.
+                bot_token_expires_in=600,
+            )
+        )
+        slack.hang("oauth.v2.access")
+
+        response, took = timed_command(bot, 'add "Beta shipped" due 2026-12-15')
+
+        assert response.status_code == 200, response.text
+        assert took < IN_TIME
+        assert len(bot.milestones()) == 1
+        # The card waits for the refresh, after the answer.
+        slack.release("oauth.v2.access")
+        bot.settle()
+        [card] = slack.calls_to("chat.postMessage")
+        assert card.token.startswith("xoxe.xoxb-refreshed-")
 
 
 @contextlib.contextmanager
