@@ -153,11 +153,11 @@ def read_milestone_form(body: dict, view: dict) -> MilestoneForm:
 
 
 def read_milestone_modal(body: dict, view: dict) -> MilestoneModal:
-    metadata = _metadata(view)
+    _metadata(view)  # a JSON object, as the bot wrote it, before forms.Metadata reads it
     values = _required(_required(view, "state", dict), "values", dict)
     try:
         form = forms.read_submission(values)
-        read = forms.Metadata.loads(json.dumps(metadata))
+        read = forms.Metadata.loads(view["private_metadata"])
     except (AttributeError, KeyError, TypeError, ValueError) as error:
         raise StalePayload(f"unreadable form: {type(error).__name__}: {error}") from error
     texts = (form.new_goal, form.owner_id, form.approver_id, form.definition_of_done)
