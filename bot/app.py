@@ -9,15 +9,18 @@ from slack_bolt.oauth import OAuthFlow
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 
 from bot import signatures
+from bot.db import answering_request
 from bot.installations import BOT_SCOPES, INSTALL_PATH, REDIRECT_PATH
 from bot.listeners import register_all
 from bot.listeners.context import observed, request_ids
+from bot.listeners.payloads import WellFormed
 from bot.runtime import Runtime
 
 
 class MilestoneApp(App):
     """Bolt's App, handling each request in a context of its own (the ids its log lines
-    carry), counted, timed and logged; over HTTP and Socket Mode alike.
+    carry), counted, timed and logged, its transactions waiting briefly for locks; over HTTP
+    and Socket Mode alike.
 
     It keeps its signature verifier for the web server, which checks each request before Bolt
     parses it, and the names its listeners listen for, the only ones counted by name.
@@ -29,7 +32,8 @@ class MilestoneApp(App):
         super().__init__(signing_secret=signing_secret, **kwargs)
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
-        return observed(super().dispatch, req, names=self.listened_names)
+        with answering_request():
+            return observed(super().dispatch, req, names=self.listened_names)
 
     def action(self, constraints: Any, *args: Any, **kwargs: Any) -> Any:
         self._listens_for(constraints)
@@ -87,6 +91,8 @@ def build_app(runtime: Runtime) -> MilestoneApp:
         process_before_response=True,
         **oauth,
     )
+    # First: the app's other middleware and Bolt's routing read the frame it checks.
+    app.use(WellFormed())
     app.use(request_ids)
     register_all(app, runtime)
     return app

@@ -9,6 +9,7 @@ fallback text of answers are shortened to their limits by `shorten`, which marks
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, time
 
@@ -30,6 +31,9 @@ RESCHEDULE_VIEW = "milestone_reschedule_view"
 CHANGES_VIEW = "milestone_changes_view"
 DATE_BLOCK, DATE_ACTION = "due_date", "due_date_input"
 REASON_BLOCK, REASON_ACTION = "reason", "reason_input"
+
+# What button_value makes: ids of at most 9 digits, which fit any integer column.
+_BUTTON_VALUE = re.compile(r"([0-9]{1,9}):([0-9]{1,9})")
 
 # Slack's limits, in characters unless said otherwise.
 MAX_BLOCKS = 50  # blocks in a message
@@ -67,8 +71,11 @@ def button_value(milestone: Milestone) -> str:
 
 
 def parse_button_value(value: str) -> tuple[int, int]:
-    milestone_id, revision = value.split(":")
-    return int(milestone_id), int(revision)
+    """(milestone id, revision) from a button_value; ValueError for anything else."""
+    match = _BUTTON_VALUE.fullmatch(value)
+    if match is None:
+        raise ValueError(f"not a milestone button's value: {value[:40]!r}")
+    return int(match[1]), int(match[2])
 
 
 def _section(text: str) -> dict:

@@ -4,7 +4,8 @@ One workspace: SLACK_BOT_TOKEN. Many: each workspace installs the app through /s
 and its bot token is kept by slack_sdk's SQLAlchemy installation store, in the bot's database,
 encrypted when TOKEN_ENCRYPTION_KEY is set (bot/tokens.py). Tokens that expire (token
 rotation) are refreshed before use, by requests and sweeps alike, under a lock so that two
-processes refresh a workspace's token once. The OAuth state store forgets expired states.
+processes refresh a workspace's token once; never on the way to a request's answer, only after
+it and in sweeps. The OAuth state store forgets expired states.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from bot import workspaces
 from bot.budget import SharedBudget
 from bot.config import Settings
 from bot.db import TOKEN_COLUMNS, session_scope
-from bot.slack import Messenger, Pacer, WorkspaceGone, make_client
+from bot.slack import Messenger, Pacer, WorkspaceGone, make_client, make_quick_client
 from bot.tokens import TokenCipher, TokenKeyError
 
 log = logging.getLogger(__name__)
@@ -208,8 +209,8 @@ class SlackAccess:
         )
         self._lock = threading.Lock()
         self._rotating: dict[str, threading.Lock] = {}
-        # token -> client: one per token, made anew when a workspace's token changes.
-        self._clients: dict[str, WebClient] = {}
+        # (token, quick) -> client: made anew when a workspace's token changes.
+        self._clients: dict[tuple[str, bool], WebClient] = {}
         self._workspaces: dict[str, tuple[float, tuple[str | None, bool, bool]]] = {}
         self.installation_store: InstallationStore | None = None
         self.state_store: OAuthStateStore | None = None
@@ -258,17 +259,25 @@ class SlackAccess:
             pace=lambda channel_id: self.pacer.slot(team_id, channel_id),
         )
 
-    def client_for(self, team_id: str) -> WebClient:
-        """The Web API client with the workspace's current bot token."""
+    def quick_messenger(self, team_id: str) -> Messenger:
+        """The bot in `team_id` for a call made before answering a request: it gives up soon
+        (make_quick_client), and the caller falls back on what it knows."""
+        return Messenger(lambda: self.client_for(team_id, quick=True))
+
+    def client_for(self, team_id: str, *, quick: bool = False) -> WebClient:
+        """The Web API client with the workspace's current bot token (`quick`: see
+        quick_messenger)."""
         enterprise_id, org_install, gone = self._workspace(team_id)
         if gone:
             raise WorkspaceGone(team_id)
         if not self.multi_workspace:
-            return self._client_with(self._settings.slack_bot_token)
-        bot = self.bot(enterprise_id=enterprise_id, team_id=team_id, org_install=org_install)
+            return self._client_with(self._settings.slack_bot_token, quick=quick)
+        bot = self.bot(
+            enterprise_id=enterprise_id, team_id=team_id, org_install=org_install, refresh=not quick
+        )
         if bot is None:
             raise WorkspaceGone(team_id)
-        return self._client_with(bot.bot_token)
+        return self._client_with(bot.bot_token, quick=quick)
 
     def _workspace(self, team_id: str) -> tuple[str | None, bool, bool]:
         """(enterprise_id, org_install, uninstalled) of a workspace, read at most every
@@ -301,14 +310,21 @@ class SlackAccess:
             self._workspaces.pop(team_id, None)
 
     def bot(
-        self, *, enterprise_id: str | None, team_id: str | None, org_install: bool
+        self,
+        *,
+        enterprise_id: str | None,
+        team_id: str | None,
+        org_install: bool,
+        refresh: bool = True,
     ) -> Bot | None:
-        """The workspace's installed bot, its token refreshed first if it is about to expire."""
+        """The workspace's installed bot, its token refreshed first if it is about to expire
+        (unless not `refresh`: on the way to a request's answer, which must not wait on Slack,
+        the token is used as it is, and the work after the answer refreshes it)."""
         store = self.installation_store
         found = store.find_bot(
             enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=org_install
         )
-        if found is None or not self._expiring(found):
+        if found is None or not refresh or not self._expiring(found):
             return found
         key = f"{enterprise_id}:{None if org_install else team_id}"
         with self._rotation_lock(key):
@@ -345,14 +361,15 @@ class SlackAccess:
         expires_at = bot.bot_token_expires_at
         return expires_at is not None and expires_at <= time.time() + REFRESH_BEFORE_MINUTES * 60
 
-    def _client_with(self, token: str) -> WebClient:
+    def _client_with(self, token: str, *, quick: bool = False) -> WebClient:
         with self._lock:
-            client = self._clients.get(token)
+            client = self._clients.get((token, quick))
             if client is None:
                 if len(self._clients) > 1000:  # tokens of workspaces long gone
                     self._clients.clear()
-                client = make_client(self._settings, token)
-                self._clients[token] = client
+                make = make_quick_client if quick else make_client
+                client = make(self._settings, token)
+                self._clients[token, quick] = client
             return client
 
     @contextmanager
@@ -387,7 +404,8 @@ class SlackAccess:
 
 class _StoreAuthorize(Authorize):
     """Bolt's authorization for a request, from the installation store without a call to
-    auth.test (the installation knows the bot's ids), refreshing an expiring token."""
+    auth.test (the installation knows the bot's ids) nor a token refresh: the listeners
+    speak to Slack through SlackAccess, which refreshes the token after the answer."""
 
     def __init__(self, access: SlackAccess) -> None:
         super().__init__()
@@ -404,7 +422,7 @@ class _StoreAuthorize(Authorize):
         org_install = bool(context.is_enterprise_install)
         try:
             bot = self._access.bot(
-                enterprise_id=enterprise_id, team_id=team_id, org_install=org_install
+                enterprise_id=enterprise_id, team_id=team_id, org_install=org_install, refresh=False
             )
         except TokenKeyError as error:
             # Keys changed under this process (rotated while it ran): said, not a traceback.

@@ -1,5 +1,5 @@
 """What the bot knows of people (time zone, name, Slack status): cached in the database,
-looked up through a function the caller gives."""
+looked up through functions the caller gives (a quick one for the path to an answer)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,9 @@ log = logging.getLogger(__name__)
 FRESH_FOR = timedelta(hours=24)
 # Zones also kept in memory, so a command needs no query for them; bounded, then dropped whole.
 MEMORY_SIZE = 10_000
+# How long a person Slack did not tell about in time is taken to be in the default zone,
+# without asking again: while Slack is slow, each command would otherwise pay the wait.
+UNANSWERED_FOR = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -40,12 +43,15 @@ ProfileLookup = Callable[[str, str], Profile]
 
 
 class Timezones:
-    """Answers "what is this person's time zone?" from the cache, asking `lookup` on a miss.
+    """Answers "what is this person's time zone?" from the cache, asking Slack on a miss.
 
-    `lookup(team_id, user_id)` returns the person's Profile. Only a person never seen before
-    waits for it; a stale entry is used as it is and refreshed through `refresh_later`, so a
-    known person's command never waits on Slack. Sweeps that must know a person's Slack
-    status as it is now ask for it with `people`.
+    `lookup(team_id, user_id)` returns the person's Profile; `quick_lookup` does the same but
+    gives up soon (it runs before the answer to a Slack request), and is what a person never
+    seen before waits for. When it fails, the default zone is used, the person is not asked
+    about again for UNANSWERED_FOR, and `lookup` is tried through `refresh_later`. A stale
+    entry is used as it is and refreshed through `refresh_later`, so a known person's command
+    never waits on Slack. Sweeps that must know a person's Slack status as it is now ask for
+    it with `people`.
     """
 
     def __init__(
@@ -54,12 +60,16 @@ class Timezones:
         lookup: ProfileLookup,
         default: str,
         refresh_later: Callable[[Callable[[], None]], None] | None = None,
+        quick_lookup: ProfileLookup | None = None,
     ) -> None:
         self._engine = engine
         self._lookup = lookup
+        self._quick_lookup = quick_lookup or lookup
         self.default = default
         self._refresh_later = refresh_later
         self._memory: dict[tuple[str, str], tuple[str | None, datetime]] = {}
+        # Who Slack did not tell about in time, and when.
+        self._unanswered: dict[tuple[str, str], datetime] = {}
 
     def zone(self, team_id: str, user_id: str, *, now: datetime) -> ZoneInfo:
         name = self.name(team_id, user_id, now=now)
@@ -95,10 +105,13 @@ class Timezones:
         remembered = self._memory.get((team_id, user_id))
         if remembered is not None and now - remembered[1] < FRESH_FOR:
             return remembered[0] or self.default
+        unanswered_at = self._unanswered.get((team_id, user_id))
+        if unanswered_at is not None and now - unanswered_at < UNANSWERED_FOR:
+            return self.default
         with session_scope(self._engine) as session:
             person = session.get(Person, (team_id, user_id))
         if person is None:
-            return self.refresh(team_id, user_id, now=now) or self.default
+            return self._first_look(team_id, user_id, now=now) or self.default
         if now - person.fetched_at >= FRESH_FOR and self._refresh_later is not None:
             self._refresh_later(lambda: self.refresh(team_id, user_id, now=now))
         else:
@@ -112,6 +125,26 @@ class Timezones:
             self._memory.clear()
         self._memory[team_id, user_id] = (timezone, fetched_at)
 
+    def _first_look(self, team_id: str, user_id: str, *, now: datetime) -> str | None:
+        """Ask Slack quickly about a person never seen; None when it gives no usable zone."""
+        try:
+            profile = self._quick_lookup(team_id, user_id)
+        except Exception as error:
+            log.warning(
+                "no profile of %s from Slack in time (%s): their time zone is taken to be %s "
+                "for now",
+                user_id,
+                type(error).__name__,
+                self.default,
+            )
+            if len(self._unanswered) >= MEMORY_SIZE:
+                self._unanswered.clear()
+            self._unanswered[team_id, user_id] = now
+            if self._refresh_later is not None:
+                self._refresh_later(lambda: self.refresh(team_id, user_id, now=now))
+            return None
+        return self._store(team_id, user_id, profile, now=now).timezone
+
     def refresh(self, team_id: str, user_id: str, *, now: datetime) -> str | None:
         """Ask Slack again and remember the answer; None when Slack gives no usable zone."""
         person = self.refresh_profile(team_id, user_id, now=now)
@@ -124,6 +157,9 @@ class Timezones:
         except Exception:
             log.warning("could not look up the profile of %s", user_id, exc_info=True)
             return None
+        return self._store(team_id, user_id, profile, now=now)
+
+    def _store(self, team_id: str, user_id: str, profile: Profile, *, now: datetime) -> Person:
         timezone = profile.timezone if profile.timezone and is_zone(profile.timezone) else None
         person = Person(
             team_id=team_id,
@@ -141,6 +177,7 @@ class Timezones:
         except IntegrityError:
             pass  # another request stored the same person at the same moment
         self._remember(team_id, user_id, timezone, now)
+        self._unanswered.pop((team_id, user_id), None)
         return person
 
     def known(self, session: Session, team_id: str, user_ids: Iterable[str]) -> dict[str, Person]:

@@ -39,6 +39,11 @@ class Runtime:
         """The bot in workspace `team_id` (WorkspaceGone if it was uninstalled there)."""
         return self.slack.messenger(team_id)
 
+    def quick_messenger(self, team_id: str) -> Messenger:
+        """The bot in `team_id` for a call before a request's answer: it gives up after
+        slack.QUICK_TIMEOUT, so the caller needs a fallback for when it raises."""
+        return self.slack.quick_messenger(team_id)
+
 
 def build_runtime(
     settings: Settings, *, clock: Clock = utc_now, pacer: Pacer | None = None
@@ -54,5 +59,6 @@ def build_runtime(
         lookup=lambda team_id, user_id: slack.messenger(team_id).profile_of(user_id),
         default=settings.default_timezone,
         refresh_later=lambda work: background.submit("timezones", work),
+        quick_lookup=lambda team_id, user_id: slack.quick_messenger(team_id).profile_of(user_id),
     )
     return Runtime(settings, engine, slack, background, timezones, clock)

@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 
 # The longest a call waits on Slack's Retry-After before giving up for now, in seconds.
 MAX_RETRY_AFTER = 30
+# The longest a call made before answering a Slack request waits for Slack, in seconds: Slack
+# gives up on the answer after 3, and the caller has a fallback.
+QUICK_TIMEOUT = 0.5
 # Slack's answers that mean the bot's token no longer works in the workspace.
 TOKEN_GONE = {"token_revoked", "invalid_auth", "not_authed"}
 # Slack's answers that mean "the bot cannot post here" rather than "try again".
@@ -63,6 +66,14 @@ def make_client(settings: Settings, token: str | None) -> WebClient:
             BoundedRateLimitRetries(max_retry_count=3),
             CountedServerErrorRetries(max_retry_count=2),
         ],
+    )
+
+
+def make_quick_client(settings: Settings, token: str) -> WebClient:
+    """A client for calls made before the answer to a Slack request: it gives up after
+    QUICK_TIMEOUT and never retries, so the answer is not held up when Slack is slow."""
+    return WebClient(
+        token=token, base_url=settings.slack_api_url, timeout=QUICK_TIMEOUT, retry_handlers=[]
     )
 
 

@@ -324,6 +324,11 @@ class Bot:
         self, view: dict, values: dict, *, user: str = OWNER, team: str = TEAM
     ) -> requests.Response:
         """Submit `view` (as the bot opened it) with `values`: {block_id: {action_id: value}}."""
+        return self.post(self.view_submission_body(view, values, user=user, team=team))
+
+    def view_submission_body(
+        self, view: dict, values: dict, *, user: str = OWNER, team: str = TEAM
+    ) -> str:
         submitted = {
             "id": "V111",
             "team_id": team,
@@ -356,7 +361,7 @@ class Bot:
             "response_urls": [],
             "is_enterprise_install": False,
         }
-        return self.post("payload=" + requests.utils.quote(json.dumps(payload)))
+        return "payload=" + requests.utils.quote(json.dumps(payload))
 
     def milestones(self) -> list[Milestone]:
         with session_scope(self.engine) as session:

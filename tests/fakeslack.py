@@ -11,6 +11,7 @@ Only the standard library is used. Every Web API request (``/api/<method>``,
 GET or POST, form-encoded or JSON) is recorded as a :class:`Call`, including
 attempts that were answered with a scheduled failure (see :meth:`FakeSlack.fail`).
 POSTs to ``/response/<name>`` (response URLs) are recorded in ``responses``.
+A method can also be made to hang (see :meth:`FakeSlack.hang`), as Slack does when it is slow.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ _USER_LEVEL_FIELDS = {
 }
 
 _DEFAULT_ERRORS = {429: "ratelimited", 500: "internal_error", 503: "service_unavailable"}
+# The longest a hung call is held unanswered, in seconds, should a test forget to release it.
+_HANG_LIMIT = 30
 
 
 @dataclass
@@ -55,7 +58,7 @@ class Call:
     params: dict
     token: str | None
     headers: dict  # lower-cased header names
-    status: int = 200  # HTTP status the fake answered with
+    status: int = 200  # HTTP status the fake answered with (0 while a hung call waits)
     response: dict = field(default_factory=dict)  # JSON body the fake answered with
     at: float = field(default_factory=time.monotonic)  # when it arrived (time.monotonic)
 
@@ -198,6 +201,8 @@ class FakeSlack:
         # limit_posts(): seconds between accepted posts to one channel, and when each was.
         self._post_gap: float | None = None
         self._last_post: dict[str, float] = {}
+        # hang(): method -> released when the calls held may be answered.
+        self._hung: dict[str, threading.Event] = {}
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> FakeSlack:
@@ -213,6 +218,9 @@ class FakeSlack:
         return self
 
     def stop(self) -> None:
+        with self._cond:
+            for released in self._hung.values():
+                released.set()
         server, thread = self._server, self._thread
         self._server = self._thread = None
         if server is not None:
@@ -335,6 +343,22 @@ class FakeSlack:
             self._post_gap = per_channel_seconds
             self._last_post.clear()
 
+    def hang(self, method: str) -> None:
+        """Hold every later call to ``method`` unanswered until :meth:`release` (at most 30 s).
+
+        A held call is recorded as it arrives, with status 0, and completed when answered;
+        a client that gave up meanwhile never sees the answer.
+        """
+        with self._cond:
+            self._hung[method] = threading.Event()
+
+    def release(self, method: str) -> None:
+        """Answer the calls to ``method`` held by :meth:`hang`, and the later ones at once."""
+        with self._cond:
+            released = self._hung.pop(method, None)
+        if released is not None:
+            released.set()
+
     def revoke(self, token: str) -> None:
         """Make every later call made with ``token`` fail with ``token_revoked``."""
         with self._cond:
@@ -429,6 +453,20 @@ class FakeSlack:
                     )
                 self._cond.wait(remaining)
 
+    def wait_for_attempts(self, method: str, count: int, timeout: float = 5.0) -> list[Call]:
+        """Block until ``attempts_to(method)`` has ``count`` entries (held ones included)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while len(found := [c for c in self.calls if c.method == method]) < count:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(
+                        f"timed out after {timeout}s waiting for {count} attempt(s) at {method}, "
+                        f"got {len(found)}"
+                    )
+                self._cond.wait(remaining)
+            return found
+
     def wait_for_response(
         self, count: int = 1, timeout: float = 5.0, name: str | None = None
     ) -> list[dict]:
@@ -464,6 +502,14 @@ class FakeSlack:
         call = Call(method=method, params=params, token=token, headers=headers)
         extra: dict[str, str] = {}
         with self._cond:
+            hung = self._hung.get(method)
+            if hung is not None:
+                call.status = 0
+                self.calls.append(call)
+                self._cond.notify_all()
+        if hung is not None:
+            hung.wait(_HANG_LIMIT)
+        with self._cond:
             attempt = self._attempts.get(method, 0) + 1
             self._attempts[method] = attempt
             failure = self._targeted_failure(method, params)
@@ -472,6 +518,7 @@ class FakeSlack:
             if failure is None and method == "chat.postMessage" and self._post_gap is not None:
                 failure = self._rate_limited(str(params.get("channel")))
             if token in self._revoked:
+                call.status = 200
                 call.response = {"ok": False, "error": "token_revoked"}
             elif failure is not None:
                 error = failure.error or _DEFAULT_ERRORS.get(failure.status, "fatal_error")
@@ -482,7 +529,8 @@ class FakeSlack:
             else:
                 call.response = self._answer(method, params)
                 call.status = 200
-            self.calls.append(call)
+            if hung is None:
+                self.calls.append(call)
             self._cond.notify_all()
         return call.status, call.response, extra
 

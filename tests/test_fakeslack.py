@@ -241,3 +241,21 @@ def test_context_manager_stops_server():
         assert requests.post(url + "auth.test", timeout=5).json()["ok"] is True
     with pytest.raises(requests.ConnectionError):
         requests.post(url + "auth.test", timeout=1)
+
+
+def test_hang_holds_calls_until_released(slack):
+    impatient = WebClient(
+        token="xoxb-test", base_url=slack.base_url, timeout=0.2, retry_handlers=[]
+    )
+    slack.set_user("U1", tz="Europe/Paris")
+    slack.hang("users.info")
+
+    with pytest.raises(TimeoutError):
+        impatient.users_info(user="U1")
+    [held] = slack.wait_for_attempts("users.info", 1)
+    assert held.status == 0
+
+    slack.release("users.info")
+
+    assert slack.wait_for("users.info")[0].response["user"]["tz"] == "Europe/Paris"
+    assert impatient.users_info(user="U1")["user"]["tz"] == "Europe/Paris"

@@ -137,7 +137,7 @@ def test_a_button_naming_another_workspaces_milestone_is_refused(app_bot, slack)
     assert app_bot.milestone(theirs.id).status == "open"
     assert app_bot.milestone(theirs.id).revision == theirs.revision
     (answer,) = slack.wait_for_response(name="action")
-    assert "no longer exists" in answer["body"]["text"]
+    assert "out of date" in answer["body"]["text"]
     assert "Beta shipped" not in json.dumps(answer["body"])
 
 

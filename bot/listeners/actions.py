@@ -13,7 +13,13 @@ from bot import blocks, coaching, milestones
 from bot.announce import announce
 from bot.db import session_scope
 from bot.errors import MilestoneError
-from bot.listeners.common import is_retry, team_of, tell_presser
+from bot.listeners.common import (
+    is_retry,
+    open_form,
+    refuse_stale_press,
+    tell_presser,
+)
+from bot.listeners.payloads import Press, StalePayload, milestone_of, read_press
 from bot.logs import add_log_context
 from bot.metrics import note_refused
 from bot.milestones import AlreadyInState
@@ -30,18 +36,22 @@ def register(app: App, runtime: Runtime) -> None:
         tell_presser(runtime, body, respond, text)
 
     def press(ack: Ack, body: dict, respond: Respond, request: BoltRequest, work: Work):
-        """Run `work` on the pressed milestone, then ack; a domain error is told privately.
+        """Run `work` on the pressed milestone, then ack; a domain error is told privately,
+        and so is a press the bot cannot read.
 
-        Returns what `work` returned, or None when it was refused.
+        Returns (the press, what `work` returned), or None when it was refused.
         """
-        milestone_id, revision = blocks.parse_button_value(body["actions"][0]["value"])
-        add_log_context(milestone_id=milestone_id)
         try:
+            pressed = read_press(body)
+            add_log_context(milestone_id=pressed.milestone_id)
             with session_scope(runtime.engine) as session:
-                milestone = milestones.get(
-                    session, team_id=team_of(body), milestone_id=milestone_id
+                milestone = milestone_of(
+                    session, team_id=pressed.team_id, milestone_id=pressed.milestone_id
                 )
-                result = work(session, milestone, body["user"]["id"], revision)
+                result = work(session, milestone, pressed.user_id, pressed.revision)
+        except StalePayload as error:
+            refuse_stale_press(runtime, body, ack, respond, error)
+            return None
         except MilestoneError as error:
             note_refused()
             ack()
@@ -50,11 +60,11 @@ def register(app: App, runtime: Runtime) -> None:
                 tell(body, respond, error.message)
             return None
         ack()
-        return result
+        return pressed, result
 
     @app.action(blocks.COMPLETE)
     def complete(ack: Ack, body: dict, respond: Respond, request: BoltRequest) -> None:
-        change = press(
+        done = press(
             ack,
             body,
             respond,
@@ -67,8 +77,9 @@ def register(app: App, runtime: Runtime) -> None:
                 revision=revision,
             ),
         )
-        if change is None:
+        if done is None:
             return
+        _, change = done
         announce(runtime, change)
         # On the Home, the refreshed Home shows it sent for approval.
         if change.kind == "completion_requested" and body.get("response_url"):
@@ -84,7 +95,7 @@ def register(app: App, runtime: Runtime) -> None:
 
     @app.action(blocks.APPROVE)
     def approve(ack: Ack, body: dict, respond: Respond, request: BoltRequest) -> None:
-        change = press(
+        done = press(
             ack,
             body,
             respond,
@@ -97,8 +108,8 @@ def register(app: App, runtime: Runtime) -> None:
                 revision=revision,
             ),
         )
-        if change is not None:
-            announce(runtime, change)
+        if done is not None:
+            announce(runtime, done[1])
 
     @app.action(blocks.REQUEST_CHANGES)
     def request_changes(ack: Ack, body: dict, respond: Respond, request: BoltRequest) -> None:
@@ -106,7 +117,7 @@ def register(app: App, runtime: Runtime) -> None:
             milestones.ensure_can_decide(milestone, user_id=user_id, revision=revision)
             return blocks.changes_modal(milestone)
 
-        open_modal(body, press(ack, body, respond, request, check))
+        open_modal(body, respond, press(ack, body, respond, request, check))
 
     @app.action(blocks.RESCHEDULE)
     def reschedule(ack: Ack, body: dict, respond: Respond, request: BoltRequest) -> None:
@@ -114,13 +125,18 @@ def register(app: App, runtime: Runtime) -> None:
             milestones.ensure_can_reschedule(milestone, user_id=user_id, revision=revision)
             return blocks.reschedule_modal(milestone)
 
-        open_modal(body, press(ack, body, respond, request, check))
+        open_modal(body, respond, press(ack, body, respond, request, check))
 
-    def open_modal(body: dict, view: dict | None) -> None:
-        if view is None:
+    def open_modal(body: dict, respond: Respond, done: tuple[Press, dict] | None) -> None:
+        if done is None:
             return
+        pressed, view = done
         # Opened right after the ack: the trigger expires three seconds after the press.
-        runtime.background.submit(
-            body["user"]["id"],
-            lambda: runtime.messenger(team_of(body)).open_view(body["trigger_id"], view),
+        open_form(
+            runtime,
+            team_id=pressed.team_id,
+            user_id=pressed.user_id,
+            trigger_id=pressed.trigger_id,
+            view=view,
+            tell=lambda text: tell(body, respond, text),
         )

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from slack_bolt import Ack, App, Respond
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 from sqlmodel import Session
 
@@ -35,8 +34,6 @@ COMMAND = "/milestone"
 # The claim a /milestone status takes on its trigger id, so that Slack's retry of the command,
 # or the same request sent twice, posts the status once.
 STATUS_REQUEST = "status_request"
-# Asked of Slack before the answer, which Slack wants within 3 seconds: no retries.
-ADMIN_CHECK_SECONDS = 0.5
 
 
 def register(app: App, runtime: Runtime) -> None:
@@ -160,6 +157,7 @@ def handle_new_milestone_modal(call: Call, command: parsing.NewMilestoneModal) -
         user_id=call.user_id,
         draft=command.draft,
         now=call.now,
+        tell=lambda text: call.tell_later(blocks.notice(text)),
     )
     call.ack()
 
@@ -500,15 +498,8 @@ def is_workspace_admin(runtime: Runtime, team_id: str, user_id: str) -> bool:
     Asked before the answer, so with a short timeout and no retries; when Slack does not
     answer in time, AdminCheckFailed tells the person to try again.
     """
-    client = runtime.messenger(team_id).client
-    quick = WebClient(
-        token=client.token,
-        base_url=client.base_url,
-        timeout=ADMIN_CHECK_SECONDS,
-        retry_handlers=[],
-    )
     try:
-        found = quick.users_info(user=user_id).get("user") or {}
+        found = runtime.quick_messenger(team_id).client.users_info(user=user_id).get("user") or {}
     except (SlackClientError, OSError) as error:
         log.warning("could not check whether %s is a workspace admin: %r", user_id, error)
         raise AdminCheckFailed(

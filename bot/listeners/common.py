@@ -1,13 +1,36 @@
-"""Small helpers the listeners share: reading Slack's payloads, answering a button's presser."""
+"""Small helpers the listeners share: reading Slack's payloads, answering a button's presser,
+refusing a payload the bot cannot act on, opening a form."""
 
 from __future__ import annotations
 
-from slack_bolt import Respond
+import logging
+from collections.abc import Callable
+
+from slack_bolt import Ack, Respond
 from slack_bolt.request import BoltRequest
 
 from bot import blocks
 from bot.announce import publish_home
+from bot.listeners.payloads import StalePayload, presser
+from bot.metrics import note_refused
 from bot.runtime import Runtime
+from bot.slack import slack_error
+
+log = logging.getLogger(__name__)
+
+OUT_OF_DATE = (
+    "That button is out of date, so nothing was changed. "
+    "`/milestone list` shows where things stand now."
+)
+FORM_OUT_OF_DATE = "This form is out of date, so nothing was changed. Close it and start again."
+FORM_TOO_SLOW = "That form took too long to open. Please try again."
+# views.open's answers when the trigger can no longer open anything (it lasts 3 seconds).
+TRIGGER_GONE = {
+    "expired_trigger_id",
+    "exchanged_trigger_id",
+    "invalid_trigger_id",
+    "trigger_expired",
+}
 
 
 def is_retry(request: BoltRequest) -> bool:
@@ -37,3 +60,52 @@ def tell_presser(runtime: Runtime, body: dict, respond: Respond, text: str) -> N
             replace_original=False,
         ),
     )
+
+
+def refuse_stale_press(
+    runtime: Runtime, body: dict, ack: Ack, respond: Respond, error: StalePayload
+) -> None:
+    """A press the bot cannot act on: one warning line, and the presser told privately when
+    the payload says who they are."""
+    log.warning("refused a button press: %s", error)
+    note_refused()
+    ack()
+    if presser(body) is not None:
+        tell_presser(runtime, body, respond, OUT_OF_DATE)
+
+
+def refuse_stale_form(ack: Ack, error: StalePayload, *, block_id: str) -> None:
+    """A form the bot cannot act on: one warning line, and the reason shown on `block_id`."""
+    log.warning("refused a form: %s", error)
+    note_refused()
+    ack(response_action="errors", errors={block_id: FORM_OUT_OF_DATE})
+
+
+def refuse_stale_options(ack: Ack, error: StalePayload) -> None:
+    """A menu's search the bot cannot read: one warning line, and no options."""
+    log.warning("refused a menu's search: %s", error)
+    ack(options=[])
+
+
+def open_form(
+    runtime: Runtime,
+    *,
+    team_id: str,
+    user_id: str,
+    trigger_id: str,
+    view: dict,
+    tell: Callable[[str], None],
+) -> None:
+    """views.open right after the ack, in order with the person's other work; a trigger that
+    expired meanwhile (Slack was slow, or the request waited) is logged and `tell` says so."""
+
+    def open_it() -> None:
+        try:
+            runtime.messenger(team_id).open_view(trigger_id, view)
+        except Exception as error:
+            if slack_error(error) not in TRIGGER_GONE:
+                raise
+            log.warning("the form was not opened: Slack says %s", slack_error(error))
+            tell(FORM_TOO_SLOW)
+
+    runtime.background.submit(user_id, open_it)

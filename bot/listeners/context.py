@@ -23,6 +23,7 @@ from slack_bolt.request.payload_utils import (
     to_view,
 )
 
+from bot.listeners.payloads import frame_problem
 from bot.logs import add_log_context
 from bot.metrics import FAILURES, REQUEST_SECONDS, REQUESTS, has_failed, was_refused
 from bot.parsing import subcommand_of
@@ -120,6 +121,8 @@ def _shows_field_errors(response: BoltResponse) -> bool:
 
 def describe(body: dict) -> tuple[str, str]:
     """(kind, name) of a request: ("command", "add"), ("action", "complete"), ..."""
+    if frame_problem(body) is not None:
+        return "other", "-"  # refused by WellFormed; Bolt's readers below would fail on it
     if is_slash_command(body):
         return "command", subcommand_of(body.get("text") or "")
     if is_action(body):

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from bot import channels, home, workspaces
 from bot.announce import publish_home
 from bot.db import session_scope
-from bot.listeners.common import team_of
+from bot.listeners.payloads import StalePayload, event_field, team_id_of
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -65,10 +65,15 @@ def register(app: App, runtime: Runtime) -> None:
     @app.event("member_joined_channel")
     def member_joined(ack: Ack, context: BoltContext, event: dict) -> None:
         ack()
+        try:
+            channel_id = event_field(event, "channel")
+            team_id = event_field(event, "team") if "team" in event else context.team_id
+        except StalePayload as error:
+            _ignore(event, error)
+            return
         # Added back to a channel it was removed from: its sweeps go on there.
         if event.get("user") == context.bot_user_id:
-            team_id = event.get("team") or context.team_id
-            _resume(runtime, team_id=team_id, channel_id=event["channel"])
+            _resume(runtime, team_id=team_id, channel_id=channel_id)
 
     @app.event("app_home_opened")
     def home_opened(ack: Ack, body: dict, event: dict) -> None:
@@ -76,7 +81,11 @@ def register(app: App, runtime: Runtime) -> None:
         # The Messages tab fires this event too; it has nothing of ours to show.
         if event.get("tab") != HOME_TAB:
             return
-        team_id, user_id = team_of(body), event["user"]
+        try:
+            team_id, user_id = team_id_of(body), event_field(event, "user")
+        except StalePayload as error:
+            _ignore(event, error)
+            return
         try:
             with session_scope(runtime.engine) as session:
                 home.record_opened(session, team_id=team_id, user_id=user_id, now=runtime.clock())
@@ -109,8 +118,13 @@ def register(app: App, runtime: Runtime) -> None:
     @app.event("tokens_revoked")
     def tokens_revoked(ack: Ack, context: BoltContext, body: dict, event: dict) -> None:
         ack()
+        try:
+            tokens = event_field(event, "tokens", dict)
+        except StalePayload as error:
+            _ignore(event, error)
+            return
         # User tokens are not the bot's; only a revoked bot token silences it.
-        if (event.get("tokens") or {}).get("bot"):
+        if tokens.get("bot"):
             stop_serving(context, body)
 
 
@@ -142,6 +156,10 @@ class PausedChannels:
     def forget(self, key: tuple[str, str]) -> None:
         with self._lock:
             self._paused.discard(key)
+
+
+def _ignore(event: dict, error: StalePayload) -> None:
+    log.warning("ignored a %s event: %s", event.get("type"), error)
 
 
 def _resume(runtime: Runtime, *, team_id: str, channel_id: str) -> None:

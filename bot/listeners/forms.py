@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 
 from slack_bolt import Ack, App, Respond
@@ -18,7 +18,23 @@ from bot.dates import parse_due_date
 from bot.db import session_scope
 from bot.dependencies import prerequisites_of
 from bot.errors import InvalidCommand, MilestoneError, MilestoneNotFound, PastDueDate
-from bot.listeners.common import is_retry, team_of, tell_presser
+from bot.listeners.common import (
+    is_retry,
+    open_form,
+    refuse_stale_form,
+    refuse_stale_options,
+    refuse_stale_press,
+    tell_presser,
+)
+from bot.listeners.payloads import (
+    StalePayload,
+    milestone_edited,
+    milestone_of,
+    prerequisites_in,
+    read_milestone_modal,
+    read_press,
+    read_search,
+)
 from bot.metrics import note_refused
 from bot.milestones import Change, SelfApproval
 from bot.models import Goal, Milestone
@@ -35,15 +51,17 @@ def open_milestone_modal(
     user_id: str,
     draft: Add | None,
     now: datetime,
+    tell: Callable[[str], None],
     milestone_id: int | None = None,
     revision: int | None = None,
 ) -> None:
-    """Read what the form needs, build it, and leave views.open to the background worker.
+    """Read what the form needs, build it, and leave views.open to the background worker;
+    `tell` answers the person privately if Slack no longer lets it open.
 
     With `milestone_id` it is the Edit form, for the milestone's owner only (at `revision`,
     when the press came from a message showing one). Raises a MilestoneError when the draft
-    names a goal, milestone or date that does not work, or the edit is refused; the caller
-    answers it privately.
+    names a goal, milestone or date that does not work, or the edit is refused, which the
+    caller answers privately; StalePayload when the workspace has no such milestone.
     """
     with session_scope(runtime.engine) as session:
         if milestone_id is None:
@@ -58,12 +76,12 @@ def open_milestone_modal(
                 now=now,
             )
         else:
-            milestone = milestones.get(session, team_id=team_id, milestone_id=milestone_id)
+            milestone = milestone_of(session, team_id=team_id, milestone_id=milestone_id)
             milestones.ensure_can_edit(milestone, user_id=user_id, revision=revision)
             view = _edit_view(session, milestone, key=trigger_id or uuid.uuid4().hex)
     if trigger_id:
-        runtime.background.submit(
-            user_id, lambda: runtime.messenger(team_id).open_view(trigger_id, view)
+        open_form(
+            runtime, team_id=team_id, user_id=user_id, trigger_id=trigger_id, view=view, tell=tell
         )
 
 
@@ -253,16 +271,6 @@ def _goal_id(
     return goal.id
 
 
-def _prerequisites(
-    session: Session, form: forms.Submitted, view: dict, *, team_id: str
-) -> tuple[Milestone, ...]:
-    with on_field(_shown(view, forms.DEPENDS_BLOCK)):
-        return tuple(
-            milestones.get(session, team_id=team_id, milestone_id=milestone_id)
-            for milestone_id in form.prerequisite_ids
-        )
-
-
 def register(app: App, runtime: Runtime) -> None:
     def after_save(change: Change, advice: list, user_id: str, *, new_goal: bool) -> None:
         """The new goal's announcement if one was named, the card, and the coach's private
@@ -297,12 +305,12 @@ def register(app: App, runtime: Runtime) -> None:
 
     @app.view(forms.NEW_MILESTONE_VIEW)
     def new_milestone_submitted(ack: Ack, body: dict, view: dict) -> None:
-        metadata = forms.Metadata.loads(view["private_metadata"])
-        team_id, user_id, now = team_of(body), body["user"]["id"], runtime.clock()
-        channel_id = metadata.channel_id
-        form = forms.read_submission(view["state"]["values"])
-        today = runtime.timezones.today(team_id, user_id, now=now)
+        now = runtime.clock()
         try:
+            modal = read_milestone_modal(body, view)
+            team_id, user_id, form = modal.team_id, modal.user_id, modal.form
+            channel_id = modal.metadata.channel_id
+            today = runtime.timezones.today(team_id, user_id, now=now)
             _check_fields(form, today=today, due_date_before=None)
             with session_scope(runtime.engine) as session:
                 settings = channels.settings_for(session, team_id=team_id, channel_id=channel_id)
@@ -328,10 +336,15 @@ def register(app: App, runtime: Runtime) -> None:
                         today=today,
                         now=now,
                         # One opening of the form declares once, however often it is sent.
-                        request_key=f"modal:{view['id']}:{metadata.key}",
+                        request_key=f"modal:{modal.view_id}:{modal.metadata.key}",
                         goal_id=goal_id,
                         definition_of_done=form.definition_of_done,
-                        prerequisites=_prerequisites(session, form, view, team_id=team_id),
+                        prerequisites=prerequisites_in(
+                            session,
+                            form.prerequisite_ids,
+                            team_id=team_id,
+                            channel_id=channel_id,
+                        ),
                         default_owner=False,
                         separate_approvals=settings.separate_approvals,
                     )
@@ -340,6 +353,9 @@ def register(app: App, runtime: Runtime) -> None:
                     if change.repeated
                     else coaching.advise(session, milestone=change.milestone, today=today)
                 )
+        except StalePayload as error:
+            refuse_stale_form(ack, error, block_id=forms.TITLE_BLOCK)
+            return
         except FieldErrors as error:
             ack(response_action="errors", errors=error.errors)
             return
@@ -348,16 +364,13 @@ def register(app: App, runtime: Runtime) -> None:
 
     @app.view(forms.EDIT_MILESTONE_VIEW)
     def edit_submitted(ack: Ack, body: dict, view: dict) -> None:
-        metadata = forms.Metadata.loads(view["private_metadata"])
-        team_id, user_id, now = team_of(body), body["user"]["id"], runtime.clock()
-        form = forms.read_submission(view["state"]["values"])
-        today = runtime.timezones.today(team_id, user_id, now=now)
+        now = runtime.clock()
         try:
+            modal = read_milestone_modal(body, view)
+            team_id, user_id, form = modal.team_id, modal.user_id, modal.form
+            today = runtime.timezones.today(team_id, user_id, now=now)
             with session_scope(runtime.engine) as session:
-                with on_field(forms.TITLE_BLOCK):
-                    milestone = milestones.get(
-                        session, team_id=team_id, milestone_id=metadata.milestone_id
-                    )
+                milestone = milestone_edited(session, modal)
                 _check_fields(form, today=today, due_date_before=milestone.due_date)
                 settings = channels.settings_for(
                     session, team_id=team_id, channel_id=milestone.channel_id
@@ -383,10 +396,15 @@ def register(app: App, runtime: Runtime) -> None:
                         approver_id=form.approver_id,
                         due_date=form.due_date,
                         definition_of_done=form.definition_of_done,
-                        prerequisites=_prerequisites(session, form, view, team_id=team_id),
+                        prerequisites=prerequisites_in(
+                            session,
+                            form.prerequisite_ids,
+                            team_id=team_id,
+                            channel_id=milestone.channel_id,
+                        ),
                         today=today,
                         now=now,
-                        revision=metadata.revision,
+                        revision=modal.metadata.revision,
                         separate_approvals=settings.separate_approvals,
                     )
                 advice = (
@@ -394,6 +412,9 @@ def register(app: App, runtime: Runtime) -> None:
                     if change.repeated
                     else coaching.advise(session, milestone=change.milestone, today=today)
                 )
+        except StalePayload as error:
+            refuse_stale_form(ack, error, block_id=forms.TITLE_BLOCK)
+            return
         except FieldErrors as error:
             ack(response_action="errors", errors=error.errors)
             return
@@ -406,19 +427,23 @@ def register(app: App, runtime: Runtime) -> None:
             # The first delivery opened the form; its trigger is spent.
             ack()
             return
-        milestone_id, revision = blocks.parse_button_value(body["actions"][0]["value"])
         try:
+            pressed = read_press(body)
             open_milestone_modal(
                 runtime,
-                trigger_id=body["trigger_id"],
-                team_id=team_of(body),
-                channel_id=(body.get("container") or {}).get("channel_id", ""),
-                user_id=body["user"]["id"],
+                trigger_id=pressed.trigger_id,
+                team_id=pressed.team_id,
+                channel_id=pressed.channel_id,
+                user_id=pressed.user_id,
                 draft=None,
                 now=runtime.clock(),
-                milestone_id=milestone_id,
-                revision=revision,
+                tell=lambda text: tell_presser(runtime, body, respond, text),
+                milestone_id=pressed.milestone_id,
+                revision=pressed.revision,
             )
+        except StalePayload as error:
+            refuse_stale_press(runtime, body, ack, respond, error)
+            return
         except MilestoneError as error:
             note_refused()
             tell_presser(runtime, body, respond, error.message)
@@ -428,12 +453,16 @@ def register(app: App, runtime: Runtime) -> None:
     def prerequisite_options(ack: Ack, body: dict) -> None:
         """ "Depends on" in a channel with more than 100 open milestones: the ones matching
         what the person typed."""
-        metadata = forms.Metadata.loads(body["view"]["private_metadata"])
+        try:
+            search = read_search(body)
+        except StalePayload as error:
+            refuse_stale_options(ack, error)
+            return
         with session_scope(runtime.engine) as session:
             candidates = _candidates(
                 session,
-                team_id=team_of(body),
-                channel_id=metadata.channel_id,
-                editing=metadata.milestone_id,
+                team_id=search.team_id,
+                channel_id=search.channel_id,
+                editing=search.milestone_id,
             )
-        ack(options=forms.prerequisite_options(candidates, body.get("value") or ""))
+        ack(options=forms.prerequisite_options(candidates, search.typed))
