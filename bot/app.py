@@ -13,7 +13,7 @@ from bot.db import answering_request
 from bot.installations import BOT_SCOPES, INSTALL_PATH, REDIRECT_PATH
 from bot.listeners import register_all
 from bot.listeners.context import observed, request_ids
-from bot.listeners.payloads import WellFormed
+from bot.listeners.payloads import well_formed
 from bot.runtime import Runtime
 
 
@@ -33,7 +33,10 @@ class MilestoneApp(App):
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         with answering_request():
-            return observed(super().dispatch, req, names=self.listened_names)
+            return observed(self._dispatch_well_formed, req, names=self.listened_names)
+
+    def _dispatch_well_formed(self, req: BoltRequest) -> BoltResponse:
+        return well_formed(super().dispatch, req)
 
     def action(self, constraints: Any, *args: Any, **kwargs: Any) -> Any:
         self._listens_for(constraints)
@@ -91,8 +94,6 @@ def build_app(runtime: Runtime) -> MilestoneApp:
         process_before_response=True,
         **oauth,
     )
-    # First: the app's other middleware and Bolt's routing read the frame it checks.
-    app.use(WellFormed())
     app.use(request_ids)
     register_all(app, runtime)
     return app

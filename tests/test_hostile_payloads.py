@@ -397,7 +397,7 @@ def test_a_tampered_menu_search_gets_no_options(bot, milestone, caplog, payload)
     assert_one_warning_and_no_traceback(caplog)
 
 
-def event_body(event: dict) -> str:
+def event_body(event: object) -> str:
     return json.dumps(
         {
             "token": "verification_token",
@@ -503,6 +503,8 @@ BROKEN_FRAMES = {
     ),
     "menu action id a list": lambda _bot: encoded(suggestion("{}") | {"action_id": ["x"]}),
     "event without type": lambda _bot: event_body({"user": OWNER, "tab": "home"}),
+    "event a text": lambda _bot: event_body("app_home_opened"),
+    "event a list": lambda _bot: event_body([{"type": "app_home_opened"}]),
 }
 
 

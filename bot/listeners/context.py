@@ -122,7 +122,7 @@ def _shows_field_errors(response: BoltResponse) -> bool:
 def describe(body: dict) -> tuple[str, str]:
     """(kind, name) of a request: ("command", "add"), ("action", "complete"), ..."""
     if frame_problem(body) is not None:
-        return "other", "-"  # refused by WellFormed; Bolt's readers below would fail on it
+        return "other", "-"  # refused by well_formed; Bolt's readers below would fail on it
     if is_slash_command(body):
         return "command", subcommand_of(body.get("text") or "")
     if is_action(body):

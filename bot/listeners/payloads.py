@@ -12,7 +12,6 @@ from datetime import date
 from typing import NoReturn, TypeVar
 
 from slack_bolt import BoltRequest, BoltResponse
-from slack_bolt.middleware import Middleware
 from sqlmodel import Session
 
 from bot import blocks, forms, milestones
@@ -32,25 +31,17 @@ class StalePayload(Exception):
     """A button, form, menu or event the bot cannot act on; the message says why, for the log."""
 
 
-class WellFormed(Middleware):
-    """Answers nothing to a payload whose frame Bolt itself reads to route it (the actions of
-    a press, a form's view, a menu's action id, an event) when that frame is broken: Bolt
-    would fail on it before any listener could refuse it. Runs after Bolt verified the
-    request, before the app's other middleware."""
-
-    def process(
-        self,
-        *,
-        req: BoltRequest,
-        resp: BoltResponse,
-        next: Callable[[], BoltResponse],  # noqa: A002  (Bolt's name)
-    ) -> BoltResponse:
-        problem = frame_problem(req.body)
-        if problem is None:
-            return next()
-        log.warning("ignored a %s payload: %s", req.body.get("type"), problem)
-        note_refused()
-        return BoltResponse(status=200, body="")
+def well_formed(dispatch: Callable[[BoltRequest], BoltResponse], req: BoltRequest) -> BoltResponse:
+    """Dispatches `req`, unless the frame Bolt itself reads to route it (the actions of a
+    press, a form's view, a menu's action id, an event) is broken: then nothing is answered,
+    with one warning. Checked before any of Bolt's middleware, whose authorization step
+    already reads the event (over HTTP the server verified the signature before this)."""
+    problem = frame_problem(req.body)
+    if problem is None:
+        return dispatch(req)
+    log.warning("ignored a %s payload: %s", req.body.get("type"), problem)
+    note_refused()
+    return BoltResponse(status=200, body="")
 
 
 def frame_problem(body: dict) -> str | None:
