@@ -8,6 +8,7 @@ for the answer. Sweeps and background work, with nobody waiting, wait longer.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallation
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import MetaData, Table, Text, event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -127,3 +129,18 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+# PostgreSQL's codes for a lock or statement that ran out of time (lock_timeout,
+# statement_timeout).
+_TIMED_OUT = {"55P03", "57014"}
+
+
+def waited_too_long(error: BaseException) -> bool:
+    """Whether `error` is a transaction giving up on a lock another one held, or on a statement
+    past its time limit: the database was busy, not broken."""
+    if not isinstance(error, OperationalError):
+        return False
+    if isinstance(error.orig, sqlite3.OperationalError):
+        return "locked" in str(error.orig) or "busy" in str(error.orig)
+    return getattr(error.orig, "sqlstate", None) in _TIMED_OUT

@@ -160,10 +160,11 @@ def write_lock_held(bot) -> Iterator[None]:
         engine.dispose()
 
 
-def test_a_command_meeting_a_held_write_lock_is_told_to_try_again_in_time(bot):
+def test_a_command_meeting_a_held_write_lock_is_told_to_try_again_in_time(bot, caplog):
     # The person is known, so only the milestone's own write meets the lock.
     bot.command("list")
 
+    caplog.clear()
     with write_lock_held(bot):
         response, took = timed_command(bot, 'add "Beta shipped" due 2026-12-15')
 
@@ -173,6 +174,9 @@ def test_a_command_meeting_a_held_write_lock_is_told_to_try_again_in_time(bot):
     bot.settle()
     assert bot.milestones() == []
     assert bot.slack.calls_to("chat.postMessage") == []
+    busy = [r for r in caplog.records if "database was busy" in r.getMessage()]
+    assert len(busy) == 1 and busy[0].levelname == "WARNING"
+    assert not [r for r in caplog.records if r.exc_info or r.levelname == "ERROR"]
 
     bot.add('"Beta shipped" due 2026-12-15')
 

@@ -18,6 +18,7 @@ from slack_bolt.request import BoltRequest
 from slack_sdk.signature import SignatureVerifier
 
 from bot import blocks, signatures
+from bot.db import waited_too_long
 from bot.listeners.common import tell_presser
 from bot.metrics import note_failed
 from bot.runtime import Runtime
@@ -44,7 +45,11 @@ def register(app: App, runtime: Runtime) -> None:
             # The change was saved and answered; what failed came after (and is logged).
             log.error("request failed after its answer", exc_info=error)
             return answered
-        log.error("request failed; nothing was changed", exc_info=error)
+        if waited_too_long(error):
+            # A busy database, not a broken one: the person tries again in a moment.
+            log.warning("the database was busy (%s); nothing was changed", _first_line(error))
+        else:
+            log.error("request failed; nothing was changed", exc_info=error)
         if body.get("command"):
             ack(**blocks.notice(TRY_AGAIN))
         elif body.get("type") == "block_actions":
@@ -83,3 +88,8 @@ def _first_input(view: dict) -> str | None:
         if block.get("type") == "input" and block.get("block_id"):
             return block["block_id"]
     return None
+
+
+def _first_line(error: BaseException) -> str:
+    cause = getattr(error, "orig", None) or error
+    return str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
