@@ -22,6 +22,7 @@ from bot.models import (
     Milestone,
     MilestoneEvent,
     Person,
+    PostingBudget,
     Workspace,
 )
 
@@ -125,6 +126,7 @@ def purge(session: Session, *, team_id: str) -> dict[str, int]:
         "people": delete(Person).where(col(Person.team_id) == team_id),
         "absences": delete(Absence).where(col(Absence.team_id) == team_id),
         "home viewers": delete(HomeViewer).where(col(HomeViewer.team_id) == team_id),
+        "posting budget": delete(PostingBudget).where(col(PostingBudget.team_id) == team_id),
         "workspace": delete(Workspace).where(col(Workspace.team_id) == team_id),
     }
     return {name: session.execute(statement).rowcount for name, statement in statements.items()}

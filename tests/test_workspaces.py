@@ -13,7 +13,8 @@ import pytest
 import requests
 from conftest import CHANNEL, OTHER, OWNER, running_bot
 from installing import CLIENT_ID, install, oauth_settings
-from sqlmodel import select
+from sqlalchemy import select as sa_select
+from sqlmodel import SQLModel
 from sweeping import at
 
 from bot import blocks
@@ -21,7 +22,7 @@ from bot.cli import main
 from bot.db import session_scope
 from bot.digest import run_digest_sweep
 from bot.installations import SlackAccess
-from bot.models import Milestone, Workspace
+from bot.models import PostingBudget, Workspace
 
 TEAM_A, TEAM_B = "T0AAA", "T0BBB"
 TOKEN_A, TOKEN_B = "xoxb-team-a", "xoxb-team-b"
@@ -322,6 +323,8 @@ def test_purge_team_deletes_everything_about_a_workspace_that_left(
     assert len(app_bot.milestones()) == 3
 
     send_event(app_bot, {"type": "app_uninstalled"}, team=TEAM_A)
+    with session_scope(app_bot.engine) as session:
+        session.add(PostingBudget(team_id=TEAM_A, next_at=0.0))
     assert main(["purge-team", TEAM_A]) == 0
 
     assert "purged workspace T0AAA: " in capsys.readouterr().out
@@ -329,7 +332,10 @@ def test_purge_team_deletes_everything_about_a_workspace_that_left(
     assert workspace(app_bot, TEAM_A) is None
     assert workspace(app_bot, TEAM_B) is not None
     with session_scope(app_bot.engine) as session:
-        assert session.exec(select(Milestone).where(Milestone.team_id == TEAM_A)).all() == []
+        for table in SQLModel.metadata.sorted_tables:
+            if "team_id" in table.columns:
+                left = session.execute(sa_select(table).where(table.c.team_id == TEAM_A)).all()
+                assert left == [], table.name
 
 
 def test_other_users_in_another_workspace_see_nothing_of_this_one(app_bot, slack):
