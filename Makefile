@@ -26,7 +26,7 @@ migration: $(VENV)/.installed-test
 	rm -f build/autogenerate.db && mkdir -p build
 	$(BIN)/alembic -x url=sqlite:///build/autogenerate.db upgrade head
 	$(BIN)/alembic -x url=sqlite:///build/autogenerate.db revision --autogenerate \
-		--rev-id $$(printf '%04d' $$(( $$(ls bot/migrations/versions | grep -c '^[0-9]*_.*\.py$$') + 1 ))) \
+		--rev-id $$(printf '%04d' $$(( $$(ls bot/store/migrations/versions | grep -c '^[0-9]*_.*\.py$$') + 1 ))) \
 		-m "$(message)"
 
 $(BIN)/python:

@@ -8,13 +8,13 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.oauth import OAuthFlow
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 
-from bot import signatures
-from bot.db import answering_request
-from bot.installations import BOT_SCOPES, INSTALL_PATH, REDIRECT_PATH
 from bot.listeners import register_all
 from bot.listeners.context import observed, request_ids
 from bot.listeners.payloads import WellFormed
 from bot.runtime import Runtime
+from bot.slack import signatures
+from bot.slack.installations import BOT_SCOPES, INSTALL_PATH, REDIRECT_PATH
+from bot.store.db import answering_request
 
 
 class MilestoneApp(App):

@@ -16,12 +16,12 @@ from installing import CLIENT_ID, install, oauth_settings
 from sqlmodel import select
 from sweeping import at
 
-from bot import blocks
 from bot.cli import main
-from bot.db import session_scope
-from bot.digest import run_digest_sweep
-from bot.installations import SlackAccess
-from bot.models import Milestone, Workspace
+from bot.delivery.status_sweep import run_digest_sweep
+from bot.render import blocks
+from bot.slack.installations import SlackAccess
+from bot.store.db import session_scope
+from bot.store.models import Milestone, Workspace
 
 TEAM_A, TEAM_B = "T0AAA", "T0BBB"
 TOKEN_A, TOKEN_B = "xoxb-team-a", "xoxb-team-b"

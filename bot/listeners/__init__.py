@@ -1,4 +1,7 @@
-"""Slack listeners, one module per surface; each has register(app, runtime)."""
+"""Slack listeners: the slash command's grammar (parsing), the request context, reading
+Slack's payloads, and one module per surface (commands, actions, views, forms, events,
+failures), each with register(app, runtime). They may import every layer below them:
+bot.delivery, bot.render, bot.slack, bot.domain and bot.store."""
 
 from __future__ import annotations
 

@@ -9,10 +9,10 @@ from slack_bolt import Ack, App, Respond
 from slack_bolt.request import BoltRequest
 from sqlmodel import Session
 
-from bot import blocks, coaching, milestones
-from bot.announce import announce
-from bot.db import session_scope
-from bot.errors import MilestoneError
+from bot.delivery.announce import announce
+from bot.domain import milestones, suggestions
+from bot.domain.errors import MilestoneError
+from bot.domain.milestones import AlreadyInState
 from bot.listeners.common import (
     is_retry,
     open_form,
@@ -22,9 +22,10 @@ from bot.listeners.common import (
 from bot.listeners.payloads import Press, StalePayload, milestone_of, read_press
 from bot.logs import add_log_context
 from bot.metrics import note_refused
-from bot.milestones import AlreadyInState
-from bot.models import Milestone
+from bot.render import blocks
 from bot.runtime import Runtime
+from bot.store.db import session_scope
+from bot.store.models import Milestone
 
 Result = TypeVar("Result")
 # What a button does in the database: (session, milestone, presser, revision) -> result.
@@ -89,7 +90,7 @@ def register(app: App, runtime: Runtime) -> None:
                 today = runtime.timezones.known_today(
                     change.milestone.team_id, change.actor_id, now=runtime.clock()
                 )
-                advice = coaching.on_completion(session, milestone=change.milestone, today=today)
+                advice = suggestions.on_completion(session, milestone=change.milestone, today=today)
             if advice:
                 tell(body, respond, blocks.coaching_text(change.milestone, advice))
 

@@ -11,22 +11,24 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk.errors import SlackClientError
 from sqlmodel import Session
 
-from bot import away, blocks, channels, coaching, digest, goals, milestones, parsing
-from bot.announce import announce, announce_settings_change
-from bot.claims import claim, mark_dropped, mark_sent
-from bot.dates import parse_due_date
-from bot.db import session_scope
-from bot.errors import MilestoneError
-from bot.health import describe
-from bot.listeners import forms
+from bot.delivery import status_sweep
+from bot.delivery.announce import announce, announce_settings_change
+from bot.domain import away, channels, goals, milestones, suggestions
+from bot.domain.dates import parse_due_date
+from bot.domain.errors import MilestoneError
+from bot.domain.health import describe
+from bot.domain.people import local_date
+from bot.domain.status_report import WINDOW
+from bot.listeners import forms, parsing
 from bot.logs import add_log_context, current_ids
 from bot.metrics import note_refused
-from bot.models import ChannelSettings
-from bot.people import local_date
+from bot.render import blocks
+from bot.render.text import quote
 from bot.runtime import Runtime
-from bot.slack import CHANNEL_GONE, slack_error
-from bot.status import WINDOW
-from bot.text import quote
+from bot.slack.client import CHANNEL_GONE, slack_error
+from bot.store.claims import claim, mark_dropped, mark_sent
+from bot.store.db import session_scope
+from bot.store.models import ChannelSettings
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +120,7 @@ def handle_add(call: Call, command: parsing.Add) -> None:
         settings = channels.settings_for(session, team_id=call.team_id, channel_id=call.channel_id)
         # Read before writing: on SQLite the write lock is then held for the inserts only, and
         # the review below runs after the commit, on what was read here.
-        context = coaching.channel_context(
+        context = suggestions.channel_context(
             session,
             team_id=call.team_id,
             channel_id=call.channel_id,
@@ -142,7 +144,7 @@ def handle_add(call: Call, command: parsing.Add) -> None:
             separate_approvals=settings.separate_approvals,
         )
         add_log_context(milestone_id=change.milestone.id)
-    advice = [] if change.repeated else coaching.advise_in(context, milestone=change.milestone)
+    advice = [] if change.repeated else suggestions.advise_in(context, milestone=change.milestone)
     # The coach answers privately, and only when it has something to say.
     call.ack(**blocks.coaching(change.milestone, advice)) if advice else call.ack()
     announce(call.runtime, change, on_channel_gone=call.channel_gone(change.milestone.reference))
@@ -184,7 +186,7 @@ def handle_done(call: Call, command: parsing.Done) -> None:
         change = milestones.request_completion(
             session, milestone=milestone, user_id=call.user_id, now=call.now
         )
-        advice = coaching.on_completion(session, milestone=change.milestone, today=call.today())
+        advice = suggestions.on_completion(session, milestone=change.milestone, today=call.today())
     if change.kind == "completion_requested":
         call.ack(**blocks.notice(blocks.sent_for_approval(change.milestone)))
     elif advice:
@@ -273,7 +275,7 @@ def handle_history(call: Call, command: parsing.History) -> None:
 def handle_review(call: Call, command: parsing.Review) -> None:
     today = call.today()
     with session_scope(call.runtime.engine) as session:
-        reviewed = coaching.review_channel(
+        reviewed = suggestions.review_channel(
             session, team_id=call.team_id, channel_id=call.channel_id, today=today
         )
     call.ack(**blocks.review(reviewed))
@@ -355,8 +357,8 @@ def handle_status(call: Call, command: parsing.Status) -> None:
     runtime = call.runtime
     with session_scope(runtime.engine) as session:
         settings = channels.settings_for(session, team_id=call.team_id, channel_id=call.channel_id)
-        zone = digest.channel_zone(settings, runtime.settings.default_timezone)
-        status = digest.compose(
+        zone = status_sweep.channel_zone(settings, runtime.settings.default_timezone)
+        status = status_sweep.compose(
             session,
             team_id=call.team_id,
             channel_id=call.channel_id,
@@ -386,7 +388,7 @@ def handle_status(call: Call, command: parsing.Status) -> None:
 
     def post() -> None:
         try:
-            for message in digest.status_messages(
+            for message in status_sweep.status_messages(
                 runtime, status, mentions=settings.mentions, now=call.now
             ):
                 runtime.messenger(call.team_id).post(call.channel_id, message)

@@ -9,12 +9,12 @@ from collections.abc import Callable
 from slack_bolt import Ack, Respond
 from slack_bolt.request import BoltRequest
 
-from bot import blocks
-from bot.announce import publish_home
+from bot.delivery.announce import publish_home
 from bot.listeners.payloads import StalePayload, presser
 from bot.metrics import note_refused
+from bot.render import blocks
 from bot.runtime import Runtime
-from bot.slack import slack_error
+from bot.slack.client import slack_error
 
 log = logging.getLogger(__name__)
 

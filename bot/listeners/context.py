@@ -23,10 +23,10 @@ from slack_bolt.request.payload_utils import (
     to_view,
 )
 
+from bot.listeners.parsing import subcommand_of
 from bot.listeners.payloads import frame_problem
 from bot.logs import add_log_context
 from bot.metrics import FAILURES, REQUEST_SECONDS, REQUESTS, has_failed, was_refused
-from bot.parsing import subcommand_of
 
 log = logging.getLogger("bot.requests")
 

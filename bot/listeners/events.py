@@ -9,11 +9,11 @@ from datetime import datetime, timedelta
 from slack_bolt import Ack, App, BoltContext
 from sqlalchemy.exc import IntegrityError
 
-from bot import channels, home, workspaces
-from bot.announce import publish_home
-from bot.db import session_scope
+from bot.delivery.announce import publish_home
+from bot.domain import channels, dashboard, workspaces
 from bot.listeners.payloads import StalePayload, event_field, team_id_of
 from bot.runtime import Runtime
+from bot.store.db import session_scope
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,9 @@ def register(app: App, runtime: Runtime) -> None:
             return
         try:
             with session_scope(runtime.engine) as session:
-                home.record_opened(session, team_id=team_id, user_id=user_id, now=runtime.clock())
+                dashboard.record_opened(
+                    session, team_id=team_id, user_id=user_id, now=runtime.clock()
+                )
         except IntegrityError:
             pass  # a retry of this event, handled elsewhere at the same moment, noted it first
         publish_home(runtime, team_id=team_id, user_id=user_id)

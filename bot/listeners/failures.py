@@ -17,10 +17,11 @@ from slack_bolt import Ack, App, BoltResponse, Respond
 from slack_bolt.request import BoltRequest
 from slack_sdk.signature import SignatureVerifier
 
-from bot import blocks, signatures
 from bot.listeners.common import tell_presser
 from bot.metrics import note_failed
+from bot.render import blocks
 from bot.runtime import Runtime
+from bot.slack import signatures
 
 log = logging.getLogger(__name__)
 

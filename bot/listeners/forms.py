@@ -12,12 +12,12 @@ from slack_bolt import Ack, App, Respond
 from slack_bolt.request import BoltRequest
 from sqlmodel import Session
 
-from bot import blocks, channels, coaching, forms, goals, milestones
-from bot.announce import announce
-from bot.dates import parse_due_date
-from bot.db import session_scope
-from bot.dependencies import prerequisites_of
-from bot.errors import InvalidCommand, MilestoneError, MilestoneNotFound, PastDueDate
+from bot.delivery.announce import announce
+from bot.domain import channels, goals, milestones, suggestions
+from bot.domain.dates import parse_due_date
+from bot.domain.dependencies import prerequisites_of
+from bot.domain.errors import InvalidCommand, MilestoneError, MilestoneNotFound, PastDueDate
+from bot.domain.milestones import Change, SelfApproval
 from bot.listeners.common import (
     is_retry,
     open_form,
@@ -26,6 +26,7 @@ from bot.listeners.common import (
     refuse_stale_press,
     tell_presser,
 )
+from bot.listeners.parsing import Add
 from bot.listeners.payloads import (
     StalePayload,
     milestone_edited,
@@ -36,10 +37,10 @@ from bot.listeners.payloads import (
     read_search,
 )
 from bot.metrics import note_refused
-from bot.milestones import Change, SelfApproval
-from bot.models import Goal, Milestone
-from bot.parsing import Add
+from bot.render import blocks, milestone_modal
 from bot.runtime import Runtime
+from bot.store.db import session_scope
+from bot.store.models import Goal, Milestone
 
 
 def open_milestone_modal(
@@ -112,7 +113,7 @@ def _new_view(
         milestones.find(session, team_id=team_id, channel_id=channel_id, reference=reference)
         for reference in draft.after
     ]
-    prefill = forms.Prefill(
+    prefill = milestone_modal.Prefill(
         title=draft.title,
         goal_id=goal.id if goal else None,
         owner_id=draft.owner_id or user_id,
@@ -120,8 +121,8 @@ def _new_view(
         due_date=due_date,
         prerequisite_ids=tuple(m.id for m in chosen),
     )
-    return forms.milestone_modal(
-        metadata=forms.Metadata(channel_id=channel_id, key=key),
+    return milestone_modal.milestone_modal(
+        metadata=milestone_modal.Metadata(channel_id=channel_id, key=key),
         prefill=prefill,
         goals=goals.open_goals(session, team_id=team_id, channel_id=channel_id),
         candidates=_candidates(session, team_id=team_id, channel_id=channel_id, chosen=chosen),
@@ -130,14 +131,14 @@ def _new_view(
 
 def _edit_view(session: Session, milestone: Milestone, *, key: str) -> dict:
     chosen = prerequisites_of(session, [milestone.id])[milestone.id]
-    return forms.milestone_modal(
-        metadata=forms.Metadata(
+    return milestone_modal.milestone_modal(
+        metadata=milestone_modal.Metadata(
             channel_id=milestone.channel_id,
             key=key,
             milestone_id=milestone.id,
             revision=milestone.revision,
         ),
-        prefill=forms.Prefill.of(milestone, chosen),
+        prefill=milestone_modal.Prefill.of(milestone, chosen),
         goals=goals.open_goals(session, team_id=milestone.team_id, channel_id=milestone.channel_id),
         candidates=_candidates(
             session,
@@ -190,18 +191,26 @@ def on_field(block_id: str) -> Iterator[None]:
         raise FieldErrors({block_id: error.message}) from error
 
 
-def _check_fields(form: forms.Submitted, *, today: date, due_date_before: date | None) -> None:
+def _check_fields(
+    form: milestone_modal.Submitted, *, today: date, due_date_before: date | None
+) -> None:
     """The checks that need no database, all at once, so every mistake shows together."""
     errors = {}
     checks = [
-        (forms.TITLE_BLOCK, lambda: milestones.check_title(form.title)),
-        (forms.DONE_BLOCK, lambda: milestones.check_definition(form.definition_of_done)),
-        (forms.NEW_GOAL_BLOCK, lambda: form.new_goal and milestones.check_title(form.new_goal)),
+        (milestone_modal.TITLE_BLOCK, lambda: milestones.check_title(form.title)),
+        (milestone_modal.DONE_BLOCK, lambda: milestones.check_definition(form.definition_of_done)),
+        (
+            milestone_modal.NEW_GOAL_BLOCK,
+            lambda: form.new_goal and milestones.check_title(form.new_goal),
+        ),
     ]
     if form.due_date != due_date_before:
         # An overdue milestone keeps its date through an edit of something else.
         checks.append(
-            (forms.DUE_BLOCK, lambda: milestones.check_due_date(form.due_date, today=today))
+            (
+                milestone_modal.DUE_BLOCK,
+                lambda: milestones.check_due_date(form.due_date, today=today),
+            )
         )
     for block_id, check in checks:
         try:
@@ -218,25 +227,25 @@ def on_fields(view: dict) -> Iterator[None]:
     try:
         yield
     except SelfApproval as error:
-        raise FieldErrors({forms.APPROVER_BLOCK: error.message}) from error
+        raise FieldErrors({milestone_modal.APPROVER_BLOCK: error.message}) from error
     except PastDueDate as error:
-        raise FieldErrors({forms.DUE_BLOCK: error.message}) from error
+        raise FieldErrors({milestone_modal.DUE_BLOCK: error.message}) from error
     except (InvalidCommand, MilestoneNotFound) as error:
         # Fields are checked before: what is left is the choice of prerequisites (a cycle).
-        raise FieldErrors({_shown(view, forms.DEPENDS_BLOCK): error.message}) from error
+        raise FieldErrors({_shown(view, milestone_modal.DEPENDS_BLOCK): error.message}) from error
     except MilestoneError as error:
-        raise FieldErrors({forms.TITLE_BLOCK: error.message}) from error
+        raise FieldErrors({milestone_modal.TITLE_BLOCK: error.message}) from error
 
 
 def _shown(view: dict, block_id: str) -> str:
     """`block_id` if the form has that field, else the title (Slack refuses unknown blocks)."""
     present = {block.get("block_id") for block in view.get("blocks", [])}
-    return block_id if block_id in present else forms.TITLE_BLOCK
+    return block_id if block_id in present else milestone_modal.TITLE_BLOCK
 
 
 def _goal_id(
     session: Session,
-    form: forms.Submitted,
+    form: milestone_modal.Submitted,
     *,
     team_id: str,
     channel_id: str,
@@ -248,7 +257,7 @@ def _goal_id(
     """The goal chosen, created when named new; `current` stays when nothing is chosen (a
     Slack menu cannot be emptied, and a closed goal is not offered)."""
     if form.new_goal:
-        with on_field(forms.NEW_GOAL_BLOCK):
+        with on_field(milestone_modal.NEW_GOAL_BLOCK):
             goal = goals.add_goal(
                 session,
                 team_id=team_id,
@@ -264,7 +273,7 @@ def _goal_id(
         return goal.id
     if form.goal_id is None or form.goal_id == current:
         return current
-    with on_field(forms.GOAL_BLOCK):
+    with on_field(milestone_modal.GOAL_BLOCK):
         goal = goals.find_goal(
             session, team_id=team_id, channel_id=channel_id, text=f"G-{form.goal_id}"
         )
@@ -303,7 +312,7 @@ def register(app: App, runtime: Runtime) -> None:
                 ),
             )
 
-    @app.view(forms.NEW_MILESTONE_VIEW)
+    @app.view(milestone_modal.NEW_MILESTONE_VIEW)
     def new_milestone_submitted(ack: Ack, body: dict, view: dict) -> None:
         now = runtime.clock()
         try:
@@ -351,10 +360,10 @@ def register(app: App, runtime: Runtime) -> None:
                 advice = (
                     []
                     if change.repeated
-                    else coaching.advise(session, milestone=change.milestone, today=today)
+                    else suggestions.advise(session, milestone=change.milestone, today=today)
                 )
         except StalePayload as error:
-            refuse_stale_form(ack, error, block_id=forms.TITLE_BLOCK)
+            refuse_stale_form(ack, error, block_id=milestone_modal.TITLE_BLOCK)
             return
         except FieldErrors as error:
             ack(response_action="errors", errors=error.errors)
@@ -362,7 +371,7 @@ def register(app: App, runtime: Runtime) -> None:
         ack()
         after_save(change, advice, user_id, new_goal=bool(form.new_goal))
 
-    @app.view(forms.EDIT_MILESTONE_VIEW)
+    @app.view(milestone_modal.EDIT_MILESTONE_VIEW)
     def edit_submitted(ack: Ack, body: dict, view: dict) -> None:
         now = runtime.clock()
         try:
@@ -410,10 +419,10 @@ def register(app: App, runtime: Runtime) -> None:
                 advice = (
                     []
                     if change.repeated
-                    else coaching.advise(session, milestone=change.milestone, today=today)
+                    else suggestions.advise(session, milestone=change.milestone, today=today)
                 )
         except StalePayload as error:
-            refuse_stale_form(ack, error, block_id=forms.TITLE_BLOCK)
+            refuse_stale_form(ack, error, block_id=milestone_modal.TITLE_BLOCK)
             return
         except FieldErrors as error:
             ack(response_action="errors", errors=error.errors)
@@ -449,7 +458,7 @@ def register(app: App, runtime: Runtime) -> None:
             tell_presser(runtime, body, respond, error.message)
         ack()
 
-    @app.options(forms.DEPENDS_ACTION)
+    @app.options(milestone_modal.DEPENDS_ACTION)
     def prerequisite_options(ack: Ack, body: dict) -> None:
         """ "Depends on" in a channel with more than 100 open milestones: the ones matching
         what the person typed."""
@@ -465,4 +474,4 @@ def register(app: App, runtime: Runtime) -> None:
                 channel_id=search.channel_id,
                 editing=search.milestone_id,
             )
-        ack(options=forms.prerequisite_options(candidates, search.typed))
+        ack(options=milestone_modal.prerequisite_options(candidates, search.typed))

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from slack_bolt import Ack, App
 
-from bot import blocks, milestones
-from bot.announce import announce
-from bot.db import session_scope
-from bot.errors import MilestoneError
+from bot.delivery.announce import announce
+from bot.domain import milestones
+from bot.domain.errors import MilestoneError
 from bot.listeners.common import refuse_stale_form
 from bot.listeners.payloads import StalePayload, milestone_of, read_milestone_form
+from bot.render import blocks
 from bot.runtime import Runtime
+from bot.store.db import session_scope
 
 
 def register(app: App, runtime: Runtime) -> None:
