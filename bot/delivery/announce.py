@@ -29,7 +29,14 @@ from bot.runtime import Runtime
 from bot.slack.client import CHANNEL_GONE, slack_error
 from bot.store.claims import claim, taken
 from bot.store.db import session_scope
-from bot.store.models import ChannelSettings, Milestone, MilestoneEvent, Status
+from bot.store.models import (
+    ChannelSettings,
+    DeliveryKind,
+    EventKind,
+    Milestone,
+    MilestoneEvent,
+    Status,
+)
 
 log = logging.getLogger("bot.announce")
 
@@ -46,7 +53,7 @@ def announce(
 
     def deliver() -> None:
         try:
-            if change.kind == "declared":
+            if change.kind == EventKind.DECLARED:
                 gone = post_card(runtime, change.milestone, now=runtime.clock())
                 if gone and on_channel_gone is not None:
                     on_channel_gone(gone)
@@ -100,9 +107,9 @@ def refresh_card(runtime: Runtime, milestone_id: int, *, now: datetime | None = 
 
 # How the approver's request message ends, by the change that ends it.
 DECISIONS = {
-    "reached": "approved",
-    "changes_requested": "changes requested",
-    "cancelled": "cancelled",
+    EventKind.REACHED: "approved",
+    EventKind.CHANGES_REQUESTED: "changes requested",
+    EventKind.CANCELLED: "cancelled",
 }
 
 
@@ -132,7 +139,16 @@ def post_card(
         record_announcement(session, milestone_id=milestone.id, ts=ts, shown_health=shown_health)
 
     to = Recipient(milestone.team_id, channel_id=milestone.channel_id)
-    sent = _send_once(runtime, milestone, CARD, to, send, now=now, report=report, on_sent=record)
+    sent = _send_once(
+        runtime,
+        milestone,
+        DeliveryKind.ANNOUNCEMENT,
+        to,
+        send,
+        now=now,
+        report=report,
+        on_sent=record,
+    )
     if sent is not False:
         return None
     with session_scope(runtime.engine) as session:
@@ -155,7 +171,9 @@ def ask_approver(
         record_approval_request(session, milestone_id=milestone.id, channel=dm, ts=ts)
 
     to = Recipient(milestone.team_id, user_id=milestone.approver_id)
-    _send_once(runtime, milestone, APPROVAL, to, send, now=now, report=report, on_sent=record)
+    _send_once(
+        runtime, milestone, DeliveryKind.APPROVAL, to, send, now=now, report=report, on_sent=record
+    )
 
 
 def celebrate(
@@ -169,7 +187,7 @@ def celebrate(
         )
 
     to = Recipient(milestone.team_id, channel_id=milestone.channel_id)
-    _send_once(runtime, milestone, CELEBRATION, to, send, now=now, report=report)
+    _send_once(runtime, milestone, DeliveryKind.CELEBRATION, to, send, now=now, report=report)
 
 
 def note_rescheduled(
@@ -183,7 +201,7 @@ def note_rescheduled(
 ) -> None:
     """Tell the channel, under the card, that the milestone moved, once per reschedule."""
     message = blocks.rescheduled(milestone, old_due_date=old_due_date, reason=reason)
-    _note_under_card(runtime, milestone, RESCHEDULED, message, now=now, report=report)
+    _note_under_card(runtime, milestone, DeliveryKind.RESCHEDULED, message, now=now, report=report)
 
 
 def note_cancelled(
@@ -197,7 +215,7 @@ def note_cancelled(
 ) -> None:
     """Tell the channel, under the card, that the milestone was cancelled, once."""
     message = blocks.cancelled(milestone, actor_id=actor_id, reason=reason)
-    _note_under_card(runtime, milestone, CANCELLED, message, now=now, report=report)
+    _note_under_card(runtime, milestone, DeliveryKind.CANCELLED, message, now=now, report=report)
 
 
 def note_approver_changed(
@@ -213,7 +231,13 @@ def note_approver_changed(
     change (not broadcast: the card itself shows the new approver)."""
     note = blocks.approver_changed(milestone, actor_id=actor_id, old_approver_id=old_approver_id)
     _note_under_card(
-        runtime, milestone, APPROVER_CHANGED, note, now=now, report=report, broadcast=False
+        runtime,
+        milestone,
+        DeliveryKind.APPROVER_CHANGED,
+        note,
+        now=now,
+        report=report,
+        broadcast=False,
     )
 
 
@@ -233,7 +257,7 @@ def tell_old_approver(
         runtime.messenger(milestone.team_id).direct_message(old_approver_id, message)
 
     to = Recipient(milestone.team_id, user_id=old_approver_id)
-    _send_once(runtime, milestone, APPROVER_REPLACED, to, send, now=now, report=report)
+    _send_once(runtime, milestone, DeliveryKind.APPROVER_REPLACED, to, send, now=now, report=report)
 
 
 def announce_settings_change(
@@ -281,7 +305,7 @@ def announce_settings_change(
 def _note_under_card(
     runtime: Runtime,
     milestone: Milestone,
-    kind: str,
+    kind: DeliveryKind,
     message: blocks.Message,
     *,
     now: datetime,
@@ -300,18 +324,17 @@ def _note_under_card(
 
 
 # The announcements that must go out once even if the process that should have sent them
-# stopped first: each is claimed like a scheduled delivery, under a key of its own.
-CARD, APPROVAL, CELEBRATION = "announcement", "approval", "celebration"
-RESCHEDULED, CANCELLED = "rescheduled", "cancelled"
-# The note under the card, and the DM to the approver who was replaced or removed.
-APPROVER_CHANGED, APPROVER_REPLACED = "approver_changed", "approver_replaced"
-
-
-def _key(kind: str, milestone: Milestone) -> str:
+# stopped first are each claimed like a scheduled delivery, under a key of their own.
+def _key(kind: DeliveryKind, milestone: Milestone) -> str:
     # A new request for approval (after changes were asked for), another move of the due
     # date, or another change of approver, is a new message: each change has a revision of
     # its own.
-    if kind in (APPROVAL, RESCHEDULED, APPROVER_CHANGED, APPROVER_REPLACED):
+    if kind in (
+        DeliveryKind.APPROVAL,
+        DeliveryKind.RESCHEDULED,
+        DeliveryKind.APPROVER_CHANGED,
+        DeliveryKind.APPROVER_REPLACED,
+    ):
         return f"{milestone.id}:{milestone.revision}"
     return str(milestone.id)
 
@@ -319,7 +342,7 @@ def _key(kind: str, milestone: Milestone) -> str:
 def _send_once(
     runtime: Runtime,
     milestone: Milestone,
-    kind: str,
+    kind: DeliveryKind,
     to: Recipient,
     send: Callable[[], object],
     *,
@@ -390,8 +413,10 @@ def run_announcement_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
                 col(Milestone.reached_at) <= now - ANNOUNCEMENT_OVERDUE_AFTER,
             )
         ).all()
-        work = [(CARD, m) for m in unposted] + [(APPROVAL, m) for m in unasked]
-        work += [(CELEBRATION, m) for m in reached]
+        work = [(DeliveryKind.ANNOUNCEMENT, m) for m in unposted] + [
+            (DeliveryKind.APPROVAL, m) for m in unasked
+        ]
+        work += [(DeliveryKind.CELEBRATION, m) for m in reached]
         notes = _recent_notes(session, now=now)
         work += [(kind, m) for kind, m, _event in notes]
         events = {(kind, m.id): event for kind, m, event in notes}
@@ -405,9 +430,9 @@ def run_announcement_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
         settled = taken(session, [(m.team_id, kind, _key(kind, m)) for kind, m in work], now=now)
     report = SweepReport()
 
-    def job(kind: str, m: Milestone) -> Callable[[], object]:
+    def job(kind: DeliveryKind, m: Milestone) -> Callable[[], object]:
         event = events.get((kind, m.id))
-        if kind == RESCHEDULED:
+        if kind == DeliveryKind.RESCHEDULED:
             return partial(
                 note_rescheduled,
                 runtime,
@@ -417,7 +442,7 @@ def run_announcement_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
                 now=now,
                 report=report,
             )
-        if kind == CANCELLED:
+        if kind == DeliveryKind.CANCELLED:
             return partial(
                 note_cancelled,
                 runtime,
@@ -427,8 +452,12 @@ def run_announcement_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
                 now=now,
                 report=report,
             )
-        if kind in (APPROVER_CHANGED, APPROVER_REPLACED):
-            tell = note_approver_changed if kind == APPROVER_CHANGED else tell_old_approver
+        if kind in (DeliveryKind.APPROVER_CHANGED, DeliveryKind.APPROVER_REPLACED):
+            tell = (
+                note_approver_changed
+                if kind == DeliveryKind.APPROVER_CHANGED
+                else tell_old_approver
+            )
             return partial(
                 tell,
                 runtime,
@@ -438,7 +467,11 @@ def run_announcement_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
                 now=now,
                 report=report,
             )
-        send = {CARD: post_card, APPROVAL: ask_approver, CELEBRATION: celebrate}[kind]
+        send = {
+            DeliveryKind.ANNOUNCEMENT: post_card,
+            DeliveryKind.APPROVAL: ask_approver,
+            DeliveryKind.CELEBRATION: celebrate,
+        }[kind]
         return partial(send, runtime, m, now=now, report=report)
 
     jobs = [
@@ -452,13 +485,15 @@ def run_announcement_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
 
 def _recent_notes(
     session: Session, *, now: datetime
-) -> list[tuple[str, Milestone, MilestoneEvent]]:
+) -> list[tuple[DeliveryKind, Milestone, MilestoneEvent]]:
     """Reschedules, cancellations and approver changes of the last CELEBRATE_WITHIN that are
     each milestone's latest change (an earlier one's note would be out of date), as the
     notes they call for, with their events."""
     recent = session.exec(
         select(MilestoneEvent).where(
-            col(MilestoneEvent.kind).in_((RESCHEDULED, CANCELLED, APPROVER_CHANGED)),
+            col(MilestoneEvent.kind).in_(
+                (EventKind.RESCHEDULED, EventKind.CANCELLED, EventKind.APPROVER_CHANGED)
+            ),
             col(MilestoneEvent.at) >= now - CELEBRATE_WITHIN,
             col(MilestoneEvent.at) <= now - ANNOUNCEMENT_OVERDUE_AFTER,
         )
@@ -479,12 +514,15 @@ def _recent_notes(
         if latest.get(event.milestone_id) != event.id or event.milestone_id not in found:
             continue
         milestone = found[event.milestone_id]
-        if event.kind != APPROVER_CHANGED:
-            notes.append((event.kind, milestone, event))
+        if event.kind != EventKind.APPROVER_CHANGED:
+            notes.append((DeliveryKind(event.kind), milestone, event))
         elif event.old_approver_id:
             # Replaced or removed: the channel and the old approver hear of it. An approver
             # added where there was none replaces nobody.
-            notes += [(APPROVER_CHANGED, milestone, event), (APPROVER_REPLACED, milestone, event)]
+            notes += [
+                (DeliveryKind.APPROVER_CHANGED, milestone, event),
+                (DeliveryKind.APPROVER_REPLACED, milestone, event),
+            ]
     return notes
 
 
@@ -493,13 +531,13 @@ def _deliver(runtime: Runtime, change: Change) -> None:
     milestone = refresh_card(runtime, change.milestone.id)
     # The change as it happened, for the messages below (the card shows the latest state).
     changed = change.milestone
-    if change.kind == "completion_requested":
+    if change.kind == EventKind.COMPLETION_REQUESTED:
         ask_approver(runtime, changed, now=runtime.clock())
         return
     # A decision, or a cancellation, closes the approver's request wherever it was pressed.
     decision = DECISIONS.get(change.kind)
     if decision and milestone.approval_ts:
-        reason = change.reason if change.kind == "changes_requested" else None
+        reason = change.reason if change.kind == EventKind.CHANGES_REQUESTED else None
         messenger.update(
             milestone.approval_channel,
             milestone.approval_ts,
@@ -507,47 +545,54 @@ def _deliver(runtime: Runtime, change: Change) -> None:
         )
         with session_scope(runtime.engine) as session:
             record_approval_request(session, milestone_id=changed.id, channel=None, ts=None)
-    if change.kind == "reached":
-        # Under the card, wherever it is now (posted meanwhile by the sweep, say).
-        changed.announcement_ts = milestone.announcement_ts
-        celebrate(runtime, changed, now=runtime.clock())
-        _tell_dependents(runtime, change)
-    elif change.kind == "changes_requested":
-        messenger.direct_message(
-            changed.responsible_id,
-            blocks.changes_requested(changed, approver_id=change.actor_id, reason=change.reason),
-        )
-    elif change.kind == "rescheduled":
-        changed.announcement_ts = milestone.announcement_ts
-        note_rescheduled(
-            runtime,
-            changed,
-            old_due_date=change.old_due_date,
-            reason=change.reason,
-            now=runtime.clock(),
-        )
-        _tell_dependents(runtime, change)
-    elif change.kind == "edited":
-        if change.approver_was:
+    match change.kind:
+        case EventKind.REACHED:
+            # Under the card, wherever it is now (posted meanwhile by the sweep, say).
             changed.announcement_ts = milestone.announcement_ts
-            for tell in (note_approver_changed, tell_old_approver):
-                tell(
-                    runtime,
-                    changed,
-                    actor_id=change.actor_id,
-                    old_approver_id=change.approver_was,
-                    now=runtime.clock(),
-                )
-        if change.slipped:
-            # An edit that moves the due date can leave dependents due before it, as a
-            # reschedule does.
+            celebrate(runtime, changed, now=runtime.clock())
             _tell_dependents(runtime, change)
-    elif change.kind == "cancelled":
-        changed.announcement_ts = milestone.announcement_ts
-        note_cancelled(
-            runtime, changed, actor_id=change.actor_id, reason=change.reason, now=runtime.clock()
-        )
-        _tell_dependents(runtime, change)
+        case EventKind.CHANGES_REQUESTED:
+            messenger.direct_message(
+                changed.responsible_id,
+                blocks.changes_requested(
+                    changed, approver_id=change.actor_id, reason=change.reason
+                ),
+            )
+        case EventKind.RESCHEDULED:
+            changed.announcement_ts = milestone.announcement_ts
+            note_rescheduled(
+                runtime,
+                changed,
+                old_due_date=change.old_due_date,
+                reason=change.reason,
+                now=runtime.clock(),
+            )
+            _tell_dependents(runtime, change)
+        case EventKind.EDITED:
+            if change.approver_was:
+                changed.announcement_ts = milestone.announcement_ts
+                for tell in (note_approver_changed, tell_old_approver):
+                    tell(
+                        runtime,
+                        changed,
+                        actor_id=change.actor_id,
+                        old_approver_id=change.approver_was,
+                        now=runtime.clock(),
+                    )
+            if change.slipped:
+                # An edit that moves the due date can leave dependents due before it, as a
+                # reschedule does.
+                _tell_dependents(runtime, change)
+        case EventKind.CANCELLED:
+            changed.announcement_ts = milestone.announcement_ts
+            note_cancelled(
+                runtime,
+                changed,
+                actor_id=change.actor_id,
+                reason=change.reason,
+                now=runtime.clock(),
+            )
+            _tell_dependents(runtime, change)
 
 
 def _tell_dependents(runtime: Runtime, change: Change) -> None:
@@ -563,14 +608,19 @@ def _tell_dependents(runtime: Runtime, change: Change) -> None:
         dependents = dependents_of(session, prerequisite)
     notes = [
         (
-            "slip",
+            DeliveryKind.SLIP,
             f"{d.id}:{prerequisite.id}:{prerequisite.revision}",
             d,
             blocks.prerequisite_slipped(d, prerequisite),
         )
         for d in change.slipped
     ] + [
-        ("ready", f"{d.id}:{prerequisite.id}", d, blocks.ready_for_next_step(d, prerequisite))
+        (
+            DeliveryKind.READY,
+            f"{d.id}:{prerequisite.id}",
+            d,
+            blocks.ready_for_next_step(d, prerequisite),
+        )
         for d in change.ready
     ]
     with session_scope(runtime.engine) as session:

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -23,8 +24,18 @@ from bot.metrics import DELIVERIES, FAILURES
 from bot.slack.client import CHANNEL_GONE, PERSON_GONE, TOKEN_GONE, WorkspaceGone, slack_error
 from bot.store.claims import mark_dropped, mark_failed, mark_sent, release
 from bot.store.db import session_scope
+from bot.store.models import DeliveryKind
 
 log = logging.getLogger("bot.deliveries")
+
+
+class Outcome(StrEnum):
+    """What became of one delivery; SweepReport counts each."""
+
+    SENT = "sent"
+    DROPPED = "dropped"
+    RETRY_LATER = "retry_later"
+    PAUSED = "paused"  # the channel was paused, and the delivery is retried later
 
 
 @dataclass
@@ -35,7 +46,7 @@ class SweepReport:
     paused: int = 0  # channels paused because the bot cannot post there
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
-    def count(self, outcome: str) -> None:
+    def count(self, outcome: Outcome) -> None:
         with self._lock:
             setattr(self, outcome, getattr(self, outcome) + 1)
 
@@ -63,7 +74,7 @@ def deliver(
     report: SweepReport,
     delivery_id: int,
     *,
-    kind: str,
+    kind: DeliveryKind,
     now: datetime,
     to: Recipient,
     send: Callable[[], object],
@@ -80,34 +91,33 @@ def deliver(
         outcome = _deliver(
             engine, delivery_id, kind=kind, now=now, to=to, send=send, on_sent=on_sent
         )
-    if outcome == "paused":
-        report.count("paused")
-        outcome = "retry_later"
+    if outcome == Outcome.PAUSED:
+        report.count(Outcome.PAUSED)
+        outcome = Outcome.RETRY_LATER
     report.count(outcome)
-    DELIVERIES.labels(kind, {"retry_later": "retry"}.get(outcome, outcome)).inc()
-    return outcome == "sent"
+    DELIVERIES.labels(kind, {Outcome.RETRY_LATER: "retry"}.get(outcome, outcome)).inc()
+    return outcome == Outcome.SENT
 
 
 def _deliver(
     engine: Engine,
     delivery_id: int,
     *,
-    kind: str,
+    kind: DeliveryKind,
     now: datetime,
     to: Recipient,
     send: Callable[[], object],
     on_sent: Callable[[Session, object], object] | None,
-) -> str:
-    """sent, retry_later, paused (and retry later) or dropped."""
+) -> Outcome:
     if to.user_id and _inactive(engine, to):
         with session_scope(engine) as session:
             mark_dropped(session, delivery_id, error="account_inactive")
-        return "dropped"
+        return Outcome.DROPPED
     try:
         sent = send()
     except WorkspaceGone as gone:
         log.info("%s delivery %s dropped: %s", kind, delivery_id, gone)
-        return _record(engine, delivery_id, "dropped", str(gone))
+        return _record(engine, delivery_id, Outcome.DROPPED, str(gone))
     except Exception as error:
         FAILURES.labels("delivery").inc()
         code = slack_error(error)
@@ -120,31 +130,31 @@ def _deliver(
                 mark_failed(session, delivery_id, error=code)
             if newly:
                 log.warning("channel %s paused: Slack said %s", to.channel_id, code)
-                return "paused"
-            return "retry_later"
+                return Outcome.PAUSED
+            return Outcome.RETRY_LATER
         if code in TOKEN_GONE:
             # The tokens_revoked event may never come (or came to a process that missed it).
             log.warning("workspace %s stops: Slack said %s", to.team_id, code)
             with session_scope(engine) as session:
                 workspaces.uninstalled(session, team_ids=[to.team_id], now=now)
                 mark_dropped(session, delivery_id, error=code)
-            return "dropped"
+            return Outcome.DROPPED
         if code in PERSON_GONE and to.user_id:
             log.warning("no more DMs to %s: Slack said %s", to.user_id, code)
             with session_scope(engine) as session:
                 people.deactivate(session, team_id=to.team_id, user_id=to.user_id, now=now)
                 mark_dropped(session, delivery_id, error=code)
-            return "dropped"
+            return Outcome.DROPPED
         if code in CHANNEL_GONE | PERSON_GONE:
             log.warning("%s delivery %s dropped: %s", kind, delivery_id, code)
-            return _record(engine, delivery_id, "dropped", code)
+            return _record(engine, delivery_id, Outcome.DROPPED, code)
         log.warning("%s delivery %s failed; a later sweep will retry: %r", kind, delivery_id, error)
-        return _record(engine, delivery_id, "retry_later", code or type(error).__name__)
+        return _record(engine, delivery_id, Outcome.RETRY_LATER, code or type(error).__name__)
     with session_scope(engine) as session:
         if on_sent is not None:
             on_sent(session, sent)
         mark_sent(session, delivery_id, now=now)
-    return "sent"
+    return Outcome.SENT
 
 
 def delivery_job(
@@ -152,7 +162,7 @@ def delivery_job(
     report: SweepReport,
     delivery_id: int,
     *,
-    kind: str,
+    kind: DeliveryKind,
     now: datetime,
     to: Recipient,
     send: Callable[[], object],
@@ -183,13 +193,13 @@ def delivery_job(
     return Job(to.key, run, skip)
 
 
-def _record(engine: Engine, delivery_id: int, outcome: str, error: str) -> str:
+def _record(engine: Engine, delivery_id: int, outcome: Outcome, error: str) -> Outcome:
     with session_scope(engine) as session:
-        if outcome == "dropped":
+        if outcome == Outcome.DROPPED:
             mark_dropped(session, delivery_id, error=error)
         elif not mark_failed(session, delivery_id, error=error):
             log.error("delivery %s given up after repeated failures: %s", delivery_id, error)
-            outcome = "dropped"
+            outcome = Outcome.DROPPED
     return outcome
 
 

@@ -50,9 +50,12 @@ from bot.store.db import session_scope
 from bot.store.models import (
     ChannelSettings,
     Delivery,
+    DeliveryKind,
     Dependency,
+    EscalateTo,
     Health,
     Milestone,
+    NudgeRoute,
     Person,
     Status,
 )
@@ -73,7 +76,7 @@ PersonKey = tuple[str, str]  # (team_id, user_id)
 
 @dataclass(frozen=True)
 class Reminder:
-    kind: str  # nudge | due_soon
+    kind: DeliveryKind  # NUDGE or DUE_SOON
     key: str
     milestone: Milestone
     today: date
@@ -90,12 +93,12 @@ class Candidate:
     due_date: date
 
 
-def reminder_on(milestone: Milestone | Candidate, today: date) -> tuple[str, str] | None:
+def reminder_on(milestone: Milestone | Candidate, today: date) -> tuple[DeliveryKind, str] | None:
     """The kind and key of the reminder due about `milestone` on `today` (its owner's date)."""
     if milestone.due_date < today:
-        return "nudge", f"{milestone.id}:{today}"
+        return DeliveryKind.NUDGE, f"{milestone.id}:{today}"
     if milestone.due_date > today and previous_working_day(milestone.due_date) == today:
-        return "due_soon", f"{milestone.id}:{milestone.due_date}"
+        return DeliveryKind.DUE_SOON, f"{milestone.id}:{milestone.due_date}"
     return None
 
 
@@ -219,7 +222,7 @@ def _candidates(now: datetime) -> Select:
         .where(
             ChannelSettings.team_id == Milestone.team_id,
             ChannelSettings.channel_id == Milestone.channel_id,
-            ChannelSettings.nudges == "off",
+            ChannelSettings.nudges == NudgeRoute.OFF,
         )
         .exists()
     )
@@ -284,8 +287,8 @@ def _unclaimed_candidates(now: datetime, days: OwnerDays) -> Select:
         )
     ).where(
         ~or_(
-            and_(due < owner_day, claimed("nudge", owner_day)),
-            and_(due > owner_day, claimed("due_soon", due)),
+            and_(due < owner_day, claimed(DeliveryKind.NUDGE, owner_day)),
+            and_(due > owner_day, claimed(DeliveryKind.DUE_SOON, due)),
         )
     )
 
@@ -331,8 +334,8 @@ def run_nudge_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
         # needs a closer look once it is sent.
         earlier = sent_counts(
             session,
-            kind="nudge",
-            milestone_ids=[r.milestone.id for r in reminders if r.kind == "nudge"],
+            kind=DeliveryKind.NUDGE,
+            milestone_ids=[r.milestone.id for r in reminders if r.kind == DeliveryKind.NUDGE],
         )
     report = SweepReport()
     jobs = []
@@ -343,9 +346,9 @@ def run_nudge_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
         milestone = reminder.milestone
         channel_settings = settings[milestone.team_id, milestone.channel_id]
         to = Recipient(milestone.team_id, user_id=milestone.responsible_id)
-        if reminder.kind == "nudge":
+        if reminder.kind == DeliveryKind.NUDGE:
             days = (reminder.today - milestone.due_date).days
-            if channel_settings.nudges == "channel":
+            if channel_settings.nudges == NudgeRoute.CHANNEL:
                 to = Recipient(milestone.team_id, channel_id=milestone.channel_id)
                 send = partial(
                     runtime.messenger(milestone.team_id).post,
@@ -369,7 +372,7 @@ def run_nudge_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
             )
         then = None
         before = earlier.get((milestone.id, milestone.due_date), 0)
-        if reminder.kind == "nudge" and before + 1 >= ESCALATE_AFTER:
+        if reminder.kind == DeliveryKind.NUDGE and before + 1 >= ESCALATE_AFTER:
             then = partial(
                 _escalate_if_needed, runtime, report, reminder, channel_settings, now=now
             )
@@ -431,7 +434,7 @@ def _escalate_if_needed(
     milestone = reminder.milestone
     with session_scope(runtime.engine) as session:
         nudges = count_sent(
-            session, milestone_id=milestone.id, kind="nudge", due_date=milestone.due_date
+            session, milestone_id=milestone.id, kind=DeliveryKind.NUDGE, due_date=milestone.due_date
         )
         if nudges < ESCALATE_AFTER:
             return
@@ -440,7 +443,7 @@ def _escalate_if_needed(
             [
                 {
                     "team_id": milestone.team_id,
-                    "kind": "escalation",
+                    "kind": DeliveryKind.ESCALATION,
                     "key": f"{milestone.id}:{milestone.due_date}",
                     "milestone_id": milestone.id,
                     "channel_id": milestone.channel_id,
@@ -454,7 +457,7 @@ def _escalate_if_needed(
     days = (reminder.today - milestone.due_date).days
     # Without an approver to tell, the channel hears it.
     to = Recipient(milestone.team_id, channel_id=milestone.channel_id)
-    if settings.escalate_to == "approver" and milestone.approver_id:
+    if settings.escalate_to == EscalateTo.APPROVER and milestone.approver_id:
         to = Recipient(milestone.team_id, user_id=milestone.approver_id)
         send = partial(
             runtime.messenger(milestone.team_id).direct_message,
@@ -473,7 +476,7 @@ def _escalate_if_needed(
         runtime.engine,
         report,
         next(iter(won.values())),
-        kind="escalation",
+        kind=DeliveryKind.ESCALATION,
         now=now,
         to=to,
         send=send,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -18,16 +19,23 @@ from bot.runtime import Runtime
 
 log = logging.getLogger("bot.schedule")
 
+
+class Sweep(StrEnum):
+    DIGEST = "digest"  # the weekly status
+    NUDGES = "nudges"
+    ANNOUNCEMENTS = "announcements"
+
+
 # Each sweep, and how often it runs (minutes).
 SWEEPS = {
-    "digest": run_digest_sweep,
-    "nudges": run_nudge_sweep,
-    "announcements": run_announcement_sweep,
+    Sweep.DIGEST: run_digest_sweep,
+    Sweep.NUDGES: run_nudge_sweep,
+    Sweep.ANNOUNCEMENTS: run_announcement_sweep,
 }
-EVERY_MINUTES = {"digest": 5, "nudges": 30, "announcements": 2}
+EVERY_MINUTES = {Sweep.DIGEST: 5, Sweep.NUDGES: 30, Sweep.ANNOUNCEMENTS: 2}
 
 
-def run_sweep(runtime: Runtime, name: str) -> SweepReport:
+def run_sweep(runtime: Runtime, name: Sweep | str) -> SweepReport:
     """Run the sweep `name` now: timed in the metrics, its log lines marked with its name."""
     with log_context(sweep=name):
         with SWEEP_SECONDS.labels(name).time():

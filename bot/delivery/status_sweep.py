@@ -27,7 +27,7 @@ from bot.render import blocks
 from bot.runtime import Runtime
 from bot.store.claims import claim
 from bot.store.db import session_scope
-from bot.store.models import ChannelSettings, Goal, Milestone, Status
+from bot.store.models import ChannelSettings, DeliveryKind, Goal, GoalStatus, Milestone, Status
 
 log = logging.getLogger("bot.digest")
 
@@ -162,7 +162,7 @@ def run_digest_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
             [
                 {
                     "team_id": d.team_id,
-                    "kind": "digest",
+                    "kind": DeliveryKind.DIGEST,
                     "key": d.key,
                     "channel_id": d.channel_id,
                     "claimed_at": now,
@@ -170,7 +170,7 @@ def run_digest_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
                 for d in due
             ],
         )
-    claimed = [d for d in due if ("digest", d.key) in won]
+    claimed = [d for d in due if (DeliveryKind.DIGEST, d.key) in won]
     report = SweepReport()
     jobs = []
     for digest, messages in compose_digests(runtime, claimed, now=now):
@@ -181,8 +181,8 @@ def run_digest_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
             delivery_job(
                 runtime.engine,
                 report,
-                won["digest", digest.key],
-                kind="digest",
+                won[DeliveryKind.DIGEST, digest.key],
+                kind=DeliveryKind.DIGEST,
                 now=now,
                 to=Recipient(digest.team_id, channel_id=digest.channel_id),
                 send=partial(_post_all, runtime, digest.team_id, digest.channel_id, messages),
@@ -323,7 +323,7 @@ def load_statuses(
         )
         goals = session.exec(
             select(Goal)
-            .where(_in_channels(Goal, keys), Goal.status == "open")
+            .where(_in_channels(Goal, keys), Goal.status == GoalStatus.OPEN)
             .order_by(col(Goal.id))
         ).all()
         goal_tallies = tallies(session, [g.id for g in goals])

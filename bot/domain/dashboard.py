@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from bot.domain.goals import Progress, progress
 from bot.domain.health import Detail, describe
 from bot.domain.status_report import WINDOW
-from bot.store.models import Goal, HomeViewer, Milestone, Status
+from bot.store.models import Goal, GoalStatus, HomeViewer, Milestone, Status
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,7 @@ def gather(
 def _goals_owned(session: Session, *, team_id: str, user_id: str) -> list[Progress]:
     goals = session.exec(
         select(Goal)
-        .where(Goal.team_id == team_id, Goal.owner_id == user_id, Goal.status == "open")
+        .where(Goal.team_id == team_id, Goal.owner_id == user_id, Goal.status == GoalStatus.OPEN)
         .order_by(nulls_last(col(Goal.due_date)), col(Goal.id))
     ).all()
     if not goals:

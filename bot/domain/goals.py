@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from bot.domain.errors import InvalidCommand, MilestoneError, NotOwner
 from bot.domain.milestones import check_due_date, check_title
 from bot.render.text import quote
-from bot.store.models import Goal, Milestone, Status
+from bot.store.models import Goal, GoalStatus, Milestone, Status
 
 _REFERENCE = re.compile(r"^g-?(\d{1,9})$", re.IGNORECASE)
 
@@ -75,7 +75,7 @@ def find_goal(session: Session, *, team_id: str, channel_id: str, text: str) -> 
             goal = None
     else:
         goal = _by_name(session, team_id=team_id, channel_id=channel_id, name=text)
-    if goal is None or goal.status != "open":
+    if goal is None or goal.status != GoalStatus.OPEN:
         raise GoalNotFound(
             f"There is no open goal {quote(text)} in this channel. "
             "`/milestone goal list` shows them; name one by reference (G-3) or by its name "
@@ -89,7 +89,7 @@ def _by_name(session: Session, *, team_id: str, channel_id: str, name: str) -> G
         select(Goal).where(
             Goal.team_id == team_id,
             Goal.channel_id == channel_id,
-            Goal.status == "open",
+            Goal.status == GoalStatus.OPEN,
             func.lower(Goal.name) == " ".join(name.split()).lower(),
         )
     ).first()
@@ -102,7 +102,7 @@ def close_goal(session: Session, *, goal: Goal, user_id: str, now: datetime) -> 
             f"Only the goal's owner, <@{goal.owner_id}>, or whoever declared it can close "
             f"{goal.reference}."
         )
-    goal.status = "closed"
+    goal.status = GoalStatus.CLOSED
     goal.closed_at = now
     session.add(goal)
     return goal
@@ -112,7 +112,11 @@ def open_goals(session: Session, *, team_id: str, channel_id: str) -> list[Goal]
     return list(
         session.exec(
             select(Goal)
-            .where(Goal.team_id == team_id, Goal.channel_id == channel_id, Goal.status == "open")
+            .where(
+                Goal.team_id == team_id,
+                Goal.channel_id == channel_id,
+                Goal.status == GoalStatus.OPEN,
+            )
             .order_by(col(Goal.id))
         ).all()
     )

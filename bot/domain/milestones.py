@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import and_, nulls_last, or_, update
 from sqlalchemy.exc import IntegrityError
@@ -29,7 +30,7 @@ from bot.domain.errors import (
     StaleAction,
 )
 from bot.render.text import escape, quote
-from bot.store.models import Health, Milestone, MilestoneEvent, Status
+from bot.store.models import EventKind, Health, Milestone, MilestoneEvent, Status
 
 # A header block holds 150 characters of plain text; the title is shown in one.
 MAX_TITLE_LENGTH = 150
@@ -51,11 +52,21 @@ class AlreadyInState(StaleAction):
         self.milestone = milestone
 
 
+class ListScope(StrEnum):
+    """Which of a channel's milestones `/milestone list` shows."""
+
+    OPEN = "open"
+    MINE = "mine"
+    OVERDUE = "overdue"
+    DONE = "done"
+    ALL = "all"
+
+
 @dataclass(frozen=True)
 class Change:
     """What a service call did, for the caller to announce."""
 
-    kind: str  # declared, completion_requested, reached, changes_requested, rescheduled, cancelled
+    kind: EventKind
     milestone: Milestone
     actor_id: str
     reason: str | None = None
@@ -140,7 +151,7 @@ def declare(
             select(Milestone).where(Milestone.request_key == request_key)
         ).first()
         if existing is not None:
-            return Change("declared", existing, creator_id, repeated=True)
+            return Change(EventKind.DECLARED, existing, creator_id, repeated=True)
     milestone = Milestone(
         team_id=team_id,
         channel_id=channel_id,
@@ -163,11 +174,13 @@ def declare(
         # A copy of this request won the race; answer with what it declared.
         session.rollback()
         existing = session.exec(select(Milestone).where(Milestone.request_key == request_key)).one()
-        return Change("declared", existing, creator_id, repeated=True)
+        return Change(EventKind.DECLARED, existing, creator_id, repeated=True)
     _check_prerequisites_here(milestone, prerequisites)
     add_prerequisites(session, milestone, list(prerequisites))
-    _record(session, milestone, "declared", creator_id, now, new_due_date=milestone.due_date)
-    return Change("declared", milestone, creator_id)
+    _record(
+        session, milestone, EventKind.DECLARED, creator_id, now, new_due_date=milestone.due_date
+    )
+    return Change(EventKind.DECLARED, milestone, creator_id)
 
 
 class SelfApproval(InvalidCommand):
@@ -227,7 +240,13 @@ def get(session: Session, *, team_id: str, milestone_id: int) -> Milestone:
 
 
 def list_channel(
-    session: Session, *, team_id: str, channel_id: str, scope: str, user_id: str, today: date
+    session: Session,
+    *,
+    team_id: str,
+    channel_id: str,
+    scope: ListScope,
+    user_id: str,
+    today: date,
 ) -> list[Milestone]:
     """The channel's milestones for `/milestone list`, by due date; cancelled ones never."""
     query = select(Milestone).where(
@@ -235,20 +254,21 @@ def list_channel(
         Milestone.channel_id == channel_id,
         Milestone.status != Status.CANCELLED,
     )
-    if scope in ("open", "mine", "overdue"):
+    if scope in (ListScope.OPEN, ListScope.MINE, ListScope.OVERDUE):
         query = query.where(col(Milestone.status).in_(Status.ACTIVE))
-    if scope == "mine":
-        # What I answer for: mine, or declared by me and owned by nobody yet.
-        query = query.where(
-            or_(
-                Milestone.owner_id == user_id,
-                and_(col(Milestone.owner_id).is_(None), Milestone.creator_id == user_id),
+    match scope:
+        case ListScope.MINE:
+            # What I answer for: mine, or declared by me and owned by nobody yet.
+            query = query.where(
+                or_(
+                    Milestone.owner_id == user_id,
+                    and_(col(Milestone.owner_id).is_(None), Milestone.creator_id == user_id),
+                )
             )
-        )
-    elif scope == "overdue":
-        query = query.where(Milestone.due_date < today)
-    elif scope == "done":
-        query = query.where(Milestone.status == Status.REACHED)
+        case ListScope.OVERDUE:
+            query = query.where(Milestone.due_date < today)
+        case ListScope.DONE:
+            query = query.where(Milestone.status == Status.REACHED)
     order = (nulls_last(col(Milestone.due_date)), Milestone.id)
     return list(session.exec(query.order_by(*order)).all())
 
@@ -280,18 +300,18 @@ def request_completion(
         )
     if milestone.approver_id:
         _transition(session, milestone, Status.AWAITING_APPROVAL, now=now)
-        _record(session, milestone, "completion_requested", user_id, now)
-        return Change("completion_requested", milestone, user_id)
+        _record(session, milestone, EventKind.COMPLETION_REQUESTED, user_id, now)
+        return Change(EventKind.COMPLETION_REQUESTED, milestone, user_id)
     return _reach(session, milestone, user_id, now)
 
 
 def _reach(session: Session, milestone: Milestone, user_id: str, now: datetime) -> Change:
     _transition(session, milestone, Status.REACHED, now=now)
-    _record(session, milestone, "reached", user_id, now)
+    _record(session, milestone, EventKind.REACHED, user_id, now)
     ready = tuple(
         d for d in dependents_of(session, milestone) if not open_prerequisites(session, d)
     )
-    return Change("reached", milestone, user_id, ready=ready)
+    return Change(EventKind.REACHED, milestone, user_id, ready=ready)
 
 
 def approve(
@@ -299,7 +319,7 @@ def approve(
 ) -> Change:
     _check_current(milestone, revision)
     _check_awaiting(milestone, user_id)
-    _record(session, milestone, "approved", user_id, now)
+    _record(session, milestone, EventKind.APPROVED, user_id, now)
     return _reach(session, milestone, user_id, now)
 
 
@@ -318,8 +338,8 @@ def request_changes(
     _check_current(milestone, revision)
     _check_awaiting(milestone, user_id)
     _transition(session, milestone, Status.OPEN, now=now)
-    _record(session, milestone, "changes_requested", user_id, now, reason=reason_text)
-    return Change("changes_requested", milestone, user_id, reason=reason_text)
+    _record(session, milestone, EventKind.CHANGES_REQUESTED, user_id, now, reason=reason_text)
+    return Change(EventKind.CHANGES_REQUESTED, milestone, user_id, reason=reason_text)
 
 
 def ensure_can_decide(milestone: Milestone, *, user_id: str, revision: int) -> None:
@@ -370,7 +390,7 @@ def reschedule(
     _record(
         session,
         milestone,
-        "rescheduled",
+        EventKind.RESCHEDULED,
         user_id,
         now,
         old_due_date=old_due_date,
@@ -378,7 +398,7 @@ def reschedule(
         reason=reason_text,
     )
     return Change(
-        "rescheduled",
+        EventKind.RESCHEDULED,
         milestone,
         user_id,
         reason=reason_text,
@@ -456,7 +476,7 @@ def edit(
     old_approver_id = milestone.approver_id
     if not changed and approver_id == old_approver_id:
         # Saved as it was: nothing to record or announce.
-        return Change("edited", milestone, user_id, repeated=True)
+        return Change(EventKind.EDITED, milestone, user_id, repeated=True)
     _transition(session, milestone, milestone.status, now=now)
     if new_prerequisites != old_prerequisites:
         remove_prerequisites(session, milestone)
@@ -477,7 +497,7 @@ def edit(
         _record(
             session,
             milestone,
-            "edited",
+            EventKind.EDITED,
             user_id,
             now,
             reason="changed " + ", ".join(changed),
@@ -491,7 +511,7 @@ def edit(
         _record(
             session,
             milestone,
-            "approver_changed",
+            EventKind.APPROVER_CHANGED,
             user_id,
             now,
             old_approver_id=old_approver_id,
@@ -499,9 +519,9 @@ def edit(
         )
     approver_was = old_approver_id if approver_id != old_approver_id else None
     if due_date == old_due_date:
-        return Change("edited", milestone, user_id, approver_was=approver_was)
+        return Change(EventKind.EDITED, milestone, user_id, approver_was=approver_was)
     return Change(
-        "edited",
+        EventKind.EDITED,
         milestone,
         user_id,
         old_due_date=old_due_date,
@@ -524,8 +544,8 @@ def cancel(
     _check_responsible(milestone, user_id, "cancel")
     reason_text = check_reason(reason)
     _transition(session, milestone, Status.CANCELLED, now=now)
-    _record(session, milestone, "cancelled", user_id, now, reason=reason_text)
-    return Change("cancelled", milestone, user_id, reason=reason_text)
+    _record(session, milestone, EventKind.CANCELLED, user_id, now, reason=reason_text)
+    return Change(EventKind.CANCELLED, milestone, user_id, reason=reason_text)
 
 
 def record_approval_request(
@@ -594,7 +614,11 @@ def set_health(
         raise AlreadyInState(f"{milestone.reference} is not blocked or at risk by hand.", milestone)
     if state == milestone.marked_health and reason_text == milestone.health_reason:
         raise AlreadyInState(f"{milestone.reference} is already marked that way.", milestone)
-    kind = {Health.BLOCKED: "blocked", Health.AT_RISK: "at_risk", None: "unblocked"}[state]
+    kind = {
+        Health.BLOCKED: EventKind.BLOCKED,
+        Health.AT_RISK: EventKind.AT_RISK,
+        None: EventKind.UNBLOCKED,
+    }[state]
     _transition(session, milestone, milestone.status, now=now)
     milestone.marked_health = state
     milestone.health_reason = reason_text if state else None
@@ -616,8 +640,8 @@ def add_dependencies(
     add_prerequisites(session, milestone, prerequisites)
     _transition(session, milestone, milestone.status, now=now)
     names = ", ".join(p.reference for p in prerequisites)
-    _record(session, milestone, "edited", user_id, now, reason=f"now waits on {names}")
-    return Change("edited", milestone, user_id)
+    _record(session, milestone, EventKind.EDITED, user_id, now, reason=f"now waits on {names}")
+    return Change(EventKind.EDITED, milestone, user_id)
 
 
 def remove_dependencies(
@@ -628,8 +652,8 @@ def remove_dependencies(
     if not remove_prerequisites(session, milestone):
         raise AlreadyInState(f"{milestone.reference} does not wait on other milestones.", milestone)
     _transition(session, milestone, milestone.status, now=now)
-    _record(session, milestone, "edited", user_id, now, reason="no longer waits on others")
-    return Change("edited", milestone, user_id)
+    _record(session, milestone, EventKind.EDITED, user_id, now, reason="no longer waits on others")
+    return Change(EventKind.EDITED, milestone, user_id)
 
 
 def history(session: Session, *, milestone: Milestone) -> list[MilestoneEvent]:
@@ -699,7 +723,7 @@ def _transition(
 def _record(
     session: Session,
     milestone: Milestone,
-    kind: str,
+    kind: EventKind,
     actor_id: str | None,
     now: datetime,
     **details,

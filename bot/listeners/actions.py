@@ -25,7 +25,7 @@ from bot.metrics import note_refused
 from bot.render import blocks
 from bot.runtime import Runtime
 from bot.store.db import session_scope
-from bot.store.models import Milestone
+from bot.store.models import EventKind, Milestone
 
 Result = TypeVar("Result")
 # What a button does in the database: (session, milestone, presser, revision) -> result.
@@ -83,9 +83,9 @@ def register(app: App, runtime: Runtime) -> None:
         _, change = done
         announce(runtime, change)
         # On the Home, the refreshed Home shows it sent for approval.
-        if change.kind == "completion_requested" and body.get("response_url"):
+        if change.kind == EventKind.COMPLETION_REQUESTED and body.get("response_url"):
             tell(body, respond, blocks.sent_for_approval(change.milestone))
-        if change.kind == "reached" and body.get("response_url"):
+        if change.kind == EventKind.REACHED and body.get("response_url"):
             with session_scope(runtime.engine) as session:
                 today = runtime.timezones.known_today(
                     change.milestone.team_id, change.actor_id, now=runtime.clock()

@@ -28,14 +28,11 @@ from bot.runtime import Runtime
 from bot.slack.client import CHANNEL_GONE, slack_error
 from bot.store.claims import claim, mark_dropped, mark_sent
 from bot.store.db import session_scope
-from bot.store.models import ChannelSettings
+from bot.store.models import ChannelSettings, DeliveryKind, EventKind
 
 log = logging.getLogger(__name__)
 
 COMMAND = "/milestone"
-# The claim a /milestone status takes on its trigger id, so that Slack's retry of the command,
-# or the same request sent twice, posts the status once.
-STATUS_REQUEST = "status_request"
 
 
 def register(app: App, runtime: Runtime) -> None:
@@ -187,7 +184,7 @@ def handle_done(call: Call, command: parsing.Done) -> None:
             session, milestone=milestone, user_id=call.user_id, now=call.now
         )
         advice = suggestions.on_completion(session, milestone=change.milestone, today=call.today())
-    if change.kind == "completion_requested":
+    if change.kind == EventKind.COMPLETION_REQUESTED:
         call.ack(**blocks.notice(blocks.sent_for_approval(change.milestone)))
     elif advice:
         call.ack(**blocks.coaching(change.milestone, advice))
@@ -373,7 +370,7 @@ def handle_status(call: Call, command: parsing.Status) -> None:
             [
                 {
                     "team_id": call.team_id,
-                    "kind": STATUS_REQUEST,
+                    "kind": DeliveryKind.STATUS_REQUEST,
                     "key": call.request_key,
                     "channel_id": call.channel_id,
                     "claimed_at": call.now,

@@ -17,7 +17,7 @@ from bot.domain import channels, goals, milestones, suggestions
 from bot.domain.dates import parse_due_date
 from bot.domain.dependencies import prerequisites_of
 from bot.domain.errors import InvalidCommand, MilestoneError, MilestoneNotFound, PastDueDate
-from bot.domain.milestones import Change, SelfApproval
+from bot.domain.milestones import Change, ListScope, SelfApproval
 from bot.listeners.common import (
     is_retry,
     open_form,
@@ -165,7 +165,7 @@ def _candidates(
         session,
         team_id=team_id,
         channel_id=channel_id,
-        scope="open",
+        scope=ListScope.OPEN,
         user_id="",
         today=date.min,  # only the "overdue" scope reads it
     )

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from datetime import time
 
 from bot.domain.errors import InvalidCommand
+from bot.domain.milestones import ListScope
 from bot.render.text import quote
+from bot.store.models import EscalateTo, Health, NudgeRoute
 
 _TOKEN = re.compile(r"“([^”]*)”|\"([^\"]*)\"|‘([^’]*)’|(<[^>]*>)|(\S+)")
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
@@ -54,7 +56,7 @@ class NewMilestoneModal:
 
 @dataclass(frozen=True)
 class ListMilestones:
-    scope: str = "open"
+    scope: ListScope = ListScope.OPEN
 
 
 @dataclass(frozen=True)
@@ -77,10 +79,10 @@ class Cancel:
 
 @dataclass(frozen=True)
 class SetHealth:
-    """block / unblock / risk: `state` is "blocked", "at_risk", or None to clear."""
+    """block / unblock / risk: `state` is Health.BLOCKED, Health.AT_RISK, or None to clear."""
 
     reference: str
-    state: str | None
+    state: Health | None
     reason: str | None = None
 
 
@@ -310,12 +312,12 @@ def _parse_list(tokens: list[Token]) -> ListMilestones:
     if not tokens:
         return ListMilestones()
     scope = tokens[0].text.lower()
-    if len(tokens) > 1 or scope not in ("open", "mine", "overdue", "done", "all"):
+    if len(tokens) > 1 or scope not in {scope.value for scope in ListScope}:
         raise InvalidCommand(
             f"I can list `mine`, `overdue`, `done` or `all`, not {quote(_join(tokens))}. "
             "Plain `/milestone list` shows the open ones."
         )
-    return ListMilestones(scope=scope)
+    return ListMilestones(scope=ListScope(scope))
 
 
 def _single_reference(command: str, tokens: list[Token]) -> str:
@@ -366,9 +368,9 @@ def parse_weekday(text: str) -> int | None:
 
 # settings <name> <value>: the ChannelSettings field each sets, and the values it takes.
 _CHANNEL_SETTINGS = {
-    "nudges": ("nudges", {"dm": "dm", "channel": "channel", "off": "off"}),
+    "nudges": ("nudges", {route.value: route for route in NudgeRoute}),
     "mentions": ("mentions", {"on": True, "off": False}),
-    "escalate": ("escalate_to", {"channel": "channel", "approver": "approver"}),
+    "escalate": ("escalate_to", {to.value: to for to in EscalateTo}),
     "approvals": ("separate_approvals", {"separate": True, "shared": False}),
 }
 
@@ -463,7 +465,7 @@ def _parse_health(command: str, tokens: list[Token]) -> SetHealth:
         raise InvalidCommand(
             f"Say why, so the channel knows: `/milestone {command} {reference} because ...`."
         )
-    state = "blocked" if command == "block" else "at_risk"
+    state = Health.BLOCKED if command == "block" else Health.AT_RISK
     return SetHealth(reference=reference, state=state, reason=reason)
 
 

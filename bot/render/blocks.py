@@ -16,16 +16,19 @@ from datetime import date, datetime, time
 from bot.domain.coach import Suggestion
 from bot.domain.goals import Progress
 from bot.domain.health import Detail, Verdict
-from bot.domain.milestones import Change, format_day
+from bot.domain.milestones import Change, ListScope, format_day
 from bot.domain.status_report import ChannelStatus
 from bot.render.text import escape, shorten
 from bot.store.models import (
     Absence,
     ChannelSettings,
+    EscalateTo,
+    EventKind,
     Goal,
     Health,
     Milestone,
     MilestoneEvent,
+    NudgeRoute,
     Status,
 )
 
@@ -477,24 +480,26 @@ def _capped(blocks: list[dict], more: str) -> list[dict]:
 def milestone_list(
     milestones: list[Milestone],
     *,
-    scope: str,
+    scope: ListScope,
     today: date,
     details: Mapping[int, Detail] | None = None,
 ) -> Message:
     names = {
-        "open": "Open milestones",
-        "mine": "Your open milestones",
-        "overdue": "Overdue milestones",
-        "done": "Reached milestones",
-        "all": "All milestones",
+        ListScope.OPEN: "Open milestones",
+        ListScope.MINE: "Your open milestones",
+        ListScope.OVERDUE: "Overdue milestones",
+        ListScope.DONE: "Reached milestones",
+        ListScope.ALL: "All milestones",
     }
     if not milestones:
         empty = {
-            "open": "No open milestones in this channel. Declare one with `/milestone add`.",
-            "mine": "You own no open milestones in this channel.",
-            "overdue": "Nothing is overdue in this channel.",
-            "done": "No milestone has been reached in this channel yet.",
-            "all": "No milestones in this channel yet. Declare one with `/milestone add`.",
+            ListScope.OPEN: (
+                "No open milestones in this channel. Declare one with `/milestone add`."
+            ),
+            ListScope.MINE: "You own no open milestones in this channel.",
+            ListScope.OVERDUE: "Nothing is overdue in this channel.",
+            ListScope.DONE: "No milestone has been reached in this channel yet.",
+            ListScope.ALL: "No milestones in this channel yet. Declare one with `/milestone add`.",
         }[scope]
         return {"text": empty, "blocks": [_section(empty)]}
     details = details or {}
@@ -652,9 +657,9 @@ def channel_settings(settings: ChannelSettings, default_timezone: str) -> Messag
     else:
         digest = "is off; `settings digest on` turns it back on"
     nudges = {
-        "dm": "go to owners privately",
-        "channel": "are posted in the channel",
-        "off": "are off (with due-soon reminders and escalations)",
+        NudgeRoute.DM: "go to owners privately",
+        NudgeRoute.CHANNEL: "are posted in the channel",
+        NudgeRoute.OFF: "are off (with due-soon reminders and escalations)",
     }[settings.nudges]
     coach_off = [rule for rule in settings.coach_disabled.split(",") if rule]
     lines = [
@@ -664,7 +669,11 @@ def channel_settings(settings: ChannelSettings, default_timezone: str) -> Messag
         + ("@-mentions owners" if settings.mentions else "shows owners' names without a ping")
         + ". `settings mentions on|off`",
         "• After repeated nudges, "
-        + ("the channel hears" if settings.escalate_to == "channel" else "the approver hears")
+        + (
+            "the channel hears"
+            if settings.escalate_to == EscalateTo.CHANNEL
+            else "the approver hears"
+        )
         + ". `settings escalate channel|approver`",
         "• An owner "
         + ("may not" if settings.separate_approvals else "may")
@@ -700,9 +709,11 @@ def _setting_values(
     coach_off = [rule for rule in settings.coach_disabled.split(",") if rule]
     return {
         "weekly status": digest,
-        "overdue nudges": {"dm": "private", "channel": "in the channel", "off": "off"}[
-            settings.nudges
-        ],
+        "overdue nudges": {
+            NudgeRoute.DM: "private",
+            NudgeRoute.CHANNEL: "in the channel",
+            NudgeRoute.OFF: "off",
+        }[settings.nudges],
         "mentions in the status": "on" if settings.mentions else "off",
         "after repeated nudges": f"tell the {settings.escalate_to}",
         "approvals": "separate" if settings.separate_approvals else "shared",
@@ -815,25 +826,29 @@ def review(reviewed: list[tuple[Milestone, list[Suggestion]]]) -> Message:
 
 def health_changed(change: Change) -> str:
     milestone = change.milestone
-    if change.kind == "unblocked":
-        return f"{milestone.reference} is no longer marked blocked or at risk."
-    words = "blocked" if change.kind == "blocked" else "at risk"
+    match change.kind:
+        case EventKind.UNBLOCKED:
+            return f"{milestone.reference} is no longer marked blocked or at risk."
+        case EventKind.BLOCKED:
+            words = "blocked"
+        case _:
+            words = "at risk"
     return f"{milestone.reference} is marked {words}: {escape(change.reason or '')}"
 
 
 EVENT_WORDS = {
-    "declared": "declared",
-    "edited": "edited",
-    "rescheduled": "rescheduled",
-    "blocked": "marked blocked",
-    "at_risk": "marked at risk",
-    "unblocked": "unblocked",
-    "completion_requested": "asked for approval",
-    "approved": "approved",
-    "changes_requested": "asked for changes",
-    "reached": "reached",
-    "cancelled": "cancelled",
-    "approver_changed": "approver changed",
+    EventKind.DECLARED: "declared",
+    EventKind.EDITED: "edited",
+    EventKind.RESCHEDULED: "rescheduled",
+    EventKind.BLOCKED: "marked blocked",
+    EventKind.AT_RISK: "marked at risk",
+    EventKind.UNBLOCKED: "unblocked",
+    EventKind.COMPLETION_REQUESTED: "asked for approval",
+    EventKind.APPROVED: "approved",
+    EventKind.CHANGES_REQUESTED: "asked for changes",
+    EventKind.REACHED: "reached",
+    EventKind.CANCELLED: "cancelled",
+    EventKind.APPROVER_CHANGED: "approver changed",
 }
 
 
@@ -846,13 +861,14 @@ def history(milestone: Milestone, events: list[MilestoneEvent]) -> Message:
         line = f"• {_local_date(event.at)} · {EVENT_WORDS.get(event.kind, event.kind)}"
         if event.actor_id:
             line += f" by {user(event.actor_id)}"
-        if event.kind == "rescheduled":
-            line += f": {format_date(event.old_due_date)} → {format_date(event.new_due_date)}"
-        elif event.kind == "approver_changed":
-            line += f": {_approver_or_nobody(event.old_approver_id)} → "
-            line += _approver_or_nobody(event.new_approver_id)
-        elif event.kind == "declared" and event.new_due_date:
-            line += f", due {format_date(event.new_due_date)}"
+        match event.kind:
+            case EventKind.RESCHEDULED:
+                line += f": {format_date(event.old_due_date)} → {format_date(event.new_due_date)}"
+            case EventKind.APPROVER_CHANGED:
+                line += f": {_approver_or_nobody(event.old_approver_id)} → "
+                line += _approver_or_nobody(event.new_approver_id)
+            case EventKind.DECLARED if event.new_due_date:
+                line += f", due {format_date(event.new_due_date)}"
         if event.reason:
             line += f" ({escape(event.reason)})"
         lines.append(line)

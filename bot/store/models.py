@@ -6,25 +6,67 @@ Timestamps are aware UTC datetimes; due dates are calendar dates.
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum, nonmember
 
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
-class Status:
+class Status(StrEnum):
+    """Where a milestone is in its life."""
+
     OPEN = "open"
     AWAITING_APPROVAL = "awaiting_approval"
     REACHED = "reached"
     CANCELLED = "cancelled"
 
-    ACTIVE = (OPEN, AWAITING_APPROVAL)
+    ACTIVE = nonmember((OPEN, AWAITING_APPROVAL))
 
 
-class Health:
+class Health(StrEnum):
+    """How a milestone is doing: derived, or marked by hand (blocked, at_risk)."""
+
     ON_TRACK = "on_track"
     AT_RISK = "at_risk"
     OFF_TRACK = "off_track"
     BLOCKED = "blocked"
+
+
+class GoalStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class EventKind(StrEnum):
+    """What happened to a milestone: a line of its history, and the kind of a Change."""
+
+    DECLARED = "declared"
+    COMPLETION_REQUESTED = "completion_requested"
+    REACHED = "reached"
+    APPROVED = "approved"
+    CHANGES_REQUESTED = "changes_requested"
+    RESCHEDULED = "rescheduled"
+    EDITED = "edited"
+    APPROVER_CHANGED = "approver_changed"
+    CANCELLED = "cancelled"
+    BLOCKED = "blocked"
+    AT_RISK = "at_risk"
+    UNBLOCKED = "unblocked"
+
+
+class NudgeRoute(StrEnum):
+    """Where a channel's overdue nudges go; off also silences reminders and escalations."""
+
+    DM = "dm"
+    CHANNEL = "channel"
+    OFF = "off"
+
+
+class EscalateTo(StrEnum):
+    """Who hears after repeated nudges."""
+
+    CHANNEL = "channel"
+    APPROVER = "approver"
 
 
 class Goal(SQLModel, table=True):
@@ -39,7 +81,7 @@ class Goal(SQLModel, table=True):
     owner_id: str | None = Field(default=None, max_length=32)
     creator_id: str = Field(max_length=32)
     due_date: date | None = None
-    status: str = Field(default="open", max_length=20)  # open | closed
+    status: str = Field(default=GoalStatus.OPEN, max_length=20)
     # Its milestones are expected to have an approver; the coach says when one has none.
     requires_approval: bool = False
     created_at: datetime
@@ -132,7 +174,7 @@ class MilestoneEvent(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     milestone_id: int = Field(foreign_key="milestone.id", index=True)
-    kind: str = Field(max_length=32)
+    kind: str = Field(max_length=32)  # an EventKind
     actor_id: str | None = Field(default=None, max_length=32)
     at: datetime
     old_due_date: date | None = None
@@ -167,12 +209,12 @@ class ChannelSettings(SQLModel, table=True):
     digest_time: str = Field(default="09:00", max_length=5)
     # None: the bot's DEFAULT_TIMEZONE.
     digest_timezone: str | None = Field(default=None, max_length=64)
-    # Where overdue nudges go: dm | channel | off (off also silences reminders and escalations).
-    nudges: str = Field(default="dm", max_length=10)
+    # Where overdue nudges go.
+    nudges: str = Field(default=NudgeRoute.DM, max_length=10)
     # Whether the weekly status and /milestone status @-mention owners or show plain names.
     mentions: bool = True
-    # Who hears after repeated nudges: channel | approver.
-    escalate_to: str = Field(default="channel", max_length=10)
+    # Who hears after repeated nudges.
+    escalate_to: str = Field(default=EscalateTo.CHANNEL, max_length=10)
     # Owner and approver must be different people.
     separate_approvals: bool = False
     # Coach rule ids turned off here, comma separated.
@@ -196,11 +238,30 @@ class Absence(SQLModel, table=True):
     last_day: date
 
 
-class DeliveryState:
+class DeliveryState(StrEnum):
     CLAIMED = "claimed"  # a process is sending it (or died doing so: see claims.STALE_AFTER)
     SENT = "sent"
     FAILED = "failed"  # failed for now: a later sweep claims it again
     DROPPED = "dropped"  # can never be delivered (the channel or person is gone)
+
+
+class DeliveryKind(StrEnum):
+    """What a claimed delivery is; with its key, what makes it go out once."""
+
+    ANNOUNCEMENT = "announcement"  # the channel card
+    APPROVAL = "approval"  # the request to the approver
+    CELEBRATION = "celebration"
+    RESCHEDULED = "rescheduled"  # the note under the card
+    CANCELLED = "cancelled"  # the note under the card
+    APPROVER_CHANGED = "approver_changed"  # the note under the card
+    APPROVER_REPLACED = "approver_replaced"  # the DM to the approver replaced or removed
+    SLIP = "slip"  # a prerequisite now due after a dependent
+    READY = "ready"  # a dependent's last prerequisite reached
+    NUDGE = "nudge"
+    DUE_SOON = "due_soon"
+    ESCALATION = "escalation"
+    DIGEST = "digest"  # the weekly status
+    STATUS_REQUEST = "status_request"  # /milestone status, answered once per request
 
 
 class Delivery(SQLModel, table=True):
@@ -210,7 +271,7 @@ class Delivery(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=32)
-    kind: str = Field(max_length=20)
+    kind: str = Field(max_length=20)  # a DeliveryKind
     key: str = Field(max_length=200)
     channel_id: str | None = Field(default=None, max_length=32)
     milestone_id: int | None = Field(default=None, foreign_key="milestone.id", index=True)
