@@ -26,7 +26,7 @@ from bot.logs import log_context
 from bot.render import blocks
 from bot.render.home import home_view
 from bot.runtime import Runtime
-from bot.slack.client import CHANNEL_GONE, slack_error
+from bot.slack.client import ChannelGone
 from bot.store.claims import claim, taken
 from bot.store.db import session_scope
 from bot.store.models import (
@@ -59,11 +59,10 @@ def announce(
                     on_channel_gone(gone)
             else:
                 _deliver(runtime, change)
-        except Exception as error:
-            if slack_error(error) in CHANNEL_GONE and on_channel_gone is not None:
-                on_channel_gone(slack_error(error))
-            else:
+        except ChannelGone as gone:
+            if on_channel_gone is None:
                 raise
+            on_channel_gone(gone.code)
         finally:
             # Saved whatever became of the channel's messages: the Homes show it.
             waiting = change.slipped + change.ready
@@ -294,10 +293,8 @@ def announce_settings_change(
             return
         try:
             runtime.messenger(team_id).post(channel_id, message)
-        except Exception as error:
-            if slack_error(error) not in CHANNEL_GONE:
-                raise
-            on_channel_gone(slack_error(error))
+        except ChannelGone as gone:
+            on_channel_gone(gone.code)
 
     runtime.background.submit(channel_id, post)
 

@@ -21,7 +21,14 @@ from bot.delivery.fanout import Job
 from bot.domain import channels, people, workspaces
 from bot.logs import log_context
 from bot.metrics import DELIVERIES, FAILURES
-from bot.slack.client import CHANNEL_GONE, PERSON_GONE, TOKEN_GONE, WorkspaceGone, slack_error
+from bot.slack.client import (
+    ChannelGone,
+    PersonGone,
+    SlackRefused,
+    TokenGone,
+    WorkspaceGone,
+    slack_error,
+)
 from bot.store.claims import mark_dropped, mark_failed, mark_sent, release
 from bot.store.db import session_scope
 from bot.store.models import DeliveryKind
@@ -118,10 +125,36 @@ def _deliver(
     except WorkspaceGone as gone:
         log.info("%s delivery %s dropped: %s", kind, delivery_id, gone)
         return _record(engine, delivery_id, Outcome.DROPPED, str(gone))
+    except SlackRefused as refused:
+        FAILURES.labels("delivery").inc()
+        return _refused(engine, delivery_id, refused, kind=kind, to=to, now=now)
     except Exception as error:
         FAILURES.labels("delivery").inc()
-        code = slack_error(error)
-        if code in CHANNEL_GONE and to.channel_id:
+        log.warning("%s delivery %s failed; a later sweep will retry: %r", kind, delivery_id, error)
+        return _record(
+            engine, delivery_id, Outcome.RETRY_LATER, slack_error(error) or type(error).__name__
+        )
+    with session_scope(engine) as session:
+        if on_sent is not None:
+            on_sent(session, sent)
+        mark_sent(session, delivery_id, now=now)
+    return Outcome.SENT
+
+
+def _refused(
+    engine: Engine,
+    delivery_id: int,
+    refused: SlackRefused,
+    *,
+    kind: DeliveryKind,
+    to: Recipient,
+    now: datetime,
+) -> Outcome:
+    """What becomes of a delivery Slack refused: its channel paused, its workspace or person
+    left alone from now on, or it dropped."""
+    code = refused.code
+    match refused:
+        case ChannelGone() if to.channel_id:
             with session_scope(engine) as session:
                 newly = channels.pause(
                     session, team_id=to.team_id, channel_id=to.channel_id, reason=code, now=now
@@ -132,29 +165,24 @@ def _deliver(
                 log.warning("channel %s paused: Slack said %s", to.channel_id, code)
                 return Outcome.PAUSED
             return Outcome.RETRY_LATER
-        if code in TOKEN_GONE:
+        case TokenGone():
             # The tokens_revoked event may never come (or came to a process that missed it).
             log.warning("workspace %s stops: Slack said %s", to.team_id, code)
             with session_scope(engine) as session:
                 workspaces.uninstalled(session, team_ids=[to.team_id], now=now)
                 mark_dropped(session, delivery_id, error=code)
             return Outcome.DROPPED
-        if code in PERSON_GONE and to.user_id:
+        case PersonGone() if to.user_id:
             log.warning("no more DMs to %s: Slack said %s", to.user_id, code)
             with session_scope(engine) as session:
                 people.deactivate(session, team_id=to.team_id, user_id=to.user_id, now=now)
                 mark_dropped(session, delivery_id, error=code)
             return Outcome.DROPPED
-        if code in CHANNEL_GONE | PERSON_GONE:
+        case ChannelGone() | PersonGone():
             log.warning("%s delivery %s dropped: %s", kind, delivery_id, code)
             return _record(engine, delivery_id, Outcome.DROPPED, code)
-        log.warning("%s delivery %s failed; a later sweep will retry: %r", kind, delivery_id, error)
-        return _record(engine, delivery_id, Outcome.RETRY_LATER, code or type(error).__name__)
-    with session_scope(engine) as session:
-        if on_sent is not None:
-            on_sent(session, sent)
-        mark_sent(session, delivery_id, now=now)
-    return Outcome.SENT
+    log.warning("%s delivery %s failed; a later sweep will retry: %r", kind, delivery_id, refused)
+    return _record(engine, delivery_id, Outcome.RETRY_LATER, code)
 
 
 def delivery_job(

@@ -44,7 +44,7 @@ from bot.domain.health import describe
 from bot.domain.people import FRESH_FOR
 from bot.render import blocks
 from bot.runtime import Runtime
-from bot.slack.client import CHANNEL_GONE, slack_error
+from bot.slack.client import ChannelGone
 from bot.store.claims import claim, count_sent, sent_counts, settled
 from bot.store.db import session_scope
 from bot.store.models import (
@@ -504,10 +504,10 @@ def refresh_health_cards(runtime: Runtime, *, now: datetime) -> int:
         try:
             refresh_card(runtime, milestone.id, now=now)
             refresh_homes(runtime, milestone)
-        except Exception as error:
-            if slack_error(error) in CHANNEL_GONE:
-                log.warning("card of %s not updated: %s", milestone.reference, error)
-                continue
+        except ChannelGone as gone:
+            log.warning("card of %s not updated: %s", milestone.reference, gone)
+            continue
+        except Exception:
             log.exception("card of %s not updated; a later sweep will retry", milestone.reference)
             with session_scope(runtime.engine) as session:
                 _set_shown_health(session, milestone.id, old=state, new=milestone.shown_health)

@@ -25,7 +25,7 @@ from bot.metrics import note_refused
 from bot.render import blocks
 from bot.render.text import quote
 from bot.runtime import Runtime
-from bot.slack.client import CHANNEL_GONE, slack_error
+from bot.slack.client import ChannelGone, slack_error
 from bot.store.claims import claim, mark_dropped, mark_sent
 from bot.store.db import session_scope
 from bot.store.models import ChannelSettings, DeliveryKind, EventKind
@@ -301,10 +301,8 @@ def handle_goal_add(call: Call, command: parsing.GoalAdd) -> None:
     def post() -> None:
         try:
             call.runtime.messenger(call.team_id).post(call.channel_id, message)
-        except Exception as error:
-            if slack_error(error) not in CHANNEL_GONE:
-                raise
-            tell_channel_gone(slack_error(error))
+        except ChannelGone as gone:
+            tell_channel_gone(gone.code)
 
     call.runtime.background.submit(call.channel_id, post)
 
@@ -393,7 +391,7 @@ def handle_status(call: Call, command: parsing.Status) -> None:
             # Not retried: the person asks again, with a new trigger id.
             with session_scope(runtime.engine) as session:
                 mark_dropped(session, request_claim, error=slack_error(error) or repr(error))
-            if slack_error(error) not in CHANNEL_GONE:
+            if not isinstance(error, ChannelGone):
                 raise
             call.tell_later(
                 blocks.notice(

@@ -47,6 +47,13 @@ PERSON_GONE = {
     "user_not_visible",
     "cannot_dm_bot",
 }
+# views.open's answers when the trigger can no longer open anything (it lasts 3 seconds).
+TRIGGER_GONE = {
+    "expired_trigger_id",
+    "exchanged_trigger_id",
+    "invalid_trigger_id",
+    "trigger_expired",
+}
 
 
 class WorkspaceGone(Exception):
@@ -55,6 +62,53 @@ class WorkspaceGone(Exception):
     def __init__(self, team_id: str) -> None:
         super().__init__(f"workspace {team_id} has uninstalled the app")
         self.team_id = team_id
+
+
+class SlackRefused(SlackApiError):
+    """A call the Messenger made that Slack refused in a way the bot acts on, not one to retry
+    as it is. Still a SlackApiError, with Slack's answer; `code` is Slack's error code."""
+
+    def __init__(self, error: SlackApiError) -> None:
+        Exception.__init__(self, *error.args)
+        self.response = error.response
+        self.code: str = error.response.get("error")
+
+
+class ChannelGone(SlackRefused):
+    """The bot cannot post in the channel: not in it, archived, or deleted."""
+
+
+class PersonGone(SlackRefused):
+    """The person cannot get messages: a deactivated or unknown account."""
+
+
+class TokenGone(SlackRefused):
+    """The workspace's token no longer works: revoked, or never valid."""
+
+
+class TriggerGone(SlackRefused):
+    """The trigger of a views.open expired before the view could be opened."""
+
+
+_REFUSALS: tuple[tuple[set[str], type[SlackRefused]], ...] = (
+    (CHANNEL_GONE, ChannelGone),
+    (PERSON_GONE, PersonGone),
+    (TOKEN_GONE, TokenGone),
+    (TRIGGER_GONE, TriggerGone),
+)
+
+
+@contextmanager
+def _refusals_typed() -> Iterator[None]:
+    """Slack's refusals of the calls in the block raised as the typed errors above."""
+    try:
+        yield
+    except SlackApiError as error:
+        code = error.response.get("error")
+        for codes, refusal in _REFUSALS:
+            if code in codes:
+                raise refusal(error).with_traceback(error.__traceback__) from None
+        raise
 
 
 def make_client(settings: Settings, token: str | None) -> WebClient:
@@ -352,7 +406,8 @@ class Messenger:
 
     The client is looked up at each call (`client_of`), so a token refreshed or revoked
     meanwhile is noticed, and a workspace that is gone raises WorkspaceGone where the message
-    is sent, not where it was prepared.
+    is sent, not where it was prepared. Slack's refusals the bot acts on are raised as
+    ChannelGone, PersonGone, TokenGone or TriggerGone.
     """
 
     def __init__(
@@ -380,34 +435,39 @@ class Messenger:
         if thread_ts:
             kwargs["thread_ts"] = thread_ts
             kwargs["reply_broadcast"] = broadcast
-        with self._pace(channel):
+        with self._pace(channel), _refusals_typed():
             response = self.client.chat_postMessage(
                 channel=channel, text=message["text"], blocks=message["blocks"], **kwargs
             )
         return response["ts"]
 
     def update(self, channel: str, ts: str, message: Message) -> None:
-        self.client.chat_update(
-            channel=channel, ts=ts, text=message["text"], blocks=message["blocks"]
-        )
+        with _refusals_typed():
+            self.client.chat_update(
+                channel=channel, ts=ts, text=message["text"], blocks=message["blocks"]
+            )
 
     def direct_message(self, user_id: str, message: Message) -> tuple[str, str]:
         """Post in the app's DM with `user_id`; the message's (channel, ts)."""
-        channel = self.client.conversations_open(users=user_id)["channel"]["id"]
+        with _refusals_typed():
+            channel = self.client.conversations_open(users=user_id)["channel"]["id"]
         return channel, self.post(channel, message)
 
     def ephemeral(self, channel: str, user_id: str, message: Message) -> None:
         """A message in `channel` that only `user_id` sees."""
-        self.client.chat_postEphemeral(
-            channel=channel, user=user_id, text=message["text"], blocks=message["blocks"]
-        )
+        with _refusals_typed():
+            self.client.chat_postEphemeral(
+                channel=channel, user=user_id, text=message["text"], blocks=message["blocks"]
+            )
 
     def open_view(self, trigger_id: str, view: dict) -> None:
-        self.client.views_open(trigger_id=trigger_id, view=view)
+        with _refusals_typed():
+            self.client.views_open(trigger_id=trigger_id, view=view)
 
     def publish_home(self, user_id: str, view: dict) -> None:
         """Show `view` on the user's App Home tab, replacing what was there."""
-        self.client.views_publish(user_id=user_id, view=view)
+        with _refusals_typed():
+            self.client.views_publish(user_id=user_id, view=view)
 
     def profile_of(self, user_id: str) -> Profile:
         """The user's time zone, name and status from users.info; a field is None when empty.
