@@ -10,6 +10,7 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 
 from bot.listeners import register_all
 from bot.listeners.context import observed, request_ids
+from bot.listeners.middleware import KnownWorkspaces, ProvideRuntime, ResumeChannels
 from bot.listeners.payloads import WellFormed
 from bot.runtime import Runtime
 from bot.slack import signatures
@@ -91,8 +92,13 @@ def build_app(runtime: Runtime) -> MilestoneApp:
         process_before_response=True,
         **oauth,
     )
+    # Every middleware of the app, in the order it runs (after Bolt's own checks).
     # First: the app's other middleware and Bolt's routing read the frame it checks.
     app.use(WellFormed())
     app.use(request_ids)
+    # The listeners take the runtime from the context.
+    app.use(ProvideRuntime(runtime))
+    app.use(KnownWorkspaces())
+    app.use(ResumeChannels())
     register_all(app, runtime)
     return app

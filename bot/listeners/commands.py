@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk.errors import SlackClientError
 from sqlmodel import Session
 
@@ -20,6 +20,7 @@ from bot.domain.health import describe
 from bot.domain.people import local_date
 from bot.domain.status_report import WINDOW
 from bot.listeners import forms, parsing
+from bot.listeners.context import runtime_of
 from bot.logs import add_log_context, current_ids
 from bot.metrics import note_refused
 from bot.render import blocks
@@ -35,25 +36,28 @@ log = logging.getLogger(__name__)
 COMMAND = "/milestone"
 
 
-def register(app: App, runtime: Runtime) -> None:
-    @app.command(COMMAND)
-    def milestone_command(ack: Ack, command: dict, respond: Respond) -> None:
-        call = Call(
-            runtime=runtime,
-            ack=ack,
-            respond=respond,
-            team_id=command["team_id"],
-            channel_id=command["channel_id"],
-            user_id=command["user_id"],
-            request_key=command.get("trigger_id"),
-            now=runtime.clock(),
-        )
-        try:
-            parsed = parsing.parse_command(command.get("text", ""))
-            HANDLERS[type(parsed)](call, parsed)
-        except MilestoneError as error:
-            note_refused()
-            ack(**blocks.notice(error.message))
+def milestone_command(ack: Ack, context: BoltContext, command: dict, respond: Respond) -> None:
+    runtime = runtime_of(context)
+    call = Call(
+        runtime=runtime,
+        ack=ack,
+        respond=respond,
+        team_id=command["team_id"],
+        channel_id=command["channel_id"],
+        user_id=command["user_id"],
+        request_key=command.get("trigger_id"),
+        now=runtime.clock(),
+    )
+    try:
+        parsed = parsing.parse_command(command.get("text", ""))
+        HANDLERS[type(parsed)](call, parsed)
+    except MilestoneError as error:
+        note_refused()
+        ack(**blocks.notice(error.message))
+
+
+def register(app: App) -> None:
+    app.command(COMMAND)(milestone_command)
 
 
 @dataclass

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_bolt.request import BoltRequest
 from sqlmodel import Session
 
@@ -26,6 +26,7 @@ from bot.listeners.common import (
     refuse_stale_press,
     tell_presser,
 )
+from bot.listeners.context import runtime_of
 from bot.listeners.parsing import Add
 from bot.listeners.payloads import (
     StalePayload,
@@ -280,198 +281,211 @@ def _goal_id(
     return goal.id
 
 
-def register(app: App, runtime: Runtime) -> None:
-    def after_save(change: Change, advice: list, user_id: str, *, new_goal: bool) -> None:
-        """The new goal's announcement if one was named, the card, and the coach's private
-        note when it has something to say."""
-        milestone = change.milestone
-        if new_goal and milestone.goal_id is not None:
-            with session_scope(runtime.engine) as session:
-                message = blocks.goal_declared(session.get(Goal, milestone.goal_id))
-            runtime.background.submit(
-                milestone.channel_id,
-                lambda: runtime.messenger(milestone.team_id).post(milestone.channel_id, message),
-            )
+def _after_save(
+    runtime: Runtime, change: Change, advice: list, user_id: str, *, new_goal: bool
+) -> None:
+    """The new goal's announcement if one was named, the card, and the coach's private
+    note when it has something to say."""
+    milestone = change.milestone
+    if new_goal and milestone.goal_id is not None:
+        with session_scope(runtime.engine) as session:
+            message = blocks.goal_declared(session.get(Goal, milestone.goal_id))
+        runtime.background.submit(
+            milestone.channel_id,
+            lambda: runtime.messenger(milestone.team_id).post(milestone.channel_id, message),
+        )
 
-        def channel_gone(error: str) -> None:
-            runtime.messenger(milestone.team_id).direct_message(
-                user_id,
-                blocks.notice(
-                    f"{milestone.reference} is saved, but I can't post in "
-                    f"<#{milestone.channel_id}> ({error}). Invite me with `/invite @Milestones`."
-                ),
-            )
+    def channel_gone(error: str) -> None:
+        runtime.messenger(milestone.team_id).direct_message(
+            user_id,
+            blocks.notice(
+                f"{milestone.reference} is saved, but I can't post in "
+                f"<#{milestone.channel_id}> ({error}). Invite me with `/invite @Milestones`."
+            ),
+        )
 
-        announce(runtime, change, on_channel_gone=channel_gone)
-        if advice:
-            note = blocks.coaching(milestone, advice)
-            runtime.background.submit(
-                milestone.channel_id,
-                lambda: runtime.messenger(milestone.team_id).ephemeral(
-                    milestone.channel_id, user_id, note
-                ),
-            )
+    announce(runtime, change, on_channel_gone=channel_gone)
+    if advice:
+        note = blocks.coaching(milestone, advice)
+        runtime.background.submit(
+            milestone.channel_id,
+            lambda: runtime.messenger(milestone.team_id).ephemeral(
+                milestone.channel_id, user_id, note
+            ),
+        )
 
-    @app.view(milestone_modal.NEW_MILESTONE_VIEW)
-    def new_milestone_submitted(ack: Ack, body: dict, view: dict) -> None:
-        now = runtime.clock()
-        try:
-            modal = read_milestone_modal(body, view)
-            team_id, user_id, form = modal.team_id, modal.user_id, modal.form
-            channel_id = modal.metadata.channel_id
-            today = runtime.timezones.today(team_id, user_id, now=now)
-            _check_fields(form, today=today, due_date_before=None)
-            with session_scope(runtime.engine) as session:
-                settings = channels.settings_for(session, team_id=team_id, channel_id=channel_id)
-                goal_id = _goal_id(
+
+def new_milestone_submitted(ack: Ack, context: BoltContext, body: dict, view: dict) -> None:
+    runtime = runtime_of(context)
+    now = runtime.clock()
+    try:
+        modal = read_milestone_modal(body, view)
+        team_id, user_id, form = modal.team_id, modal.user_id, modal.form
+        channel_id = modal.metadata.channel_id
+        today = runtime.timezones.today(team_id, user_id, now=now)
+        _check_fields(form, today=today, due_date_before=None)
+        with session_scope(runtime.engine) as session:
+            settings = channels.settings_for(session, team_id=team_id, channel_id=channel_id)
+            goal_id = _goal_id(
+                session,
+                form,
+                team_id=team_id,
+                channel_id=channel_id,
+                user_id=user_id,
+                today=today,
+                now=now,
+            )
+            with on_fields(view):
+                change = milestones.declare(
                     session,
-                    form,
                     team_id=team_id,
                     channel_id=channel_id,
-                    user_id=user_id,
+                    creator_id=user_id,
+                    title=form.title,
+                    due_date=form.due_date,
+                    owner_id=form.owner_id,
+                    approver_id=form.approver_id,
                     today=today,
                     now=now,
-                )
-                with on_fields(view):
-                    change = milestones.declare(
+                    # One opening of the form declares once, however often it is sent.
+                    request_key=f"modal:{modal.view_id}:{modal.metadata.key}",
+                    goal_id=goal_id,
+                    definition_of_done=form.definition_of_done,
+                    prerequisites=prerequisites_in(
                         session,
+                        form.prerequisite_ids,
                         team_id=team_id,
                         channel_id=channel_id,
-                        creator_id=user_id,
-                        title=form.title,
-                        due_date=form.due_date,
-                        owner_id=form.owner_id,
-                        approver_id=form.approver_id,
-                        today=today,
-                        now=now,
-                        # One opening of the form declares once, however often it is sent.
-                        request_key=f"modal:{modal.view_id}:{modal.metadata.key}",
-                        goal_id=goal_id,
-                        definition_of_done=form.definition_of_done,
-                        prerequisites=prerequisites_in(
-                            session,
-                            form.prerequisite_ids,
-                            team_id=team_id,
-                            channel_id=channel_id,
-                        ),
-                        default_owner=False,
-                        separate_approvals=settings.separate_approvals,
-                    )
-                advice = (
-                    []
-                    if change.repeated
-                    else suggestions.advise(session, milestone=change.milestone, today=today)
+                    ),
+                    default_owner=False,
+                    separate_approvals=settings.separate_approvals,
                 )
-        except StalePayload as error:
-            refuse_stale_form(ack, error, block_id=milestone_modal.TITLE_BLOCK)
-            return
-        except FieldErrors as error:
-            ack(response_action="errors", errors=error.errors)
-            return
-        ack()
-        after_save(change, advice, user_id, new_goal=bool(form.new_goal))
+            advice = (
+                []
+                if change.repeated
+                else suggestions.advise(session, milestone=change.milestone, today=today)
+            )
+    except StalePayload as error:
+        refuse_stale_form(ack, error, block_id=milestone_modal.TITLE_BLOCK)
+        return
+    except FieldErrors as error:
+        ack(response_action="errors", errors=error.errors)
+        return
+    ack()
+    _after_save(runtime, change, advice, user_id, new_goal=bool(form.new_goal))
 
-    @app.view(milestone_modal.EDIT_MILESTONE_VIEW)
-    def edit_submitted(ack: Ack, body: dict, view: dict) -> None:
-        now = runtime.clock()
-        try:
-            modal = read_milestone_modal(body, view)
-            team_id, user_id, form = modal.team_id, modal.user_id, modal.form
-            today = runtime.timezones.today(team_id, user_id, now=now)
-            with session_scope(runtime.engine) as session:
-                milestone = milestone_edited(session, modal)
-                _check_fields(form, today=today, due_date_before=milestone.due_date)
-                settings = channels.settings_for(
-                    session, team_id=team_id, channel_id=milestone.channel_id
-                )
-                goal_id = _goal_id(
+
+def edit_submitted(ack: Ack, context: BoltContext, body: dict, view: dict) -> None:
+    runtime = runtime_of(context)
+    now = runtime.clock()
+    try:
+        modal = read_milestone_modal(body, view)
+        team_id, user_id, form = modal.team_id, modal.user_id, modal.form
+        today = runtime.timezones.today(team_id, user_id, now=now)
+        with session_scope(runtime.engine) as session:
+            milestone = milestone_edited(session, modal)
+            _check_fields(form, today=today, due_date_before=milestone.due_date)
+            settings = channels.settings_for(
+                session, team_id=team_id, channel_id=milestone.channel_id
+            )
+            goal_id = _goal_id(
+                session,
+                form,
+                team_id=team_id,
+                channel_id=milestone.channel_id,
+                user_id=user_id,
+                today=today,
+                now=now,
+                current=milestone.goal_id,
+            )
+            with on_fields(view):
+                change = milestones.edit(
                     session,
-                    form,
-                    team_id=team_id,
-                    channel_id=milestone.channel_id,
+                    milestone=milestone,
                     user_id=user_id,
+                    title=form.title,
+                    goal_id=goal_id,
+                    owner_id=form.owner_id,
+                    approver_id=form.approver_id,
+                    due_date=form.due_date,
+                    definition_of_done=form.definition_of_done,
+                    prerequisites=prerequisites_in(
+                        session,
+                        form.prerequisite_ids,
+                        team_id=team_id,
+                        channel_id=milestone.channel_id,
+                    ),
                     today=today,
                     now=now,
-                    current=milestone.goal_id,
+                    revision=modal.metadata.revision,
+                    separate_approvals=settings.separate_approvals,
                 )
-                with on_fields(view):
-                    change = milestones.edit(
-                        session,
-                        milestone=milestone,
-                        user_id=user_id,
-                        title=form.title,
-                        goal_id=goal_id,
-                        owner_id=form.owner_id,
-                        approver_id=form.approver_id,
-                        due_date=form.due_date,
-                        definition_of_done=form.definition_of_done,
-                        prerequisites=prerequisites_in(
-                            session,
-                            form.prerequisite_ids,
-                            team_id=team_id,
-                            channel_id=milestone.channel_id,
-                        ),
-                        today=today,
-                        now=now,
-                        revision=modal.metadata.revision,
-                        separate_approvals=settings.separate_approvals,
-                    )
-                advice = (
-                    []
-                    if change.repeated
-                    else suggestions.advise(session, milestone=change.milestone, today=today)
-                )
-        except StalePayload as error:
-            refuse_stale_form(ack, error, block_id=milestone_modal.TITLE_BLOCK)
-            return
-        except FieldErrors as error:
-            ack(response_action="errors", errors=error.errors)
-            return
-        ack()
-        after_save(change, advice, user_id, new_goal=bool(form.new_goal))
-
-    @app.action(blocks.EDIT)
-    def edit_pressed(ack: Ack, body: dict, respond: Respond, request: BoltRequest) -> None:
-        if is_retry(request):
-            # The first delivery opened the form; its trigger is spent.
-            ack()
-            return
-        try:
-            pressed = read_press(body)
-            open_milestone_modal(
-                runtime,
-                trigger_id=pressed.trigger_id,
-                team_id=pressed.team_id,
-                channel_id=pressed.channel_id,
-                user_id=pressed.user_id,
-                draft=None,
-                now=runtime.clock(),
-                tell=lambda text: tell_presser(runtime, body, respond, text),
-                milestone_id=pressed.milestone_id,
-                revision=pressed.revision,
+            advice = (
+                []
+                if change.repeated
+                else suggestions.advise(session, milestone=change.milestone, today=today)
             )
-        except StalePayload as error:
-            refuse_stale_press(runtime, body, ack, respond, error)
-            return
-        except MilestoneError as error:
-            note_refused()
-            tell_presser(runtime, body, respond, error.message)
-        ack()
+    except StalePayload as error:
+        refuse_stale_form(ack, error, block_id=milestone_modal.TITLE_BLOCK)
+        return
+    except FieldErrors as error:
+        ack(response_action="errors", errors=error.errors)
+        return
+    ack()
+    _after_save(runtime, change, advice, user_id, new_goal=bool(form.new_goal))
 
-    @app.options(milestone_modal.DEPENDS_ACTION)
-    def prerequisite_options(ack: Ack, body: dict) -> None:
-        """ "Depends on" in a channel with more than 100 open milestones: the ones matching
-        what the person typed."""
-        try:
-            search = read_search(body)
-        except StalePayload as error:
-            refuse_stale_options(ack, error)
-            return
-        with session_scope(runtime.engine) as session:
-            candidates = _candidates(
-                session,
-                team_id=search.team_id,
-                channel_id=search.channel_id,
-                editing=search.milestone_id,
-            )
-        ack(options=milestone_modal.prerequisite_options(candidates, search.typed))
+
+def edit_pressed(
+    ack: Ack, context: BoltContext, body: dict, respond: Respond, request: BoltRequest
+) -> None:
+    runtime = runtime_of(context)
+    if is_retry(request):
+        # The first delivery opened the form; its trigger is spent.
+        ack()
+        return
+    try:
+        pressed = read_press(body)
+        open_milestone_modal(
+            runtime,
+            trigger_id=pressed.trigger_id,
+            team_id=pressed.team_id,
+            channel_id=pressed.channel_id,
+            user_id=pressed.user_id,
+            draft=None,
+            now=runtime.clock(),
+            tell=lambda text: tell_presser(runtime, body, respond, text),
+            milestone_id=pressed.milestone_id,
+            revision=pressed.revision,
+        )
+    except StalePayload as error:
+        refuse_stale_press(runtime, body, ack, respond, error)
+        return
+    except MilestoneError as error:
+        note_refused()
+        tell_presser(runtime, body, respond, error.message)
+    ack()
+
+
+def prerequisite_options(ack: Ack, context: BoltContext, body: dict) -> None:
+    """ "Depends on" in a channel with more than 100 open milestones: the ones matching
+    what the person typed."""
+    try:
+        search = read_search(body)
+    except StalePayload as error:
+        refuse_stale_options(ack, error)
+        return
+    with session_scope(runtime_of(context).engine) as session:
+        candidates = _candidates(
+            session,
+            team_id=search.team_id,
+            channel_id=search.channel_id,
+            editing=search.milestone_id,
+        )
+    ack(options=milestone_modal.prerequisite_options(candidates, search.typed))
+
+
+def register(app: App) -> None:
+    app.view(milestone_modal.NEW_MILESTONE_VIEW)(new_milestone_submitted)
+    app.view(milestone_modal.EDIT_MILESTONE_VIEW)(edit_submitted)
+    app.action(blocks.EDIT)(edit_pressed)
+    app.options(milestone_modal.DEPENDS_ACTION)(prerequisite_options)
