@@ -185,7 +185,7 @@ def run_digest_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
                 kind=DeliveryKind.DIGEST,
                 now=now,
                 to=Recipient(digest.team_id, channel_id=digest.channel_id),
-                send=partial(_post_all, runtime, digest.team_id, digest.channel_id, messages),
+                send=partial(post_status, runtime, digest.team_id, digest.channel_id, messages),
             )
         )
     fan_out(jobs, pacer=runtime.slack.pacer, stopping=runtime.stopping)
@@ -276,9 +276,11 @@ def statuses_messages(
     return composed
 
 
-def _post_all(
+def post_status(
     runtime: Runtime, team_id: str, channel_id: str, messages: list[blocks.Message]
 ) -> None:
+    """Post a channel's status, its messages in order: the one path the weekly sweep and
+    /milestone status both take."""
     for message in messages:
         runtime.messenger(team_id).post(channel_id, message)
 

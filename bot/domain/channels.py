@@ -9,7 +9,7 @@ from datetime import datetime, time
 from sqlmodel import Session, col, select
 
 from bot.domain.coach import RULE_IDS
-from bot.domain.errors import InvalidCommand, MilestoneError
+from bot.domain.errors import InvalidCommand, NotManager
 from bot.domain.people import is_zone
 from bot.render.text import quote
 from bot.store.models import ChannelSettings
@@ -18,10 +18,6 @@ from bot.store.models import ChannelSettings
 def settings_for(session: Session, *, team_id: str, channel_id: str) -> ChannelSettings:
     existing = session.get(ChannelSettings, (team_id, channel_id))
     return existing or ChannelSettings(team_id=team_id, channel_id=channel_id)
-
-
-class NotManager(MilestoneError):
-    """Only the channel's settings managers, and workspace admins, may change its settings."""
 
 
 def managers_of(settings: ChannelSettings) -> list[str]:
@@ -37,11 +33,7 @@ def ensure_may_change(
     managers = managers_of(settings)
     if not managers or user_id in managers or is_admin():
         return
-    names = ", ".join(f"<@{manager}>" for manager in managers)
-    raise NotManager(
-        f"Only {names} or a workspace admin can change this channel's settings. "
-        "Nothing was changed."
-    )
+    raise NotManager(managers)
 
 
 def set_managers(

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import Integer, and_, case, cast, func, type_coerce
 from sqlmodel import Session, col, select
 
-from bot.domain.errors import InvalidCommand, MilestoneError, NotOwner
+from bot.domain.errors import InvalidCommand, MilestoneError, NotGoalOwner
 from bot.domain.milestones import check_due_date, check_title
 from bot.render.text import quote
 from bot.store.models import Goal, GoalStatus, Milestone, Status
@@ -98,10 +98,7 @@ def _by_name(session: Session, *, team_id: str, channel_id: str, name: str) -> G
 def close_goal(session: Session, *, goal: Goal, user_id: str, now: datetime) -> Goal:
     """Close a goal: its owner or whoever declared it may."""
     if user_id not in (goal.owner_id, goal.creator_id):
-        raise NotOwner(
-            f"Only the goal's owner, <@{goal.owner_id}>, or whoever declared it can close "
-            f"{goal.reference}."
-        )
+        raise NotGoalOwner(reference=goal.reference, owner_id=goal.owner_id)
     goal.status = GoalStatus.CLOSED
     goal.closed_at = now
     session.add(goal)

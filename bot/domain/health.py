@@ -1,4 +1,6 @@
-"""A milestone's health: on track, at risk, off track or blocked, and why. Pure."""
+"""A milestone's health: on track, at risk, off track or blocked, and why. The verdict is a
+pure function of a milestone and its context; `describe` reads the prerequisites it needs from
+the session it is given."""
 
 from __future__ import annotations
 

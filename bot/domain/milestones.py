@@ -1,5 +1,7 @@
 """The milestone service: every rule about declaring, completing, approving, rescheduling
-and cancelling milestones lives here, with no Slack in it."""
+and cancelling milestones lives here. It calls no Slack API. The refusals of who may act
+carry the people as fields for bot.render to word (render.blocks.refusal); describe_state and a
+few other refusals still write their whole sentence here, mentions and command hints included."""
 
 from __future__ import annotations
 
@@ -50,6 +52,20 @@ class AlreadyInState(StaleAction):
     def __init__(self, message: str, milestone: Milestone) -> None:
         super().__init__(message)
         self.milestone = milestone
+
+
+class AwaitingApproval(AlreadyInState):
+    """The milestone waits for its approver's decision. `then` is what it could be once the
+    approver asks for changes ("rescheduled", "edited"); None when completion was asked again."""
+
+    def __init__(self, milestone: Milestone, *, then: str | None = None) -> None:
+        what = f"; it can be {then} if changes are requested" if then else ""
+        super().__init__(f"{milestone.reference} is waiting for its approver{what}.", milestone)
+        self.reference, self.approver_id, self.then = (
+            milestone.reference,
+            milestone.approver_id,
+            then,
+        )
 
 
 class ListScope(StrEnum):
@@ -284,10 +300,7 @@ def request_completion(
     """The owner says it is done: reached at once, or sent to the approver."""
     _check_current(milestone, revision)
     if milestone.status == Status.AWAITING_APPROVAL:
-        raise AlreadyInState(
-            f"{milestone.reference} is already waiting for <@{milestone.approver_id}>'s approval.",
-            milestone,
-        )
+        raise AwaitingApproval(milestone)
     _check_active(milestone)
     _check_responsible(milestone, user_id, "mark", "complete")
     waiting_on = open_prerequisites(session, milestone)
@@ -349,17 +362,22 @@ def ensure_can_decide(milestone: Milestone, *, user_id: str, revision: int) -> N
 
 
 def ensure_can_reschedule(milestone: Milestone, *, user_id: str, revision: int | None) -> None:
+    """Raise unless `user_id` may reschedule this milestone now (the button checks this too)."""
+    _ensure_can_change(
+        milestone, user_id=user_id, revision=revision, verb="reschedule", done="rescheduled"
+    )
+
+
+def _ensure_can_change(
+    milestone: Milestone, *, user_id: str, revision: int | None, verb: str, done: str
+) -> None:
     _check_current(milestone, revision)
     _check_active(milestone)
-    _check_responsible(milestone, user_id, "reschedule")
+    _check_responsible(milestone, user_id, verb)
     if milestone.status == Status.AWAITING_APPROVAL:
-        # The approver is deciding on the milestone as it stands; moving it now would leave
+        # The approver is deciding on the milestone as it stands; changing it now would leave
         # their request pointing at something else.
-        raise AlreadyInState(
-            f"{milestone.reference} is waiting for <@{milestone.approver_id}>'s approval; "
-            "it can be rescheduled if changes are requested.",
-            milestone,
-        )
+        raise AwaitingApproval(milestone, then=done)
 
 
 def reschedule(
@@ -411,15 +429,7 @@ def reschedule(
 
 def ensure_can_edit(milestone: Milestone, *, user_id: str, revision: int | None) -> None:
     """Raise unless `user_id` may edit this milestone now (the Edit button checks this too)."""
-    _check_current(milestone, revision)
-    _check_active(milestone)
-    _check_responsible(milestone, user_id, "edit")
-    if milestone.status == Status.AWAITING_APPROVAL:
-        raise AlreadyInState(
-            f"{milestone.reference} is waiting for <@{milestone.approver_id}>'s approval; "
-            "it can be edited if changes are requested.",
-            milestone,
-        )
+    _ensure_can_change(milestone, user_id=user_id, revision=revision, verb="edit", done="edited")
 
 
 def edit(
@@ -591,7 +601,9 @@ def _check_responsible(milestone: Milestone, user_id: str, verb: str, rest: str 
     if user_id != milestone.responsible_id:
         who = "owner" if milestone.owner_id else "person who declared it"
         what = f"{verb} {milestone.reference}" + (f" {rest}" if rest else "")
-        raise NotOwner(f"Only the {who}, <@{milestone.responsible_id}>, can {what}.")
+        raise NotOwner(
+            f"Only the {who} can {what}.", person_id=milestone.responsible_id, role=who, action=what
+        )
 
 
 def set_health(
@@ -683,9 +695,7 @@ def _check_awaiting(milestone: Milestone, user_id: str) -> None:
     if milestone.status != Status.AWAITING_APPROVAL:
         raise AlreadyInState(describe_state(milestone) + " Nothing was changed.", milestone)
     if user_id != milestone.approver_id:
-        raise NotApprover(
-            f"Only the approver, <@{milestone.approver_id}>, can decide on {milestone.reference}."
-        )
+        raise NotApprover(reference=milestone.reference, approver_id=milestone.approver_id)
 
 
 def _transition(

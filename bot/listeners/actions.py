@@ -38,9 +38,7 @@ def complete(
         body,
         respond,
         request,
-        lambda session, milestone, user_id, revision: milestones.request_completion(
-            session, milestone=milestone, user_id=user_id, now=runtime.clock(), revision=revision
-        ),
+        _service(runtime, milestones.request_completion),
     )
     if done is None:
         return
@@ -69,9 +67,7 @@ def approve(
         body,
         respond,
         request,
-        lambda session, milestone, user_id, revision: milestones.approve(
-            session, milestone=milestone, user_id=user_id, now=runtime.clock(), revision=revision
-        ),
+        _service(runtime, milestones.approve),
     )
     if done is not None:
         announce(runtime, done[1])
@@ -106,6 +102,13 @@ def register(app: App) -> None:
     app.action(blocks.RESCHEDULE)(reschedule)
 
 
+def _service(runtime: Runtime, service: Callable[..., Result]) -> Work:
+    """A milestone service that takes the press's milestone, presser and revision, as work."""
+    return lambda session, milestone, user_id, revision: service(
+        session, milestone=milestone, user_id=user_id, now=runtime.clock(), revision=revision
+    )
+
+
 def _press(
     runtime: Runtime, ack: Ack, body: dict, respond: Respond, request: BoltRequest, work: Work
 ):
@@ -130,7 +133,7 @@ def _press(
         ack()
         # A retried request finding its own earlier effect needs no second answer.
         if not (isinstance(error, AlreadyInState) and is_retry(request)):
-            tell_presser(runtime, body, respond, error.message)
+            tell_presser(runtime, body, respond, blocks.refusal(error))
         return None
     ack()
     return pressed, result

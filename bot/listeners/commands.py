@@ -6,10 +6,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk.errors import SlackClientError
-from sqlmodel import Session
 
 from bot.delivery import status_sweep
 from bot.delivery.announce import announce, announce_settings_change
@@ -53,7 +53,7 @@ def milestone_command(ack: Ack, context: BoltContext, command: dict, respond: Re
         HANDLERS[type(parsed)](call, parsed)
     except MilestoneError as error:
         note_refused()
-        ack(**blocks.notice(error.message))
+        ack(**blocks.notice(blocks.refusal(error)))
 
 
 def register(app: App) -> None:
@@ -387,10 +387,14 @@ def handle_status(call: Call, command: parsing.Status) -> None:
 
     def post() -> None:
         try:
-            for message in status_sweep.status_messages(
-                runtime, status, mentions=settings.mentions, now=call.now
-            ):
-                runtime.messenger(call.team_id).post(call.channel_id, message)
+            status_sweep.post_status(
+                runtime,
+                call.team_id,
+                call.channel_id,
+                status_sweep.status_messages(
+                    runtime, status, mentions=settings.mentions, now=call.now
+                ),
+            )
         except Exception as error:
             # Not retried: the person asks again, with a new trigger id.
             with session_scope(runtime.engine) as session:
@@ -420,10 +424,8 @@ def handle_settings(call: Call, command: parsing.DigestSettings) -> None:
         return
     _change_settings(
         call,
-        lambda session: channels.update_digest(
-            session,
-            team_id=call.team_id,
-            channel_id=call.channel_id,
+        partial(
+            channels.update_digest,
             enabled=command.enabled,
             weekday=command.weekday,
             at=command.at,
@@ -433,42 +435,23 @@ def handle_settings(call: Call, command: parsing.DigestSettings) -> None:
 
 
 def handle_channel_setting(call: Call, command: parsing.ChannelSetting) -> None:
-    _change_settings(
-        call,
-        lambda session: channels.update(
-            session,
-            team_id=call.team_id,
-            channel_id=call.channel_id,
-            **{command.name: command.value},
-        ),
-    )
+    _change_settings(call, partial(channels.update, **{command.name: command.value}))
 
 
 def handle_coach_setting(call: Call, command: parsing.CoachSetting) -> None:
     _change_settings(
         call,
-        lambda session: channels.set_coach_rule(
-            session,
-            team_id=call.team_id,
-            channel_id=call.channel_id,
-            rule_id=command.rule_id,
-            enabled=command.enabled,
-        ),
+        partial(channels.set_coach_rule, rule_id=command.rule_id, enabled=command.enabled),
     )
 
 
 def handle_managers_setting(call: Call, command: parsing.ManagersSetting) -> None:
-    _change_settings(
-        call,
-        lambda session: channels.set_managers(
-            session, team_id=call.team_id, channel_id=call.channel_id, user_ids=command.user_ids
-        ),
-    )
+    _change_settings(call, partial(channels.set_managers, user_ids=command.user_ids))
 
 
-def _change_settings(call: Call, change: Callable[[Session], ChannelSettings]) -> None:
-    """Make `change` to the channel's settings if the caller may, show them the settings, and
-    tell the channel who changed what, after the answer."""
+def _change_settings(call: Call, change: Callable[..., ChannelSettings]) -> None:
+    """Make `change(session, team_id=, channel_id=)` to the channel's settings if the caller
+    may, show them the settings, and tell the channel who changed what, after the answer."""
     with session_scope(call.runtime.engine) as session:
         before = channels.settings_for(session, team_id=call.team_id, channel_id=call.channel_id)
     # Asked outside the transaction: nothing is held while Slack answers.
@@ -478,7 +461,7 @@ def _change_settings(call: Call, change: Callable[[Session], ChannelSettings]) -
         is_admin=lambda: is_workspace_admin(call.runtime, call.team_id, call.user_id),
     )
     with session_scope(call.runtime.engine) as session:
-        after = change(session)
+        after = change(session, team_id=call.team_id, channel_id=call.channel_id)
     call.ack(**blocks.channel_settings(after, call.runtime.settings.default_timezone))
     announce_settings_change(
         call.runtime,

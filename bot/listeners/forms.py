@@ -29,6 +29,7 @@ from bot.listeners.common import (
 from bot.listeners.context import runtime_of
 from bot.listeners.parsing import Add
 from bot.listeners.payloads import (
+    MilestoneModal,
     StalePayload,
     milestone_edited,
     milestone_of,
@@ -189,7 +190,7 @@ def on_field(block_id: str) -> Iterator[None]:
     try:
         yield
     except MilestoneError as error:
-        raise FieldErrors({block_id: error.message}) from error
+        raise FieldErrors({block_id: blocks.refusal(error)}) from error
 
 
 def _check_fields(
@@ -217,7 +218,7 @@ def _check_fields(
         try:
             check()
         except MilestoneError as error:
-            errors[block_id] = error.message
+            errors[block_id] = blocks.refusal(error)
     if errors:
         raise FieldErrors(errors)
 
@@ -228,14 +229,16 @@ def on_fields(view: dict) -> Iterator[None]:
     try:
         yield
     except SelfApproval as error:
-        raise FieldErrors({milestone_modal.APPROVER_BLOCK: error.message}) from error
+        raise FieldErrors({milestone_modal.APPROVER_BLOCK: blocks.refusal(error)}) from error
     except PastDueDate as error:
-        raise FieldErrors({milestone_modal.DUE_BLOCK: error.message}) from error
+        raise FieldErrors({milestone_modal.DUE_BLOCK: blocks.refusal(error)}) from error
     except (InvalidCommand, MilestoneNotFound) as error:
         # Fields are checked before: what is left is the choice of prerequisites (a cycle).
-        raise FieldErrors({_shown(view, milestone_modal.DEPENDS_BLOCK): error.message}) from error
+        raise FieldErrors(
+            {_shown(view, milestone_modal.DEPENDS_BLOCK): blocks.refusal(error)}
+        ) from error
     except MilestoneError as error:
-        raise FieldErrors({milestone_modal.TITLE_BLOCK: error.message}) from error
+        raise FieldErrors({milestone_modal.TITLE_BLOCK: blocks.refusal(error)}) from error
 
 
 def _shown(view: dict, block_id: str) -> str:
@@ -316,115 +319,25 @@ def _after_save(
 
 
 def new_milestone_submitted(ack: Ack, context: BoltContext, body: dict, view: dict) -> None:
-    runtime = runtime_of(context)
-    now = runtime.clock()
-    try:
-        modal = read_milestone_modal(body, view)
-        team_id, user_id, form = modal.team_id, modal.user_id, modal.form
-        channel_id = modal.metadata.channel_id
-        today = runtime.timezones.today(team_id, user_id, now=now)
-        _check_fields(form, today=today, due_date_before=None)
-        with session_scope(runtime.engine) as session:
-            settings = channels.settings_for(session, team_id=team_id, channel_id=channel_id)
-            goal_id = _goal_id(
-                session,
-                form,
-                team_id=team_id,
-                channel_id=channel_id,
-                user_id=user_id,
-                today=today,
-                now=now,
-            )
-            with on_fields(view):
-                change = milestones.declare(
-                    session,
-                    team_id=team_id,
-                    channel_id=channel_id,
-                    creator_id=user_id,
-                    title=form.title,
-                    due_date=form.due_date,
-                    owner_id=form.owner_id,
-                    approver_id=form.approver_id,
-                    today=today,
-                    now=now,
-                    # One opening of the form declares once, however often it is sent.
-                    request_key=f"modal:{modal.view_id}:{modal.metadata.key}",
-                    goal_id=goal_id,
-                    definition_of_done=form.definition_of_done,
-                    prerequisites=prerequisites_in(
-                        session,
-                        form.prerequisite_ids,
-                        team_id=team_id,
-                        channel_id=channel_id,
-                    ),
-                    default_owner=False,
-                    separate_approvals=settings.separate_approvals,
-                )
-            advice = (
-                []
-                if change.repeated
-                else suggestions.advise(session, milestone=change.milestone, today=today)
-            )
-    except StalePayload as error:
-        refuse_stale_form(ack, error, block_id=milestone_modal.TITLE_BLOCK)
-        return
-    except FieldErrors as error:
-        ack(response_action="errors", errors=error.errors)
-        return
-    ack()
-    _after_save(runtime, change, advice, user_id, new_goal=bool(form.new_goal))
+    _submitted(ack, runtime_of(context), body, view, _declare)
 
 
 def edit_submitted(ack: Ack, context: BoltContext, body: dict, view: dict) -> None:
-    runtime = runtime_of(context)
+    _submitted(ack, runtime_of(context), body, view, _edit)
+
+
+# What a submission of the milestone modal saves: (runtime, the modal, its view, now) -> the
+# change and the coach's advice on it.
+Save = Callable[[Runtime, MilestoneModal, dict, datetime], tuple[Change, list]]
+
+
+def _submitted(ack: Ack, runtime: Runtime, body: dict, view: dict, save: Save) -> None:
+    """Check and save a submitted milestone modal in its ack, mistakes shown on their fields;
+    the card and the coach's note follow."""
     now = runtime.clock()
     try:
         modal = read_milestone_modal(body, view)
-        team_id, user_id, form = modal.team_id, modal.user_id, modal.form
-        today = runtime.timezones.today(team_id, user_id, now=now)
-        with session_scope(runtime.engine) as session:
-            milestone = milestone_edited(session, modal)
-            _check_fields(form, today=today, due_date_before=milestone.due_date)
-            settings = channels.settings_for(
-                session, team_id=team_id, channel_id=milestone.channel_id
-            )
-            goal_id = _goal_id(
-                session,
-                form,
-                team_id=team_id,
-                channel_id=milestone.channel_id,
-                user_id=user_id,
-                today=today,
-                now=now,
-                current=milestone.goal_id,
-            )
-            with on_fields(view):
-                change = milestones.edit(
-                    session,
-                    milestone=milestone,
-                    user_id=user_id,
-                    title=form.title,
-                    goal_id=goal_id,
-                    owner_id=form.owner_id,
-                    approver_id=form.approver_id,
-                    due_date=form.due_date,
-                    definition_of_done=form.definition_of_done,
-                    prerequisites=prerequisites_in(
-                        session,
-                        form.prerequisite_ids,
-                        team_id=team_id,
-                        channel_id=milestone.channel_id,
-                    ),
-                    today=today,
-                    now=now,
-                    revision=modal.metadata.revision,
-                    separate_approvals=settings.separate_approvals,
-                )
-            advice = (
-                []
-                if change.repeated
-                else suggestions.advise(session, milestone=change.milestone, today=today)
-            )
+        change, advice = save(runtime, modal, view, now)
     except StalePayload as error:
         refuse_stale_form(ack, error, block_id=milestone_modal.TITLE_BLOCK)
         return
@@ -432,7 +345,104 @@ def edit_submitted(ack: Ack, context: BoltContext, body: dict, view: dict) -> No
         ack(response_action="errors", errors=error.errors)
         return
     ack()
-    _after_save(runtime, change, advice, user_id, new_goal=bool(form.new_goal))
+    _after_save(runtime, change, advice, modal.user_id, new_goal=bool(modal.form.new_goal))
+
+
+def _declare(
+    runtime: Runtime, modal: MilestoneModal, view: dict, now: datetime
+) -> tuple[Change, list]:
+    team_id, user_id, form = modal.team_id, modal.user_id, modal.form
+    channel_id = modal.metadata.channel_id
+    today = runtime.timezones.today(team_id, user_id, now=now)
+    _check_fields(form, today=today, due_date_before=None)
+    with session_scope(runtime.engine) as session:
+        settings = channels.settings_for(session, team_id=team_id, channel_id=channel_id)
+        goal_id = _goal_id(
+            session,
+            form,
+            team_id=team_id,
+            channel_id=channel_id,
+            user_id=user_id,
+            today=today,
+            now=now,
+        )
+        with on_fields(view):
+            change = milestones.declare(
+                session,
+                team_id=team_id,
+                channel_id=channel_id,
+                creator_id=user_id,
+                title=form.title,
+                due_date=form.due_date,
+                owner_id=form.owner_id,
+                approver_id=form.approver_id,
+                today=today,
+                now=now,
+                # One opening of the form declares once, however often it is sent.
+                request_key=f"modal:{modal.view_id}:{modal.metadata.key}",
+                goal_id=goal_id,
+                definition_of_done=form.definition_of_done,
+                prerequisites=prerequisites_in(
+                    session,
+                    form.prerequisite_ids,
+                    team_id=team_id,
+                    channel_id=channel_id,
+                ),
+                default_owner=False,
+                separate_approvals=settings.separate_approvals,
+            )
+        return change, _advice(session, change, today=today)
+
+
+def _edit(
+    runtime: Runtime, modal: MilestoneModal, view: dict, now: datetime
+) -> tuple[Change, list]:
+    team_id, user_id, form = modal.team_id, modal.user_id, modal.form
+    today = runtime.timezones.today(team_id, user_id, now=now)
+    with session_scope(runtime.engine) as session:
+        milestone = milestone_edited(session, modal)
+        _check_fields(form, today=today, due_date_before=milestone.due_date)
+        settings = channels.settings_for(session, team_id=team_id, channel_id=milestone.channel_id)
+        goal_id = _goal_id(
+            session,
+            form,
+            team_id=team_id,
+            channel_id=milestone.channel_id,
+            user_id=user_id,
+            today=today,
+            now=now,
+            current=milestone.goal_id,
+        )
+        with on_fields(view):
+            change = milestones.edit(
+                session,
+                milestone=milestone,
+                user_id=user_id,
+                title=form.title,
+                goal_id=goal_id,
+                owner_id=form.owner_id,
+                approver_id=form.approver_id,
+                due_date=form.due_date,
+                definition_of_done=form.definition_of_done,
+                prerequisites=prerequisites_in(
+                    session,
+                    form.prerequisite_ids,
+                    team_id=team_id,
+                    channel_id=milestone.channel_id,
+                ),
+                today=today,
+                now=now,
+                revision=modal.metadata.revision,
+                separate_approvals=settings.separate_approvals,
+            )
+        return change, _advice(session, change, today=today)
+
+
+def _advice(session: Session, change: Change, *, today: date) -> list:
+    """What the coach suggests about a saved milestone; nothing for a repeated submission."""
+    if change.repeated:
+        return []
+    return suggestions.advise(session, milestone=change.milestone, today=today)
 
 
 def edit_pressed(
@@ -462,7 +472,7 @@ def edit_pressed(
         return
     except MilestoneError as error:
         note_refused()
-        tell_presser(runtime, body, respond, error.message)
+        tell_presser(runtime, body, respond, blocks.refusal(error))
     ack()
 
 

@@ -38,7 +38,7 @@ def reschedule_submitted(ack: Ack, context: BoltContext, body: dict, view: dict)
         refuse_stale_form(ack, error, block_id=blocks.DATE_BLOCK)
         return
     except MilestoneError as error:
-        ack(response_action="errors", errors={blocks.DATE_BLOCK: error.message})
+        ack(response_action="errors", errors={blocks.DATE_BLOCK: blocks.refusal(error)})
         return
     ack()
     announce(runtime, change)
@@ -62,7 +62,7 @@ def changes_submitted(ack: Ack, context: BoltContext, body: dict, view: dict) ->
         refuse_stale_form(ack, error, block_id=blocks.REASON_BLOCK)
         return
     except MilestoneError as error:
-        ack(response_action="errors", errors={blocks.REASON_BLOCK: error.message})
+        ack(response_action="errors", errors={blocks.REASON_BLOCK: blocks.refusal(error)})
         return
     ack()
     announce(runtime, change)

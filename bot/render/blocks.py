@@ -14,9 +14,10 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, time
 
 from bot.domain.coach import Suggestion
+from bot.domain.errors import MilestoneError, NotApprover, NotGoalOwner, NotManager, NotOwner
 from bot.domain.goals import Progress
 from bot.domain.health import Detail, Verdict
-from bot.domain.milestones import Change, ListScope, format_day
+from bot.domain.milestones import AwaitingApproval, Change, ListScope, format_day
 from bot.domain.status_report import ChannelStatus
 from bot.render.text import escape, shorten
 from bot.store.models import (
@@ -75,6 +76,34 @@ def due(milestone: Milestone) -> str:
 
 def user(user_id: str) -> str:
     return f"<@{user_id}>"
+
+
+def refusal(error: MilestoneError) -> str:
+    """What a refused request tells the person: the domain's error worded, people mentioned."""
+    match error:
+        case AwaitingApproval(then=None):
+            return f"{error.reference} is already waiting for {user(error.approver_id)}'s approval."
+        case AwaitingApproval():
+            return (
+                f"{error.reference} is waiting for {user(error.approver_id)}'s approval; "
+                f"it can be {error.then} if changes are requested."
+            )
+        case NotApprover():
+            return f"Only the approver, {user(error.approver_id)}, can decide on {error.reference}."
+        case NotOwner(person_id=str(person_id)):
+            return f"Only the {error.role}, {user(person_id)}, can {error.action}."
+        case NotGoalOwner():
+            return (
+                f"Only the goal's owner, {user(error.owner_id)}, or whoever declared it can close "
+                f"{error.reference}."
+            )
+        case NotManager():
+            names = ", ".join(user(manager) for manager in error.managers)
+            return (
+                f"Only {names} or a workspace admin can change this channel's settings. "
+                "Nothing was changed."
+            )
+    return error.message
 
 
 def button_value(milestone: Milestone) -> str:
