@@ -143,7 +143,7 @@ def seed(engine, shape: Shape, today: date, now: datetime) -> Seeded:
     from sqlalchemy import text
     from sqlmodel import Session
 
-    from bot.models import (
+    from bot.store.models import (
         ChannelSettings,
         Dependency,
         Goal,
@@ -391,12 +391,12 @@ def percentile(timings: list[float], share: float) -> float:
 def one_run(args: argparse.Namespace) -> dict:
     from sqlalchemy import text
 
-    from bot import schema
     from bot.app import build_app
     from bot.config import load_settings
-    from bot.db import make_engine
     from bot.runtime import build_runtime
     from bot.server import make_wsgi_app
+    from bot.store import schema
+    from bot.store.db import make_engine
 
     context = multiprocessing.get_context("spawn")
     urls = context.Queue()

@@ -21,7 +21,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
 from ack_latency import title  # noqa: E402
 
-from bot.coach import Context, Draft, review  # noqa: E402
+from bot.domain.coach import Context, Draft, review  # noqa: E402
 
 TODAY = date(2026, 11, 26)
 

@@ -32,11 +32,11 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
 from fakeslack import FakeSlack  # noqa: E402
 from seeding import QueryCounter, Shape, database_name, fresh_engine, people_of, seed  # noqa: E402
 
-from bot.claims import claim  # noqa: E402
 from bot.config import load_settings  # noqa: E402
-from bot.db import session_scope  # noqa: E402
-from bot.digest import compose_digests, due_digests, run_digest_sweep  # noqa: E402
+from bot.delivery.status_sweep import compose_digests, due_digests, run_digest_sweep  # noqa: E402
 from bot.runtime import build_runtime  # noqa: E402
+from bot.store.claims import claim  # noqa: E402
+from bot.store.db import session_scope  # noqa: E402
 
 TEAMS = 10
 # Monday 7 December 2026, 09:05 UTC: five minutes after every channel's default status time.

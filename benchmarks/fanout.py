@@ -30,12 +30,12 @@ for path in (ROOT, ROOT / "tests"):
 from fakeslack import FakeSlack  # noqa: E402
 from seeding import fresh_engine  # noqa: E402
 
-from bot import channels, milestones  # noqa: E402
 from bot.config import load_settings  # noqa: E402
-from bot.db import session_scope  # noqa: E402
-from bot.models import Person  # noqa: E402
-from bot.nudges import refresh_health_cards, run_nudge_sweep  # noqa: E402
+from bot.delivery.nudges import refresh_health_cards, run_nudge_sweep  # noqa: E402
+from bot.domain import channels, milestones  # noqa: E402
 from bot.runtime import build_runtime  # noqa: E402
+from bot.store.db import session_scope  # noqa: E402
+from bot.store.models import Person  # noqa: E402
 
 
 def seed(url: str, *, workspaces: int, channels_count: int, per_channel: int, now: datetime):

@@ -47,7 +47,7 @@ from bot.app import build_app  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.runtime import build_runtime  # noqa: E402
 from bot.server import make_wsgi_app  # noqa: E402
-from bot.slack import _attempt  # noqa: E402
+from bot.slack.client import _attempt  # noqa: E402
 
 SECRET = "benchmark"
 BUSY = "C0BUSY"

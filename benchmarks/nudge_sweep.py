@@ -37,12 +37,12 @@ from seeding import QueryCounter, Shape, database_name, fresh_engine, seed  # no
 from sqlalchemy import update  # noqa: E402
 from sqlmodel import col  # noqa: E402
 
-from bot.claims import claim  # noqa: E402
 from bot.config import load_settings  # noqa: E402
-from bot.db import session_scope  # noqa: E402
-from bot.models import Milestone  # noqa: E402
-from bot.nudges import changed_health, due_reminders  # noqa: E402
+from bot.delivery.nudges import changed_health, due_reminders  # noqa: E402
 from bot.runtime import build_runtime  # noqa: E402
+from bot.store.claims import claim  # noqa: E402
+from bot.store.db import session_scope  # noqa: E402
+from bot.store.models import Milestone  # noqa: E402
 
 TEAMS = 10
 PER_CHANNEL = 20

@@ -26,9 +26,10 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from conftest import PostgresqlSchema  # noqa: E402
 
-from bot import schema  # noqa: E402
 from bot.config import normalize_database_url  # noqa: E402
-from bot.db import all_metadata, make_engine  # noqa: E402
+from bot.store import schema  # noqa: E402
+from bot.store.db import make_engine  # noqa: E402
+from bot.store.tables import all_metadata  # noqa: E402
 
 
 def measure(rounds: int, prepare_round: Callable[[int], None], work: Callable[[int], None]):

@@ -23,9 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot import schema  # noqa: E402
-from bot.db import make_engine  # noqa: E402
-from bot.models import (  # noqa: E402
+from bot.store import schema  # noqa: E402
+from bot.store.db import make_engine  # noqa: E402
+from bot.store.models import (  # noqa: E402
     Absence,
     ChannelSettings,
     Dependency,

@@ -8,13 +8,14 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.oauth import OAuthFlow
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 
-from bot import signatures
-from bot.db import answering_request
-from bot.installations import BOT_SCOPES, INSTALL_PATH, REDIRECT_PATH
 from bot.listeners import register_all
 from bot.listeners.context import observed, request_ids
+from bot.listeners.middleware import KnownWorkspaces, ProvideRuntime, ResumeChannels
 from bot.listeners.payloads import well_formed
 from bot.runtime import Runtime
+from bot.slack import signatures
+from bot.slack.installations import BOT_SCOPES, INSTALL_PATH, REDIRECT_PATH
+from bot.store.db import answering_request
 
 
 class MilestoneApp(App):
@@ -94,6 +95,12 @@ def build_app(runtime: Runtime) -> MilestoneApp:
         process_before_response=True,
         **oauth,
     )
+    # Every middleware of the app, in the order it runs (after Bolt's own checks; broken
+    # frames were answered before them, in dispatch).
     app.use(request_ids)
+    # The listeners take the runtime from the context.
+    app.use(ProvideRuntime(runtime))
+    app.use(KnownWorkspaces())
+    app.use(ResumeChannels())
     register_all(app, runtime)
     return app

@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot import logs
 from bot.config import ConfigError, Settings, load_settings, requested_log_format
-from bot.schema import SchemaError
+from bot.store.schema import SchemaError
 
 log = logging.getLogger("bot")
 
@@ -173,7 +173,7 @@ def _web_app(settings: Settings, bolt_app, engine):
 
 def _serve(settings: Settings, *, with_scheduler: bool) -> int:
     from bot.app import build_app
-    from bot.schedule import build_scheduler
+    from bot.delivery.scheduler import build_scheduler
 
     settings.require_credentials()
     runtime = _runtime(settings)
@@ -224,7 +224,7 @@ def _leave_waitress_loop() -> None:
 
 
 def _scheduler(settings: Settings) -> int:
-    from bot.schedule import build_scheduler
+    from bot.delivery.scheduler import build_scheduler
 
     runtime = _runtime(settings)
     # No Slack requests here; the health check and the metrics, for probes and scrapes.
@@ -248,7 +248,7 @@ def _scheduler(settings: Settings) -> int:
 
 
 def _run_job(settings: Settings, job: str) -> int:
-    from bot.schedule import run_sweep
+    from bot.delivery.scheduler import run_sweep
 
     runtime = _runtime(settings)
     report = run_sweep(runtime, job)
@@ -258,10 +258,10 @@ def _run_job(settings: Settings, job: str) -> int:
 
 
 def _purge_team(settings: Settings, team_id: str) -> int:
-    from bot import workspaces
-    from bot.db import make_engine, session_scope
-    from bot.installations import SlackAccess
+    from bot.domain import workspaces
     from bot.runtime import utc_now
+    from bot.slack.installations import SlackAccess
+    from bot.store.db import make_engine, session_scope
 
     engine = make_engine(settings.database_url)
     with session_scope(engine) as session:
@@ -282,18 +282,18 @@ def _purge_team(settings: Settings, team_id: str) -> int:
 
 
 def _migrate(settings: Settings) -> int:
-    from bot.schema import migrate
+    from bot.store.schema import migrate
 
     print(migrate(settings.database_url).describe())
     return 0
 
 
 def _rotate_token_key(settings: Settings) -> int:
-    from bot.db import make_engine
-    from bot.installations import InstallationStore
     from bot.runtime import utc_now
-    from bot.schema import prepare
-    from bot.tokens import TokenCipher
+    from bot.slack.installations import InstallationStore
+    from bot.slack.tokens import TokenCipher
+    from bot.store.db import make_engine
+    from bot.store.schema import prepare
 
     if not settings.token_encryption_keys:
         raise ConfigError(

@@ -2,7 +2,7 @@
 
 The ids (request, team, channel, user, milestone, sweep) live in a context variable: a request
 runs in a context of its own (bot/app.py), the background worker carries the submitting
-context into its thread (bot/slack.py), and sweeps set them around each delivery.
+context into its thread (bot/slack/client.py), and sweeps set them around each delivery.
 
 No request body reaches the log, at any level: the Slack libraries' lines that quote one are
 left out (WithoutRequestBodies).

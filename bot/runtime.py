@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 from sqlalchemy.engine import Engine
 
 from bot.config import Settings
-from bot.db import make_engine
-from bot.installations import SlackAccess
-from bot.people import Timezones
-from bot.schema import prepare
-from bot.slack import Background, Messenger, Pacer
+from bot.domain.people import Timezones
+from bot.slack.client import Background, Messenger, Pacer
+from bot.slack.installations import SlackAccess
+from bot.store.db import make_engine
+from bot.store.schema import prepare
 
 Clock = Callable[[], datetime]
 

@@ -25,9 +25,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from waitress.server import BaseWSGIServer, MultiSocketServer
 
 from bot.app import MilestoneApp
-from bot.installations import INSTALL_PATH, REDIRECT_PATH
 from bot.metrics import HTTP_REFUSED
-from bot.signatures import signature_problem
+from bot.slack.installations import INSTALL_PATH, REDIRECT_PATH
+from bot.slack.signatures import signature_problem
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import requests
 
-from bot import channels, milestones
-from bot.db import make_engine, session_scope
-from bot.schema import migrate
+from bot.domain import channels, milestones
+from bot.store.db import make_engine, session_scope
+from bot.store.schema import migrate
 
 # The console script installed beside this Python (pip install -e '.[test]').
 MILESTONE_BOT = str(Path(sys.executable).with_name("milestone-bot"))

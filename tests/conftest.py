@@ -24,14 +24,16 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
 from sqlmodel import select
 
-from bot import blocks, schema
 from bot.app import build_app
 from bot.config import load_settings
-from bot.db import all_metadata, make_engine, session_scope
-from bot.models import Milestone
+from bot.render import blocks
 from bot.runtime import build_runtime
 from bot.server import make_wsgi_app
-from bot.slack import Pacer
+from bot.slack.client import Pacer
+from bot.store import schema
+from bot.store.db import make_engine, session_scope
+from bot.store.models import Milestone
+from bot.store.tables import all_metadata
 
 SIGNING_SECRET = "test-signing-secret"
 TEAM = "T111"

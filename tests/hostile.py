@@ -9,10 +9,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from hypothesis import strategies as st
 
-from bot.goals import Progress
-from bot.health import Detail, Verdict
-from bot.milestones import MAX_DEFINITION_LENGTH, MAX_REASON_LENGTH, MAX_TITLE_LENGTH
-from bot.models import Goal, Health, Milestone, MilestoneEvent, Status
+from bot.domain.goals import Progress
+from bot.domain.health import Detail, Verdict
+from bot.domain.milestones import MAX_DEFINITION_LENGTH, MAX_REASON_LENGTH, MAX_TITLE_LENGTH
+from bot.store.models import Goal, Health, Milestone, MilestoneEvent, Status
 
 # What hostile text is made of: characters escaping makes five times longer, markup a user
 # might hope to slip through, emoji (with joiners, modifiers and flags), CJK, combining marks.

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlparse
 import requests
 from conftest import make_settings
 
-from bot.installations import BOT_SCOPES
+from bot.slack.installations import BOT_SCOPES
 
 CLIENT_ID = "1111.2222"
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from conftest import CHANNEL
 
-from bot.nudges import run_nudge_sweep
+from bot.delivery.nudges import run_nudge_sweep
 
 
 def at(day: int, hour: int, minute: int = 0) -> datetime:

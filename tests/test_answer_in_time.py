@@ -14,15 +14,15 @@ from conftest import OWNER, make_settings, running_bot
 from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import text
 
-from bot.db import (
+from bot.listeners.failures import TRY_AGAIN
+from bot.store.db import (
     BACKGROUND_LOCK_WAIT_MS,
     REQUEST_LOCK_WAIT_MS,
     answering_request,
     make_engine,
     session_scope,
 )
-from bot.listeners.failures import TRY_AGAIN
-from bot.models import Person
+from bot.store.models import Person
 
 # Slack gives up on an answer after 3 seconds; these bounds are generous, and below it.
 IN_TIME = 2.0

@@ -10,10 +10,10 @@ from test_completion import history
 from test_declare import message_text
 from test_forms import closed, edit_form, field_errors, values
 
-from bot import blocks, forms
-from bot.announce import ANNOUNCEMENT_OVERDUE_AFTER, run_announcement_sweep
-from bot.db import session_scope
-from bot.models import MilestoneEvent, Status
+from bot.delivery.announce import ANNOUNCEMENT_OVERDUE_AFTER, run_announcement_sweep
+from bot.render import blocks, milestone_modal
+from bot.store.db import session_scope
+from bot.store.models import MilestoneEvent, Status
 
 
 def thread_replies(bot, card_ts: str) -> list:
@@ -136,7 +136,7 @@ def test_the_approver_cannot_be_removed_while_their_approval_is_pending(bot):
         bot.submit_view(view, values("Contract signed", due="2026-12-10", approver=None))
     )
 
-    assert f"waiting for <@{APPROVER}>'s approval" in errors[forms.TITLE_BLOCK]
+    assert f"waiting for <@{APPROVER}>'s approval" in errors[milestone_modal.TITLE_BLOCK]
     current = bot.milestone(milestone.id)
     assert (current.status, current.approver_id) == (Status.AWAITING_APPROVAL, APPROVER)
     assert current.approval_ts == request_ts

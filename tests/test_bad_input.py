@@ -6,8 +6,8 @@ import time
 import pytest
 from conftest import OTHER, OWNER
 
-from bot import forms
-from bot.models import Status
+from bot.render import milestone_modal
+from bot.store.models import Status
 
 
 def private_answer(response) -> str:
@@ -77,7 +77,7 @@ def test_empty_command_and_add_without_a_title_open_the_new_milestone_modal(bot,
     [opened] = bot.slack.calls_to("views.open")
     view = opened.params["view"]
     view = json.loads(view) if isinstance(view, str) else view
-    assert view["callback_id"] == forms.NEW_MILESTONE_VIEW
+    assert view["callback_id"] == milestone_modal.NEW_MILESTONE_VIEW
     assert view["title"]["text"] == "New milestone"
     assert bot.milestones() == []
     assert_nothing_sent(bot)

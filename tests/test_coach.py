@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.coach import RULE_IDS, RULES, Context, Draft, review
-from bot.text import escape
+from bot.domain.coach import RULE_IDS, RULES, Context, Draft, review
+from bot.render.text import escape
 
 TODAY = date(2026, 6, 1)  # a Monday
 DUE = date(2026, 6, 17)  # a Wednesday; its ISO week runs Mon 15 to Sun 21 June

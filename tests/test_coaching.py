@@ -5,9 +5,9 @@ from datetime import date, timedelta
 
 from conftest import APPROVER, OTHER, OWNER
 
-from bot import blocks
-from bot.coach import RULE_IDS
-from bot.models import Status
+from bot.domain.coach import RULE_IDS
+from bot.render import blocks
+from bot.store.models import Status
 
 
 def body(response) -> dict:

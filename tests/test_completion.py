@@ -7,9 +7,9 @@ from conftest import APPROVER, CHANNEL, OTHER, OWNER
 from sqlmodel import select
 from test_declare import message_text
 
-from bot import blocks
-from bot.db import session_scope
-from bot.models import MilestoneEvent, Status
+from bot.render import blocks
+from bot.store.db import session_scope
+from bot.store.models import MilestoneEvent, Status
 
 
 def buttons(call) -> list[dict]:

@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from bot.dates import next_working_day, parse_due_date, previous_working_day
-from bot.errors import UnreadableDate
+from bot.domain.dates import next_working_day, parse_due_date, previous_working_day
+from bot.domain.errors import UnreadableDate
 
 THURSDAY = date(2026, 11, 26)
 NEAR_YEAR_END = date(2026, 12, 30)  # a Wednesday

@@ -3,9 +3,9 @@
 from conftest import make_settings
 from sqlalchemy import inspect, text
 
-from bot.db import make_engine
 from bot.runtime import build_runtime
-from bot.schema import migrate
+from bot.store.db import make_engine
+from bot.store.schema import migrate
 
 
 def test_tables_are_created_on_the_first_start(empty_database_url, slack):

@@ -4,7 +4,7 @@ from datetime import date
 
 from conftest import APPROVER, CHANNEL, OTHER, OWNER
 
-from bot import blocks
+from bot.render import blocks
 
 
 def message_text(call) -> str:

@@ -9,13 +9,13 @@ from conftest import APPROVER, CHANNEL, OTHER, OWNER, make_settings, pacer_witho
 from sqlalchemy import event
 from sqlmodel import select
 
-from bot import blocks
-from bot.claims import claim
-from bot.db import session_scope
-from bot.digest import compose_digests, due_digests, run_digest_sweep
-from bot.models import Delivery
+from bot.delivery.scheduler import run_sweep
+from bot.delivery.status_sweep import compose_digests, due_digests, run_digest_sweep
+from bot.render import blocks
 from bot.runtime import build_runtime
-from bot.schedule import run_sweep
+from bot.store.claims import claim
+from bot.store.db import session_scope
+from bot.store.models import Delivery
 
 # The first weekly status after START (Thursday 26 November 2026): Monday 30 November, 09:00 UTC.
 MONDAY = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)

@@ -29,13 +29,14 @@ from slack_bolt import BoltRequest, BoltResponse
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import create_engine, func, select
 
-from bot import blocks
 from bot.app import build_app
 from bot.config import ConfigError, load_settings
-from bot.db import all_metadata, make_engine, session_scope
 from bot.listeners.context import observed
-from bot.schema import migrate
+from bot.render import blocks
 from bot.server import MAX_BODY_BYTES, make_wsgi_app
+from bot.store.db import make_engine, session_scope
+from bot.store.schema import migrate
+from bot.store.tables import all_metadata
 from bot.wsgi import NOT_STARTED, create_app
 
 METRICS_TOKEN = "metrics-token-0123456789abcdef"

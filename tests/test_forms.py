@@ -10,9 +10,10 @@ from sqlmodel import select
 from test_completion import buttons, history
 from test_declare import message_text
 
-from bot import blocks, forms, milestones
-from bot.db import session_scope
-from bot.models import Dependency, Goal, MilestoneEvent, Status
+from bot.domain import milestones
+from bot.render import blocks, milestone_modal
+from bot.store.db import session_scope
+from bot.store.models import Dependency, Goal, MilestoneEvent, Status
 
 FIXTURES = Path("/work/shared/slack-fixtures/payloads/bolt-python")
 
@@ -45,24 +46,32 @@ def values(
 ) -> dict:
     """The form's state.values, shaped as Slack sends them."""
     return {
-        forms.TITLE_BLOCK: {forms.TITLE_ACTION: {"type": "plain_text_input", "value": title}},
-        forms.GOAL_BLOCK: {
-            forms.GOAL_ACTION: {
+        milestone_modal.TITLE_BLOCK: {
+            milestone_modal.TITLE_ACTION: {"type": "plain_text_input", "value": title}
+        },
+        milestone_modal.GOAL_BLOCK: {
+            milestone_modal.GOAL_ACTION: {
                 "type": "static_select",
                 "selected_option": option(f"G-{goal}", goal) if goal else None,
             }
         },
-        forms.NEW_GOAL_BLOCK: {
-            forms.NEW_GOAL_ACTION: {"type": "plain_text_input", "value": new_goal}
+        milestone_modal.NEW_GOAL_BLOCK: {
+            milestone_modal.NEW_GOAL_ACTION: {"type": "plain_text_input", "value": new_goal}
         },
-        forms.OWNER_BLOCK: {forms.OWNER_ACTION: {"type": "users_select", "selected_user": owner}},
-        forms.APPROVER_BLOCK: {
-            forms.APPROVER_ACTION: {"type": "users_select", "selected_user": approver}
+        milestone_modal.OWNER_BLOCK: {
+            milestone_modal.OWNER_ACTION: {"type": "users_select", "selected_user": owner}
         },
-        forms.DUE_BLOCK: {forms.DUE_ACTION: {"type": "datepicker", "selected_date": due}},
-        forms.DONE_BLOCK: {forms.DONE_ACTION: {"type": "plain_text_input", "value": done}},
-        forms.DEPENDS_BLOCK: {
-            forms.DEPENDS_ACTION: {
+        milestone_modal.APPROVER_BLOCK: {
+            milestone_modal.APPROVER_ACTION: {"type": "users_select", "selected_user": approver}
+        },
+        milestone_modal.DUE_BLOCK: {
+            milestone_modal.DUE_ACTION: {"type": "datepicker", "selected_date": due}
+        },
+        milestone_modal.DONE_BLOCK: {
+            milestone_modal.DONE_ACTION: {"type": "plain_text_input", "value": done}
+        },
+        milestone_modal.DEPENDS_BLOCK: {
+            milestone_modal.DEPENDS_ACTION: {
                 "type": "multi_static_select",
                 "selected_options": [option(f"M-{m}", m) for m in after],
             }
@@ -105,7 +114,10 @@ def suggest(bot, view: dict, typed: str):
     payload = json.loads((FIXTURES / "block_suggestion.json").read_text())
     payload["user"] = {"id": OWNER, "username": "owner", "name": "owner", "team_id": TEAM}
     payload["team"] = {"id": TEAM, "domain": "test-domain"}
-    payload["action_id"], payload["block_id"] = forms.DEPENDS_ACTION, forms.DEPENDS_BLOCK
+    payload["action_id"], payload["block_id"] = (
+        milestone_modal.DEPENDS_ACTION,
+        milestone_modal.DEPENDS_BLOCK,
+    )
     payload["value"] = typed
     payload["view"] |= {
         "blocks": view["blocks"],
@@ -127,12 +139,12 @@ def test_milestone_alone_opens_the_new_milestone_modal(bot):
     assert opened.params["trigger_id"] == "1234.5678.abcd"
     view = opened_view(bot)
     assert view["title"]["text"] == "New milestone"
-    assert view["callback_id"] == forms.NEW_MILESTONE_VIEW
+    assert view["callback_id"] == milestone_modal.NEW_MILESTONE_VIEW
     assert json.loads(view["private_metadata"])["channel_id"] == CHANNEL
-    assert element(view, forms.OWNER_BLOCK)["initial_user"] == OWNER
-    assert element(view, forms.TITLE_BLOCK)["max_length"] == 150
-    assert element(view, forms.DUE_BLOCK)["type"] == "datepicker"
-    assert element(view, forms.DONE_BLOCK)["multiline"] is True
+    assert element(view, milestone_modal.OWNER_BLOCK)["initial_user"] == OWNER
+    assert element(view, milestone_modal.TITLE_BLOCK)["max_length"] == 150
+    assert element(view, milestone_modal.DUE_BLOCK)["type"] == "datepicker"
+    assert element(view, milestone_modal.DONE_BLOCK)["multiline"] is True
     assert bot.milestones() == []
     assert bot.slack.calls_to("chat.postMessage") == []
 
@@ -148,14 +160,14 @@ def test_add_without_a_title_opens_the_modal_prefilled_from_the_command(bot):
     )
 
     assert view["title"]["text"] == "New milestone"
-    assert "initial_value" not in element(view, forms.TITLE_BLOCK)
-    assert element(view, forms.DUE_BLOCK)["initial_date"] == "2026-11-27"
-    assert element(view, forms.OWNER_BLOCK)["initial_user"] == OTHER
-    assert element(view, forms.APPROVER_BLOCK)["initial_user"] == APPROVER
-    assert element(view, forms.GOAL_BLOCK)["initial_option"]["text"]["text"] == (
+    assert "initial_value" not in element(view, milestone_modal.TITLE_BLOCK)
+    assert element(view, milestone_modal.DUE_BLOCK)["initial_date"] == "2026-11-27"
+    assert element(view, milestone_modal.OWNER_BLOCK)["initial_user"] == OTHER
+    assert element(view, milestone_modal.APPROVER_BLOCK)["initial_user"] == APPROVER
+    assert element(view, milestone_modal.GOAL_BLOCK)["initial_option"]["text"]["text"] == (
         "G-1 · Launch mobile app"
     )
-    depends = element(view, forms.DEPENDS_BLOCK)
+    depends = element(view, milestone_modal.DEPENDS_BLOCK)
     assert depends["type"] == "multi_static_select"
     assert [o["value"] for o in depends["initial_options"]] == [str(first.id)]
     assert len(bot.milestones()) == 1
@@ -263,7 +275,7 @@ def test_new_goal_is_created_from_the_modal(bot):
 def test_existing_goal_is_chosen_in_the_modal(bot):
     bot.command('goal add "Launch mobile app"')
     view = new_form(bot)
-    [offered] = element(view, forms.GOAL_BLOCK)["options"]
+    [offered] = element(view, milestone_modal.GOAL_BLOCK)["options"]
     assert offered["text"]["text"] == "G-1 · Launch mobile app"
 
     bot.submit_view(view, values("Beta version shipped", goal=int(offered["value"])))
@@ -279,12 +291,12 @@ def test_depends_on_offers_open_milestones_and_creates_dependencies(bot):
     bot.command(f"done M-{done.id}")
     view = new_form(bot)
 
-    offered = element(view, forms.DEPENDS_BLOCK)["options"]
+    offered = element(view, milestone_modal.DEPENDS_BLOCK)["options"]
     assert [o["value"] for o in offered] == [str(design.id), str(contract.id)]
     assert offered[0]["text"]["text"] == f"M-{design.id} · Design approved"
     # No space is left before the ellipsis.
     assert offered[1]["text"]["text"].endswith("supplier…")
-    assert len(offered[1]["text"]["text"]) <= forms.MAX_OPTION_TEXT
+    assert len(offered[1]["text"]["text"]) <= milestone_modal.MAX_OPTION_TEXT
 
     response = bot.submit_view(view, values("Beta version shipped", after=(design.id, contract.id)))
 
@@ -315,7 +327,7 @@ def test_more_than_100_open_milestones_load_depends_on_options_as_typed(bot):
             )
     view = new_form(bot)
 
-    depends = element(view, forms.DEPENDS_BLOCK)
+    depends = element(view, milestone_modal.DEPENDS_BLOCK)
     assert depends["type"] == "multi_external_select"
     assert depends["min_query_length"] == 0
     assert "options" not in depends
@@ -355,8 +367,8 @@ def test_past_due_date_is_refused_in_the_submitters_time_zone(bot, clock):
 
     errors = field_errors(bot.submit_view(view, values(due="2026-11-26", owner=OTHER), user=OTHER))
 
-    assert list(errors) == [forms.DUE_BLOCK]
-    assert "Thu 26 Nov 2026 is in the past" in errors[forms.DUE_BLOCK]
+    assert list(errors) == [milestone_modal.DUE_BLOCK]
+    assert "Thu 26 Nov 2026 is in the past" in errors[milestone_modal.DUE_BLOCK]
     assert bot.milestones() == []
 
     response = bot.submit_view(new_form(bot), values(due="2026-11-26"), user=OWNER)
@@ -371,8 +383,8 @@ def test_empty_or_overlong_title_is_refused_on_the_title(bot):
     empty = field_errors(bot.submit_view(view, values("   ")))
     overlong = field_errors(bot.submit_view(view, values("x" * 151)))
 
-    assert "needs a title" in empty[forms.TITLE_BLOCK]
-    assert "at most 150" in overlong[forms.TITLE_BLOCK]
+    assert "needs a title" in empty[milestone_modal.TITLE_BLOCK]
+    assert "at most 150" in overlong[milestone_modal.TITLE_BLOCK]
     assert bot.milestones() == []
     assert bot.slack.calls_to("chat.postMessage") == []
 
@@ -382,7 +394,7 @@ def test_every_field_mistake_shows_at_once(bot):
 
     errors = field_errors(bot.submit_view(view, values("", due="2026-01-01")))
 
-    assert set(errors) == {forms.TITLE_BLOCK, forms.DUE_BLOCK}
+    assert set(errors) == {milestone_modal.TITLE_BLOCK, milestone_modal.DUE_BLOCK}
 
 
 def test_owner_as_their_own_approver_is_refused_where_the_channel_separates(bot):
@@ -391,8 +403,8 @@ def test_owner_as_their_own_approver_is_refused_where_the_channel_separates(bot)
 
     errors = field_errors(bot.submit_view(view, values(owner=OWNER, approver=OWNER)))
 
-    assert list(errors) == [forms.APPROVER_BLOCK]
-    assert "separate approvals" in errors[forms.APPROVER_BLOCK]
+    assert list(errors) == [milestone_modal.APPROVER_BLOCK]
+    assert "separate approvals" in errors[milestone_modal.APPROVER_BLOCK]
     assert bot.milestones() == []
 
     bot.command("settings approvals shared")
@@ -405,7 +417,7 @@ def test_an_unowned_milestone_cannot_be_approved_by_whoever_declared_it_where_se
 
     errors = field_errors(bot.submit_view(view, values(owner=None, approver=OWNER)))
 
-    assert "separate approvals" in errors[forms.APPROVER_BLOCK]
+    assert "separate approvals" in errors[milestone_modal.APPROVER_BLOCK]
     assert bot.milestones() == []
 
 
@@ -415,7 +427,7 @@ def test_new_goal_that_already_exists_is_refused(bot):
 
     errors = field_errors(bot.submit_view(view, values(new_goal="launch mobile app")))
 
-    assert "already has the goal G-1" in errors[forms.NEW_GOAL_BLOCK]
+    assert "already has the goal G-1" in errors[milestone_modal.NEW_GOAL_BLOCK]
     assert bot.milestones() == []
     with session_scope(bot.engine) as session:
         assert len(session.exec(select(Goal)).all()) == 1
@@ -425,14 +437,16 @@ def test_a_dependency_cycle_is_refused_naming_the_path(bot):
     design = bot.add('"Design approved" due 2026-12-10')
     build = bot.add(f'"Build finished" due 2026-12-15 after M-{design.id}')
     view = edit_form(bot, design)
-    assert str(design.id) not in [o["value"] for o in element(view, forms.DEPENDS_BLOCK)["options"]]
+    assert str(design.id) not in [
+        o["value"] for o in element(view, milestone_modal.DEPENDS_BLOCK)["options"]
+    ]
 
     errors = field_errors(bot.submit_view(view, values("Design approved", after=(build.id,))))
 
-    assert list(errors) == [forms.DEPENDS_BLOCK]
+    assert list(errors) == [milestone_modal.DEPENDS_BLOCK]
     assert (
         f"M-{design.id}, which waits on M-{build.id}, which waits on M-{design.id}"
-        in errors[forms.DEPENDS_BLOCK]
+        in errors[milestone_modal.DEPENDS_BLOCK]
     )
     assert bot.milestone(design.id).revision == design.revision
     assert history(bot, design.id) == ["declared"]
@@ -452,15 +466,15 @@ def test_edit_button_opens_the_form_prefilled(bot):
     view = edit_form(bot, milestone)
 
     assert view["title"]["text"] == f"Edit M-{milestone.id}"
-    assert view["callback_id"] == forms.EDIT_MILESTONE_VIEW
+    assert view["callback_id"] == milestone_modal.EDIT_MILESTONE_VIEW
     metadata = json.loads(view["private_metadata"])
     assert (metadata["milestone_id"], metadata["revision"]) == (milestone.id, milestone.revision)
-    assert element(view, forms.TITLE_BLOCK)["initial_value"] == "Beta version shipped"
-    assert element(view, forms.DUE_BLOCK)["initial_date"] == "2026-12-15"
-    assert element(view, forms.OWNER_BLOCK)["initial_user"] == OWNER
-    assert element(view, forms.APPROVER_BLOCK)["initial_user"] == APPROVER
-    assert element(view, forms.GOAL_BLOCK)["initial_option"]["value"] == "1"
-    depends = element(view, forms.DEPENDS_BLOCK)
+    assert element(view, milestone_modal.TITLE_BLOCK)["initial_value"] == "Beta version shipped"
+    assert element(view, milestone_modal.DUE_BLOCK)["initial_date"] == "2026-12-15"
+    assert element(view, milestone_modal.OWNER_BLOCK)["initial_user"] == OWNER
+    assert element(view, milestone_modal.APPROVER_BLOCK)["initial_user"] == APPROVER
+    assert element(view, milestone_modal.GOAL_BLOCK)["initial_option"]["value"] == "1"
+    depends = element(view, milestone_modal.DEPENDS_BLOCK)
     assert [o["value"] for o in depends["initial_options"]] == [str(design.id)]
     assert str(milestone.id) not in [o["value"] for o in depends["options"]]
 
@@ -590,7 +604,7 @@ def test_edit_submitted_after_another_change_is_refused_on_the_form(bot):
 
     errors = field_errors(bot.submit_view(view, values("Beta version shipped to testers")))
 
-    assert "out of date" in errors[forms.TITLE_BLOCK]
+    assert "out of date" in errors[milestone_modal.TITLE_BLOCK]
     assert bot.milestone(milestone.id).title == "Beta version shipped"
 
 

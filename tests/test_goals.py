@@ -9,8 +9,8 @@ from sqlmodel import select
 from test_declare import message_text
 from test_digest import MONDAY, statuses, sweep
 
-from bot.db import session_scope
-from bot.models import Goal
+from bot.store.db import session_scope
+from bot.store.models import Goal
 
 
 def answer(response) -> str:

@@ -8,9 +8,9 @@ from conftest import APPROVER, CHANNEL, OTHER, OWNER
 from sqlmodel import select
 from test_declare import message_text
 
-from bot.db import session_scope
-from bot.models import Health, MilestoneEvent
-from bot.schedule import run_sweep
+from bot.delivery.scheduler import run_sweep
+from bot.store.db import session_scope
+from bot.store.models import Health, MilestoneEvent
 
 STATUS_TEXT = "Weekly milestone status"
 

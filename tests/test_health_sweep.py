@@ -8,10 +8,10 @@ from conftest import START, make_settings, pacer_without_waiting
 from sqlalchemy import update
 from sqlmodel import col
 
-from bot.db import session_scope
-from bot.models import Health, Milestone
-from bot.nudges import run_nudge_sweep
+from bot.delivery.nudges import run_nudge_sweep
 from bot.runtime import build_runtime
+from bot.store.db import session_scope
+from bot.store.models import Health, Milestone
 
 
 def at(day: int, hour: int, minute: int = 0) -> datetime:

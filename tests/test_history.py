@@ -8,7 +8,7 @@ from conftest import APPROVER, OTHER, OWNER
 from test_declare import message_text
 from test_digest import MONDAY, statuses, sweep
 
-from bot import blocks
+from bot.render import blocks
 
 # Slack shows <!date^...|fallback> in the reader's zone; the fallback is what tests read.
 LOCAL_DATE = re.compile(r"<!date\^\d+\^\{date_short_pretty\}\|([^>]+)>")

@@ -15,12 +15,13 @@ from conftest import APPROVER, CHANNEL, OTHER, OWNER, TEAM
 from sqlalchemy import event
 from sqlmodel import select
 
-from bot import blocks, goals, home, milestones
-from bot.db import session_scope
-from bot.home_view import GOALS_SHOWN, MAX_HOME_BLOCKS, MILESTONES_SHOWN
-from bot.models import HomeViewer, Status
-from bot.schedule import run_sweep
+from bot.delivery.scheduler import run_sweep
+from bot.domain import dashboard, goals, milestones
+from bot.render import blocks
+from bot.render.home import GOALS_SHOWN, MAX_HOME_BLOCKS, MILESTONES_SHOWN
 from bot.server import EVENTS_PATH
+from bot.store.db import session_scope
+from bot.store.models import HomeViewer, Status
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -346,7 +347,7 @@ def test_the_home_is_gathered_with_a_fixed_number_of_queries(bot):
         event.listen(bot.engine, "before_cursor_execute", count)
         try:
             with session_scope(bot.engine) as session:
-                home.gather(
+                dashboard.gather(
                     session,
                     team_id=TEAM,
                     user_id=OWNER,

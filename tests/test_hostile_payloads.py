@@ -17,10 +17,10 @@ import requests
 from conftest import APPROVER, CHANNEL, OWNER, TEAM
 from sqlalchemy import func, select
 
-from bot import blocks, forms
-from bot.db import session_scope
 from bot.listeners.common import FORM_OUT_OF_DATE, FORM_TOO_SLOW, OUT_OF_DATE
-from bot.models import Milestone, MilestoneEvent, Person
+from bot.render import blocks, milestone_modal
+from bot.store.db import session_scope
+from bot.store.models import Milestone, MilestoneEvent, Person
 
 FIXTURES = Path("/work/shared/slack-fixtures/payloads/bolt-python")
 BUTTONS = [blocks.COMPLETE, blocks.APPROVE, blocks.REQUEST_CHANGES, blocks.RESCHEDULE, blocks.EDIT]
@@ -153,16 +153,16 @@ def milestone_form(bot, callback_id: str, milestone: Milestone) -> tuple[dict, d
         return blocks.changes_modal(milestone), {
             blocks.REASON_BLOCK: {blocks.REASON_ACTION: reason}
         }
-    editing = callback_id == forms.EDIT_MILESTONE_VIEW
-    metadata = forms.Metadata(
+    editing = callback_id == milestone_modal.EDIT_MILESTONE_VIEW
+    metadata = milestone_modal.Metadata(
         channel_id=CHANNEL,
         key=uuid.uuid4().hex,
         milestone_id=milestone.id if editing else None,
         revision=milestone.revision if editing else None,
     )
-    view = forms.milestone_modal(
+    view = milestone_modal.milestone_modal(
         metadata=metadata,
-        prefill=forms.Prefill.of(milestone, []) if editing else forms.Prefill(),
+        prefill=milestone_modal.Prefill.of(milestone, []) if editing else milestone_modal.Prefill(),
         goals=[],
         candidates=[],
         reference=milestone.reference if editing else None,
@@ -170,16 +170,16 @@ def milestone_form(bot, callback_id: str, milestone: Milestone) -> tuple[dict, d
     title = {"type": "plain_text_input", "value": "Gamma shipped"}
     due = {"type": "datepicker", "selected_date": "2026-12-20"}
     return view, {
-        forms.TITLE_BLOCK: {forms.TITLE_ACTION: title},
-        forms.DUE_BLOCK: {forms.DUE_ACTION: due},
+        milestone_modal.TITLE_BLOCK: {milestone_modal.TITLE_ACTION: title},
+        milestone_modal.DUE_BLOCK: {milestone_modal.DUE_ACTION: due},
     }
 
 
 FIRST_FIELD = {
     blocks.RESCHEDULE_VIEW: blocks.DATE_BLOCK,
     blocks.CHANGES_VIEW: blocks.REASON_BLOCK,
-    forms.NEW_MILESTONE_VIEW: forms.TITLE_BLOCK,
-    forms.EDIT_MILESTONE_VIEW: forms.TITLE_BLOCK,
+    milestone_modal.NEW_MILESTONE_VIEW: milestone_modal.TITLE_BLOCK,
+    milestone_modal.EDIT_MILESTONE_VIEW: milestone_modal.TITLE_BLOCK,
 }
 
 
@@ -249,49 +249,64 @@ FORM_FIELDS: dict[str, dict[str, Tampering]] = {
         ),
         "field a string": lambda view: view["state"]["values"].update({blocks.REASON_BLOCK: "x"}),
     },
-    forms.NEW_MILESTONE_VIEW: {
+    milestone_modal.NEW_MILESTONE_VIEW: {
         "channel missing": metadata_without("channel_id"),
         "channel a number": metadata_with(channel_id=111),
         "title a list": field(
-            forms.TITLE_BLOCK, forms.TITLE_ACTION, type="plain_text_input", value=["x"]
+            milestone_modal.TITLE_BLOCK,
+            milestone_modal.TITLE_ACTION,
+            type="plain_text_input",
+            value=["x"],
         ),
         "owner a dict": field(
-            forms.OWNER_BLOCK, forms.OWNER_ACTION, type="users_select", selected_user={"id": 1}
+            milestone_modal.OWNER_BLOCK,
+            milestone_modal.OWNER_ACTION,
+            type="users_select",
+            selected_user={"id": 1},
         ),
         "due not a date": field(
-            forms.DUE_BLOCK, forms.DUE_ACTION, type="datepicker", selected_date="someday"
+            milestone_modal.DUE_BLOCK,
+            milestone_modal.DUE_ACTION,
+            type="datepicker",
+            selected_date="someday",
         ),
         "goal not a number": field(
-            forms.GOAL_BLOCK,
-            forms.GOAL_ACTION,
+            milestone_modal.GOAL_BLOCK,
+            milestone_modal.GOAL_ACTION,
             type="static_select",
             selected_option=select_option("G-1"),
         ),
         "goal a string": field(
-            forms.GOAL_BLOCK, forms.GOAL_ACTION, type="static_select", selected_option="1"
+            milestone_modal.GOAL_BLOCK,
+            milestone_modal.GOAL_ACTION,
+            type="static_select",
+            selected_option="1",
         ),
         "prerequisite not a number": field(
-            forms.DEPENDS_BLOCK,
-            forms.DEPENDS_ACTION,
+            milestone_modal.DEPENDS_BLOCK,
+            milestone_modal.DEPENDS_ACTION,
             type="multi_static_select",
             selected_options=[select_option("abc")],
         ),
         "prerequisites a dict": field(
-            forms.DEPENDS_BLOCK,
-            forms.DEPENDS_ACTION,
+            milestone_modal.DEPENDS_BLOCK,
+            milestone_modal.DEPENDS_ACTION,
             type="multi_static_select",
             selected_options={"value": "1"},
         ),
         "unknown prerequisite": field(
-            forms.DEPENDS_BLOCK,
-            forms.DEPENDS_ACTION,
+            milestone_modal.DEPENDS_BLOCK,
+            milestone_modal.DEPENDS_ACTION,
             type="multi_static_select",
             selected_options=[select_option("999")],
         ),
     },
-    forms.EDIT_MILESTONE_VIEW: {
+    milestone_modal.EDIT_MILESTONE_VIEW: {
         "title a number": field(
-            forms.TITLE_BLOCK, forms.TITLE_ACTION, type="plain_text_input", value=12
+            milestone_modal.TITLE_BLOCK,
+            milestone_modal.TITLE_ACTION,
+            type="plain_text_input",
+            value=12,
         ),
         "key missing": metadata_without("key"),
     },
@@ -299,13 +314,13 @@ FORM_FIELDS: dict[str, dict[str, Tampering]] = {
 FOREIGN = {"another workspace's milestone": OTHER_TEAM, "another channel's milestone": None}
 # Reschedule and Request changes carry no channel: they act wherever their milestone is (the
 # Home shows every channel's), for whoever may act on it.
-OF_A_CHANNEL = (forms.NEW_MILESTONE_VIEW, forms.EDIT_MILESTONE_VIEW)
+OF_A_CHANNEL = (milestone_modal.NEW_MILESTONE_VIEW, milestone_modal.EDIT_MILESTONE_VIEW)
 CASES = [
     (callback_id, name)
     for callback_id in FIRST_FIELD
     for name in [
         *ANY_FORM,
-        *(ABOUT_A_MILESTONE if callback_id != forms.NEW_MILESTONE_VIEW else ()),
+        *(ABOUT_A_MILESTONE if callback_id != milestone_modal.NEW_MILESTONE_VIEW else ()),
         *FORM_FIELDS[callback_id],
         *(FOREIGN if callback_id in OF_A_CHANNEL else list(FOREIGN)[:1]),
     ]
@@ -317,10 +332,10 @@ def naming_a_foreign_milestone(bot, callback_id: str, name: str) -> Tampering:
     (New milestone) one it depends on."""
     team = FOREIGN[name]
     other = foreign(bot, team=team) if team else foreign(bot, channel=OTHER_CHANNEL)
-    if callback_id == forms.NEW_MILESTONE_VIEW:
+    if callback_id == milestone_modal.NEW_MILESTONE_VIEW:
         return field(
-            forms.DEPENDS_BLOCK,
-            forms.DEPENDS_ACTION,
+            milestone_modal.DEPENDS_BLOCK,
+            milestone_modal.DEPENDS_ACTION,
             type="multi_static_select",
             selected_options=[select_option(str(other.id))],
         )
@@ -359,9 +374,12 @@ def suggestion(view_metadata: object, typed: object = "") -> dict:
     payload = json.loads((FIXTURES / "block_suggestion.json").read_text())
     payload["user"] = {"id": OWNER, "username": "owner", "name": "owner", "team_id": TEAM}
     payload["team"] = {"id": TEAM, "domain": "test-domain"}
-    payload["action_id"], payload["block_id"] = forms.DEPENDS_ACTION, forms.DEPENDS_BLOCK
+    payload["action_id"], payload["block_id"] = (
+        milestone_modal.DEPENDS_ACTION,
+        milestone_modal.DEPENDS_BLOCK,
+    )
     payload["value"] = typed
-    payload["view"]["callback_id"] = forms.NEW_MILESTONE_VIEW
+    payload["view"]["callback_id"] = milestone_modal.NEW_MILESTONE_VIEW
     payload["view"]["private_metadata"] = view_metadata
     return payload
 

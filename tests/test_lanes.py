@@ -14,10 +14,10 @@ from itertools import pairwise
 from conftest import TEAM, Bot, make_settings, serving
 
 from bot.app import build_app
-from bot.fanout import Job, fan_out
+from bot.delivery.fanout import Job, fan_out
 from bot.runtime import build_runtime
 from bot.server import make_wsgi_app
-from bot.slack import Background, Pacer
+from bot.slack.client import Background, Pacer
 
 BUSY = "C0BUSY"
 QUIET = [f"C0QUIET{n:02d}" for n in range(12)]

@@ -29,18 +29,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from slacklimits import assert_fits, assert_options_fit
 
-from bot import blocks, forms, parsing
-from bot.announce import DECISIONS
-from bot.coach import Context, review
-from bot.coaching import draft_of
-from bot.errors import MilestoneError
-from bot.home import Dashboard
-from bot.home_view import home_view
-from bot.milestones import MAX_DEFINITION_LENGTH, Change
-from bot.models import Absence, ChannelSettings, Goal, Milestone, MilestoneEvent, Status
-from bot.parsing import MAX_COMMAND_LENGTH
-from bot.status import channel_status
-from bot.text import escape, quote, shorten
+from bot.delivery.announce import DECISIONS
+from bot.domain.coach import Context, review
+from bot.domain.dashboard import Dashboard
+from bot.domain.errors import MilestoneError
+from bot.domain.milestones import MAX_DEFINITION_LENGTH, Change
+from bot.domain.status_report import channel_status
+from bot.domain.suggestions import draft_of
+from bot.listeners import parsing
+from bot.listeners.parsing import MAX_COMMAND_LENGTH
+from bot.render import blocks, milestone_modal
+from bot.render.home import home_view
+from bot.render.text import escape, quote, shorten
+from bot.store.models import Absence, ChannelSettings, Goal, Milestone, MilestoneEvent, Status
 
 settings.register_profile(
     "limits",
@@ -213,9 +214,9 @@ def test_the_app_home_fits_however_much_is_on_someones_plate(
 @given(any_milestone, many(goals, 300), several_milestones, st.booleans(), hostile_text(200))
 def test_the_milestone_form_and_its_menus_fit(milestone, goal_list, candidates, editing, typed):
     chosen = candidates[:5]
-    prefill = forms.Prefill.of(milestone.model_copy(update={"goal_id": 1}), chosen)
-    view = forms.milestone_modal(
-        metadata=forms.Metadata(
+    prefill = milestone_modal.Prefill.of(milestone.model_copy(update={"goal_id": 1}), chosen)
+    view = milestone_modal.milestone_modal(
+        metadata=milestone_modal.Metadata(
             channel_id="C0CHANNEL",
             key="k" * 40,
             milestone_id=milestone.id,
@@ -227,8 +228,8 @@ def test_the_milestone_form_and_its_menus_fit(milestone, goal_list, candidates, 
         reference=milestone.reference if editing else None,
     )
     assert_fits(view, "modal")
-    assert_options_fit(forms.prerequisite_options(candidates, typed))
-    assert_options_fit(forms.prerequisite_options(candidates))
+    assert_options_fit(milestone_modal.prerequisite_options(candidates, typed))
+    assert_options_fit(milestone_modal.prerequisite_options(candidates))
     assert_fits(blocks.reschedule_modal(milestone), "modal")
     assert_fits(blocks.changes_modal(milestone), "modal")
 
@@ -378,9 +379,11 @@ def test_a_card_declared_through_the_form_with_the_longest_hostile_text_is_poste
     view = bot.slack.calls_to("views.open")[-1].params["view"]
     view = json.loads(view) if isinstance(view, str) else view
     typed = {
-        forms.TITLE_BLOCK: {forms.TITLE_ACTION: {"type": "plain_text_input", "value": "&" * 150}},
-        forms.DONE_BLOCK: {
-            forms.DONE_ACTION: {"type": "plain_text_input", "value": "<!channel>&" * 181}
+        milestone_modal.TITLE_BLOCK: {
+            milestone_modal.TITLE_ACTION: {"type": "plain_text_input", "value": "&" * 150}
+        },
+        milestone_modal.DONE_BLOCK: {
+            milestone_modal.DONE_ACTION: {"type": "plain_text_input", "value": "<!channel>&" * 181}
         },
     }
 
@@ -404,11 +407,11 @@ def test_the_form_shortens_a_long_goal_name_in_its_menu():
         creator_id="U0ME",
         created_at=NOW,
     )
-    view = forms.milestone_modal(
-        metadata=forms.Metadata(channel_id="C0CHANNEL", key="k"),
-        prefill=forms.Prefill(),
+    view = milestone_modal.milestone_modal(
+        metadata=milestone_modal.Metadata(channel_id="C0CHANNEL", key="k"),
+        prefill=milestone_modal.Prefill(),
         goals=[goal],
         candidates=[],
     )
     option = view["blocks"][1]["element"]["options"][0]["text"]["text"]
-    assert len(option) == forms.MAX_OPTION_TEXT and option.endswith("ü…")
+    assert len(option) == milestone_modal.MAX_OPTION_TEXT and option.endswith("ü…")

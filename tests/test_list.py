@@ -4,9 +4,9 @@ from datetime import timedelta
 
 from conftest import APPROVER, OTHER, OWNER
 
-from bot import blocks
-from bot.db import session_scope
-from bot.models import Milestone
+from bot.render import blocks
+from bot.store.db import session_scope
+from bot.store.models import Milestone
 
 
 def listed(bot, scope: str = "", **kwargs) -> str:

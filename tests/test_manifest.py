@@ -16,9 +16,9 @@ from slack_sdk import WebClient
 
 import bot
 from bot.app import build_app
-from bot.installations import BOT_SCOPES, REDIRECT_PATH
 from bot.runtime import build_runtime
 from bot.server import EVENTS_PATH
+from bot.slack.installations import BOT_SCOPES, REDIRECT_PATH
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "tests/fixtures/manifest-schema/manifest.schema.1.0.0.json"

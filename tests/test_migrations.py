@@ -17,9 +17,10 @@ from sqlalchemy import MetaData, Table, insert, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
-from bot import schema
-from bot.db import all_metadata, make_engine, session_scope
-from bot.models import Delivery, Milestone
+from bot.store import schema
+from bot.store.db import make_engine, session_scope
+from bot.store.models import Delivery, Milestone
+from bot.store.tables import all_metadata
 
 BOT_TOKEN = "xoxb-test-token"
 OAUTH_TABLES = {"slack_bots", "slack_installations", "slack_oauth_states"}

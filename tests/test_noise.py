@@ -8,9 +8,9 @@ from sqlmodel import select
 from sweeping import at, channel_posts, direct_messages, nudge_sweep
 from test_declare import message_text
 
-from bot.db import session_scope
-from bot.digest import run_digest_sweep
-from bot.models import Delivery
+from bot.delivery.status_sweep import run_digest_sweep
+from bot.store.db import session_scope
+from bot.store.models import Delivery
 
 DUE = "2026-12-01"  # a Tuesday
 # The first weekly status after START: Monday 30 November, 09:00 UTC.

@@ -6,8 +6,8 @@ from datetime import date, datetime
 from conftest import OTHER, OWNER
 from sweeping import at, channel_posts, direct_messages, nudge_sweep
 
-from bot import blocks
-from bot.models import Status
+from bot.render import blocks
+from bot.store.models import Status
 
 DUE = "2026-12-01"  # a Tuesday
 REASON = "vendor late"

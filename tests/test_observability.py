@@ -30,12 +30,12 @@ from sweeping import at
 from test_server import post_signed, serve_environment
 from test_socket_mode import socket_mode  # noqa: F401 (a fixture used below)
 
-from bot import blocks
 from bot.app import build_app
 from bot.config import ConfigError, load_settings
+from bot.delivery.scheduler import run_sweep
 from bot.logs import JsonFormatter, current_ids
-from bot.schedule import run_sweep
-from bot.slack import make_client
+from bot.render import blocks
+from bot.slack.client import make_client
 
 FIELDS = {"time", "level", "logger", "message", "thread"}
 

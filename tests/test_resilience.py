@@ -15,15 +15,16 @@ from sqlmodel import select
 from sweeping import at, direct_messages
 from test_digest import MONDAY, STATUS_TEXT, statuses
 
-from bot import blocks, channels
-from bot.announce import ANNOUNCEMENT_OVERDUE_AFTER, run_announcement_sweep
-from bot.claims import MAX_ATTEMPTS, STALE_AFTER
-from bot.db import make_engine, session_scope
-from bot.digest import run_digest_sweep
-from bot.models import ChannelSettings, Delivery, Person, Workspace
-from bot.nudges import run_nudge_sweep
+from bot.delivery.announce import ANNOUNCEMENT_OVERDUE_AFTER, run_announcement_sweep
+from bot.delivery.nudges import run_nudge_sweep
+from bot.delivery.status_sweep import run_digest_sweep
+from bot.domain import channels
+from bot.render import blocks
 from bot.runtime import build_runtime
-from bot.slack import Pacer
+from bot.slack.client import Pacer
+from bot.store.claims import MAX_ATTEMPTS, STALE_AFTER
+from bot.store.db import make_engine, session_scope
+from bot.store.models import ChannelSettings, Delivery, Person, Workspace
 
 OTHER_CHANNEL = "C222"
 DUE = "2026-12-01"
@@ -317,7 +318,7 @@ def test_a_card_slack_failed_is_posted_by_the_card_sweep_once(bot):
 
 
 def test_a_card_lost_with_its_process_is_posted_by_the_card_sweep(bot):
-    from bot import milestones
+    from bot.domain import milestones
 
     with session_scope(bot.engine) as session:
         # Saved, then the process stopped before its background work posted the card.

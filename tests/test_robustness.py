@@ -10,10 +10,10 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import func, select, text
 
-from bot import blocks
-from bot.db import make_engine, session_scope
 from bot.listeners.failures import TRY_AGAIN
-from bot.models import Milestone, MilestoneEvent, Status
+from bot.render import blocks
+from bot.store.db import make_engine, session_scope
+from bot.store.models import Milestone, MilestoneEvent, Status
 
 # What a full disk, a broken replica or a killed transaction looks like to the bot: the
 # database refuses a statement in the middle of a write (here, the history line written after

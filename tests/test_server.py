@@ -13,10 +13,10 @@ from botprocess import BotProcess, declare_milestone, environment, free_port
 from conftest import CHANNEL, OWNER, TEAM, serving, slash_command_fields
 from slack_sdk.signature import SignatureVerifier
 
-from bot import blocks
-from bot.db import make_engine
-from bot.schema import migrate
+from bot.render import blocks
 from bot.server import make_wsgi_app
+from bot.store.db import make_engine
+from bot.store.schema import migrate
 
 SIGNING_SECRET = "serve-signing-secret"
 BOT_TOKEN = "xoxb-serve-token"

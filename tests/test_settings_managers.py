@@ -9,9 +9,9 @@ from conftest import APPROVER, CHANNEL, OTHER, OWNER, TEAM, make_settings, runni
 from fakeslack import FakeSlack
 from test_declare import message_text
 
-from bot import channels
-from bot.db import session_scope
-from bot.models import ChannelSettings
+from bot.domain import channels
+from bot.store.db import session_scope
+from bot.store.models import ChannelSettings
 
 
 def announcements(bot) -> list[str]:

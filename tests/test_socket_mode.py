@@ -13,7 +13,7 @@ from conftest import CHANNEL, slash_command_fields
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection, serve
 
-from bot import blocks
+from bot.render import blocks
 
 APP_TOKEN = "xapp-1-A111-1-socketmode"
 BOT_TOKEN = "xoxb-socket-token"

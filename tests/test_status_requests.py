@@ -6,8 +6,8 @@ import threading
 from conftest import CHANNEL
 from sqlmodel import select
 
-from bot.db import session_scope
-from bot.models import Delivery, DeliveryState
+from bot.store.db import session_scope
+from bot.store.models import Delivery, DeliveryState
 
 TRIGGER = "4466123987.111.5dd3f7a1c2b84e0f9f1e0c0b2a6d8e41"
 RETRY = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}

@@ -17,9 +17,9 @@ from sqlalchemy import text
 
 from bot.cli import main
 from bot.config import ConfigError, load_settings
-from bot.db import make_engine
-from bot.installations import InstallationStore
-from bot.tokens import TokenCipher, TokenKeyError
+from bot.slack.installations import InstallationStore
+from bot.slack.tokens import TokenCipher, TokenKeyError
+from bot.store.db import make_engine
 
 TEAM_A = "T0AAA"
 TOKEN_A = "xoxb-team-a"

@@ -17,12 +17,12 @@ from sqlalchemy import select as sa_select
 from sqlmodel import SQLModel
 from sweeping import at
 
-from bot import blocks
 from bot.cli import main
-from bot.db import session_scope
-from bot.digest import run_digest_sweep
-from bot.installations import SlackAccess
-from bot.models import PostingBudget, Workspace
+from bot.delivery.status_sweep import run_digest_sweep
+from bot.render import blocks
+from bot.slack.installations import SlackAccess
+from bot.store.db import session_scope
+from bot.store.models import PostingBudget, Workspace
 
 TEAM_A, TEAM_B = "T0AAA", "T0BBB"
 TOKEN_A, TOKEN_B = "xoxb-team-a", "xoxb-team-b"

@@ -5,138 +5,152 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_bolt.request import BoltRequest
 from sqlmodel import Session
 
-from bot import blocks, coaching, milestones
-from bot.announce import announce
-from bot.db import session_scope
-from bot.errors import MilestoneError
-from bot.listeners.common import (
-    is_retry,
-    open_form,
-    refuse_stale_press,
-    tell_presser,
-)
+from bot.delivery.announce import announce
+from bot.domain import milestones, suggestions
+from bot.domain.errors import MilestoneError
+from bot.domain.milestones import AlreadyInState
+from bot.listeners.common import is_retry, open_form, refuse_stale_press, tell_presser
+from bot.listeners.context import runtime_of
 from bot.listeners.payloads import Press, StalePayload, milestone_of, read_press
 from bot.logs import add_log_context
 from bot.metrics import note_refused
-from bot.milestones import AlreadyInState
-from bot.models import Milestone
+from bot.render import blocks
 from bot.runtime import Runtime
+from bot.store.db import session_scope
+from bot.store.models import EventKind, Milestone
 
 Result = TypeVar("Result")
 # What a button does in the database: (session, milestone, presser, revision) -> result.
 Work = Callable[[Session, Milestone, str, int], Result]
 
 
-def register(app: App, runtime: Runtime) -> None:
-    def tell(body: dict, respond: Respond, text: str) -> None:
-        tell_presser(runtime, body, respond, text)
+def complete(
+    ack: Ack, context: BoltContext, body: dict, respond: Respond, request: BoltRequest
+) -> None:
+    runtime = runtime_of(context)
+    done = _press(
+        runtime,
+        ack,
+        body,
+        respond,
+        request,
+        _service(runtime, milestones.request_completion),
+    )
+    if done is None:
+        return
+    _, change = done
+    announce(runtime, change)
+    # On the Home, the refreshed Home shows it sent for approval.
+    if change.kind == EventKind.COMPLETION_REQUESTED and body.get("response_url"):
+        tell_presser(runtime, body, respond, blocks.sent_for_approval(change.milestone))
+    if change.kind == EventKind.REACHED and body.get("response_url"):
+        with session_scope(runtime.engine) as session:
+            today = runtime.timezones.known_today(
+                change.milestone.team_id, change.actor_id, now=runtime.clock()
+            )
+            advice = suggestions.on_completion(session, milestone=change.milestone, today=today)
+        if advice:
+            tell_presser(runtime, body, respond, blocks.coaching_text(change.milestone, advice))
 
-    def press(ack: Ack, body: dict, respond: Respond, request: BoltRequest, work: Work):
-        """Run `work` on the pressed milestone, then ack; a domain error is told privately,
-        and so is a press the bot cannot read.
 
-        Returns (the press, what `work` returned), or None when it was refused.
-        """
-        try:
-            pressed = read_press(body)
-            add_log_context(milestone_id=pressed.milestone_id)
-            with session_scope(runtime.engine) as session:
-                milestone = milestone_of(
-                    session, team_id=pressed.team_id, milestone_id=pressed.milestone_id
-                )
-                result = work(session, milestone, pressed.user_id, pressed.revision)
-        except StalePayload as error:
-            refuse_stale_press(runtime, body, ack, respond, error)
-            return None
-        except MilestoneError as error:
-            note_refused()
-            ack()
-            # A retried request finding its own earlier effect needs no second answer.
-            if not (isinstance(error, AlreadyInState) and is_retry(request)):
-                tell(body, respond, error.message)
-            return None
+def approve(
+    ack: Ack, context: BoltContext, body: dict, respond: Respond, request: BoltRequest
+) -> None:
+    runtime = runtime_of(context)
+    done = _press(
+        runtime,
+        ack,
+        body,
+        respond,
+        request,
+        _service(runtime, milestones.approve),
+    )
+    if done is not None:
+        announce(runtime, done[1])
+
+
+def request_changes(
+    ack: Ack, context: BoltContext, body: dict, respond: Respond, request: BoltRequest
+) -> None:
+    def check(_session: Session, milestone: Milestone, user_id: str, revision: int):
+        milestones.ensure_can_decide(milestone, user_id=user_id, revision=revision)
+        return blocks.changes_modal(milestone)
+
+    runtime = runtime_of(context)
+    _open_modal(runtime, body, respond, _press(runtime, ack, body, respond, request, check))
+
+
+def reschedule(
+    ack: Ack, context: BoltContext, body: dict, respond: Respond, request: BoltRequest
+) -> None:
+    def check(_session: Session, milestone: Milestone, user_id: str, revision: int):
+        milestones.ensure_can_reschedule(milestone, user_id=user_id, revision=revision)
+        return blocks.reschedule_modal(milestone)
+
+    runtime = runtime_of(context)
+    _open_modal(runtime, body, respond, _press(runtime, ack, body, respond, request, check))
+
+
+def register(app: App) -> None:
+    app.action(blocks.COMPLETE)(complete)
+    app.action(blocks.APPROVE)(approve)
+    app.action(blocks.REQUEST_CHANGES)(request_changes)
+    app.action(blocks.RESCHEDULE)(reschedule)
+
+
+def _service(runtime: Runtime, service: Callable[..., Result]) -> Work:
+    """A milestone service that takes the press's milestone, presser and revision, as work."""
+    return lambda session, milestone, user_id, revision: service(
+        session, milestone=milestone, user_id=user_id, now=runtime.clock(), revision=revision
+    )
+
+
+def _press(
+    runtime: Runtime, ack: Ack, body: dict, respond: Respond, request: BoltRequest, work: Work
+):
+    """Run `work` on the pressed milestone, then ack; a domain error is told privately,
+    and so is a press the bot cannot read.
+
+    Returns (the press, what `work` returned), or None when it was refused.
+    """
+    try:
+        pressed = read_press(body)
+        add_log_context(milestone_id=pressed.milestone_id)
+        with session_scope(runtime.engine) as session:
+            milestone = milestone_of(
+                session, team_id=pressed.team_id, milestone_id=pressed.milestone_id
+            )
+            result = work(session, milestone, pressed.user_id, pressed.revision)
+    except StalePayload as error:
+        refuse_stale_press(runtime, body, ack, respond, error)
+        return None
+    except MilestoneError as error:
+        note_refused()
         ack()
-        return pressed, result
+        # A retried request finding its own earlier effect needs no second answer.
+        if not (isinstance(error, AlreadyInState) and is_retry(request)):
+            tell_presser(runtime, body, respond, blocks.refusal(error))
+        return None
+    ack()
+    return pressed, result
 
-    @app.action(blocks.COMPLETE)
-    def complete(ack: Ack, body: dict, respond: Respond, request: BoltRequest) -> None:
-        done = press(
-            ack,
-            body,
-            respond,
-            request,
-            lambda session, milestone, user_id, revision: milestones.request_completion(
-                session,
-                milestone=milestone,
-                user_id=user_id,
-                now=runtime.clock(),
-                revision=revision,
-            ),
-        )
-        if done is None:
-            return
-        _, change = done
-        announce(runtime, change)
-        # On the Home, the refreshed Home shows it sent for approval.
-        if change.kind == "completion_requested" and body.get("response_url"):
-            tell(body, respond, blocks.sent_for_approval(change.milestone))
-        if change.kind == "reached" and body.get("response_url"):
-            with session_scope(runtime.engine) as session:
-                today = runtime.timezones.known_today(
-                    change.milestone.team_id, change.actor_id, now=runtime.clock()
-                )
-                advice = coaching.on_completion(session, milestone=change.milestone, today=today)
-            if advice:
-                tell(body, respond, blocks.coaching_text(change.milestone, advice))
 
-    @app.action(blocks.APPROVE)
-    def approve(ack: Ack, body: dict, respond: Respond, request: BoltRequest) -> None:
-        done = press(
-            ack,
-            body,
-            respond,
-            request,
-            lambda session, milestone, user_id, revision: milestones.approve(
-                session,
-                milestone=milestone,
-                user_id=user_id,
-                now=runtime.clock(),
-                revision=revision,
-            ),
-        )
-        if done is not None:
-            announce(runtime, done[1])
-
-    @app.action(blocks.REQUEST_CHANGES)
-    def request_changes(ack: Ack, body: dict, respond: Respond, request: BoltRequest) -> None:
-        def check(_session: Session, milestone: Milestone, user_id: str, revision: int):
-            milestones.ensure_can_decide(milestone, user_id=user_id, revision=revision)
-            return blocks.changes_modal(milestone)
-
-        open_modal(body, respond, press(ack, body, respond, request, check))
-
-    @app.action(blocks.RESCHEDULE)
-    def reschedule(ack: Ack, body: dict, respond: Respond, request: BoltRequest) -> None:
-        def check(_session: Session, milestone: Milestone, user_id: str, revision: int):
-            milestones.ensure_can_reschedule(milestone, user_id=user_id, revision=revision)
-            return blocks.reschedule_modal(milestone)
-
-        open_modal(body, respond, press(ack, body, respond, request, check))
-
-    def open_modal(body: dict, respond: Respond, done: tuple[Press, dict] | None) -> None:
-        if done is None:
-            return
-        pressed, view = done
-        # Opened right after the ack: the trigger expires three seconds after the press.
-        open_form(
-            runtime,
-            team_id=pressed.team_id,
-            user_id=pressed.user_id,
-            trigger_id=pressed.trigger_id,
-            view=view,
-            tell=lambda text: tell(body, respond, text),
-        )
+def _open_modal(
+    runtime: Runtime, body: dict, respond: Respond, done: tuple[Press, dict] | None
+) -> None:
+    if done is None:
+        return
+    pressed, view = done
+    # Opened right after the ack: the trigger expires three seconds after the press.
+    open_form(
+        runtime,
+        team_id=pressed.team_id,
+        user_id=pressed.user_id,
+        trigger_id=pressed.trigger_id,
+        view=view,
+        tell=lambda text: tell_presser(runtime, body, respond, text),
+    )

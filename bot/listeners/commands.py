@@ -6,55 +6,58 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk.errors import SlackClientError
-from sqlmodel import Session
 
-from bot import away, blocks, channels, coaching, digest, goals, milestones, parsing
-from bot.announce import announce, announce_settings_change
-from bot.claims import claim, mark_dropped, mark_sent
-from bot.dates import parse_due_date
-from bot.db import session_scope
-from bot.errors import MilestoneError
-from bot.health import describe
-from bot.listeners import forms
+from bot.delivery import status_sweep
+from bot.delivery.announce import announce, announce_settings_change
+from bot.domain import away, channels, goals, milestones, suggestions
+from bot.domain.dates import parse_due_date
+from bot.domain.errors import MilestoneError
+from bot.domain.health import describe
+from bot.domain.people import local_date
+from bot.domain.status_report import WINDOW
+from bot.listeners import forms, parsing
+from bot.listeners.context import runtime_of
 from bot.logs import add_log_context, current_ids
 from bot.metrics import note_refused
-from bot.models import ChannelSettings
-from bot.people import local_date
+from bot.render import blocks
+from bot.render.text import quote
 from bot.runtime import Runtime
-from bot.slack import CHANNEL_GONE, slack_error
-from bot.status import WINDOW
-from bot.text import quote
+from bot.slack.client import ChannelGone, slack_error
+from bot.store.claims import claim, mark_dropped, mark_sent
+from bot.store.db import session_scope
+from bot.store.models import ChannelSettings, DeliveryKind, EventKind
 
 log = logging.getLogger(__name__)
 
 COMMAND = "/milestone"
-# The claim a /milestone status takes on its trigger id, so that Slack's retry of the command,
-# or the same request sent twice, posts the status once.
-STATUS_REQUEST = "status_request"
 
 
-def register(app: App, runtime: Runtime) -> None:
-    @app.command(COMMAND)
-    def milestone_command(ack: Ack, command: dict, respond: Respond) -> None:
-        call = Call(
-            runtime=runtime,
-            ack=ack,
-            respond=respond,
-            team_id=command["team_id"],
-            channel_id=command["channel_id"],
-            user_id=command["user_id"],
-            request_key=command.get("trigger_id"),
-            now=runtime.clock(),
-        )
-        try:
-            parsed = parsing.parse_command(command.get("text", ""))
-            HANDLERS[type(parsed)](call, parsed)
-        except MilestoneError as error:
-            note_refused()
-            ack(**blocks.notice(error.message))
+def milestone_command(ack: Ack, context: BoltContext, command: dict, respond: Respond) -> None:
+    runtime = runtime_of(context)
+    call = Call(
+        runtime=runtime,
+        ack=ack,
+        respond=respond,
+        team_id=command["team_id"],
+        channel_id=command["channel_id"],
+        user_id=command["user_id"],
+        request_key=command.get("trigger_id"),
+        now=runtime.clock(),
+    )
+    try:
+        parsed = parsing.parse_command(command.get("text", ""))
+        HANDLERS[type(parsed)](call, parsed)
+    except MilestoneError as error:
+        note_refused()
+        ack(**blocks.notice(blocks.refusal(error)))
+
+
+def register(app: App) -> None:
+    app.command(COMMAND)(milestone_command)
 
 
 @dataclass
@@ -118,7 +121,7 @@ def handle_add(call: Call, command: parsing.Add) -> None:
         settings = channels.settings_for(session, team_id=call.team_id, channel_id=call.channel_id)
         # Read before writing: on SQLite the write lock is then held for the inserts only, and
         # the review below runs after the commit, on what was read here.
-        context = coaching.channel_context(
+        context = suggestions.channel_context(
             session,
             team_id=call.team_id,
             channel_id=call.channel_id,
@@ -142,7 +145,7 @@ def handle_add(call: Call, command: parsing.Add) -> None:
             separate_approvals=settings.separate_approvals,
         )
         add_log_context(milestone_id=change.milestone.id)
-    advice = [] if change.repeated else coaching.advise_in(context, milestone=change.milestone)
+    advice = [] if change.repeated else suggestions.advise_in(context, milestone=change.milestone)
     # The coach answers privately, and only when it has something to say.
     call.ack(**blocks.coaching(change.milestone, advice)) if advice else call.ack()
     announce(call.runtime, change, on_channel_gone=call.channel_gone(change.milestone.reference))
@@ -184,8 +187,8 @@ def handle_done(call: Call, command: parsing.Done) -> None:
         change = milestones.request_completion(
             session, milestone=milestone, user_id=call.user_id, now=call.now
         )
-        advice = coaching.on_completion(session, milestone=change.milestone, today=call.today())
-    if change.kind == "completion_requested":
+        advice = suggestions.on_completion(session, milestone=change.milestone, today=call.today())
+    if change.kind == EventKind.COMPLETION_REQUESTED:
         call.ack(**blocks.notice(blocks.sent_for_approval(change.milestone)))
     elif advice:
         call.ack(**blocks.coaching(change.milestone, advice))
@@ -273,7 +276,7 @@ def handle_history(call: Call, command: parsing.History) -> None:
 def handle_review(call: Call, command: parsing.Review) -> None:
     today = call.today()
     with session_scope(call.runtime.engine) as session:
-        reviewed = coaching.review_channel(
+        reviewed = suggestions.review_channel(
             session, team_id=call.team_id, channel_id=call.channel_id, today=today
         )
     call.ack(**blocks.review(reviewed))
@@ -302,10 +305,8 @@ def handle_goal_add(call: Call, command: parsing.GoalAdd) -> None:
     def post() -> None:
         try:
             call.runtime.messenger(call.team_id).post(call.channel_id, message)
-        except Exception as error:
-            if slack_error(error) not in CHANNEL_GONE:
-                raise
-            tell_channel_gone(slack_error(error))
+        except ChannelGone as gone:
+            tell_channel_gone(gone.code)
 
     call.runtime.background.submit(call.channel_id, post)
 
@@ -355,8 +356,8 @@ def handle_status(call: Call, command: parsing.Status) -> None:
     runtime = call.runtime
     with session_scope(runtime.engine) as session:
         settings = channels.settings_for(session, team_id=call.team_id, channel_id=call.channel_id)
-        zone = digest.channel_zone(settings, runtime.settings.default_timezone)
-        status = digest.compose(
+        zone = status_sweep.channel_zone(settings, runtime.settings.default_timezone)
+        status = status_sweep.compose(
             session,
             team_id=call.team_id,
             channel_id=call.channel_id,
@@ -371,7 +372,7 @@ def handle_status(call: Call, command: parsing.Status) -> None:
             [
                 {
                     "team_id": call.team_id,
-                    "kind": STATUS_REQUEST,
+                    "kind": DeliveryKind.STATUS_REQUEST,
                     "key": call.request_key,
                     "channel_id": call.channel_id,
                     "claimed_at": call.now,
@@ -386,15 +387,19 @@ def handle_status(call: Call, command: parsing.Status) -> None:
 
     def post() -> None:
         try:
-            for message in digest.status_messages(
-                runtime, status, mentions=settings.mentions, now=call.now
-            ):
-                runtime.messenger(call.team_id).post(call.channel_id, message)
+            status_sweep.post_status(
+                runtime,
+                call.team_id,
+                call.channel_id,
+                status_sweep.status_messages(
+                    runtime, status, mentions=settings.mentions, now=call.now
+                ),
+            )
         except Exception as error:
             # Not retried: the person asks again, with a new trigger id.
             with session_scope(runtime.engine) as session:
                 mark_dropped(session, request_claim, error=slack_error(error) or repr(error))
-            if slack_error(error) not in CHANNEL_GONE:
+            if not isinstance(error, ChannelGone):
                 raise
             call.tell_later(
                 blocks.notice(
@@ -419,10 +424,8 @@ def handle_settings(call: Call, command: parsing.DigestSettings) -> None:
         return
     _change_settings(
         call,
-        lambda session: channels.update_digest(
-            session,
-            team_id=call.team_id,
-            channel_id=call.channel_id,
+        partial(
+            channels.update_digest,
             enabled=command.enabled,
             weekday=command.weekday,
             at=command.at,
@@ -432,42 +435,23 @@ def handle_settings(call: Call, command: parsing.DigestSettings) -> None:
 
 
 def handle_channel_setting(call: Call, command: parsing.ChannelSetting) -> None:
-    _change_settings(
-        call,
-        lambda session: channels.update(
-            session,
-            team_id=call.team_id,
-            channel_id=call.channel_id,
-            **{command.name: command.value},
-        ),
-    )
+    _change_settings(call, partial(channels.update, **{command.name: command.value}))
 
 
 def handle_coach_setting(call: Call, command: parsing.CoachSetting) -> None:
     _change_settings(
         call,
-        lambda session: channels.set_coach_rule(
-            session,
-            team_id=call.team_id,
-            channel_id=call.channel_id,
-            rule_id=command.rule_id,
-            enabled=command.enabled,
-        ),
+        partial(channels.set_coach_rule, rule_id=command.rule_id, enabled=command.enabled),
     )
 
 
 def handle_managers_setting(call: Call, command: parsing.ManagersSetting) -> None:
-    _change_settings(
-        call,
-        lambda session: channels.set_managers(
-            session, team_id=call.team_id, channel_id=call.channel_id, user_ids=command.user_ids
-        ),
-    )
+    _change_settings(call, partial(channels.set_managers, user_ids=command.user_ids))
 
 
-def _change_settings(call: Call, change: Callable[[Session], ChannelSettings]) -> None:
-    """Make `change` to the channel's settings if the caller may, show them the settings, and
-    tell the channel who changed what, after the answer."""
+def _change_settings(call: Call, change: Callable[..., ChannelSettings]) -> None:
+    """Make `change(session, team_id=, channel_id=)` to the channel's settings if the caller
+    may, show them the settings, and tell the channel who changed what, after the answer."""
     with session_scope(call.runtime.engine) as session:
         before = channels.settings_for(session, team_id=call.team_id, channel_id=call.channel_id)
     # Asked outside the transaction: nothing is held while Slack answers.
@@ -477,7 +461,7 @@ def _change_settings(call: Call, change: Callable[[Session], ChannelSettings]) -
         is_admin=lambda: is_workspace_admin(call.runtime, call.team_id, call.user_id),
     )
     with session_scope(call.runtime.engine) as session:
-        after = change(session)
+        after = change(session, team_id=call.team_id, channel_id=call.channel_id)
     call.ack(**blocks.channel_settings(after, call.runtime.settings.default_timezone))
     announce_settings_change(
         call.runtime,

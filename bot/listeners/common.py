@@ -9,12 +9,12 @@ from collections.abc import Callable
 from slack_bolt import Ack, Respond
 from slack_bolt.request import BoltRequest
 
-from bot import blocks
-from bot.announce import publish_home
+from bot.delivery.announce import publish_home
 from bot.listeners.payloads import StalePayload, presser
 from bot.metrics import note_refused
+from bot.render import blocks
 from bot.runtime import Runtime
-from bot.slack import slack_error
+from bot.slack.client import TriggerGone
 
 log = logging.getLogger(__name__)
 
@@ -24,13 +24,6 @@ OUT_OF_DATE = (
 )
 FORM_OUT_OF_DATE = "This form is out of date, so nothing was changed. Close it and start again."
 FORM_TOO_SLOW = "That form took too long to open. Please try again."
-# views.open's answers when the trigger can no longer open anything (it lasts 3 seconds).
-TRIGGER_GONE = {
-    "expired_trigger_id",
-    "exchanged_trigger_id",
-    "invalid_trigger_id",
-    "trigger_expired",
-}
 
 
 def is_retry(request: BoltRequest) -> bool:
@@ -102,10 +95,8 @@ def open_form(
     def open_it() -> None:
         try:
             runtime.messenger(team_id).open_view(trigger_id, view)
-        except Exception as error:
-            if slack_error(error) not in TRIGGER_GONE:
-                raise
-            log.warning("the form was not opened: Slack says %s", slack_error(error))
+        except TriggerGone as gone:
+            log.warning("the form was not opened: Slack says %s", gone.code)
             tell(FORM_TOO_SLOW)
 
     runtime.background.submit(user_id, open_it)

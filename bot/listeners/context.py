@@ -23,12 +23,22 @@ from slack_bolt.request.payload_utils import (
     to_view,
 )
 
+from bot.listeners.parsing import subcommand_of
 from bot.listeners.payloads import frame_problem
 from bot.logs import add_log_context
 from bot.metrics import FAILURES, REQUEST_SECONDS, REQUESTS, has_failed, was_refused
-from bot.parsing import subcommand_of
+from bot.runtime import Runtime
 
 log = logging.getLogger("bot.requests")
+
+# What the middleware puts in Bolt's context for the listeners (bot/listeners/middleware.py).
+RUNTIME = "runtime"
+KNOWN_WORKSPACES = "known_workspaces"
+
+
+def runtime_of(context: BoltContext) -> Runtime:
+    """The runtime the ProvideRuntime middleware put in the request's context."""
+    return context[RUNTIME]
 
 
 def request_ids(context: BoltContext, body: dict, next: Callable[[], None]) -> None:

@@ -17,11 +17,12 @@ from slack_bolt import Ack, App, BoltResponse, Respond
 from slack_bolt.request import BoltRequest
 from slack_sdk.signature import SignatureVerifier
 
-from bot import blocks, signatures
-from bot.db import waited_too_long
 from bot.listeners.common import tell_presser
 from bot.metrics import note_failed
+from bot.render import blocks
 from bot.runtime import Runtime
+from bot.slack import signatures
+from bot.store.db import waited_too_long
 
 log = logging.getLogger(__name__)
 

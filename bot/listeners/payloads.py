@@ -14,10 +14,11 @@ from typing import NoReturn, TypeVar
 from slack_bolt import BoltRequest, BoltResponse
 from sqlmodel import Session
 
-from bot import blocks, forms, milestones
-from bot.errors import MilestoneNotFound
+from bot.domain import milestones
+from bot.domain.errors import MilestoneNotFound
 from bot.metrics import note_refused
-from bot.models import Milestone
+from bot.render import blocks, milestone_modal
+from bot.store.models import Milestone
 
 log = logging.getLogger(__name__)
 
@@ -101,8 +102,8 @@ class MilestoneModal:
     team_id: str
     user_id: str
     view_id: str
-    metadata: forms.Metadata
-    form: forms.Submitted
+    metadata: milestone_modal.Metadata
+    form: milestone_modal.Submitted
 
 
 def read_press(body: dict) -> Press:
@@ -144,11 +145,11 @@ def read_milestone_form(body: dict, view: dict) -> MilestoneForm:
 
 
 def read_milestone_modal(body: dict, view: dict) -> MilestoneModal:
-    _metadata(view)  # a JSON object, as the bot wrote it, before forms.Metadata reads it
+    _metadata(view)  # a JSON object, as the bot wrote it, before milestone_modal.Metadata reads it
     values = _required(_required(view, "state", dict), "values", dict)
     try:
-        form = forms.read_submission(values)
-        read = forms.Metadata.loads(view["private_metadata"])
+        form = milestone_modal.read_submission(values)
+        read = milestone_modal.Metadata.loads(view["private_metadata"])
     except (AttributeError, KeyError, TypeError, ValueError) as error:
         raise StalePayload(f"unreadable form: {type(error).__name__}: {error}") from error
     texts = (form.new_goal, form.owner_id, form.approver_id, form.definition_of_done)

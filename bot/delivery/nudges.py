@@ -1,0 +1,623 @@
+"""Overdue nudges, due-soon reminders and escalations: found, claimed once, sent.
+
+Nobody hears about a milestone whose owner is away (an absence they declared, or a Slack
+status that says so, looked up as the sweep decides). Such a reminder is not claimed, so once
+the owner is back a still-overdue milestone gets its nudge, one a day they are present: the
+days they were away are skipped, not caught up. The same sweep updates channel cards whose
+derived health changed with time (a milestone turning overdue, or at risk).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import partial
+
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Exists,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    union_all,
+    update,
+)
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from bot.delivery.announce import refresh_card, refresh_homes
+from bot.delivery.deliveries import Recipient, SweepReport, deliver, delivery_job
+from bot.delivery.fanout import fan_out
+from bot.domain import away, workspaces
+from bot.domain.channels import paused as paused_channels
+from bot.domain.dates import previous_working_day
+from bot.domain.dependencies import IDS_PER_QUERY
+from bot.domain.health import describe
+from bot.domain.people import FRESH_FOR
+from bot.render import blocks
+from bot.runtime import Runtime
+from bot.slack.client import ChannelGone
+from bot.store.claims import claim, count_sent, sent_counts, settled
+from bot.store.db import session_scope
+from bot.store.models import (
+    ChannelSettings,
+    Delivery,
+    DeliveryKind,
+    Dependency,
+    EscalateTo,
+    Health,
+    Milestone,
+    NudgeRoute,
+    Person,
+    Status,
+)
+
+log = logging.getLogger("bot.nudges")
+
+# After this many daily nudges about one due date, someone else hears about it once.
+ESCALATE_AFTER = 3
+# The furthest any time zone is ahead of UTC is 14 hours; with a weekend in front of a due
+# date, the reminder's working day can be three days before it.
+LOOKAHEAD = timedelta(days=4)
+# A Slack status looked up this recently is taken as it is; older, it is asked for again
+# before anyone is reminded (sweeps run every 30 minutes, so each asks afresh).
+STATUS_FRESH_FOR = timedelta(minutes=5)
+
+PersonKey = tuple[str, str]  # (team_id, user_id)
+
+
+@dataclass(frozen=True)
+class Reminder:
+    kind: DeliveryKind  # NUDGE or DUE_SOON
+    key: str
+    milestone: Milestone
+    today: date
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """What deciding on a reminder needs of a milestone, read without loading all of it."""
+
+    id: int
+    team_id: str
+    channel_id: str
+    responsible_id: str
+    due_date: date
+
+
+def reminder_on(milestone: Milestone | Candidate, today: date) -> tuple[DeliveryKind, str] | None:
+    """The kind and key of the reminder due about `milestone` on `today` (its owner's date)."""
+    if milestone.due_date < today:
+        return DeliveryKind.NUDGE, f"{milestone.id}:{today}"
+    if milestone.due_date > today and previous_working_day(milestone.due_date) == today:
+        return DeliveryKind.DUE_SOON, f"{milestone.id}:{milestone.due_date}"
+    return None
+
+
+def _person(milestone: Milestone | Candidate) -> PersonKey:
+    return milestone.team_id, milestone.responsible_id
+
+
+def _people(
+    runtime: Runtime, keys: Iterable[PersonKey], *, now: datetime, max_age: timedelta
+) -> dict[PersonKey, Person]:
+    """People by (team, user), each asked of Slack at most once here and only when older."""
+    by_team: dict[str, set[str]] = {}
+    for team_id, user_id in keys:
+        by_team.setdefault(team_id, set()).add(user_id)
+    found = {}
+    for team_id, user_ids in by_team.items():
+        people = runtime.timezones.people(team_id, user_ids, now=now, max_age=max_age)
+        found.update({(team_id, user_id): person for user_id, person in people.items()})
+    return found
+
+
+def due_reminders(runtime: Runtime, *, now: datetime) -> list[Reminder]:
+    """Reminders due at `now` that are not claimed yet, about owners who are not away.
+
+    Candidates are found with what is known of their owners' time zones (asking Slack first
+    about owners not looked up for a day); the owners of those still to be reminded are then
+    looked up afresh (once each), and judged on that. Only the milestones finally reminded
+    about are loaded whole.
+    """
+    with session_scope(runtime.engine) as session:
+        stale = session.exec(_owners_to_look_up(now)).all()
+    _people(runtime, {(team_id, user_id) for team_id, user_id in stale}, now=now, max_age=FRESH_FOR)
+    with session_scope(runtime.engine) as session:
+        days = OwnerDays.at(runtime, session, now=now)
+        rows = session.exec(_unclaimed_candidates(now, days)).all()
+        # Workspaces that removed the app, and channels the bot cannot post in: few, if any.
+        departed = workspaces.departed(session)
+        paused = paused_channels(session)
+    found = []
+    for id_, team_id, channel_id, responsible_id, due_date, zone in rows:
+        if team_id in departed or (team_id, channel_id) in paused:
+            continue
+        candidate = Candidate(id_, team_id, channel_id, responsible_id, due_date)
+        reminder = reminder_on(candidate, days.by_zone.get(zone, days.default))
+        if reminder is not None:
+            found.append((candidate, reminder))
+    fresh = _people(
+        runtime, {_person(c) for c, _reminder in found}, now=now, max_age=STATUS_FRESH_FOR
+    )
+    # Judged again on each owner's zone as Slack gives it now.
+    days = {
+        key: runtime.timezones.date_of(fresh.get(key), now=now)
+        for key in {_person(c) for c, _reminder in found}
+    }
+    away_now = _away(runtime, days, fresh)
+    present = [c for c, _reminder in found if _person(c) not in away_now]
+    due = [
+        (candidate, reminder)
+        for candidate in present
+        if (reminder := reminder_on(candidate, days[_person(candidate)])) is not None
+    ]
+    milestones = _load(runtime, [candidate.id for candidate, _reminder in due])
+    return [
+        Reminder(kind, key, milestones[candidate.id], days[_person(candidate)])
+        for candidate, (kind, key) in due
+        if candidate.id in milestones
+    ]
+
+
+def _load(runtime: Runtime, ids: list[int]) -> dict[int, Milestone]:
+    found = {}
+    with session_scope(runtime.engine) as session:
+        for start in range(0, len(ids), IDS_PER_QUERY):
+            found.update(
+                (m.id, m)
+                for m in session.exec(
+                    select(Milestone).where(
+                        col(Milestone.id).in_(ids[start : start + IDS_PER_QUERY]),
+                        # Reached or cancelled since it was found: nothing to remind about.
+                        Milestone.status == Status.OPEN,
+                    )
+                ).all()
+            )
+    return found
+
+
+@dataclass(frozen=True)
+class OwnerDays:
+    """Owners' dates at one instant, by the time zone last looked up (as Timezones.date_of
+    gives them), so that a query can work out each owner's date."""
+
+    by_zone: dict[str, date]
+    default: date
+
+    @classmethod
+    def at(cls, runtime: Runtime, session: Session, *, now: datetime) -> OwnerDays:
+        zones = [zone for zone in session.exec(select(Person.timezone).distinct()).all() if zone]
+        return cls(
+            by_zone={
+                zone: runtime.timezones.date_of(Person(timezone=zone), now=now) for zone in zones
+            },
+            default=runtime.timezones.date_of(None, now=now),
+        )
+
+    def of_owner(self) -> ColumnElement[date]:
+        """The date of the person who answers for each milestone (joined by `_owner_known`)."""
+        if not self.by_zone:
+            return literal(self.default, Date)
+        zone = col(Person.timezone)
+        return case(
+            *((zone == name, literal(day, Date)) for name, day in self.by_zone.items()),
+            else_=literal(self.default, Date),
+        )
+
+
+def _candidates(now: datetime) -> Select:
+    """Open milestones due by the furthest date a reminder can be about, in channels that did
+    not turn nudges off; selecting nothing yet."""
+    silenced = (
+        select(ChannelSettings.channel_id)
+        .where(
+            ChannelSettings.team_id == Milestone.team_id,
+            ChannelSettings.channel_id == Milestone.channel_id,
+            ChannelSettings.nudges == NudgeRoute.OFF,
+        )
+        .exists()
+    )
+    return select().where(
+        Milestone.status == Status.OPEN,
+        col(Milestone.due_date).is_not(None),
+        col(Milestone.due_date) <= now.date() + LOOKAHEAD,
+        ~silenced,
+    )
+
+
+def _responsible():
+    return func.coalesce(col(Milestone.owner_id), col(Milestone.creator_id))
+
+
+def _owner_known(query: Select) -> Select:
+    return query.outerjoin(
+        Person, and_(Person.team_id == Milestone.team_id, Person.user_id == _responsible())
+    )
+
+
+def _owners_to_look_up(now: datetime) -> Select:
+    """(team, user) of candidates' owners never looked up, or not for FRESH_FOR."""
+    return (
+        _owner_known(_candidates(now).add_columns(Milestone.team_id, _responsible()))
+        .where(or_(col(Person.user_id).is_(None), col(Person.fetched_at) <= now - FRESH_FOR))
+        .distinct()
+    )
+
+
+def _unclaimed_candidates(now: datetime, days: OwnerDays) -> Select:
+    """Candidates whose reminder on their owner's date (by the zone known) is not claimed:
+    (id, team, channel, responsible, due date, owner's zone). Who has a nudge or reminder
+    claimed already is left out in the query, so a sweep after the day's first reads little.
+    """
+    zone = col(Person.timezone)
+    owner_day = days.of_owner()
+    due = col(Milestone.due_date)
+
+    def claimed(kind: str, day) -> Exists:
+        key = cast(Milestone.id, String) + ":" + cast(day, String)
+        return (
+            select(Delivery.id)
+            .where(
+                Delivery.team_id == Milestone.team_id,
+                Delivery.kind == kind,
+                Delivery.key == key,
+                # One that failed for now, or was left by a process that died, is due again.
+                settled(now=now),
+            )
+            .exists()
+        )
+
+    return _owner_known(
+        _candidates(now).add_columns(
+            Milestone.id,
+            Milestone.team_id,
+            Milestone.channel_id,
+            _responsible(),
+            Milestone.due_date,
+            zone,
+        )
+    ).where(
+        ~or_(
+            and_(due < owner_day, claimed(DeliveryKind.NUDGE, owner_day)),
+            and_(due > owner_day, claimed(DeliveryKind.DUE_SOON, due)),
+        )
+    )
+
+
+def _away(
+    runtime: Runtime, days: dict[PersonKey, date], people: dict[PersonKey, Person]
+) -> set[PersonKey]:
+    teams = {team_id for team_id, _ in days}
+    found = set()
+    with session_scope(runtime.engine) as session:
+        for team_id in teams:
+            away_here = away.who_is_away(
+                session,
+                team_id=team_id,
+                days={user: day for (team, user), day in days.items() if team == team_id},
+                people={user: p for (team, user), p in people.items() if team == team_id},
+            )
+            found |= {(team_id, user_id) for user_id in away_here}
+    return found
+
+
+def run_nudge_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
+    """Send every nudge and reminder due at `now` that nobody has claimed; refresh cards."""
+    reminders = due_reminders(runtime, now=now)
+    with session_scope(runtime.engine) as session:
+        won = claim(
+            session,
+            [
+                {
+                    "team_id": r.milestone.team_id,
+                    "kind": r.kind,
+                    "key": r.key,
+                    "milestone_id": r.milestone.id,
+                    "channel_id": r.milestone.channel_id,
+                    "due_date": r.milestone.due_date,
+                    "claimed_at": now,
+                }
+                for r in reminders
+            ],
+        )
+        settings = _settings(session, [r.milestone for r in reminders if (r.kind, r.key) in won])
+        # Nudges sent before today's: only a milestone that reaches ESCALATE_AFTER with today's
+        # needs a closer look once it is sent.
+        earlier = sent_counts(
+            session,
+            kind=DeliveryKind.NUDGE,
+            milestone_ids=[r.milestone.id for r in reminders if r.kind == DeliveryKind.NUDGE],
+        )
+    report = SweepReport()
+    jobs = []
+    for reminder in reminders:
+        delivery_id = won.get((reminder.kind, reminder.key))
+        if delivery_id is None:
+            continue
+        milestone = reminder.milestone
+        channel_settings = settings[milestone.team_id, milestone.channel_id]
+        to = Recipient(milestone.team_id, user_id=milestone.responsible_id)
+        if reminder.kind == DeliveryKind.NUDGE:
+            days = (reminder.today - milestone.due_date).days
+            if channel_settings.nudges == NudgeRoute.CHANNEL:
+                to = Recipient(milestone.team_id, channel_id=milestone.channel_id)
+                send = partial(
+                    runtime.messenger(milestone.team_id).post,
+                    milestone.channel_id,
+                    blocks.overdue_nudge(milestone, days_overdue=days, in_channel=True),
+                    thread_ts=milestone.announcement_ts,
+                    broadcast=True,
+                )
+            else:
+                send = partial(
+                    runtime.messenger(milestone.team_id).direct_message,
+                    milestone.responsible_id,
+                    blocks.overdue_nudge(milestone, days_overdue=days),
+                )
+        else:
+            # A reminder before the due date stays private wherever nudges go.
+            send = partial(
+                runtime.messenger(milestone.team_id).direct_message,
+                milestone.responsible_id,
+                blocks.due_soon_reminder(milestone),
+            )
+        then = None
+        before = earlier.get((milestone.id, milestone.due_date), 0)
+        if reminder.kind == DeliveryKind.NUDGE and before + 1 >= ESCALATE_AFTER:
+            then = partial(
+                _escalate_if_needed, runtime, report, reminder, channel_settings, now=now
+            )
+        jobs.append(
+            delivery_job(
+                runtime.engine,
+                report,
+                delivery_id,
+                kind=reminder.kind,
+                now=now,
+                to=to,
+                send=send,
+                milestone_id=milestone.id,
+                then=then,
+            )
+        )
+    fan_out(jobs, pacer=runtime.slack.pacer, stopping=runtime.stopping)
+    refreshed = refresh_health_cards(runtime, now=now)
+    if refreshed:
+        log.info("%d channel cards show a new health", refreshed)
+    return report
+
+
+def _settings(
+    session: Session, milestones: list[Milestone]
+) -> dict[tuple[str, str], ChannelSettings]:
+    by_team: dict[str, set[str]] = {}
+    for m in milestones:
+        by_team.setdefault(m.team_id, set()).add(m.channel_id)
+    saved = {}
+    for team_id, channel_ids in by_team.items():
+        wanted = sorted(channel_ids)
+        for start in range(0, len(wanted), IDS_PER_QUERY):
+            saved.update(
+                ((s.team_id, s.channel_id), s)
+                for s in session.exec(
+                    select(ChannelSettings).where(
+                        ChannelSettings.team_id == team_id,
+                        col(ChannelSettings.channel_id).in_(wanted[start : start + IDS_PER_QUERY]),
+                    )
+                ).all()
+            )
+    return {
+        (team_id, channel_id): saved.get((team_id, channel_id))
+        or ChannelSettings(team_id=team_id, channel_id=channel_id)
+        for team_id, channel_ids in by_team.items()
+        for channel_id in channel_ids
+    }
+
+
+def _escalate_if_needed(
+    runtime: Runtime,
+    report: SweepReport,
+    reminder: Reminder,
+    settings: ChannelSettings,
+    *,
+    now: datetime,
+) -> None:
+    milestone = reminder.milestone
+    with session_scope(runtime.engine) as session:
+        nudges = count_sent(
+            session, milestone_id=milestone.id, kind=DeliveryKind.NUDGE, due_date=milestone.due_date
+        )
+        if nudges < ESCALATE_AFTER:
+            return
+        won = claim(
+            session,
+            [
+                {
+                    "team_id": milestone.team_id,
+                    "kind": DeliveryKind.ESCALATION,
+                    "key": f"{milestone.id}:{milestone.due_date}",
+                    "milestone_id": milestone.id,
+                    "channel_id": milestone.channel_id,
+                    "due_date": milestone.due_date,
+                    "claimed_at": now,
+                }
+            ],
+        )
+    if not won:
+        return
+    days = (reminder.today - milestone.due_date).days
+    # Without an approver to tell, the channel hears it.
+    to = Recipient(milestone.team_id, channel_id=milestone.channel_id)
+    if settings.escalate_to == EscalateTo.APPROVER and milestone.approver_id:
+        to = Recipient(milestone.team_id, user_id=milestone.approver_id)
+        send = partial(
+            runtime.messenger(milestone.team_id).direct_message,
+            milestone.approver_id,
+            blocks.escalation(milestone, days_overdue=days, nudges=nudges, to_approver=True),
+        )
+    else:
+        send = partial(
+            runtime.messenger(milestone.team_id).post,
+            milestone.channel_id,
+            blocks.escalation(milestone, days_overdue=days, nudges=nudges),
+            thread_ts=milestone.announcement_ts,
+            broadcast=True,
+        )
+    deliver(
+        runtime.engine,
+        report,
+        next(iter(won.values())),
+        kind=DeliveryKind.ESCALATION,
+        now=now,
+        to=to,
+        send=send,
+        milestone_id=milestone.id,
+    )
+
+
+def refresh_health_cards(runtime: Runtime, *, now: datetime) -> int:
+    """Update the cards of active milestones whose derived health changed; how many were.
+
+    Each is claimed by setting `shown_health` from the value read to the new one in one
+    conditional UPDATE, so of two processes only one updates a card. A card that fails to
+    update for now gets its old value back, for a later sweep to try again.
+    """
+    changed = changed_health(runtime, now=now)
+    # A transaction of its own that starts by writing: each UPDATE sees the latest value.
+    with session_scope(runtime.engine) as session:
+        claimed = [
+            (milestone, state)
+            for milestone, state in changed
+            if _set_shown_health(session, milestone.id, old=milestone.shown_health, new=state)
+        ]
+    updated = 0
+    for milestone, state in claimed:
+        try:
+            refresh_card(runtime, milestone.id, now=now)
+            refresh_homes(runtime, milestone)
+        except ChannelGone as gone:
+            log.warning("card of %s not updated: %s", milestone.reference, gone)
+            continue
+        except Exception:
+            log.exception("card of %s not updated; a later sweep will retry", milestone.reference)
+            with session_scope(runtime.engine) as session:
+                _set_shown_health(session, milestone.id, old=state, new=milestone.shown_health)
+        else:
+            updated += 1
+    return updated
+
+
+def changed_health(runtime: Runtime, *, now: datetime) -> list[tuple[Milestone, str | None]]:
+    """Active milestones with a card whose health at `now` is not the one the card shows,
+    each with its health now."""
+    with session_scope(runtime.engine) as session:
+        days = OwnerDays.at(runtime, session, now=now)
+        ids = sorted(set(session.exec(_health_may_differ(now, days)).scalars().all()))
+        milestones = [
+            milestone
+            for start in range(0, len(ids), IDS_PER_QUERY)
+            for milestone in session.exec(
+                select(Milestone).where(col(Milestone.id).in_(ids[start : start + IDS_PER_QUERY]))
+            ).all()
+        ]
+        departed = workspaces.departed(session)
+        paused = paused_channels(session)
+        milestones = [
+            m
+            for m in milestones
+            if m.team_id not in departed and (m.team_id, m.channel_id) not in paused
+        ]
+        # Owners' zones as last looked up, read once per workspace rather than once per owner.
+        details = describe(
+            session,
+            milestones,
+            today_of=runtime.timezones.known_today_of(session, milestones, now=now),
+        )
+    changed = []
+    for milestone in milestones:
+        health = details[milestone.id].health
+        state = health.state if health else None
+        if state != milestone.shown_health:
+            changed.append((milestone, state))
+    return changed
+
+
+def _health_may_differ(now: datetime, days: OwnerDays) -> Select:
+    """The ids of active milestones with a card whose health may differ from what the card
+    shows: all but those whose health is certain from their row, their owner's date and
+    their prerequisites, and already shown (as `health.assess` would judge them).
+
+    A union of parts that each read a range of ix_milestone_health (or, for those waiting on
+    an open milestone due after them, start from the links), so that the milestones far from
+    their due date and showing their health are never read.
+    """
+    # Every owner's date at `now` is before the day after UTC's (zones reach +14 hours).
+    latest = now.date() + timedelta(days=1)
+    # Five days after any owner's date hold three working days: beyond RISK_WORKING_DAYS.
+    beyond_risk = latest + timedelta(days=5)
+    owner_day = days.of_owner()
+    shown, due = col(Milestone.shown_health), col(Milestone.due_date)
+    marked = func.coalesce(col(Milestone.marked_health), "")
+    prerequisite = aliased(Milestone)
+    waits_on_open = (
+        select(Dependency.prerequisite_id)
+        .join(prerequisite, col(prerequisite.id) == Dependency.prerequisite_id)
+        .where(Dependency.milestone_id == Milestone.id, col(prerequisite.status).in_(Status.ACTIVE))
+    )
+    waits_on_later = waits_on_open.where(col(prerequisite.due_date) > due)
+    cards = select(Milestone.id).where(
+        col(Milestone.status).in_(Status.ACTIVE), col(Milestone.announcement_ts).is_not(None)
+    )
+    on_track = cards.where(shown == Health.ON_TRACK, col(Milestone.marked_health).is_(None))
+    return union_all(
+        cards.where(shown.is_(None)),
+        # Blocked by hand is blocked, whatever else.
+        cards.where(shown == Health.BLOCKED, marked != Health.BLOCKED),
+        # Overdue is off track, unless blocked.
+        _owner_known(cards).where(
+            shown == Health.OFF_TRACK,
+            or_(marked == Health.BLOCKED, due.is_(None), due >= owner_day),
+        ),
+        # At risk by hand stays so until overdue; so does one waiting on an open milestone
+        # due after it.
+        _owner_known(cards).where(
+            shown == Health.AT_RISK,
+            ~or_(
+                and_(marked == Health.AT_RISK, or_(due.is_(None), due >= owner_day)),
+                and_(marked == "", due.is_not(None), due >= owner_day, waits_on_later.exists()),
+            ),
+        ),
+        cards.where(shown == Health.ON_TRACK, marked != ""),
+        # Otherwise on track: with no due date, or not overdue and waiting on no open
+        # milestone, or far from due with no open prerequisite due after it.
+        _owner_known(on_track).where(due < latest, or_(due < owner_day, waits_on_open.exists())),
+        on_track.where(due >= latest, due < beyond_risk, waits_on_open.exists()),
+        on_track.join(Dependency, col(Dependency.milestone_id) == Milestone.id)
+        .join(prerequisite, col(prerequisite.id) == Dependency.prerequisite_id)
+        .where(
+            due >= beyond_risk,
+            col(prerequisite.status).in_(Status.ACTIVE),
+            col(prerequisite.due_date) > due,
+        ),
+    )
+
+
+def _set_shown_health(
+    session: Session, milestone_id: int, *, old: str | None, new: str | None
+) -> bool:
+    shown = col(Milestone.shown_health)
+    statement = (
+        update(Milestone)
+        .where(col(Milestone.id) == milestone_id, shown.is_(None) if old is None else shown == old)
+        .values(shown_health=new)
+    )
+    return session.execute(statement).rowcount == 1
