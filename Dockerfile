@@ -4,7 +4,7 @@
 # The default SQLite file is written to /app; mount a volume there or set DATABASE_URL to PostgreSQL.
 # Reproducible: the base image is pinned by digest (the tag says which it is) and the
 # dependencies are the locked versions of requirements/runtime.txt, hashes checked. To refresh
-# both, see the README (Production).
+# both, see docs/production.md (Reproducible installs).
 
 FROM python:3.11-slim-bookworm@sha256:a36c24f9cbdf4fd0f52d67f0823eeac19c2028c637cecc392d97f980d4fec56b AS python
 

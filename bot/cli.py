@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
+from importlib import metadata
 from pathlib import Path
 from urllib.error import URLError
 
@@ -24,25 +25,158 @@ from bot.store.schema import SchemaError
 log = logging.getLogger("bot")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+# Said at the end of every subcommand's --help: where settings come from, and the statuses
+# that every subcommand shares.
+SETTINGS_NOTE = """\
+Settings are read from the environment, then from a .env file in the working folder (the
+environment wins); .env.example documents each. LOG_LEVEL and LOG_FORMAT apply to every
+subcommand."""
+REFUSED = "  2  a setting is missing or wrong, or the database cannot be used: one line says which"
+
+SUBCOMMANDS = {
+    "serve": (
+        "answer Slack (HTTP or Socket Mode) and run sweeps",
+        """\
+Answer Slack's requests: over HTTP on PORT (POST /slack/events, GET /healthz, GET /metrics),
+or over Socket Mode when SLACK_APP_TOKEN is set. Runs the scheduled sweeps in the same process
+unless --no-scheduler is given. On SIGTERM or SIGINT it finishes the requests in progress and
+the queued Slack calls, then exits.""",
+        """\
+environment:
+  SLACK_BOT_TOKEN        one workspace (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET: many)
+  SLACK_SIGNING_SECRET   HTTP mode
+  SLACK_APP_TOKEN        Socket Mode
+  DATABASE_URL, PORT, METRICS_TOKEN, METRICS_PORT, SLACK_API_URL,
+  SLACK_MESSAGES_PER_MINUTE, DEFAULT_TIMEZONE, TOKEN_ENCRYPTION_KEY
+
+exit status:
+  0  stopped by SIGTERM or SIGINT
+  2  a setting is missing or wrong, the database cannot be used or is at another schema
+     revision, Slack refused a token, or the port is in use: one line says which""",
+    ),
+    "scheduler": (
+        "run only the scheduled sweeps",
+        """\
+Run only the scheduled sweeps (weekly status every 5 minutes, nudges every 30, announcements
+that did not go out every 2), with GET /healthz and GET /metrics on PORT and no Slack
+requests. Any number may run on the same database: every message is claimed before it is
+sent. On SIGTERM or SIGINT a running sweep finishes the message in hand, gives back the rest,
+and the process exits.""",
+        """\
+environment:
+  SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET), DATABASE_URL, PORT,
+  METRICS_TOKEN, METRICS_PORT, SLACK_API_URL, SLACK_MESSAGES_PER_MINUTE, DEFAULT_TIMEZONE,
+  TOKEN_ENCRYPTION_KEY
+
+exit status:
+  0  stopped by SIGTERM or SIGINT
+  2  a setting is missing or wrong, the database cannot be used, or the port is in use""",
+    ),
+    "run-job": (
+        "run one sweep now, then exit",
+        """\
+Run one sweep now and exit, for cron and operations: digest (the weekly statuses due),
+nudges (overdue nudges, due-soon reminders, escalations, cards whose health changed) or
+announcements (cards, approval requests and notes that did not go out). Prints what it did,
+such as "nudges: 3 sent, 0 to retry, 0 undeliverable".""",
+        """\
+environment:
+  SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET), DATABASE_URL, SLACK_API_URL,
+  SLACK_MESSAGES_PER_MINUTE, DEFAULT_TIMEZONE, TOKEN_ENCRYPTION_KEY
+
+exit status:
+  0  done
+  1  a delivery failed for now and was left for the next sweep
+"""
+        + REFUSED,
+    ),
+    "migrate": (
+        "upgrade the database at DATABASE_URL to this version",
+        """\
+Upgrade the database at DATABASE_URL to this version's schema and say from which revision to
+which; safe to run again. Run it once after installing a new version, before starting it.
+Needs no Slack settings.""",
+        """\
+environment:
+  DATABASE_URL
+
+exit status:
+  0  migrated, or already at this version
+  2  DATABASE_URL is wrong, the database cannot be reached, or it was migrated by a newer
+     version""",
+    ),
+    "purge-team": (
+        "delete everything kept about a workspace that uninstalled the app",
+        """\
+Delete everything the bot keeps about a workspace that uninstalled the app or revoked its
+token: milestones, goals, history, deliveries, settings, people, its installation. Refuses
+while the app is still installed there.""",
+        """\
+environment:
+  DATABASE_URL
+
+exit status:
+  0  purged
+  1  nothing is known about that workspace: nothing was deleted
+  2  the app is still installed there, or a setting is wrong or the database cannot be used""",
+    ),
+    "rotate-token-key": (
+        "encrypt the stored Slack tokens under the first key of TOKEN_ENCRYPTION_KEY",
+        """\
+Encrypt every stored Slack token under the first key of TOKEN_ENCRYPTION_KEY, after every
+process has been restarted with TOKEN_ENCRYPTION_KEY=new,old. Then the old keys can go.""",
+        """\
+environment:
+  TOKEN_ENCRYPTION_KEY (required: the new key first), DATABASE_URL
+
+exit status:
+  0  every stored token encrypted under the first key
+  2  TOKEN_ENCRYPTION_KEY is unset, or a stored token cannot be read with its keys, or a
+     setting is wrong or the database cannot be used""",
+    ),
+}
+
+
+def _version() -> str:
+    try:
+        return metadata.version("milestone-bot")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="milestone-bot", description="A Slack app for teams that reach goals by milestones."
+        prog="milestone-bot",
+        description="A Slack app for teams that reach goals by milestones.",
+        epilog=SETTINGS_NOTE + "\n\n'milestone-bot COMMAND --help' describes each command.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="answer Slack (HTTP or Socket Mode) and run sweeps")
-    serve.add_argument("--no-scheduler", action="store_true", help="do not run the sweeps here")
-    commands.add_parser("scheduler", help="run only the scheduled sweeps")
-    job = commands.add_parser("run-job", help="run one sweep now, then exit")
-    job.add_argument("job", choices=["digest", "nudges", "announcements"])
-    purge = commands.add_parser(
-        "purge-team", help="delete everything kept about a workspace that uninstalled the app"
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str) -> argparse.ArgumentParser:
+        summary, description, epilog = SUBCOMMANDS[name]
+        return commands.add_parser(
+            name,
+            help=summary,
+            description=description,
+            epilog=epilog + "\n\n" + SETTINGS_NOTE,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    add("serve").add_argument(
+        "--no-scheduler", action="store_true", help="do not run the sweeps here"
     )
-    purge.add_argument("team_id", help="the workspace's id, such as T0123ABCD")
-    commands.add_parser("migrate", help="upgrade the database at DATABASE_URL to this version")
-    commands.add_parser(
-        "rotate-token-key",
-        help="encrypt the stored Slack tokens under the first key of TOKEN_ENCRYPTION_KEY",
-    )
+    add("scheduler")
+    add("run-job").add_argument("job", choices=["digest", "nudges", "announcements"])
+    add("migrate")
+    add("purge-team").add_argument("team_id", help="the workspace's id, such as T0123ABCD")
+    add("rotate-token-key")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
     args = parser.parse_args(argv)
 
     try:
@@ -273,6 +407,16 @@ def _purge_team(settings: Settings, team_id: str) -> int:
             )
         enterprise_id = workspace.enterprise_id if workspace else None
         counts = workspaces.purge(session, team_id=team_id)
+    if workspace is None and not any(counts.values()):
+        # A mistyped id, or one purged before: say so, rather than a cheerful "purged".
+        logs.print_line(
+            f"milestone-bot: nothing is known about workspace {team_id} in this database "
+            "(DATABASE_URL): check the id, such as T0123ABCD. Nothing was deleted.",
+            log_format=settings.log_format,
+            file=sys.stderr,
+            level=logging.ERROR,
+        )
+        return 1
     SlackAccess(settings, engine, clock=utc_now).forget(
         enterprise_id=enterprise_id, team_id=team_id
     )

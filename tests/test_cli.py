@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -319,6 +320,68 @@ def test_python_m_bot_shows_the_commands(tmp_path):
     assert result.returncode == 0, result.stderr
     for command in ("serve", "scheduler", "run-job", "migrate"):
         assert command in result.stdout
+
+
+def test_version_is_the_installed_package_version(tmp_path):
+    result = run("--version", cwd=tmp_path, env=environment(tmp_path))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"milestone-bot {metadata.version('milestone-bot')}"
+
+
+SUBCOMMANDS = ["serve", "scheduler", "run-job", "migrate", "purge-team", "rotate-token-key"]
+
+
+def test_help_lists_every_subcommand_and_where_settings_come_from(tmp_path):
+    result = run("--help", cwd=tmp_path, env=environment(tmp_path))
+
+    assert result.returncode == 0, result.stderr
+    for command in SUBCOMMANDS:
+        assert command in result.stdout
+    assert ".env" in result.stdout
+    assert "--version" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("command", "variables", "statuses"),
+    [
+        ("serve", ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "PORT"], "02"),
+        ("scheduler", ["SLACK_BOT_TOKEN", "DATABASE_URL", "PORT"], "02"),
+        ("run-job", ["SLACK_BOT_TOKEN", "DATABASE_URL"], "012"),
+        ("migrate", ["DATABASE_URL"], "02"),
+        ("purge-team", ["DATABASE_URL"], "012"),
+        ("rotate-token-key", ["TOKEN_ENCRYPTION_KEY", "DATABASE_URL"], "02"),
+    ],
+)
+def test_each_subcommand_describes_itself_its_environment_and_exit_statuses(
+    tmp_path, command, variables, statuses
+):
+    result = run(command, "--help", cwd=tmp_path, env=environment(tmp_path))
+
+    assert result.returncode == 0, result.stderr
+    usage, description, *_ = result.stdout.split("\n\n")
+    assert usage.startswith(f"usage: milestone-bot {command}")
+    assert len(description.split()) > 10  # a description, not only the usage
+    environment_part = result.stdout.split("environment:")[1].split("exit status:")[0]
+    for name in variables:
+        assert name in environment_part
+    listed = re.findall(r"^  ([0-9])  ", result.stdout.split("exit status:")[1], re.MULTILINE)
+    assert "".join(listed) == statuses
+
+
+def test_purge_team_of_an_unknown_workspace_exits_1_with_one_line(tmp_path):
+    env = environment(tmp_path, DATABASE_URL=sqlite_url(tmp_path))
+    assert run("migrate", cwd=tmp_path, env=env).returncode == 0
+
+    result = run("purge-team", "T0NOBODY", cwd=tmp_path, env=env)
+
+    assert result.returncode == 1, result
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("milestone-bot: ")
+    assert "T0NOBODY" in line
+    assert "Nothing was deleted" in line
 
 
 def test_run_job_digest_posts_the_weekly_status_through_slack_api_url(tmp_path, slack):

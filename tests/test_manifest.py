@@ -162,3 +162,20 @@ def test_the_manifest_redirects_installs_to_the_bots_redirect_path(manifest):
     (redirect,) = manifest["oauth_config"]["redirect_urls"]
 
     assert redirect.endswith(REDIRECT_PATH)
+
+
+NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
+
+
+def test_the_manifests_comment_counts_the_urls_to_replace():
+    text = (ROOT / "manifest.yml").read_text()
+    comments = "\n".join(line for line in text.splitlines() if line.startswith("#"))
+    said = re.search(r"replace your-host\.example\.com in the (\w+) URLs", comments)
+    urls = [
+        line
+        for line in text.splitlines()
+        if not line.lstrip().startswith("#") and "https://your-host.example.com/" in line
+    ]
+
+    assert said, comments
+    assert NUMBERS[said.group(1)] == len(urls) == 5
