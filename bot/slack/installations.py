@@ -242,7 +242,7 @@ class SlackAccess:
         if not self._settings.token_encryption_keys:
             log.warning(
                 "TOKEN_ENCRYPTION_KEY is not set: the workspaces' Slack tokens are stored in "
-                "clear text in the database (see docs/production.md, "Slack tokens at rest")."
+                "clear text in the database (see docs/production.md, Slack tokens at rest)."
             )
         elif sealed:
             log.info(
