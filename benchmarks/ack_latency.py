@@ -4,7 +4,7 @@ Usage: .venv/bin/python benchmarks/ack_latency.py [--runs 5] [--requests 400] [-
        [--open-per-channel 25]
 
 Each run is a fresh process (so runs do not share caches, threads or a warmed interpreter):
-it starts a fake Slack Web API (tests/fakeslack.py) and a load generator, each in a process
+it starts a fake Slack Web API (tests/support/fakeslack.py) and a load generator, each in a process
 of its own so neither competes with the bot for its interpreter; fills the database with a
 realistic mix (see `seed`); then serves, in the run's process, each on waitress with 8
 threads as `milestone-bot serve` does:
@@ -43,7 +43,7 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT)]
 
 SECRET = "benchmark-secret"
 TEAM = "T111"
@@ -348,7 +348,7 @@ def load_generator(jobs) -> None:
 
 
 def run_fake_slack(urls) -> None:
-    from fakeslack import FakeSlack
+    from tests.support.fakeslack import FakeSlack
 
     slack = FakeSlack().start()
     slack.set_user(CALLER, tz="UTC")

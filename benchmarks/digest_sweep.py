@@ -27,9 +27,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
-from fakeslack import FakeSlack  # noqa: E402
 from seeding import QueryCounter, Shape, database_name, fresh_engine, people_of, seed  # noqa: E402
 
 from bot.config import load_settings  # noqa: E402
@@ -37,6 +36,7 @@ from bot.delivery.status_sweep import compose_digests, due_digests, run_digest_s
 from bot.runtime import build_runtime  # noqa: E402
 from bot.store.claims import claim  # noqa: E402
 from bot.store.db import session_scope  # noqa: E402
+from tests.support.fakeslack import FakeSlack  # noqa: E402
 
 TEAMS = 10
 # Monday 7 December 2026, 09:05 UTC: five minutes after every channel's default status time.

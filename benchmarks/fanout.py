@@ -23,11 +23,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-for path in (ROOT, ROOT / "tests"):
-    if str(path) not in sys.path:
-        sys.path.insert(0, str(path))
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
-from fakeslack import FakeSlack  # noqa: E402
 from seeding import fresh_engine  # noqa: E402
 
 from bot.config import load_settings  # noqa: E402
@@ -36,6 +34,7 @@ from bot.domain import channels, milestones  # noqa: E402
 from bot.runtime import build_runtime  # noqa: E402
 from bot.store.db import session_scope  # noqa: E402
 from bot.store.models import Person  # noqa: E402
+from tests.support.fakeslack import FakeSlack  # noqa: E402
 
 
 def seed(url: str, *, workspaces: int, channels_count: int, per_channel: int, now: datetime):

@@ -34,12 +34,9 @@ from urllib.parse import urlencode
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
-for path in (ROOT, ROOT / "tests"):
-    if str(path) not in sys.path:
-        sys.path.insert(0, str(path))
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
-from conftest import serving, slash_command_fields  # noqa: E402
-from fakeslack import FakeSlack  # noqa: E402
 from seeding import fresh_engine  # noqa: E402
 from slack_sdk.signature import SignatureVerifier  # noqa: E402
 
@@ -48,6 +45,8 @@ from bot.config import load_settings  # noqa: E402
 from bot.runtime import build_runtime  # noqa: E402
 from bot.server import make_wsgi_app  # noqa: E402
 from bot.slack.client import _attempt  # noqa: E402
+from tests.support.fakeslack import FakeSlack  # noqa: E402
+from tests.support.harness import serving, slash_command_fields  # noqa: E402
 
 SECRET = "benchmark"
 BUSY = "C0BUSY"

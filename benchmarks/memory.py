@@ -8,9 +8,10 @@ sweep benchmarks do (10 workspaces, 20 milestones a channel), with every channel
 status due a minute before the bot starts, so the sweeps that run at start-up do their most
 work: every status, the day's nudges and reminders, the cards whose health changed. Then starts
 the real `milestone-bot serve` (HTTP, scheduler in the same process, the fake Slack Web API of
-tests/fakeslack.py in another process), sends it signed `/milestone list`, `/milestone status`
-and App Home openings across channels and people while the sweeps run, and waits until it is
-idle. Reports its resident size (VmRSS) after start-up and at the end, and its peak (VmHWM).
+tests/support/fakeslack.py in another process), sends it signed `/milestone list`,
+`/milestone status` and App Home openings across channels and people while the sweeps run, and
+waits until it is idle. Reports its resident size (VmRSS) after start-up and at the end, and its
+peak (VmHWM).
 """
 
 from __future__ import annotations
@@ -33,11 +34,12 @@ import requests
 from slack_sdk.signature import SignatureVerifier
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
-from botprocess import BotProcess, environment, free_port  # noqa: E402
-from fakeslack import FakeSlack  # noqa: E402
 from seeding import Shape, fresh_engine, people_of, seed  # noqa: E402
+
+from tests.support.botprocess import BotProcess, environment, free_port  # noqa: E402
+from tests.support.fakeslack import FakeSlack  # noqa: E402
 
 SECRET = "benchmark-secret"
 TEAMS = 10

@@ -30,9 +30,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
-from fakeslack import FakeSlack  # noqa: E402
 from seeding import QueryCounter, Shape, database_name, fresh_engine, seed  # noqa: E402
 from sqlalchemy import update  # noqa: E402
 from sqlmodel import col  # noqa: E402
@@ -43,6 +42,7 @@ from bot.runtime import build_runtime  # noqa: E402
 from bot.store.claims import claim  # noqa: E402
 from bot.store.db import session_scope  # noqa: E402
 from bot.store.models import Milestone  # noqa: E402
+from tests.support.fakeslack import FakeSlack  # noqa: E402
 
 TEAMS = 10
 PER_CHANNEL = 20

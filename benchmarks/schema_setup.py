@@ -22,14 +22,13 @@ from pathlib import Path
 from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-
-from conftest import PostgresqlSchema  # noqa: E402
+sys.path[:0] = [str(ROOT)]
 
 from bot.config import normalize_database_url  # noqa: E402
 from bot.store import schema  # noqa: E402
 from bot.store.db import make_engine  # noqa: E402
 from bot.store.tables import all_metadata  # noqa: E402
+from tests.support.databases import PostgresqlSchema  # noqa: E402
 
 
 def measure(rounds: int, prepare_round: Callable[[int], None], work: Callable[[int], None]):

@@ -1,46 +1,31 @@
-"""Test harness: the bot served over real HTTP, a fake Slack Web API, signed requests,
-databases (SQLite always, PostgreSQL when TEST_DATABASE_URL is set) and a clock we set."""
+"""The fixtures every test may use: databases (SQLite always, PostgreSQL when TEST_DATABASE_URL
+is set), the fake Slack Web API, the clock we set, and the bot served over real HTTP. The plain
+helpers they are built from live in tests/support."""
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import shutil
-import threading
-import time
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
-import requests
-import waitress
-from fakeslack import FakeSlack
-from slack_sdk.signature import SignatureVerifier
-from sqlalchemy import text
-from sqlmodel import select
+import yaml
 
-from bot.app import build_app
-from bot.config import load_settings
-from bot.render import blocks
-from bot.runtime import build_runtime
-from bot.server import make_wsgi_app
-from bot.slack.client import Pacer
 from bot.store import schema
-from bot.store.db import make_engine, session_scope
-from bot.store.models import Milestone
-from bot.store.tables import all_metadata
+from tests.support.databases import PostgresqlSchema
+from tests.support.fakeslack import FakeSlack
+from tests.support.harness import (
+    APPROVER,
+    OTHER,
+    OWNER,
+    START,
+    Clock,
+    make_settings,
+    running_bot,
+)
 
-SIGNING_SECRET = "test-signing-secret"
-TEAM = "T111"
-CHANNEL = "C111"
-OWNER, APPROVER, OTHER = "U0OWNER", "U0APPROVER", "U0OTHER"
-# Thursday 26 November 2026, 15:00 UTC.
-START = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _database_params() -> list:
@@ -53,50 +38,10 @@ def _database_params() -> list:
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory) -> Path:
     """A SQLite file migrated to the head revision once per run, copied for each test (the
-    migrations take longer than the copy; tests/test_migrations.py runs them for real)."""
+    migrations take longer than the copy; tests/e2e/test_migrations.py runs them for real)."""
     path = tmp_path_factory.mktemp("template") / "milestones.db"
     schema.migrate(f"sqlite:///{path}")
     return path
-
-
-class PostgresqlSchema:
-    """The PostgreSQL test database's schema, migrated to head once and emptied between tests
-    (DELETE and sequences restarted: on tables this small, ten times quicker than TRUNCATE,
-    which makes new files for each table); made again after a test that changed it."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.at_head = False
-
-    def drop(self) -> None:
-        engine = make_engine(self.url)
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-        self.at_head = False
-
-    def fresh(self) -> None:
-        if not self.at_head:
-            self.drop()
-            schema.migrate(self.url)
-            self.at_head = True
-            return
-        engine = make_engine(self.url)
-        with engine.begin() as connection:
-            # A connection left open in a transaction would make the test wait for ever.
-            connection.execute(text("SET LOCAL lock_timeout = '10s'"))
-            for metadata in all_metadata():
-                for table in reversed(metadata.sorted_tables):
-                    connection.execute(table.delete())
-            connection.execute(
-                text(
-                    "SELECT setval(sequence.oid, 1, false) FROM pg_class sequence "
-                    "WHERE sequence.relkind = 'S' "
-                    "AND sequence.relnamespace = 'public'::regnamespace"
-                )
-            )
-        engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -131,22 +76,6 @@ def empty_database_url(request, tmp_path) -> str:
     return postgresql.url
 
 
-class Clock:
-    """The bot's clock, set by the test: sweeps and services see this time."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def set(self, now: datetime) -> None:
-        self.now = now
-
-    def advance(self, **delta) -> None:
-        self.now += timedelta(**delta)
-
-
 @pytest.fixture
 def slack():
     fake = FakeSlack().start()
@@ -157,321 +86,18 @@ def slack():
     fake.stop()
 
 
-def slash_command_fields(
-    text: str,
-    *,
-    response_url: str,
-    user: str = OWNER,
-    channel: str = CHANNEL,
-    team: str = TEAM,
-    trigger_id: str | None = None,
-) -> dict[str, str]:
-    """Field for field what Slack sends for a /milestone command (form-encoded over HTTP, a
-    JSON payload over Socket Mode)."""
-    return {
-        "token": "verification_token",
-        "team_id": team,
-        "team_domain": "test-domain",
-        "channel_id": channel,
-        "channel_name": "launch",
-        "user_id": user,
-        "user_name": user.lower(),
-        "command": "/milestone",
-        "text": text,
-        "api_app_id": "A111",
-        "is_enterprise_install": "false",
-        "response_url": response_url,
-        "trigger_id": trigger_id or f"{uuid.uuid4().int % 10**12}.111.{uuid.uuid4().hex}",
-    }
-
-
-@dataclass
-class Bot:
-    """The bot under test, reached the way Slack reaches it: signed HTTP requests."""
-
-    url: str
-    runtime: object
-    slack: FakeSlack
-    clock: Clock
-    verifier: SignatureVerifier = field(default_factory=lambda: SignatureVerifier(SIGNING_SECRET))
-
-    @property
-    def engine(self):
-        return self.runtime.engine
-
-    def post(
-        self,
-        body: str,
-        *,
-        content_type: str = "application/x-www-form-urlencoded",
-        signed: bool = True,
-        signature: str | None = None,
-        timestamp: int | None = None,
-        headers: dict | None = None,
-        settle: bool = True,
-    ) -> requests.Response:
-        timestamp = int(time.time()) if timestamp is None else timestamp
-        all_headers = {"Content-Type": content_type, **(headers or {})}
-        if signed:
-            all_headers["X-Slack-Request-Timestamp"] = str(timestamp)
-            all_headers["X-Slack-Signature"] = signature or self.verifier.generate_signature(
-                timestamp=str(timestamp), body=body
-            )
-        response = requests.post(
-            f"{self.url}/slack/events", data=body.encode(), headers=all_headers
-        )
-        if settle:
-            self.settle()
-        return response
-
-    def settle(self) -> None:
-        """Wait for the work the bot does after answering (Slack calls) to finish."""
-        assert self.runtime.background.join(timeout=15), "background work did not finish"
-
-    def command(
-        self,
-        text: str,
-        *,
-        user: str = OWNER,
-        channel: str = CHANNEL,
-        team: str = TEAM,
-        trigger_id: str | None = None,
-        headers: dict | None = None,
-    ) -> requests.Response:
-        return self.post(
-            self.command_body(text, user=user, channel=channel, team=team, trigger_id=trigger_id),
-            headers=headers,
-        )
-
-    def command_body(
-        self,
-        text: str,
-        *,
-        user: str = OWNER,
-        channel: str = CHANNEL,
-        team: str = TEAM,
-        trigger_id: str | None = None,
-    ) -> str:
-        return urlencode(
-            slash_command_fields(
-                text,
-                response_url=self.slack.response_url("command"),
-                user=user,
-                channel=channel,
-                team=team,
-                trigger_id=trigger_id,
-            )
-        )
-
-    def press(
-        self,
-        action_id: str,
-        value: str,
-        *,
-        user: str = OWNER,
-        channel: str = CHANNEL,
-        message_ts: str = "1700000000.000100",
-        team: str = TEAM,
-        headers: dict | None = None,
-    ) -> requests.Response:
-        return self.post(
-            self.action_body(
-                action_id, value, user=user, channel=channel, message_ts=message_ts, team=team
-            ),
-            headers=headers,
-        )
-
-    def action_body(
-        self,
-        action_id: str,
-        value: str,
-        *,
-        user: str = OWNER,
-        channel: str = CHANNEL,
-        message_ts: str = "1700000000.000100",
-        team: str = TEAM,
-    ) -> str:
-        payload = {
-            "type": "block_actions",
-            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": team},
-            "api_app_id": "A111",
-            "token": "verification_token",
-            "container": {
-                "type": "message",
-                "message_ts": message_ts,
-                "channel_id": channel,
-                "is_ephemeral": False,
-            },
-            "trigger_id": f"{uuid.uuid4().int % 10**12}.222.{uuid.uuid4().hex}",
-            "team": {"id": team, "domain": "test-domain"},
-            "enterprise": None,
-            "is_enterprise_install": False,
-            "channel": {"id": channel, "name": "launch"},
-            "message": {"type": "message", "ts": message_ts, "text": "", "blocks": []},
-            "response_url": self.slack.response_url("action"),
-            "actions": [
-                {
-                    "action_id": action_id,
-                    "block_id": "b1",
-                    "text": {"type": "plain_text", "text": "Button", "emoji": True},
-                    "value": value,
-                    "type": "button",
-                    "action_ts": f"{time.time():.6f}",
-                }
-            ],
-        }
-        return "payload=" + requests.utils.quote(json.dumps(payload))
-
-    def submit_view(
-        self, view: dict, values: dict, *, user: str = OWNER, team: str = TEAM
-    ) -> requests.Response:
-        """Submit `view` (as the bot opened it) with `values`: {block_id: {action_id: value}}."""
-        return self.post(self.view_submission_body(view, values, user=user, team=team))
-
-    def view_submission_body(
-        self, view: dict, values: dict, *, user: str = OWNER, team: str = TEAM
-    ) -> str:
-        submitted = {
-            "id": "V111",
-            "team_id": team,
-            "type": "modal",
-            "blocks": view["blocks"],
-            "private_metadata": view["private_metadata"],
-            "callback_id": view["callback_id"],
-            "state": {"values": values},
-            "hash": "1596530361.3wRYuk3R",
-            "title": view["title"],
-            "clear_on_close": False,
-            "notify_on_close": False,
-            "close": view.get("close"),
-            "submit": view.get("submit"),
-            "previous_view_id": None,
-            "root_view_id": "V111",
-            "app_id": "A111",
-            "external_id": "",
-            "app_installed_team_id": team,
-            "bot_id": "BBOT",
-        }
-        payload = {
-            "type": "view_submission",
-            "team": {"id": team, "domain": "test-domain"},
-            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": team},
-            "api_app_id": "A111",
-            "token": "verification_token",
-            "trigger_id": f"{uuid.uuid4().int % 10**12}.333.{uuid.uuid4().hex}",
-            "view": submitted,
-            "response_urls": [],
-            "is_enterprise_install": False,
-        }
-        return "payload=" + requests.utils.quote(json.dumps(payload))
-
-    def milestones(self) -> list[Milestone]:
-        with session_scope(self.engine) as session:
-            return list(session.exec(select(Milestone).order_by(Milestone.id)).all())
-
-    def milestone(self, milestone_id: int) -> Milestone:
-        with session_scope(self.engine) as session:
-            return session.get(Milestone, milestone_id)
-
-    def add(self, text: str, **kwargs) -> Milestone:
-        """Declare a milestone through the command and return it."""
-        before = len(self.milestones())
-        response = self.command(f"add {text}", **kwargs)
-        assert response.status_code == 200, response.text
-        created = self.milestones()
-        assert len(created) == before + 1, response.text
-        return created[-1]
-
-    def button(self, milestone: Milestone, action_id: str = blocks.COMPLETE) -> str:
-        return blocks.button_value(self.milestone(milestone.id))
-
-
-def make_settings(database_url: str, slack: FakeSlack, **overrides):
-    environ = {
-        "SLACK_BOT_TOKEN": "xoxb-test-token",
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "DATABASE_URL": database_url,
-        "SLACK_API_URL": slack.base_url,
-        "DEFAULT_TIMEZONE": "UTC",
-        **overrides,
-    }
-    return load_settings(environ)
-
-
-@contextlib.contextmanager
-def serving(application, *, threads: int = 4) -> Iterator[str]:
-    """`application` served by waitress on a free local port for the block; yields its URL."""
-    server = waitress.create_server(application, host="127.0.0.1", port=0, threads=threads)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        # Closed by the loop's own thread: closing sockets under a running loop from here
-        # would let it act on file descriptors that the next test reuses.
-        def close_everything() -> None:
-            for channel in list(server._map.values()):
-                channel.close()
-
-        try:
-            server.trigger.pull_trigger(close_everything)
-        except OSError:
-            # The loop already closed its trigger (seen rarely, cause unknown): nothing can
-            # wake it, and nothing is left for it to serve; close what remains from here.
-            close_everything()
-        thread.join(timeout=5)
-        assert not thread.is_alive(), "the test server did not stop"
-        server.task_dispatcher.shutdown()
-
-
 @pytest.fixture
 def clock() -> Clock:
     return Clock(START)
-
-
-class PacingTime:
-    """The clock the bot's pacer reads, moved on by its waits instead of sleeping them: the
-    pacing is worked out as in production, and tests do not wait for it."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.slept: list[float] = []
-        self._lock = threading.Lock()
-
-    def monotonic(self) -> float:
-        with self._lock:
-            return self.now
-
-    def sleep(self, seconds: float) -> None:
-        with self._lock:
-            self.slept.append(seconds)
-            self.now += seconds
-
-    def pause(self, _condition: threading.Condition, seconds: float) -> None:
-        """A worker waiting for a lane's turn: the turn comes at once."""
-        self.sleep(seconds)
-
-
-def pacer_without_waiting() -> Pacer:
-    time_ = PacingTime()
-    return Pacer(clock=time_.monotonic, sleep=time_.sleep, pause=time_.pause)
-
-
-@contextlib.contextmanager
-def running_bot(settings, slack: FakeSlack, clock: Clock) -> Iterator[Bot]:
-    """The bot with `settings`, served over HTTP for the block."""
-    runtime = build_runtime(settings, clock=clock, pacer=pacer_without_waiting())
-    app = build_app(runtime)
-    try:
-        with serving(make_wsgi_app(app, runtime.engine)) as url:
-            yield Bot(url=url, runtime=runtime, slack=slack, clock=clock)
-    finally:
-        runtime.background.join(timeout=5)
-        runtime.background.shutdown()
-        runtime.engine.dispose()
 
 
 @pytest.fixture
 def bot(database_url, slack, clock):
     with running_bot(make_settings(database_url, slack), slack, clock) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def manifest() -> dict:
+    """manifest.yml, as Slack reads it."""
+    return yaml.safe_load((ROOT / "manifest.yml").read_text())

@@ -1,0 +1,1 @@
+"""Tests of the pure layers, in-process: no HTTP, database server, subprocess or socket."""
