@@ -11,14 +11,13 @@ from sqlmodel import Session
 
 from bot.delivery.announce import announce
 from bot.domain import milestones, suggestions
-from bot.domain.errors import MilestoneError
-from bot.domain.milestones import AlreadyInState
+from bot.domain.errors import AlreadyInState, MilestoneError
 from bot.listeners.common import is_retry, open_form, refuse_stale_press, tell_presser
 from bot.listeners.context import runtime_of
 from bot.listeners.payloads import Press, StalePayload, milestone_of, read_press
 from bot.logs import add_log_context
 from bot.metrics import note_refused
-from bot.render import blocks
+from bot.render import answers, blocks
 from bot.runtime import Runtime
 from bot.store.db import session_scope
 from bot.store.models import EventKind, Milestone
@@ -133,7 +132,7 @@ def _press(
         ack()
         # A retried request finding its own earlier effect needs no second answer.
         if not (isinstance(error, AlreadyInState) and is_retry(request)):
-            tell_presser(runtime, body, respond, blocks.refusal(error))
+            tell_presser(runtime, body, respond, answers.refusal(error))
         return None
     ack()
     return pressed, result

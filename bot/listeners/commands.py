@@ -15,7 +15,7 @@ from bot.delivery import status_sweep
 from bot.delivery.announce import announce, announce_settings_change
 from bot.domain import away, channels, goals, milestones, suggestions
 from bot.domain.dates import parse_due_date
-from bot.domain.errors import MilestoneError
+from bot.domain.errors import AdminCheckFailed, MilestoneError
 from bot.domain.health import describe
 from bot.domain.people import local_date
 from bot.domain.status_report import WINDOW
@@ -23,7 +23,7 @@ from bot.listeners import forms, parsing
 from bot.listeners.context import runtime_of
 from bot.logs import add_log_context, current_ids
 from bot.metrics import note_refused
-from bot.render import blocks
+from bot.render import answers, blocks
 from bot.render.text import quote
 from bot.runtime import Runtime
 from bot.slack.client import ChannelGone, slack_error
@@ -53,7 +53,7 @@ def milestone_command(ack: Ack, context: BoltContext, command: dict, respond: Re
         HANDLERS[type(parsed)](call, parsed)
     except MilestoneError as error:
         note_refused()
-        ack(**blocks.notice(blocks.refusal(error)))
+        ack(**blocks.notice(answers.refusal(error)))
 
 
 def register(app: App) -> None:
@@ -472,10 +472,6 @@ def _change_settings(call: Call, change: Callable[..., ChannelSettings]) -> None
     )
 
 
-class AdminCheckFailed(MilestoneError):
-    """Slack did not say in time whether someone is a workspace admin."""
-
-
 def is_workspace_admin(runtime: Runtime, team_id: str, user_id: str) -> bool:
     """Whether Slack says `user_id` is an admin or owner of the workspace (users.info).
 
@@ -486,10 +482,7 @@ def is_workspace_admin(runtime: Runtime, team_id: str, user_id: str) -> bool:
         found = runtime.quick_messenger(team_id).client.users_info(user=user_id).get("user") or {}
     except (SlackClientError, OSError) as error:
         log.warning("could not check whether %s is a workspace admin: %r", user_id, error)
-        raise AdminCheckFailed(
-            "I could not check with Slack whether you are a workspace admin, so nothing was "
-            "changed. Please try again in a moment."
-        ) from None
+        raise AdminCheckFailed() from None
     return bool(found.get("is_admin") or found.get("is_owner"))
 
 

@@ -10,9 +10,9 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bot.domain.dashboard import Dashboard
+from bot.domain.dates import format_day
 from bot.domain.goals import Progress
 from bot.domain.health import Detail
-from bot.domain.milestones import format_day
 from bot.render import blocks
 from bot.render.blocks import (
     _button,
