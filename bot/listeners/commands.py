@@ -102,6 +102,16 @@ def _find(call: Call, session, reference: str):
     return milestone
 
 
+def _change_milestone(
+    call: Call, reference: str, change: Callable[..., milestones.Change]
+) -> milestones.Change:
+    """`change(session, milestone=, user_id=, now=)` made by the caller to the channel's
+    milestone `reference`, in one transaction."""
+    with session_scope(call.runtime.engine) as session:
+        milestone = _find(call, session, reference)
+        return change(session, milestone=milestone, user_id=call.user_id, now=call.now)
+
+
 def handle_help(call: Call, command: parsing.Help) -> None:
     call.ack(**blocks.help_message(command.problem))
 
@@ -200,42 +210,31 @@ def handle_done(call: Call, command: parsing.Done) -> None:
 def handle_reschedule(call: Call, command: parsing.Reschedule) -> None:
     today = call.today()
     new_due_date = parse_due_date(command.due_text, today=today)
-    with session_scope(call.runtime.engine) as session:
-        milestone = _find(call, session, command.reference)
-        change = milestones.reschedule(
-            session,
-            milestone=milestone,
-            user_id=call.user_id,
-            new_due_date=new_due_date,
-            reason=command.reason,
-            today=today,
-            now=call.now,
-        )
+    change = _change_milestone(
+        call,
+        command.reference,
+        partial(
+            milestones.reschedule, new_due_date=new_due_date, reason=command.reason, today=today
+        ),
+    )
     call.ack()
     announce(call.runtime, change, on_channel_gone=call.channel_gone(change.milestone.reference))
 
 
 def handle_cancel(call: Call, command: parsing.Cancel) -> None:
-    with session_scope(call.runtime.engine) as session:
-        milestone = _find(call, session, command.reference)
-        change = milestones.cancel(
-            session, milestone=milestone, user_id=call.user_id, reason=command.reason, now=call.now
-        )
+    change = _change_milestone(
+        call, command.reference, partial(milestones.cancel, reason=command.reason)
+    )
     call.ack()
     announce(call.runtime, change, on_channel_gone=call.channel_gone(change.milestone.reference))
 
 
 def handle_set_health(call: Call, command: parsing.SetHealth) -> None:
-    with session_scope(call.runtime.engine) as session:
-        milestone = _find(call, session, command.reference)
-        change = milestones.set_health(
-            session,
-            milestone=milestone,
-            user_id=call.user_id,
-            state=command.state,
-            reason=command.reason,
-            now=call.now,
-        )
+    change = _change_milestone(
+        call,
+        command.reference,
+        partial(milestones.set_health, state=command.state, reason=command.reason),
+    )
     call.ack(**blocks.notice(blocks.health_changed(change)))
     announce(call.runtime, change)
 
@@ -257,12 +256,9 @@ def handle_depends(call: Call, command: parsing.Depends) -> None:
 
 
 def handle_no_dependencies(call: Call, command: parsing.NoDependencies) -> None:
-    with session_scope(call.runtime.engine) as session:
-        milestone = _find(call, session, command.reference)
-        change = milestones.remove_dependencies(
-            session, milestone=milestone, user_id=call.user_id, now=call.now
-        )
-    call.ack(**blocks.notice(f"{milestone.reference} no longer waits on other milestones."))
+    change = _change_milestone(call, command.reference, milestones.remove_dependencies)
+    reference = change.milestone.reference
+    call.ack(**blocks.notice(f"{reference} no longer waits on other milestones."))
     announce(call.runtime, change)
 
 

@@ -189,36 +189,44 @@ def _unreadable(error: UnreadableDate) -> str:
             return f"I couldn't read {shown} as a date. {DATE_EXAMPLES}"
 
 
+# Why a request changed nothing, for a milestone {reference}, due {due}, where it {stands}.
+_ALREADY = {
+    Already.SETTLED: "{stands} Nothing was changed.",
+    Already.AWAITING_APPROVAL: "{stands} Nothing was changed.",
+    Already.OUT_OF_DATE: "That message is out of date. {stands} Nothing was changed.",
+    Already.SAME_DUE_DATE: "{reference} is already due {due}.",
+    Already.NOT_MARKED: "{reference} is not blocked or at risk by hand.",
+    Already.SAME_MARK: "{reference} is already marked that way.",
+    Already.NO_PREREQUISITES: "{reference} does not wait on other milestones.",
+}
+# Where a milestone {reference} stands, by its status, with its {approver} and {due} date.
+_STANDING = {
+    Status.REACHED: "{reference} was already reached.",
+    Status.CANCELLED: "{reference} was cancelled.",
+    Status.AWAITING_APPROVAL: "{reference} is waiting for {approver}'s approval.",
+    Status.OPEN: "{reference} is open, {due}.",
+}
+
+
 def _already(why: Already, standing: Standing) -> str:
-    reference = standing.reference
-    match why:
-        case Already.SETTLED | Already.AWAITING_APPROVAL:
-            return f"{describe_state(standing)} Nothing was changed."
-        case Already.OUT_OF_DATE:
-            return f"That message is out of date. {describe_state(standing)} Nothing was changed."
-        case Already.SAME_DUE_DATE:
-            return f"{reference} is already due {format_day(standing.due_date)}."
-        case Already.NOT_MARKED:
-            return f"{reference} is not blocked or at risk by hand."
-        case Already.SAME_MARK:
-            return f"{reference} is already marked that way."
-        case Already.NO_PREREQUISITES:
-            return f"{reference} does not wait on other milestones."
+    return _ALREADY[why].format(
+        reference=standing.reference,
+        due=_due(standing),
+        stands=describe_state(standing),
+    )
 
 
 def describe_state(standing: Standing) -> str:
     """One sentence on where a milestone stands, for answers to stale buttons."""
-    reference = standing.reference
-    match standing.status:
-        case Status.REACHED:
-            return f"{reference} was already reached."
-        case Status.CANCELLED:
-            return f"{reference} was cancelled."
-        case Status.AWAITING_APPROVAL:
-            return f"{reference} is waiting for {user(standing.approver_id)}'s approval."
-    if standing.due_date is None:
-        return f"{reference} is open, with no due date."
-    return f"{reference} is open, due {format_day(standing.due_date)}."
+    return _STANDING[standing.status].format(
+        reference=standing.reference,
+        approver=user(standing.approver_id),
+        due=f"due {_due(standing)}" if standing.due_date else "with no due date",
+    )
+
+
+def _due(standing: Standing) -> str:
+    return format_day(standing.due_date) if standing.due_date else ""
 
 
 def advice(suggestion: Suggestion) -> str:
