@@ -16,7 +16,7 @@ from functools import partial
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from bot.delivery.deliveries import Claimed, Recipient, SweepReport, deliver
+from bot.delivery.deliveries import Claimed, Recipient, SweepReport, deliver, send_to
 from bot.delivery.fanout import Job, fan_out
 from bot.delivery.status_sweep import PROFILE_FRESH_FOR
 from bot.domain import channels, dashboard, workspaces
@@ -564,20 +564,10 @@ def _tell_dependents(runtime: Runtime, change: Change) -> None:
     report = SweepReport()
     for kind, key, dependent, message in notes:
         if (kind, key) in won:
-            deliver(
-                runtime.engine,
-                report,
-                won[kind, key],
-                kind=kind,
-                milestone_id=dependent.id,
-                now=now,
-                to=Recipient(dependent.team_id, user_id=dependent.responsible_id),
-                send=partial(
-                    runtime.messenger(dependent.team_id).direct_message,
-                    dependent.responsible_id,
-                    message,
-                ),
-            )
+            to = Recipient(dependent.team_id, user_id=dependent.responsible_id)
+            send = send_to(runtime.messenger(dependent.team_id), to, message)
+            delivery = Claimed(won[kind, key], kind, to, send, milestone_id=dependent.id)
+            deliver(runtime.engine, report, delivery, now=now)
     for dependent in dependents:
         refresh_card(runtime, dependent.id)
 
