@@ -332,17 +332,23 @@ def _serve(settings: Settings, *, with_scheduler: bool) -> int:
     scheduler = build_scheduler(runtime) if with_scheduler else None
     if scheduler:
         scheduler.start()
+    return _run_until_stopped(server, runtime, scheduler=scheduler, socket_handler=socket_handler)
+
+
+def _run_until_stopped(server, runtime, *, scheduler=None, socket_handler=None) -> int:
+    """Serve until SIGTERM or SIGINT, then finish what was started, in order: the requests in
+    progress, the socket, a running sweep, the Slack calls queued."""
     try:
         _on_terminate(_leave_waitress_loop)
         # Returns after a signal, once waitress's threads have finished their requests.
         server.run()
     finally:
         server.close()
-        # Finish what was started: queued Slack calls, a running sweep.
         if socket_handler:
             socket_handler.close()
         if scheduler:
-            # A running sweep finishes the message in hand and gives the rest back.
+            # A running sweep finishes the message in hand and gives the rest back for the
+            # next start.
             runtime.stopping.set()
             scheduler.shutdown(wait=True)
         runtime.background.join(timeout=30)
@@ -366,19 +372,7 @@ def _scheduler(settings: Settings) -> int:
     scheduler = build_scheduler(runtime)
     scheduler.start()
     log.info("scheduler started; health check and metrics on port %d", settings.port)
-    try:
-        _on_terminate(_leave_waitress_loop)
-        server.run()
-    finally:
-        server.close()
-        # A running sweep finishes the message in hand and gives the rest back for the next
-        # start; then the Slack calls it queued are finished.
-        runtime.stopping.set()
-        scheduler.shutdown(wait=True)
-        runtime.background.join(timeout=30)
-        runtime.background.shutdown()
-    log.info("stopped")
-    return 0
+    return _run_until_stopped(server, runtime, scheduler=scheduler)
 
 
 def _run_job(settings: Settings, job: str) -> int:

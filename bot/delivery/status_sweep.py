@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, func, or_
 from sqlmodel import Session, col, select
 
-from bot.delivery.deliveries import Recipient, SweepReport, delivery_job
+from bot.delivery.deliveries import Claimed, Recipient, SweepReport, delivery_job
 from bot.delivery.fanout import fan_out
 from bot.domain import away, channels, workspaces
 from bot.domain.dependencies import prerequisites_in_channels
@@ -181,11 +181,13 @@ def run_digest_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
             delivery_job(
                 runtime.engine,
                 report,
-                won[DeliveryKind.DIGEST, digest.key],
-                kind=DeliveryKind.DIGEST,
+                Claimed(
+                    won[DeliveryKind.DIGEST, digest.key],
+                    DeliveryKind.DIGEST,
+                    Recipient(digest.team_id, channel_id=digest.channel_id),
+                    partial(post_status, runtime, digest.team_id, digest.channel_id, messages),
+                ),
                 now=now,
-                to=Recipient(digest.team_id, channel_id=digest.channel_id),
-                send=partial(post_status, runtime, digest.team_id, digest.channel_id, messages),
             )
         )
     fan_out(jobs, pacer=runtime.slack.pacer, stopping=runtime.stopping)

@@ -1,7 +1,9 @@
 """The milestone coach: reviews a declared or edited milestone and suggests how to make it better.
 
 Pure: it reads only the draft and the context it is given (today included), so the callers
-decide where the suggestions go. Each rule is one row of `RULES`; a new rule is a new row.
+decide where the suggestions go. Each rule is one row of `RULES`; a new rule is a new row. A
+suggestion holds its rule's words and the values that fill them; bot.render.answers puts them
+together, quoting what people typed.
 """
 
 import re
@@ -13,7 +15,6 @@ from functools import lru_cache
 
 from bot.domain.dates import parse_due_date
 from bot.domain.errors import UnreadableDate
-from bot.render.text import quote
 
 MAX_OPEN_PER_GOAL = 12
 MAX_DUE_PER_OWNER_WEEK = 5
@@ -44,10 +45,15 @@ class Context:
     references: Mapping[int, str] = field(default_factory=dict)  # milestone_id -> "M-12"
 
 
+class Typed(str):
+    """A value someone typed (a title), shown quoted; other values are the coach's own words."""
+
+
 @dataclass(frozen=True)
 class Suggestion:
     rule_id: str
-    message: str  # Slack mrkdwn, user text escaped
+    message: str  # the rule's str.format template
+    values: Mapping[str, str]  # what fills it
 
 
 @dataclass(frozen=True)
@@ -96,7 +102,7 @@ def _vague(draft: Draft, _: Context) -> dict | None:
         or _VAGUE_ANYWHERE.search(words) is not None
         or (_DIRECTION_START.search(words) is not None and not _TARGET.search(draft.title.lower()))
     )
-    return {"title": quote(draft.title)} if vague else None
+    return {"title": Typed(draft.title)} if vague else None
 
 
 # date-title: the words around a date that still leave nothing but the date.
@@ -145,7 +151,7 @@ def _only_a_date(title: str, today: date) -> bool:
 
 
 def _date_title(draft: Draft, context: Context) -> dict | None:
-    return {"title": quote(draft.title)} if _only_a_date(draft.title, context.today) else None
+    return {"title": Typed(draft.title)} if _only_a_date(draft.title, context.today) else None
 
 
 # routine-task: one small action, said as it is done ("send the email", "sending one email")
@@ -236,7 +242,7 @@ def _routine_task(draft: Draft, _: Context) -> dict | None:
         or any(pattern.search(words) for pattern in _ROUTINE_DONE)
         or _MESSAGE_PERSON.search(draft.title.lower()) is not None
     )
-    return {"title": quote(draft.title)} if routine else None
+    return {"title": Typed(draft.title)} if routine else None
 
 
 def _no_due_date(draft: Draft, _: Context) -> dict | None:
@@ -313,8 +319,7 @@ def _duplicate(draft: Draft, context: Context) -> dict | None:
     reference = (
         context.references.get(closest.milestone_id) if closest.milestone_id is not None else None
     )
-    named = f"{reference} {quote(closest.title)}" if reference else quote(closest.title)
-    return {"other": named}
+    return {"reference": f"{reference} " if reference else "", "other": Typed(closest.title)}
 
 
 def _too_many(draft: Draft, context: Context) -> dict | None:
@@ -389,8 +394,8 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "duplicate",
         _duplicate,
-        "This looks very like {other}, which is still open. If they are the same milestone, "
-        "keep just one.",
+        "This looks very like {reference}{other}, which is still open. If they are the same "
+        "milestone, keep just one.",
     ),
     Rule(
         "too-many",
@@ -411,7 +416,7 @@ RULE_IDS: tuple[str, ...] = tuple(rule.id for rule in RULES)
 def review(draft: Draft, context: Context) -> list[Suggestion]:
     """Every enabled rule's suggestion for `draft`, in table order; [] for a good milestone."""
     return [
-        Suggestion(rule.id, rule.message.format(**values))
+        Suggestion(rule.id, rule.message, values)
         for rule in RULES
         if rule.id not in context.disabled and (values := rule.check(draft, context)) is not None
     ]

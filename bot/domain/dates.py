@@ -1,4 +1,4 @@
-"""Reading the due dates people type into slash commands as calendar dates."""
+"""Reading the due dates people type into slash commands as calendar dates, and writing days."""
 
 import re
 from collections.abc import Callable
@@ -6,10 +6,7 @@ from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from bot.domain.errors import UnreadableDate
-from bot.render.text import quote
-
-_EXAMPLES = "Try 2026-12-15, next friday, in 2 weeks, Dec 15 or end of month."
+from bot.domain.errors import DateProblem, UnreadableDate
 
 _MONTH_NAMES = (
     "january",
@@ -182,15 +179,10 @@ def parse_due_date(text: str, *, today: date) -> date:
                 return read(match, today)
             except (ValueError, OverflowError):
                 # The wording was understood, but the day lies off the calendar (or beyond 9999).
-                raise UnreadableDate(
-                    f"{quote(shown)} does not exist on the calendar. {_EXAMPLES}"
-                ) from None
+                raise UnreadableDate(shown, DateProblem.NOT_ON_CALENDAR) from None
     if _NUMERIC_SLASH_DATE.fullmatch(normalized):
-        raise UnreadableDate(
-            f"{quote(shown)} could be read month-first or day-first. "
-            "Please write the year first, like 2026-12-15."
-        )
-    raise UnreadableDate(f"I couldn't read {quote(shown)} as a date. {_EXAMPLES}")
+        raise UnreadableDate(shown, DateProblem.AMBIGUOUS)
+    raise UnreadableDate(shown, DateProblem.UNREADABLE)
 
 
 def next_working_day(day: date) -> date:
@@ -208,3 +200,8 @@ def _step_to_working_day(day: date, step: timedelta) -> date:
     while day.weekday() >= 5:
         day += step
     return day
+
+
+def format_day(day: date) -> str:
+    """ "Tue 15 Dec 2026": how the bot writes a day, in messages and in the history."""
+    return f"{day:%a} {day.day} {day:%b %Y}"

@@ -15,7 +15,7 @@ from bot.delivery import status_sweep
 from bot.delivery.announce import announce, announce_settings_change
 from bot.domain import away, channels, goals, milestones, suggestions
 from bot.domain.dates import parse_due_date
-from bot.domain.errors import MilestoneError
+from bot.domain.errors import AdminCheckFailed, MilestoneError
 from bot.domain.health import describe
 from bot.domain.people import local_date
 from bot.domain.status_report import WINDOW
@@ -23,7 +23,7 @@ from bot.listeners import forms, parsing
 from bot.listeners.context import runtime_of
 from bot.logs import add_log_context, current_ids
 from bot.metrics import note_refused
-from bot.render import blocks
+from bot.render import answers, blocks
 from bot.render.text import quote
 from bot.runtime import Runtime
 from bot.slack.client import ChannelGone, slack_error
@@ -53,7 +53,7 @@ def milestone_command(ack: Ack, context: BoltContext, command: dict, respond: Re
         HANDLERS[type(parsed)](call, parsed)
     except MilestoneError as error:
         note_refused()
-        ack(**blocks.notice(blocks.refusal(error)))
+        ack(**blocks.notice(answers.refusal(error)))
 
 
 def register(app: App) -> None:
@@ -100,6 +100,16 @@ def _find(call: Call, session, reference: str):
     if "milestone_id" not in current_ids():
         add_log_context(milestone_id=milestone.id)
     return milestone
+
+
+def _change_milestone(
+    call: Call, reference: str, change: Callable[..., milestones.Change]
+) -> milestones.Change:
+    """`change(session, milestone=, user_id=, now=)` made by the caller to the channel's
+    milestone `reference`, in one transaction."""
+    with session_scope(call.runtime.engine) as session:
+        milestone = _find(call, session, reference)
+        return change(session, milestone=milestone, user_id=call.user_id, now=call.now)
 
 
 def handle_help(call: Call, command: parsing.Help) -> None:
@@ -200,42 +210,31 @@ def handle_done(call: Call, command: parsing.Done) -> None:
 def handle_reschedule(call: Call, command: parsing.Reschedule) -> None:
     today = call.today()
     new_due_date = parse_due_date(command.due_text, today=today)
-    with session_scope(call.runtime.engine) as session:
-        milestone = _find(call, session, command.reference)
-        change = milestones.reschedule(
-            session,
-            milestone=milestone,
-            user_id=call.user_id,
-            new_due_date=new_due_date,
-            reason=command.reason,
-            today=today,
-            now=call.now,
-        )
+    change = _change_milestone(
+        call,
+        command.reference,
+        partial(
+            milestones.reschedule, new_due_date=new_due_date, reason=command.reason, today=today
+        ),
+    )
     call.ack()
     announce(call.runtime, change, on_channel_gone=call.channel_gone(change.milestone.reference))
 
 
 def handle_cancel(call: Call, command: parsing.Cancel) -> None:
-    with session_scope(call.runtime.engine) as session:
-        milestone = _find(call, session, command.reference)
-        change = milestones.cancel(
-            session, milestone=milestone, user_id=call.user_id, reason=command.reason, now=call.now
-        )
+    change = _change_milestone(
+        call, command.reference, partial(milestones.cancel, reason=command.reason)
+    )
     call.ack()
     announce(call.runtime, change, on_channel_gone=call.channel_gone(change.milestone.reference))
 
 
 def handle_set_health(call: Call, command: parsing.SetHealth) -> None:
-    with session_scope(call.runtime.engine) as session:
-        milestone = _find(call, session, command.reference)
-        change = milestones.set_health(
-            session,
-            milestone=milestone,
-            user_id=call.user_id,
-            state=command.state,
-            reason=command.reason,
-            now=call.now,
-        )
+    change = _change_milestone(
+        call,
+        command.reference,
+        partial(milestones.set_health, state=command.state, reason=command.reason),
+    )
     call.ack(**blocks.notice(blocks.health_changed(change)))
     announce(call.runtime, change)
 
@@ -257,12 +256,9 @@ def handle_depends(call: Call, command: parsing.Depends) -> None:
 
 
 def handle_no_dependencies(call: Call, command: parsing.NoDependencies) -> None:
-    with session_scope(call.runtime.engine) as session:
-        milestone = _find(call, session, command.reference)
-        change = milestones.remove_dependencies(
-            session, milestone=milestone, user_id=call.user_id, now=call.now
-        )
-    call.ack(**blocks.notice(f"{milestone.reference} no longer waits on other milestones."))
+    change = _change_milestone(call, command.reference, milestones.remove_dependencies)
+    reference = change.milestone.reference
+    call.ack(**blocks.notice(f"{reference} no longer waits on other milestones."))
     announce(call.runtime, change)
 
 
@@ -472,10 +468,6 @@ def _change_settings(call: Call, change: Callable[..., ChannelSettings]) -> None
     )
 
 
-class AdminCheckFailed(MilestoneError):
-    """Slack did not say in time whether someone is a workspace admin."""
-
-
 def is_workspace_admin(runtime: Runtime, team_id: str, user_id: str) -> bool:
     """Whether Slack says `user_id` is an admin or owner of the workspace (users.info).
 
@@ -486,10 +478,7 @@ def is_workspace_admin(runtime: Runtime, team_id: str, user_id: str) -> bool:
         found = runtime.quick_messenger(team_id).client.users_info(user=user_id).get("user") or {}
     except (SlackClientError, OSError) as error:
         log.warning("could not check whether %s is a workspace admin: %r", user_id, error)
-        raise AdminCheckFailed(
-            "I could not check with Slack whether you are a workspace admin, so nothing was "
-            "changed. Please try again in a moment."
-        ) from None
+        raise AdminCheckFailed() from None
     return bool(found.get("is_admin") or found.get("is_owner"))
 
 

@@ -16,8 +16,14 @@ from bot.delivery.announce import announce
 from bot.domain import channels, goals, milestones, suggestions
 from bot.domain.dates import parse_due_date
 from bot.domain.dependencies import prerequisites_of
-from bot.domain.errors import InvalidCommand, MilestoneError, MilestoneNotFound, PastDueDate
-from bot.domain.milestones import Change, ListScope, SelfApproval
+from bot.domain.errors import (
+    InvalidCommand,
+    MilestoneError,
+    MilestoneNotFound,
+    PastDueDate,
+    SelfApproval,
+)
+from bot.domain.milestones import Change, ListScope
 from bot.listeners.common import (
     is_retry,
     open_form,
@@ -39,7 +45,7 @@ from bot.listeners.payloads import (
     read_search,
 )
 from bot.metrics import note_refused
-from bot.render import blocks, milestone_modal
+from bot.render import answers, blocks, milestone_modal
 from bot.runtime import Runtime
 from bot.store.db import session_scope
 from bot.store.models import Goal, Milestone
@@ -190,7 +196,7 @@ def on_field(block_id: str) -> Iterator[None]:
     try:
         yield
     except MilestoneError as error:
-        raise FieldErrors({block_id: blocks.refusal(error)}) from error
+        raise FieldErrors({block_id: answers.refusal(error)}) from error
 
 
 def _check_fields(
@@ -218,7 +224,7 @@ def _check_fields(
         try:
             check()
         except MilestoneError as error:
-            errors[block_id] = blocks.refusal(error)
+            errors[block_id] = answers.refusal(error)
     if errors:
         raise FieldErrors(errors)
 
@@ -229,16 +235,16 @@ def on_fields(view: dict) -> Iterator[None]:
     try:
         yield
     except SelfApproval as error:
-        raise FieldErrors({milestone_modal.APPROVER_BLOCK: blocks.refusal(error)}) from error
+        raise FieldErrors({milestone_modal.APPROVER_BLOCK: answers.refusal(error)}) from error
     except PastDueDate as error:
-        raise FieldErrors({milestone_modal.DUE_BLOCK: blocks.refusal(error)}) from error
+        raise FieldErrors({milestone_modal.DUE_BLOCK: answers.refusal(error)}) from error
     except (InvalidCommand, MilestoneNotFound) as error:
         # Fields are checked before: what is left is the choice of prerequisites (a cycle).
         raise FieldErrors(
-            {_shown(view, milestone_modal.DEPENDS_BLOCK): blocks.refusal(error)}
+            {_shown(view, milestone_modal.DEPENDS_BLOCK): answers.refusal(error)}
         ) from error
     except MilestoneError as error:
-        raise FieldErrors({milestone_modal.TITLE_BLOCK: blocks.refusal(error)}) from error
+        raise FieldErrors({milestone_modal.TITLE_BLOCK: answers.refusal(error)}) from error
 
 
 def _shown(view: dict, block_id: str) -> str:
@@ -472,7 +478,7 @@ def edit_pressed(
         return
     except MilestoneError as error:
         note_refused()
-        tell_presser(runtime, body, respond, blocks.refusal(error))
+        tell_presser(runtime, body, respond, answers.refusal(error))
     ack()
 
 

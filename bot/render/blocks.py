@@ -14,12 +14,13 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, time
 
 from bot.domain.coach import Suggestion
-from bot.domain.errors import MilestoneError, NotApprover, NotGoalOwner, NotManager, NotOwner
+from bot.domain.dates import format_day
 from bot.domain.goals import Progress
 from bot.domain.health import Detail, Verdict
-from bot.domain.milestones import AwaitingApproval, Change, ListScope, format_day
+from bot.domain.milestones import Change, ListScope
 from bot.domain.status_report import ChannelStatus
-from bot.render.text import escape, shorten
+from bot.render.answers import advice
+from bot.render.text import escape, shorten, user
 from bot.store.models import (
     Absence,
     ChannelSettings,
@@ -72,38 +73,6 @@ def _first_upper(text: str) -> str:
 def due(milestone: Milestone) -> str:
     """ "due Tue 15 Dec 2026", or "no due date"."""
     return f"due {format_day(milestone.due_date)}" if milestone.due_date else "no due date"
-
-
-def user(user_id: str) -> str:
-    return f"<@{user_id}>"
-
-
-def refusal(error: MilestoneError) -> str:
-    """What a refused request tells the person: the domain's error worded, people mentioned."""
-    match error:
-        case AwaitingApproval(then=None):
-            return f"{error.reference} is already waiting for {user(error.approver_id)}'s approval."
-        case AwaitingApproval():
-            return (
-                f"{error.reference} is waiting for {user(error.approver_id)}'s approval; "
-                f"it can be {error.then} if changes are requested."
-            )
-        case NotApprover():
-            return f"Only the approver, {user(error.approver_id)}, can decide on {error.reference}."
-        case NotOwner(person_id=str(person_id)):
-            return f"Only the {error.role}, {user(person_id)}, can {error.action}."
-        case NotGoalOwner():
-            return (
-                f"Only the goal's owner, {user(error.owner_id)}, or whoever declared it can close "
-                f"{error.reference}."
-            )
-        case NotManager():
-            names = ", ".join(user(manager) for manager in error.managers)
-            return (
-                f"Only {names} or a workspace admin can change this channel's settings. "
-                "Nothing was changed."
-            )
-    return error.message
 
 
 def button_value(milestone: Milestone) -> str:
@@ -833,7 +802,7 @@ def coaching(milestone: Milestone, suggestions: list[Suggestion]) -> Message:
 
 def coaching_text(milestone: Milestone, suggestions: list[Suggestion]) -> str:
     lines = [f":bulb: A few thoughts on {_title_line(milestone)}:"]
-    lines.extend(f"• {suggestion.message}" for suggestion in suggestions)
+    lines.extend(f"• {advice(suggestion)}" for suggestion in suggestions)
     return "\n".join(lines)
 
 
@@ -846,7 +815,7 @@ def review(reviewed: list[tuple[Milestone, list[Suggestion]]]) -> Message:
     lines = [f"*The coach's review* ({count} to look at)"]
     for milestone, suggestions in reviewed:
         lines.append(f"{_title_line(milestone)}")
-        lines.extend(f"  • {suggestion.message}" for suggestion in suggestions)
+        lines.extend(f"  • {advice(suggestion)}" for suggestion in suggestions)
     blocks = _capped(
         sections_from_lines("", lines), "More below: fix these first, then review again."
     )

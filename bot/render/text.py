@@ -1,5 +1,5 @@
-"""The one escaping function for user-written text, quoting built on it, and the one function
-that shortens text to one of Slack's limits."""
+"""The one escaping function for user-written text, quoting built on it, mentions, and the one
+function that shortens text to one of Slack's limits."""
 
 import re
 import unicodedata
@@ -24,6 +24,11 @@ def quote(text: str) -> str:
     """User text shown inside one of the bot's sentences, escaped, shortened to QUOTED
     characters and in quotation marks."""
     return f"“{shorten(escape(text), QUOTED)}”"
+
+
+def user(user_id: str | None) -> str:
+    """A mention of the person `user_id`."""
+    return f"<@{user_id}>"
 
 
 def shorten(text: str, limit: int) -> str:

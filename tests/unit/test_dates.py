@@ -5,7 +5,8 @@ from datetime import date
 import pytest
 
 from bot.domain.dates import next_working_day, parse_due_date, previous_working_day
-from bot.domain.errors import UnreadableDate
+from bot.domain.errors import DateProblem, UnreadableDate
+from bot.render import answers
 
 THURSDAY = date(2026, 11, 26)
 NEAR_YEAR_END = date(2026, 12, 30)  # a Wednesday
@@ -240,8 +241,9 @@ def test_ignores_case_spacing_and_a_trailing_period(text: str, expected: date) -
 def test_unreadable_text_is_refused_naming_the_text(text: str) -> None:
     with pytest.raises(UnreadableDate) as refusal:
         parse_due_date(text, today=THURSDAY)
-    assert f"“{text.strip()}”" in refusal.value.message
-    assert "Try 2026-12-15" in refusal.value.message
+    assert refusal.value.problem == DateProblem.UNREADABLE
+    assert f"“{text.strip()}”" in answers.refusal(refusal.value)
+    assert "Try 2026-12-15" in answers.refusal(refusal.value)
 
 
 @pytest.mark.parametrize(
@@ -260,15 +262,16 @@ def test_unreadable_text_is_refused_naming_the_text(text: str) -> None:
 def test_dates_off_the_calendar_are_refused_as_nonexistent(text: str) -> None:
     with pytest.raises(UnreadableDate) as refusal:
         parse_due_date(text, today=THURSDAY)
-    assert f"“{text}” does not exist" in refusal.value.message
+    assert f"“{text}” does not exist" in answers.refusal(refusal.value)
 
 
 @pytest.mark.parametrize("text", ["12/15", "13/45", "1/2", "12/11/2026"])
 def test_numeric_month_day_forms_are_refused_as_ambiguous(text: str) -> None:
     with pytest.raises(UnreadableDate) as refusal:
         parse_due_date(text, today=THURSDAY)
-    assert f"“{text}”" in refusal.value.message
-    assert "2026-12-15" in refusal.value.message
+    assert refusal.value.problem == DateProblem.AMBIGUOUS
+    assert f"“{text}”" in answers.refusal(refusal.value)
+    assert "2026-12-15" in answers.refusal(refusal.value)
 
 
 @pytest.mark.parametrize(

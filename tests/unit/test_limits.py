@@ -22,7 +22,7 @@ from bot.domain.status_report import channel_status
 from bot.domain.suggestions import draft_of
 from bot.listeners import parsing
 from bot.listeners.parsing import MAX_COMMAND_LENGTH
-from bot.render import blocks, milestone_modal
+from bot.render import answers, blocks, milestone_modal
 from bot.render.home import home_view
 from bot.render.text import escape, quote, shorten
 from bot.store.models import Absence, ChannelSettings, Goal, Milestone, MilestoneEvent, Status
@@ -308,7 +308,7 @@ def test_answers_to_any_command_text_fit(text, start):
     try:
         command = parsing.parse_command(start + text)
     except MilestoneError as error:
-        assert_fits(blocks.notice(error.message))
+        assert_fits(blocks.notice(answers.refusal(error)))
     else:
         if isinstance(command, parsing.Help):
             assert_fits(blocks.help_message(command.problem))
