@@ -121,6 +121,8 @@ class Sandbox:
         return self
 
     def stop(self) -> None:
+        self.world.wake()
+
         def close_everything() -> None:
             for channel in list(self.server._map.values()):
                 channel.close()

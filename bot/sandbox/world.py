@@ -161,6 +161,11 @@ class World:
             self._lock.wait_for(lambda: self.version != since, timeout)
             return self.version
 
+    def wake(self) -> None:
+        """Answer every page waiting for news now (the sandbox stops)."""
+        with self._lock:
+            self._changed()
+
     def seen_by(self, user_id: str) -> dict:
         """Everything `user_id` sees, for the page."""
         with self._lock:

@@ -381,6 +381,20 @@ function collectValues() {
   return values;
 }
 
+// A command's text as Slack sends it with should_escape: &, < and > escaped, @Name and
+// #channel made mentions.
+function escapeCommand(text) {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
+    .replace(/(^|\s)@([A-Za-z]+)/g, (whole, space, name) => {
+      const who = page.setup.people.find((p) => p.name.split(" ")[0].toLowerCase() === name.toLowerCase());
+      return who ? `${space}<@${who.id}|${name.toLowerCase()}>` : whole;
+    })
+    .replace(/(^|\s)#([a-z0-9_-]+)/g, (whole, space, name) => {
+      const channel = page.setup.channels.find((c) => c.name === name);
+      return channel ? `${space}<#${channel.id}|${name}>` : whole;
+    });
+}
+
 // ------------------------------------------------------------------ talking to the sandbox
 async function post(name, body) {
   const response = await fetch(`/sandbox/${name}`, {
@@ -604,7 +618,7 @@ async function start() {
     const match = text.match(/^\/milestone\b\s*([\s\S]*)$/);
     if (!match) { toast("Only /milestone commands reach the bot here, as in Slack."); return; }
     input.value = "";
-    await post("command", { channel: conversationId(), text: match[1] });
+    await post("command", { channel: conversationId(), text: escapeCommand(match[1]) });
   });
   $("#modal").addEventListener("submit", submitModal);
   $("#close-thread").addEventListener("click", () => { page.thread = null; draw(); });
