@@ -245,7 +245,7 @@ function renderElement(element, blockId, where, { input = false } = {}) {
     case "multi_static_select": {
       const multiple = element.type.startsWith("multi");
       const options = element.option_groups ? element.option_groups.flatMap((g) => g.options) : element.options;
-      const select = el("select", { ...common, multiple, onchange: () => act(selectState(select, element)) },
+      const select = el("select", { ...common, multiple, placeholder: multiple ? plainText(element.placeholder) || undefined : undefined, onchange: () => act(selectState(select, element)) },
         multiple ? null : el("option", { value: "" }, plainText(element.placeholder) || "Choose…"),
         options.map((o) => optionNode(o, isSelected(element, o))));
       select.optionsData = options;
@@ -315,7 +315,7 @@ function renderElement(element, blockId, where, { input = false } = {}) {
 function externalSelect(element, blockId, where, common, act) {
   const multiple = element.type.startsWith("multi");
   const initial = element.initial_options || (element.initial_option ? [element.initial_option] : []);
-  const select = el("select", { ...common, multiple, onchange: () => act(selectState(select, element)) },
+  const select = el("select", { ...common, multiple, title: plainText(element.placeholder) || undefined, onchange: () => act(selectState(select, element)) },
     multiple ? null : el("option", { value: "" }, "—"), initial.map((o) => optionNode(o, true)));
   select.optionsData = [...initial];
   const search = el("input", {
