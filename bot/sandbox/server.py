@@ -121,7 +121,9 @@ class Sandbox:
         return self
 
     def stop(self) -> None:
+        # Pages waiting for news are answered first, while the server can still write to them.
         self.world.wake()
+        self.server.task_dispatcher.shutdown(timeout=5)
 
         def close_everything() -> None:
             for channel in list(self.server._map.values()):
@@ -133,7 +135,6 @@ class Sandbox:
             close_everything()
         if self._thread is not None:
             self._thread.join(timeout=5)
-        self.server.task_dispatcher.shutdown()
         if self.runtime is not None:
             self.runtime.background.join(timeout=10)
             self.runtime.background.shutdown()
