@@ -490,7 +490,7 @@ def _sandbox(args: argparse.Namespace) -> int:
     import threading
     import webbrowser
 
-    from bot.sandbox.server import Sandbox
+    from bot.sandbox.server import Sandbox, kept_files
 
     # Bolt would read these by itself (and turn on its OAuth flow): the sandbox has its own.
     for name in [name for name in os.environ if name.startswith("SLACK_")]:
@@ -498,7 +498,7 @@ def _sandbox(args: argparse.Namespace) -> int:
     logs.configure(level="WARNING", log_format="text")
     database = args.db.resolve()
     if args.reset:
-        for path in (database, database.with_name(database.name + ".clock")):
+        for path in kept_files(database):
             path.unlink(missing_ok=True)
     try:
         sandbox = Sandbox(database, port=args.port)

@@ -19,9 +19,10 @@ import urllib.request
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
+from http import HTTPStatus
 from importlib import resources
 from pathlib import Path
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, quote, urlencode
 
 import waitress
 from slack_sdk.signature import SignatureVerifier
@@ -45,6 +46,17 @@ STATIC = resources.files("bot.sandbox") / "static"
 ZONE = "UTC"
 # How long the page's request for news waits for something to change.
 POLL_SECONDS = 10.0
+# How often what the page shows is written beside the database, when it changed.
+KEEP_SECONDS = 2.0
+
+
+def kept_files(database: Path) -> list[Path]:
+    """The files a sandbox keeps: its database, its clock, and what its page shows."""
+    return [database, _beside(database, "clock"), _beside(database, "page.json")]
+
+
+def _beside(database: Path, suffix: str) -> Path:
+    return database.with_name(f"{database.name}.{suffix}")
 
 
 class SandboxClock:
@@ -79,7 +91,8 @@ class Sandbox:
 
     def __init__(self, database: Path, *, port: int = 3000, threads: int = 16) -> None:
         self.database = database
-        self.clock = SandboxClock(database.with_name(database.name + ".clock"))
+        self.clock = SandboxClock(_beside(database, "clock"))
+        self._page_file = _beside(database, "page.json")
         self.api = SlackAPI(enforce_limits=True, clock=lambda: self.clock().timestamp())
         self.world = World(self.api)
         self._secret = secrets.token_hex(16)
@@ -93,6 +106,7 @@ class Sandbox:
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
         self.api.root_url = self.url
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
 
     # ------------------------------------------------------------------ lifecycle
     def start(self, *, seed: bool) -> Sandbox:
@@ -100,6 +114,8 @@ class Sandbox:
         self._thread = threading.Thread(target=self.server.run, name="sandbox", daemon=True)
         self._thread.start()
         fresh = not self.database.exists()
+        if not fresh and self._page_file.exists():
+            self.world.restore(json.loads(self._page_file.read_text()))
         settings = load_settings(
             {
                 "SLACK_BOT_TOKEN": "xoxb-sandbox",
@@ -118,9 +134,26 @@ class Sandbox:
         if fresh and seed:
             demo.seed(self.runtime, TEAM_ID)
             self.settle()
+        threading.Thread(target=self._keep_page, name="sandbox-keeper", daemon=True).start()
         return self
 
+    def _keep_page(self) -> None:
+        """Write what the page shows beside the database when it changed, so that the cards
+        the database knows of are there after a restart."""
+        saved = -1
+        while not self._stopping.wait(KEEP_SECONDS):
+            saved = self._save_page(saved)
+
+    def _save_page(self, saved: int) -> int:
+        version = self.world.version
+        if version != saved:
+            written = self._page_file.with_suffix(".tmp")
+            written.write_text(json.dumps(self.world.snapshot()))
+            written.replace(self._page_file)
+        return version
+
     def stop(self) -> None:
+        self._stopping.set()
         # Pages waiting for news are answered first, while the server can still write to them.
         self.world.wake()
         self.server.task_dispatcher.shutdown(timeout=5)
@@ -139,6 +172,7 @@ class Sandbox:
             self.runtime.background.join(timeout=10)
             self.runtime.background.shutdown()
             self.runtime.engine.dispose()
+            self._save_page(-1)
 
     def settle(self, timeout: float = 20) -> None:
         """Wait for the bot's work after its answers (its Slack calls) to be done."""
@@ -196,7 +230,7 @@ class Sandbox:
 
     def send_payload(self, payload: dict) -> tuple[int, dict]:
         status, text = self.send(
-            "payload=" + urllib.request.quote(json.dumps(payload)),
+            "payload=" + quote(json.dumps(payload)),
             "application/x-www-form-urlencoded",
         )
         return status, _json_or_empty(text)
@@ -378,7 +412,10 @@ class Sandbox:
         if environ.get("REQUEST_METHOD") != "POST":
             return _json(start_response, {"error": "POST expected"}, 405)
         length = int(environ.get("CONTENT_LENGTH") or 0)
-        request = json.loads(environ["wsgi.input"].read(length) or b"{}")
+        try:
+            request = json.loads(environ["wsgi.input"].read(length) or b"{}")
+        except ValueError:
+            return _json(start_response, {"error": "JSON expected"}, 400)
         user_id = request.get("as", PEOPLE[0].id)
         if user_id not in {p.id for p in PEOPLE}:
             return _json(start_response, {"error": "unknown person"}, 400)
@@ -437,7 +474,7 @@ def _json_or_empty(text: str) -> dict:
 def _json(start_response: Callable, payload: dict, status: int = 200, extra=None):
     data = json.dumps(payload).encode()
     headers = [("Content-Type", "application/json; charset=utf-8"), ("Cache-Control", "no-store")]
-    start_response(f"{status} {_REASONS.get(status, 'OK')}", headers + list((extra or {}).items()))
+    start_response(f"{status} {HTTPStatus(status).phrase}", headers + list((extra or {}).items()))
     return [data]
 
 
@@ -450,14 +487,3 @@ def _file(start_response: Callable, name: str):
         "200 OK", [("Content-Type", f"{kind}; charset=utf-8"), ("Cache-Control", "no-store")]
     )
     return [resource.read_bytes()]
-
-
-_REASONS = {
-    200: "OK",
-    400: "Bad Request",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    429: "Too Many Requests",
-    500: "Internal Server Error",
-    503: "Service Unavailable",
-}

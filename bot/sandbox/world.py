@@ -190,6 +190,28 @@ class World:
                 }
             )
 
+    # ------------------------------------------------------------------ kept across restarts
+    def snapshot(self) -> dict:
+        """What the page shows that is worth keeping: the conversations and the Homes (open
+        modals are not: Slack closes them too)."""
+        with self._lock:
+            return copy.deepcopy(
+                {
+                    "channels": self.channels,
+                    "replies": [[c, ts, replies] for (c, ts), replies in self.replies.items()],
+                    "ephemeral": self.ephemeral,
+                    "homes": self.homes,
+                }
+            )
+
+    def restore(self, snapshot: dict) -> None:
+        with self._lock:
+            self.channels = snapshot["channels"]
+            self.replies = {(c, ts): replies for c, ts, replies in snapshot["replies"]}
+            self.ephemeral = snapshot["ephemeral"]
+            self.homes = snapshot["homes"]
+            self._changed()
+
     # ------------------------------------------------------------------ from the Web API
     def api_called(self, call: Call) -> None:
         with self._lock:

@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from tests.support.botprocess import MILESTONE_BOT, environment, refusal_line, run
+from tests.support.browsing import running_sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
 URL_LINE = re.compile(r"open (http://127\.0\.0\.1:\d+)/")
@@ -155,3 +156,17 @@ def test_sandbox_help_describes_each_option(tmp_path, option):
     assert result.returncode == 0
     assert option in result.stdout
     assert "never reads the SLACK_* settings" in " ".join(result.stdout.split())
+
+
+def test_a_restart_keeps_the_cards_and_the_clock_and_the_cards_still_change(tmp_path):
+    with running_sandbox(tmp_path) as sandbox:
+        moved = sandbox.move_clock("day")
+    with running_sandbox(tmp_path) as sandbox:
+        assert sandbox.clock() >= moved
+        sandbox.command("U0LEE", "C0LAUNCH", "done M-3")
+        cards = sandbox.world.seen_by("U0LEE")["conversations"]["C0LAUNCH"]
+
+    assert len([card for card in cards if not card.get("only")]) == 5
+    [payments] = [card for card in cards if "M-3" in card["text"]]
+    assert payments["text"] == "Milestone M-3 reached: Payments provider contract signed"
+    assert any(reply["text"].startswith(":tada: M-3 reached") for reply in payments["replies"])
