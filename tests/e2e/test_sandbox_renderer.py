@@ -365,3 +365,29 @@ def test_an_external_select_loads_its_options_from_the_bots_options_listener(
     steps.done("chosen")
     chosen = page.evaluate("collectValues()")[milestone_modal.DEPENDS_BLOCK]
     assert chosen[milestone_modal.DEPENDS_ACTION]["selected_options"][0]["value"] == "4"
+
+
+def test_mrkdwn_is_drawn_as_slack_draws_it_in_the_readers_time_zone(browser_page):
+    page, _ = browser_page
+    moment = int(datetime(2026, 12, 7, 23, 30, tzinfo=UTC).timestamp())
+    text = (
+        f"*bold* _italic_ ~gone~ `code` <https://example.com/a?b=1&amp;c=2|a link> <@U0SAM> "
+        f"<#C0PLATFORM> <!date^{moment}^{{date_short}} at {{time}}|fallback> :tada: "
+        "&lt;!channel&gt; &amp; *not bold*x"
+    )
+    drawn = page.evaluate("text => mrkdwn(text)", text)
+
+    for html in [
+        "<b>bold</b>",
+        "<i>italic</i>",
+        "<s>gone</s>",
+        "<code>code</code>",
+        'href="https://example.com/a?b=1&amp;c=2"',
+        ">a link</a>",
+        '<span class="mention">@Sam Okafor</span>',
+        '<span class="mention">#platform</span>',
+        "Dec 7, 2026 at 18:30",  # Alex reads it in New York
+        "🎉",
+        "&lt;!channel&gt; &amp; *not bold*x",  # shown as typed: no mention, no markup
+    ]:
+        assert html in drawn, f"{html!r} not in {drawn!r}"

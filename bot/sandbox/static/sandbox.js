@@ -139,8 +139,8 @@ function mrkdwn(text, { plain = false } = {}) {
       return keep(`<span class="mention">@${escapeHtml(target.slice(1).split("^")[0])}</span>`);
     }
     if (/^(https?:|mailto:)/.test(target)) {
-      const shown = label ? escapeHtml(unescapeSlack(label)) : escapeHtml(target);
-      return keep(`<a href="${escapeHtml(target)}" target="_blank" rel="noopener">${shown}</a>`);
+      const shown = escapeHtml(unescapeSlack(label || target));
+      return keep(`<a href="${escapeHtml(unescapeSlack(target))}" target="_blank" rel="noopener">${shown}</a>`);
     }
     return whole;
   });
