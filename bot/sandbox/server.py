@@ -19,6 +19,7 @@ import urllib.request
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from http import HTTPStatus
 from importlib import resources
 from pathlib import Path
@@ -57,6 +58,14 @@ def kept_files(database: Path) -> list[Path]:
 
 def _beside(database: Path, suffix: str) -> Path:
     return database.with_name(f"{database.name}.{suffix}")
+
+
+class ClockMove(StrEnum):
+    """The page's clock buttons."""
+
+    HOUR = "hour"
+    DAY = "day"
+    NEXT_MONDAY = "monday"  # the next Monday 09:00 UTC
 
 
 class SandboxClock:
@@ -180,21 +189,16 @@ class Sandbox:
             self.runtime.background.join(timeout=timeout)
 
     # ------------------------------------------------------------------ the clock
-    def move_clock(self, to: str) -> datetime:
-        """Move the bot's clock (`monday`: the next Monday 09:00 UTC; `day`, `hour`: on by one)
-        and run the sweeps at that instant, as the scheduler would."""
+    def move_clock(self, move: ClockMove) -> datetime:
+        """Move the bot's clock and run the sweeps at that instant, as the scheduler would."""
         now = self.clock()
-        match to:
-            case "monday":
+        match move:
+            case ClockMove.NEXT_MONDAY:
                 self.clock.set(next_monday_morning(now))
-            case "day":
+            case ClockMove.DAY:
                 self.clock.set(now + timedelta(days=1))
-            case "hour":
+            case ClockMove.HOUR:
                 self.clock.set(now + timedelta(hours=1))
-            case "now":
-                pass
-            case _:
-                raise ValueError(to)
         self.run_sweeps()
         return self.clock()
 
@@ -435,7 +439,7 @@ class Sandbox:
                 case "home":
                     answer = self.open_home(user_id)
                 case "clock":
-                    self.move_clock(request["to"])
+                    self.move_clock(ClockMove(request["to"]))
                     answer = {"status": 200, "now": self.now()}
                 case _:
                     return _json(start_response, {"error": "not found"}, 404)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from bot.sandbox.server import ClockMove
 from tests.support.botprocess import MILESTONE_BOT, environment, refusal_line, run
 from tests.support.browsing import running_sandbox
 
@@ -161,7 +162,7 @@ def test_sandbox_help_describes_each_option(tmp_path, option):
 
 def test_a_restart_keeps_the_cards_and_the_clock_and_the_cards_still_change(tmp_path):
     with running_sandbox(tmp_path) as sandbox:
-        moved = sandbox.move_clock("day")
+        moved = sandbox.move_clock(ClockMove.DAY)
     with running_sandbox(tmp_path) as sandbox:
         assert sandbox.clock() >= moved
         sandbox.command("U0LEE", "C0LAUNCH", "done M-3")
