@@ -88,7 +88,7 @@ BLOCKED = milestone(
     health_reason="the account is not approved",
 )
 PROGRESS = Progress(GOAL, 1, 4, BETA, times_moved=1, slip_days=7)
-SUGGESTIONS = [Suggestion("measurable", "Say how you will know it is done: *a number*.")]
+SUGGESTIONS = [Suggestion("measurable", "Say how you will know it is done: *a number*.", {})]
 
 
 def messages() -> dict[str, dict]:
