@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackClientError
 
 from bot.delivery import status_sweep
 from bot.delivery.announce import announce, announce_settings_change
-from bot.domain import away, channels, goals, milestones, suggestions
+from bot.domain import away, channels, goals, links, milestones, public_view, suggestions
 from bot.domain.dates import parse_due_date
 from bot.domain.errors import MilestoneError
 from bot.domain.health import describe
@@ -34,6 +34,8 @@ from bot.store.models import ChannelSettings, DeliveryKind, EventKind
 log = logging.getLogger(__name__)
 
 COMMAND = "/milestone"
+# How old a name may be when a link is made: older ones are looked up again after the answer.
+NAMES_FRESH_FOR = timedelta(days=1)
 
 
 def milestone_command(ack: Ack, context: BoltContext, command: dict, respond: Respond) -> None:
@@ -47,6 +49,7 @@ def milestone_command(ack: Ack, context: BoltContext, command: dict, respond: Re
         user_id=command["user_id"],
         request_key=command.get("trigger_id"),
         now=runtime.clock(),
+        channel_name=command.get("channel_name") or "",
     )
     try:
         parsed = parsing.parse_command(command.get("text", ""))
@@ -72,6 +75,7 @@ class Call:
     user_id: str
     request_key: str | None
     now: datetime
+    channel_name: str = ""
 
     def today(self):
         return self.runtime.timezones.today(self.team_id, self.user_id, now=self.now)
@@ -493,6 +497,118 @@ def is_workspace_admin(runtime: Runtime, team_id: str, user_id: str) -> bool:
     return bool(found.get("is_admin") or found.get("is_owner"))
 
 
+# What Slack sends as channel_name where a channel has no name to show.
+_UNNAMED_CHANNELS = ("privategroup", "directmessage", "mpdm")
+
+
+def _link_settings(call: Call) -> tuple[str, bytes]:
+    """The public address and the key links are made with; NoLinks when either is missing."""
+    settings = call.runtime.settings
+    key = settings.link_key()
+    if not settings.public_url or key is None:
+        raise links.NoLinks(
+            "Calendar feeds and shared pages are off: the bot's admin has to set PUBLIC_URL "
+            "(the address people reach this bot at) and FEED_SECRET (see .env.example)."
+        )
+    return settings.public_url, key
+
+
+def _channel_label(call: Call) -> str:
+    name = call.channel_name
+    if not name or name.startswith(_UNNAMED_CHANNELS):
+        return "This channel's milestones"
+    return f"#{name}"
+
+
+def _learn_names(call: Call) -> None:
+    """After the answer: the names of the channel's owners, looked up if not known lately,
+    so a link shows names (it never asks Slack itself)."""
+    runtime = call.runtime
+    with session_scope(runtime.engine) as session:
+        owners = public_view.owners(session, team_id=call.team_id, channel_id=call.channel_id)
+    runtime.background.submit(
+        "timezones",
+        lambda: runtime.timezones.people(
+            call.team_id, owners, now=call.now, max_age=NAMES_FRESH_FOR
+        ),
+    )
+
+
+def handle_calendar(call: Call, command: parsing.CalendarLink) -> None:
+    public_url, key = _link_settings(call)
+    with session_scope(call.runtime.engine) as session:
+        link = links.calendar(
+            session,
+            team_id=call.team_id,
+            channel_id=call.channel_id,
+            user_id=call.user_id,
+            label=_channel_label(call),
+            now=call.now,
+            key=key,
+            reset=command.reset,
+        )
+        url = links.calendar_url(public_url, links.token_of(link, key))
+        made_by, made_at = link.created_by, link.created_at
+    call.ack(**blocks.calendar_link(url, made_by=made_by, made_at=made_at, reset=command.reset))
+    _learn_names(call)
+
+
+def _goal_named(call: Call, session, text: str | None):
+    if not text:
+        return None
+    return goals.find_goal(session, team_id=call.team_id, channel_id=call.channel_id, text=text)
+
+
+def handle_share(call: Call, command: parsing.Share) -> None:
+    public_url, key = _link_settings(call)
+    with session_scope(call.runtime.engine) as session:
+        goal = _goal_named(call, session, command.goal)
+        link = links.share(
+            session,
+            team_id=call.team_id,
+            channel_id=call.channel_id,
+            goal=goal,
+            user_id=call.user_id,
+            label=_channel_label(call),
+            now=call.now,
+            key=key,
+        )
+        url = links.page_url(public_url, links.token_of(link, key))
+        label, is_new = link.label, link.created_at == call.now
+    call.ack(**blocks.share_link(url, label=label, is_new=is_new))
+    _learn_names(call)
+
+
+def handle_share_revoke(call: Call, command: parsing.ShareRevoke) -> None:
+    with session_scope(call.runtime.engine) as session:
+        goal = _goal_named(call, session, command.goal)
+        revoked = links.revoke_share(
+            session,
+            team_id=call.team_id,
+            channel_id=call.channel_id,
+            goal=goal,
+            user_id=call.user_id,
+            now=call.now,
+        )
+        label = revoked[0].label
+    call.ack(**blocks.share_revoked(label))
+
+
+def handle_share_list(call: Call, command: parsing.ShareList) -> None:
+    public_url, key = _link_settings(call)
+    with session_scope(call.runtime.engine) as session:
+        shared = [
+            (
+                link.label,
+                links.page_url(public_url, links.token_of(link, key)),
+                link.created_by,
+                link.created_at,
+            )
+            for link in links.shares(session, team_id=call.team_id, channel_id=call.channel_id)
+        ]
+    call.ack(**blocks.share_list(shared))
+
+
 HANDLERS: dict[type, Callable] = {
     parsing.Help: handle_help,
     parsing.Add: handle_add,
@@ -515,4 +631,8 @@ HANDLERS: dict[type, Callable] = {
     parsing.ChannelSetting: handle_channel_setting,
     parsing.CoachSetting: handle_coach_setting,
     parsing.ManagersSetting: handle_managers_setting,
+    parsing.CalendarLink: handle_calendar,
+    parsing.Share: handle_share,
+    parsing.ShareRevoke: handle_share_revoke,
+    parsing.ShareList: handle_share_list,
 }

@@ -171,6 +171,30 @@ class ManagersSetting:
     user_ids: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class CalendarLink:
+    """`calendar`: the channel's calendar feed URL; `calendar reset`: a new one."""
+
+    reset: bool = False
+
+
+@dataclass(frozen=True)
+class Share:
+    """`share [goal]`: a read-only page of the channel's (or the goal's) milestones."""
+
+    goal: str | None = None
+
+
+@dataclass(frozen=True)
+class ShareRevoke:
+    goal: str | None = None
+
+
+@dataclass(frozen=True)
+class ShareList:
+    pass
+
+
 Command = (
     Help
     | Add
@@ -193,6 +217,10 @@ Command = (
     | ChannelSetting
     | CoachSetting
     | ManagersSetting
+    | CalendarLink
+    | Share
+    | ShareRevoke
+    | ShareList
 )
 
 
@@ -203,11 +231,11 @@ def tokenize(text: str) -> list[Token]:
         if quoted_text is not None:
             tokens.append(Token(html.unescape(quoted_text), quoted=True))
         else:
-            tokens.append(Token(_unescape(match.group(4) or match.group(5)), quoted=False))
+            tokens.append(Token(unescape(match.group(4) or match.group(5)), quoted=False))
     return tokens
 
 
-def _unescape(text: str) -> str:
+def unescape(text: str) -> str:
     # Slack escapes only these three in command text; html.unescape would also turn
     # "&copy;" typed by a user into "©".
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
@@ -524,6 +552,27 @@ def _parse_away(tokens: list[Token]) -> Away:
     return Away(first_text=first, last_text=last)
 
 
+def _parse_calendar(tokens: list[Token]) -> CalendarLink:
+    if not tokens:
+        return CalendarLink()
+    if len(tokens) == 1 and tokens[0].is_keyword("reset"):
+        return CalendarLink(reset=True)
+    raise InvalidCommand(
+        "`/milestone calendar` gives this channel's calendar feed; `/milestone calendar reset` "
+        "ends it and gives a new one."
+    )
+
+
+def _parse_share(tokens: list[Token]) -> Share | ShareRevoke | ShareList:
+    if tokens and tokens[0].is_keyword("list"):
+        if len(tokens) > 1:
+            raise InvalidCommand("`/milestone share list` takes nothing after it.")
+        return ShareList()
+    if tokens and tokens[0].is_keyword("revoke"):
+        return ShareRevoke(goal=_join(tokens[1:]) or None)
+    return Share(goal=_join(tokens) or None)
+
+
 _SUBCOMMANDS: dict[str, Callable[[list[Token]], Command]] = {
     "help": lambda rest: Help(),
     "add": _parse_add,
@@ -542,4 +591,6 @@ _SUBCOMMANDS: dict[str, Callable[[list[Token]], Command]] = {
     "goal": _parse_goal,
     "away": _parse_away,
     "settings": _parse_settings,
+    "calendar": _parse_calendar,
+    "share": _parse_share,
 }

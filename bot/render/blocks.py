@@ -215,6 +215,8 @@ def announcement(milestone: Milestone, detail: Detail = NO_DETAIL) -> Message:
     ]
     if milestone.definition_of_done:
         blocks.append(_context(f"Done when: {escape(milestone.definition_of_done)}"))
+    if source_line(milestone):
+        blocks.append(_context(source_line(milestone)))
     blocks.append(_context(_state_line(milestone, detail)))
     if milestone.status == Status.OPEN:
         value = button_value(milestone)
@@ -582,7 +584,10 @@ The owner defaults to you; with an approver, completion waits for their approval
     The coach's suggestions; this channel's status now; a break from reminders.
 `/milestone settings` · `settings managers @alex @sam` · `settings managers anyone`
     This channel's settings: weekly status, nudges, mentions, escalation, approvals, coach, \
-and who may change them (workspace admins always may)."""
+and who may change them (workspace admins always may).
+`/milestone calendar` · `calendar reset` · `share` · `share G-1` · `share list` · `share revoke`
+    A calendar feed of this channel's due dates; a read-only page for people outside Slack.
+*Make it a milestone* in a message's ⋯ menu turns that message into a milestone."""
 
 
 def help_message(problem: str | None = None) -> Message:
@@ -948,3 +953,58 @@ def away_noted(absence: Absence) -> Message:
         f":palm_tree: Noted: you are away {when}. No reminders about your milestones then; "
         "`/milestone away off` when you are back early."
     )
+
+
+def calendar_link(url: str, *, made_by: str, made_at: datetime, reset: bool) -> Message:
+    """The channel's calendar feed, told privately: whoever has the URL can read it."""
+    first = "A new calendar feed for this channel" if reset else "This channel's calendar feed"
+    text = (
+        f":calendar: {first}: <{url}|{escape(url)}>\n"
+        "Subscribe to it in Google Calendar (Other calendars → From URL), Outlook or Apple "
+        "Calendar: each milestone is an all-day event on its due date, and moves when it moves. "
+        "Whoever has this link can read the milestones' titles and owners: share it only with "
+        "this channel. `/milestone calendar reset` ends it and makes a new one."
+    )
+    if not reset:
+        text += f"\n_Made by {user(made_by)} on {format_date(made_at.date())}._"
+    return notice(text)
+
+
+def share_link(url: str, *, label: str, is_new: bool) -> Message:
+    """A page's link, told privately."""
+    opening = "A read-only page of" if is_new else "The page already shared of"
+    return notice(
+        f":link: {opening} {escape(label)}: <{url}|{escape(url)}>\n"
+        "Anyone with the link sees its milestones, health, owners' names, the timeline and "
+        "what changed this week, without signing in to Slack; nothing of other channels. "
+        "`/milestone share revoke` ends it."
+    )
+
+
+def share_revoked(label: str) -> Message:
+    return notice(
+        f"The page of {escape(label)} is revoked: its link now shows nothing. "
+        "`/milestone share` makes a new one."
+    )
+
+
+def share_list(shared: Iterable[tuple[str, str, str, datetime]]) -> Message:
+    """The channel's shared pages: (label, url, who shared it, when)."""
+    lines = [
+        f"• {escape(label)}: <{url}|{escape(url)}>, by {user(by)} on {format_date(at.date())}"
+        for label, url, by, at in shared
+    ]
+    if not lines:
+        return notice("No page of this channel is shared. `/milestone share` makes one.")
+    blocks = _capped(
+        sections_from_lines("*Pages shared from this channel*", lines),
+        "More pages are shared than fit here.",
+    )
+    return {"text": "Pages shared from this channel", "blocks": blocks}
+
+
+def source_line(milestone: Milestone) -> str | None:
+    """ "Made from a message" linking the message the milestone came from, or None."""
+    if not milestone.source_permalink:
+        return None
+    return f":speech_balloon: Made from <{milestone.source_permalink}|a message>"

@@ -464,6 +464,11 @@ class Messenger:
         with _refusals_typed():
             self.client.views_open(trigger_id=trigger_id, view=view)
 
+    def permalink(self, channel: str, ts: str) -> str:
+        """The permalink of the message `ts` in `channel` (chat.getPermalink)."""
+        with _refusals_typed():
+            return self.client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
+
     def publish_home(self, user_id: str, view: dict) -> None:
         """Show `view` on the user's App Home tab, replacing what was there."""
         with _refusals_typed():

@@ -24,12 +24,15 @@ from bot.config import load_settings
 from bot.render import blocks
 from bot.runtime import build_runtime
 from bot.server import make_wsgi_app
+from bot.web import public_links
 from bot.slack.client import Pacer
 from bot.store.db import session_scope
 from bot.store.models import Milestone
 from tests.support.fakeslack import FakeSlack
 
 SIGNING_SECRET = "test-signing-secret"
+# Where the bot says its calendar feeds and shared pages are (tests fetch their paths from it).
+PUBLIC_URL = "https://milestones.example.com"
 TEAM = "T111"
 CHANNEL = "C111"
 OWNER, APPROVER, OTHER = "U0OWNER", "U0APPROVER", "U0OTHER"
@@ -289,6 +292,7 @@ def make_settings(database_url: str, slack: FakeSlack, **overrides):
         "DATABASE_URL": database_url,
         "SLACK_API_URL": slack.base_url,
         "DEFAULT_TIMEZONE": "UTC",
+        "PUBLIC_URL": PUBLIC_URL,
         **overrides,
     }
     return load_settings(environ)
@@ -354,7 +358,7 @@ def running_bot(settings, slack: FakeSlack, clock: Clock) -> Iterator[Bot]:
     runtime = build_runtime(settings, clock=clock, pacer=pacer_without_waiting())
     app = build_app(runtime)
     try:
-        with serving(make_wsgi_app(app, runtime.engine)) as url:
+        with serving(make_wsgi_app(app, runtime.engine, public_links=public_links(runtime))) as url:
             yield Bot(url=url, runtime=runtime, slack=slack, clock=clock)
     finally:
         runtime.background.join(timeout=5)

@@ -12,6 +12,8 @@ SCOPES = {
     "views.open": None,
     "views.publish": None,
     "auth.test": None,
+    # The permalink of a message "Make it a milestone" was chosen on.
+    "chat.getPermalink": None,
 }
 # The /milestone command itself.
 COMMAND_SCOPE = "commands"
