@@ -3,6 +3,7 @@ all-day event per milestone on its due date. Pure: from what the domain read, to
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -27,8 +28,16 @@ def card_link(milestone: Milestone) -> str | None:
     return f"slack://channel?{urlencode(query)}&message={milestone.announcement_ts}"
 
 
+def _line(text: str) -> str:
+    """One line of plain text: whitespace runs (line breaks too) as one space, and no control
+    characters, which RFC 5545 does not allow in text."""
+    return " ".join(
+        "".join(c for c in text if unicodedata.category(c) != "Cc" or c.isspace()).split()
+    )
+
+
 def _summary(milestone: Milestone, names: Mapping[str, str | None]) -> str:
-    title = readable(milestone.title, dict(names))
+    title = _line(readable(milestone.title, dict(names)))
     marks = {Status.REACHED: "✓ ", Status.CANCELLED: "✗ "}
     return f"{marks.get(milestone.status, '')}{milestone.reference} · {title}"
 
@@ -54,7 +63,7 @@ def _description(entry: Entry, names: Mapping[str, str | None]) -> str:
             f"First due {milestone.first_due_date.isoformat()}, moved {milestone.times_moved}×"
         )
     if milestone.definition_of_done:
-        lines.append("Done when: " + readable(milestone.definition_of_done, dict(names)))
+        lines.append("Done when: " + _line(readable(milestone.definition_of_done, dict(names))))
     link = card_link(milestone)
     if link:
         lines.append(f"Card in Slack: {link}")

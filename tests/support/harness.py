@@ -24,10 +24,10 @@ from bot.config import load_settings
 from bot.render import blocks
 from bot.runtime import build_runtime
 from bot.server import make_wsgi_app
-from bot.web import public_links
 from bot.slack.client import Pacer
 from bot.store.db import session_scope
 from bot.store.models import Milestone
+from bot.web import public_links
 from tests.support.fakeslack import FakeSlack
 
 SIGNING_SECRET = "test-signing-secret"
@@ -220,6 +220,42 @@ class Bot:
             ],
         }
         return "payload=" + requests.utils.quote(json.dumps(payload))
+
+    def message_shortcut(
+        self,
+        text: str,
+        *,
+        message_ts: str = "1700000000.000900",
+        callback_id: str = "make_milestone",
+        user: str = OWNER,
+        channel: str = CHANNEL,
+        team: str = TEAM,
+    ) -> requests.Response:
+        """A message shortcut chosen on a message saying `text` (as Slack escapes it), shaped
+        as Slack's message_action payload."""
+        payload = {
+            "type": "message_action",
+            "token": "verification_token",
+            "action_ts": f"{time.time():.6f}",
+            "team": {"id": team, "domain": "test-domain"},
+            "user": {"id": user, "name": user.lower(), "team_id": team},
+            "channel": {"id": channel, "name": "launch"},
+            "is_enterprise_install": False,
+            "enterprise": None,
+            "callback_id": callback_id,
+            "trigger_id": f"{uuid.uuid4().int % 10**12}.444.{uuid.uuid4().hex}",
+            "message_ts": message_ts,
+            "message": {
+                "type": "message",
+                "text": text,
+                "user": OTHER,
+                "ts": message_ts,
+                "team": team,
+                "blocks": [],
+            },
+            "response_url": self.slack.response_url("shortcut"),
+        }
+        return self.post("payload=" + requests.utils.quote(json.dumps(payload)))
 
     def submit_view(
         self, view: dict, values: dict, *, user: str = OWNER, team: str = TEAM
