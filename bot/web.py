@@ -10,8 +10,10 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterable
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
 
 from bot.domain import links, public_view
+from bot.domain.people import local_date
 from bot.render.calendar import calendar_feed
 from bot.render.share_page import page_html
 from bot.runtime import Runtime
@@ -96,7 +98,13 @@ def _page(runtime: Runtime, token: str, *, key: bytes | None) -> bytes | None:
         link = links.resolve(session, token, kind=LinkKind.PAGE, key=key)
         if link is None:
             return None
-        view = public_view.page(session, link, now=now, today_of=runtime.timezones.today_of(now))
+        view = public_view.page(
+            session,
+            link,
+            now=now,
+            today=local_date(now, ZoneInfo(runtime.settings.default_timezone)),
+            today_of=runtime.timezones.today_of(now),
+        )
         html = page_html(view)
     return html.encode()
 

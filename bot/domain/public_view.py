@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from bot.domain.dependencies import prerequisites_of
 from bot.domain.health import Detail, describe
+from bot.domain.plan import Plan, gather
 from bot.store.models import (
     Goal,
     LinkKind,
@@ -70,6 +71,9 @@ class PublicView:
     names: dict[str, str | None]
     prerequisites: dict[int, list[int]]
     now: datetime
+    # The same milestones as the timeline draws them (cancelled ones left out), on `today`.
+    plan: Plan
+    today: date
 
 
 def on_time(milestones: Iterable[Milestone], *, since: datetime) -> OnTime:
@@ -183,9 +187,10 @@ def page(
     link: PublicLink,
     *,
     now: datetime,
+    today: date,
     today_of: Callable[[Milestone], date],
 ) -> PublicView:
-    """A page link's content at `now`."""
+    """A page link's content at `now` (the timeline's today being `today`)."""
     assert link.kind == LinkKind.PAGE
     shown_since = now - REACHED_SHOWN
     everything = list(session.exec(_scope(link).order_by(col(Milestone.id))).all())
@@ -216,7 +221,12 @@ def page(
     shown = {m.id for m in milestones}
     people = {m.owner_id for m in milestones if m.owner_id}
     people |= {event.actor_id for event, _ in changes if event.actor_id}
+    goal = session.get(Goal, link.goal_id) if link.goal_id else None
+    plan = gather(
+        session, team_id=link.team_id, channel_id=link.channel_id, today_of=today_of, goal=goal
+    )
     for text in [
+        *(g.name for g in plan.goals),
         *(m.title for m in everything),
         *(m.definition_of_done for m in milestones),
         *(event.reason for event, _ in changes),
@@ -225,7 +235,7 @@ def page(
         people |= mentioned(text)
     return PublicView(
         link=link,
-        goal=session.get(Goal, link.goal_id) if link.goal_id else None,
+        goal=goal,
         entries=entries,
         changes=changes,
         on_time=on_time(everything, since=now - ON_TIME_WINDOW),
@@ -234,4 +244,6 @@ def page(
             m.id: [p.id for p in prerequisites.get(m.id, ()) if p.id in shown] for m in milestones
         },
         now=now,
+        plan=plan,
+        today=today,
     )

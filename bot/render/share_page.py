@@ -3,7 +3,7 @@ autoescaping on. Pure: what it is given, to a string; people by name, never by S
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -11,8 +11,10 @@ from markupsafe import Markup
 
 from bot.domain.milestones import format_day
 from bot.domain.public_view import Entry, PublicView
+from bot.render import chart, timeline
 from bot.render.blocks import EVENT_WORDS, slip
-from bot.render.text import SOMEONE, readable
+from bot.render.text import SOMEONE, readable, shorten
+from bot.render.timeline import GOAL_CHARACTERS, TITLE_CHARACTERS, Lane, Marker, Timeline
 from bot.store.models import EventKind, Health, MilestoneEvent, Status
 
 _ENVIRONMENT = Environment(
@@ -116,10 +118,45 @@ def on_time_words(view: PublicView) -> str:
     )
 
 
-def page_html(view: PublicView, *, timeline_svg: str | None = None) -> str:
-    """The page. `timeline_svg` is an SVG document made by the bot's own renderer (trusted
-    markup, shown as it is); every other text is escaped."""
+def _readable_timeline(built: Timeline, view: PublicView) -> Timeline:
+    """The timeline with its labels in plain words: what people wrote, mentions as names."""
     names = view.names
+    titles = {m.id: m.title for m in view.plan.milestones}
+    goals = {g.id: g.name for g in view.plan.goals}
+
+    def label(marker: Marker) -> Marker:
+        title = shorten(readable(titles[marker.milestone_id], names), TITLE_CHARACTERS)
+        return replace(marker, label=f"{marker.reference} {title}")
+
+    def lane_title(lane: Lane) -> str:
+        if lane.goal_id is None:
+            return lane.title
+        return f"G-{lane.goal_id} {shorten(readable(goals[lane.goal_id], names), GOAL_CHARACTERS)}"
+
+    lanes = tuple(
+        replace(lane, title=lane_title(lane), markers=tuple(label(m) for m in lane.markers))
+        for lane in built.lanes
+    )
+    return replace(built, lanes=lanes)
+
+
+def timeline_of(view: PublicView) -> tuple[str, str] | None:
+    """The page's timeline: the SVG element (the bot's own drawing, from bot.render.chart)
+    and the same in words; None when nothing has a due date."""
+    built = _readable_timeline(
+        timeline.build(view.plan, today=view.today, title=f"Timeline of {view.link.label}"), view
+    )
+    if built.is_empty:
+        return None
+    svg = chart.render_svg(built)
+    # The element alone: an XML declaration or doctype has no place inside HTML.
+    return svg[svg.index("<svg") :], timeline.alt_text(built)
+
+
+def page_html(view: PublicView) -> str:
+    """The page; every text in it escaped but the timeline's SVG, which the bot drew."""
+    names = view.names
+    drawn = timeline_of(view)
     title = view.link.label
     soonest_first = sorted(
         view.entries, key=lambda e: (e.milestone.due_date or date.max, e.milestone.id)
@@ -139,6 +176,7 @@ def page_html(view: PublicView, *, timeline_svg: str | None = None) -> str:
         reached_rows=reached_rows,
         changes=[_change(event, m, names) for event, m in view.changes],
         on_time=on_time_words(view),
-        timeline=Markup(timeline_svg) if timeline_svg else None,
+        timeline=Markup(drawn[0]) if drawn else None,
+        timeline_words=drawn[1] if drawn else "",
         generated=f"{view.now:%Y-%m-%d %H:%M} UTC",
     )

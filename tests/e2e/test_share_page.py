@@ -37,6 +37,10 @@ def test_the_page_shows_the_channels_milestones_with_health_and_names(bot, brows
         heading = page.locator("h1").inner_text()
         week = page.locator("#this-week ~ ol li").all_inner_texts()
         on_time = page.locator("#on-time ~ p").inner_text()
+        svg = page.locator("#timeline ~ figure svg")
+        drawn = svg.count(), svg.bounding_box()
+        labels = page.locator("#timeline ~ figure svg text").all_text_contents()
+        caption = page.locator("#timeline ~ figure figcaption").inner_text()
 
     assert heading == "#launch"
     assert len(rows) == 2
@@ -52,6 +56,12 @@ def test_the_page_shows_the_channels_milestones_with_health_and_names(bot, brows
         f"{beta.reference} Beta shipped, marked blocked by Olive Owner" in line for line in week
     )
     assert on_time == "No milestone with a due date was reached in the last 90 days."
+    count, box = drawn
+    assert count == 1 and box["width"] > 600 and box["height"] > 150
+    assert f"{beta.reference} Beta shipped" in labels
+    assert f"{late.reference} Invoices sent" in labels
+    assert "Secret elsewhere" not in " ".join(labels)
+    assert f"{beta.reference} Beta shipped, blocked, due 15 Dec 2026" in caption
 
 
 def test_the_html_shows_no_slack_id_and_escapes_what_people_wrote(bot, browser):
