@@ -35,7 +35,7 @@ def test_the_page_shows_the_channels_milestones_with_health_and_names(bot, brows
     with looking_at(browser, served(bot, link), name="share-page-milestones") as page:
         rows = page.locator("#milestones ~ table tbody tr").all_inner_texts()
         heading = page.locator("h1").inner_text()
-        week = page.locator("#this-week ~ ol li").all_inner_texts()
+        week = page.locator("#this-week ~ ul li").all_inner_texts()
         on_time = page.locator("#on-time ~ p").inner_text()
         svg = page.locator("#timeline ~ figure svg")
         drawn = svg.count(), svg.bounding_box()
