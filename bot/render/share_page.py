@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from bot.domain.milestones import format_day
 from bot.domain.public_view import Entry, PublicView
-from bot.render import chart, timeline
+from bot.render import timeline
 from bot.render.blocks import EVENT_WORDS, slip
 from bot.render.text import SOMEONE, readable, shorten
 from bot.render.timeline import GOAL_CHARACTERS, TITLE_CHARACTERS, Lane, Marker, Timeline
@@ -148,6 +148,10 @@ def timeline_of(view: PublicView) -> tuple[str, str] | None:
     )
     if built.is_empty:
         return None
+    # matplotlib is imported when a page is first drawn, not when the server starts: its first
+    # import builds a font cache and logs about it, which a refused start must not print.
+    from bot.render import chart
+
     svg = chart.render_svg(built)
     # The element alone: an XML declaration or doctype has no place inside HTML.
     return svg[svg.index("<svg") :], timeline.alt_text(built)
