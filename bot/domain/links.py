@@ -174,23 +174,33 @@ def revoke_share(
     *,
     team_id: str,
     channel_id: str,
-    goal: Goal | None,
+    goal: str | None,
     user_id: str,
     now: datetime,
 ) -> list[PublicLink]:
-    """End the page link of the channel (or of `goal`); NothingShared when it has none."""
-    active = _active(
-        session,
-        team_id=team_id,
-        channel_id=channel_id,
-        kind=LinkKind.PAGE,
-        goal_id=goal.id if goal else None,
-    )
+    """End the page link of the channel, or of the goal named by `goal` (its reference or its
+    name; a closed goal's too); NothingShared when there is none."""
+    active = [
+        link
+        for link in shares(session, team_id=team_id, channel_id=channel_id)
+        if (link.goal_id is None if goal is None else _names_goal(session, link, goal))
+    ]
     if not active:
-        shared = f"goal {goal.reference}" if goal else "this channel"
-        raise NothingShared(f"There is no page shared for {shared}, so nothing was revoked.")
+        shared = "this channel" if goal is None else "that goal"
+        raise NothingShared(
+            f"There is no page shared for {shared}, so nothing was revoked. "
+            "`/milestone share list` shows the pages shared from here."
+        )
     _revoke(active, user_id=user_id, now=now)
     return active
+
+
+def _names_goal(session: Session, link: PublicLink, text: str) -> bool:
+    if link.goal_id is None:
+        return False
+    goal = session.get(Goal, link.goal_id)
+    wanted = " ".join(text.split()).lower()
+    return goal is not None and wanted in (goal.reference.lower(), goal.name.lower())
 
 
 def shares(session: Session, *, team_id: str, channel_id: str) -> list[PublicLink]:

@@ -581,12 +581,11 @@ def handle_share(call: Call, command: parsing.Share) -> None:
 
 def handle_share_revoke(call: Call, command: parsing.ShareRevoke) -> None:
     with session_scope(call.runtime.engine) as session:
-        goal = _goal_named(call, session, command.goal)
         revoked = links.revoke_share(
             session,
             team_id=call.team_id,
             channel_id=call.channel_id,
-            goal=goal,
+            goal=command.goal,
             user_id=call.user_id,
             now=call.now,
         )

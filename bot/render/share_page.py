@@ -3,6 +3,7 @@ autoescaping on. Pure: what it is given, to a string; people by name, never by S
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -148,13 +149,20 @@ def timeline_of(view: PublicView) -> tuple[str, str] | None:
     )
     if built.is_empty:
         return None
+    return _svg(built), timeline.alt_text(built)
+
+
+@functools.lru_cache(maxsize=128)
+def _svg(built: Timeline) -> str:
+    """The timeline's SVG element, kept for the same timeline (the same data on the same day):
+    drawing takes tenths of a second, and a page is asked for again and again."""
     # matplotlib is imported when a page is first drawn, not when the server starts: its first
     # import builds a font cache and logs about it, which a refused start must not print.
     from bot.render import chart
 
     svg = chart.render_svg(built)
     # The element alone: an XML declaration or doctype has no place inside HTML.
-    return svg[svg.index("<svg") :], timeline.alt_text(built)
+    return svg[svg.index("<svg") :]
 
 
 def page_html(view: PublicView) -> str:

@@ -185,3 +185,15 @@ def test_revoking_what_was_never_shared_says_so(bot):
     text = answer(bot.command("share revoke"))
 
     assert "nothing was revoked" in text
+
+
+def test_a_closed_goals_page_can_still_be_revoked(bot):
+    bot.command('goal add "Launch app"')
+    link = shared(bot, 'share "launch app"')
+    bot.command("goal close G-1")
+    assert fetch(bot, link).status_code == 200
+
+    text = answer(bot.command("share revoke g-1"))
+
+    assert "revoked" in text
+    assert fetch(bot, link).status_code == 404
