@@ -145,8 +145,9 @@ def share(
     label: str,
     now: datetime,
     key: bytes,
-) -> PublicLink:
-    """The page link of the channel (or of `goal`), made if there is none."""
+) -> tuple[PublicLink, bool]:
+    """The page link of the channel (or of `goal`), and whether it was made now (there was
+    none)."""
     active = _active(
         session,
         team_id=team_id,
@@ -155,8 +156,8 @@ def share(
         goal_id=goal.id if goal else None,
     )
     if active:
-        return active[0]
-    return _new(
+        return active[0], False
+    made = _new(
         session,
         team_id=team_id,
         channel_id=channel_id,
@@ -167,6 +168,7 @@ def share(
         now=now,
         key=key,
     )
+    return made, True
 
 
 def revoke_share(

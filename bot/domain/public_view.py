@@ -69,7 +69,6 @@ class PublicView:
     changes: list[tuple[MilestoneEvent, Milestone]]
     on_time: OnTime
     names: dict[str, str | None]
-    prerequisites: dict[int, list[int]]
     now: datetime
     # The same milestones as the timeline draws them (cancelled ones left out), on `today`.
     plan: Plan
@@ -192,16 +191,22 @@ def page(
 ) -> PublicView:
     """A page link's content at `now` (the timeline's today being `today`)."""
     assert link.kind == LinkKind.PAGE
+    goal = session.get(Goal, link.goal_id) if link.goal_id else None
+    # The timeline's milestones (all but the cancelled), with their health: the page's too.
+    plan = gather(
+        session, team_id=link.team_id, channel_id=link.channel_id, today_of=today_of, goal=goal
+    )
     shown_since = now - REACHED_SHOWN
-    everything = list(session.exec(_scope(link).order_by(col(Milestone.id))).all())
     milestones = [
         m
-        for m in everything
+        for m in plan.milestones
         if m.is_active
         or (m.status == Status.REACHED and m.reached_at and m.reached_at >= shown_since)
     ]
-    prerequisites = prerequisites_of(session, [m.id for m in milestones])
-    entries = _entries(session, milestones, today_of=today_of, prerequisites=prerequisites)
+    modified = _last_modified(session, milestones)
+    entries = [Entry(m, plan.details[m.id], modified.get(m.id) or m.created_at) for m in milestones]
+    # Cancelled ones too: their cancellation is one of this week's changes.
+    everything = list(session.exec(_scope(link).order_by(col(Milestone.id))).all())
     by_id = {m.id: m for m in everything}
     events = (
         list(
@@ -218,13 +223,8 @@ def page(
         else []
     )
     changes = [(event, by_id[event.milestone_id]) for event in events]
-    shown = {m.id for m in milestones}
     people = {m.owner_id for m in milestones if m.owner_id}
     people |= {event.actor_id for event, _ in changes if event.actor_id}
-    goal = session.get(Goal, link.goal_id) if link.goal_id else None
-    plan = gather(
-        session, team_id=link.team_id, channel_id=link.channel_id, today_of=today_of, goal=goal
-    )
     for text in [
         *(g.name for g in plan.goals),
         *(m.title for m in everything),
@@ -240,9 +240,6 @@ def page(
         changes=changes,
         on_time=on_time(everything, since=now - ON_TIME_WINDOW),
         names=names(session, link.team_id, people),
-        prerequisites={
-            m.id: [p.id for p in prerequisites.get(m.id, ()) if p.id in shown] for m in milestones
-        },
         now=now,
         plan=plan,
         today=today,

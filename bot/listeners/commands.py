@@ -563,7 +563,7 @@ def handle_share(call: Call, command: parsing.Share) -> None:
     public_url, key = _link_settings(call)
     with session_scope(call.runtime.engine) as session:
         goal = _goal_named(call, session, command.goal)
-        link = links.share(
+        link, is_new = links.share(
             session,
             team_id=call.team_id,
             channel_id=call.channel_id,
@@ -574,7 +574,7 @@ def handle_share(call: Call, command: parsing.Share) -> None:
             key=key,
         )
         url = links.page_url(public_url, links.token_of(link, key))
-        label, is_new = link.label, link.created_at == call.now
+        label = link.label
     call.ack(**blocks.share_link(url, label=label, is_new=is_new))
     _learn_names(call)
 

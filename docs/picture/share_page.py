@@ -154,7 +154,6 @@ def example() -> PublicView:
         changes=events,
         on_time=on_time(milestones, since=datetime(2026, 9, 8, tzinfo=UTC)),
         names=dict(NAMES),
-        prerequisites={m.id: [p.id for p in prerequisites.get(m.id, [])] for m in milestones},
         now=NOW,
         plan=Plan(
             team_id=TEAM,
