@@ -2,6 +2,7 @@
 message, and the milestone's card links back to the message's permalink."""
 
 import json
+from urllib.parse import quote, unquote
 
 from bot.render import milestone_modal
 from tests.support.harness import OTHER, OWNER
@@ -93,3 +94,16 @@ def test_without_a_permalink_the_form_still_opens_and_the_card_has_no_link(bot, 
     view = opened_view(slack)
 
     assert "source" not in json.loads(view["private_metadata"])
+
+
+def test_a_shortcut_without_its_message_opens_nothing_and_warns_once(bot, slack, caplog):
+    body = bot.message_shortcut_body("Contract signed")
+    payload = json.loads(unquote(body.removeprefix("payload=")))
+    del payload["message"]
+
+    response = bot.post("payload=" + quote(json.dumps(payload)))
+
+    assert response.status_code == 200
+    assert slack.calls_to("views.open") == [] and slack.calls_to("chat.getPermalink") == []
+    warnings = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert [r.getMessage() for r in warnings] == ["refused a message shortcut: message is missing"]

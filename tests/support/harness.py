@@ -221,7 +221,11 @@ class Bot:
         }
         return "payload=" + requests.utils.quote(json.dumps(payload))
 
-    def message_shortcut(
+    def message_shortcut(self, text: str, **kwargs) -> requests.Response:
+        """A message shortcut chosen on a message saying `text` (as Slack escapes it)."""
+        return self.post(self.message_shortcut_body(text, **kwargs))
+
+    def message_shortcut_body(
         self,
         text: str,
         *,
@@ -230,9 +234,8 @@ class Bot:
         user: str = OWNER,
         channel: str = CHANNEL,
         team: str = TEAM,
-    ) -> requests.Response:
-        """A message shortcut chosen on a message saying `text` (as Slack escapes it), shaped
-        as Slack's message_action payload."""
+    ) -> str:
+        """Slack's message_action payload for a shortcut chosen on a message saying `text`."""
         payload = {
             "type": "message_action",
             "token": "verification_token",
@@ -255,7 +258,7 @@ class Bot:
             },
             "response_url": self.slack.response_url("shortcut"),
         }
-        return self.post("payload=" + requests.utils.quote(json.dumps(payload)))
+        return "payload=" + requests.utils.quote(json.dumps(payload))
 
     def submit_view(
         self, view: dict, values: dict, *, user: str = OWNER, team: str = TEAM
