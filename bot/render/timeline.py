@@ -145,6 +145,12 @@ def lane_title(goal: Goal) -> str:
     return f"{goal.reference} {shorten(goal.name, GOAL_CHARACTERS)}"
 
 
+def title_of(*, today: date, goal: Goal | None = None) -> str:
+    """The picture's title: the channel's milestones, or one goal's, on `today`."""
+    whose = f"{goal.reference} {shorten(goal.name, GOAL_CHARACTERS)}" if goal else "Milestones"
+    return f"{whose}: timeline on {_day(today)}" if goal else f"{whose} on {_day(today)}"
+
+
 def build(plan: Plan, *, today: date, title: str) -> Timeline:
     """The timeline of `plan` on `today`: goals' lanes in the order they were declared, then
     the lane of milestones without a goal; lanes with nothing dated are left out."""
