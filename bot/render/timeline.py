@@ -216,7 +216,7 @@ def _span(days: list[date]) -> tuple[date, date]:
 
 def alt_text(timeline: Timeline, limit: int | None = None) -> str:
     """The timeline in words, shortened to `limit` characters when one is given."""
-    sentences = [f"{timeline.title}, {_day(timeline.today)} (today)."]
+    sentences = [f"Timeline: {timeline.title}. Today is {_day(timeline.today)}."]
     if timeline.is_empty:
         sentences.append("No milestone with a due date to show.")
     for lane in timeline.lanes:

@@ -35,7 +35,7 @@ def test_the_chart_command_uploads_the_timeline_to_the_channel(bot):
     assert picture.format == "PNG"
     assert picture.size[0] == WIDTH_PX
     assert shared.alt_text == (
-        "Milestones on 26 Nov 2026, 26 Nov 2026 (today). "
+        "Timeline: Milestones on 26 Nov 2026. Today is 26 Nov 2026. "
         "No goal: M-1 Beta shipped, on track, due 3 Dec 2026; "
         "M-2 Launch day, on track, due 10 Dec 2026. M-2 depends on M-1."
     )
