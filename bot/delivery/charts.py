@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.domain import plan
 from bot.domain.people import local_date
 from bot.metrics import FAILURES
-from bot.render import chart, timeline
+from bot.render import timeline
 from bot.runtime import Runtime
 from bot.store.db import session_scope
 from bot.store.models import Goal
@@ -53,6 +53,10 @@ def post_chart(
 ) -> str:
     """Upload the timeline's picture to the channel (in a thread when `thread_ts` is given);
     the file's id. Slack's refusals are raised as the Messenger's typed errors."""
+    # Imported when a chart is first drawn, not when the bot starts: matplotlib takes a while
+    # to import, and scans the fonts the first time.
+    from bot.render import chart
+
     picture = chart.picture(drawn)
     return runtime.messenger(team_id).upload(
         channel_id,
