@@ -7,6 +7,7 @@ metadata, fixed SVG ids). Text is never read as mathtext, so a "$" in a title st
 
 from __future__ import annotations
 
+import html
 import io
 import threading
 from dataclasses import dataclass
@@ -172,6 +173,16 @@ def render_svg(timeline: Timeline) -> str:
             out, format="svg", metadata={"Date": None, "Creator": None, "Title": timeline.title}
         )
     return out.getvalue()
+
+
+def inline_svg(timeline: Timeline) -> str:
+    """The timeline as an <svg> element to put inside an HTML page: without the XML prolog,
+    an image to assistive technology (role="img"), its alt text in a <desc>."""
+    document = render_svg(timeline)
+    element = document[document.index("<svg") :]
+    description = html.escape(alt_text(timeline), quote=False)
+    element = element.replace("<svg ", '<svg role="img" ', 1)
+    return element.replace("</title>", f"</title>\n <desc>{description}</desc>", 1)
 
 
 def _draw(timeline: Timeline) -> Figure:
