@@ -9,9 +9,9 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
-from bot.domain.dependencies import prerequisites_of
+from bot.domain.dependencies import IDS_PER_QUERY, prerequisites_of
 from bot.domain.health import Detail, describe
-from bot.store.models import Goal, Milestone, Status
+from bot.store.models import Goal, Milestone, MilestoneEvent, Status
 
 
 @dataclass(frozen=True)
@@ -39,16 +39,18 @@ def gather(
     channel_id: str,
     today_of: Callable[[Milestone], date],
     goal: Goal | None = None,
+    cancelled: bool = False,
 ) -> Plan:
-    """The channel's plan, or `goal`'s when one is given, from a few queries.
+    """The channel's plan, or `goal`'s when one is given, from a few queries; with
+    `cancelled`, its cancelled milestones too (for an export).
 
     `today_of` gives the date each milestone's health is judged on: its owner's.
     """
     query = select(Milestone).where(
-        Milestone.team_id == team_id,
-        Milestone.channel_id == channel_id,
-        Milestone.status != Status.CANCELLED,
+        Milestone.team_id == team_id, Milestone.channel_id == channel_id
     )
+    if not cancelled:
+        query = query.where(Milestone.status != Status.CANCELLED)
     if goal is not None:
         query = query.where(Milestone.goal_id == goal.id)
     milestones = list(session.exec(query.order_by(col(Milestone.id))).all())
@@ -72,3 +74,19 @@ def gather(
         prerequisites=prerequisites,
         goal=goal,
     )
+
+
+def history_of(session: Session, milestone_ids: list[int]) -> dict[int, list[MilestoneEvent]]:
+    """Each milestone's history, oldest first, from one query per IDS_PER_QUERY milestones."""
+    found: dict[int, list[MilestoneEvent]] = {milestone_id: [] for milestone_id in milestone_ids}
+    for start in range(0, len(milestone_ids), IDS_PER_QUERY):
+        events = session.exec(
+            select(MilestoneEvent)
+            .where(
+                col(MilestoneEvent.milestone_id).in_(milestone_ids[start : start + IDS_PER_QUERY])
+            )
+            .order_by(col(MilestoneEvent.at), col(MilestoneEvent.id))
+        ).all()
+        for event in events:
+            found[event.milestone_id].append(event)
+    return found

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
 from slack_bolt import Ack, App, BoltContext, Respond
-from slack_sdk.errors import SlackClientError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.delivery import status_sweep
+from bot.delivery import charts, exports, status_sweep
 from bot.delivery.announce import announce, announce_settings_change
 from bot.domain import away, channels, goals, links, milestones, public_view, suggestions
 from bot.domain.dates import parse_due_date
@@ -398,6 +399,8 @@ def handle_status(call: Call, command: parsing.Status) -> None:
                 status_sweep.status_messages(
                     runtime, status, mentions=settings.mentions, now=call.now
                 ),
+                now=call.now,
+                zone=zone,
             )
         except Exception as error:
             # Not retried: the person asks again, with a new trigger id.
@@ -405,17 +408,80 @@ def handle_status(call: Call, command: parsing.Status) -> None:
                 mark_dropped(session, request_claim, error=slack_error(error) or repr(error))
             if not isinstance(error, ChannelGone):
                 raise
-            call.tell_later(
-                blocks.notice(
-                    "I can't post in this channel yet. Invite me with `/invite @Milestones`, "
-                    "then try `/milestone status` again."
-                )
-            )
+            call.tell_later(blocks.notice(blocks.not_in_channel("/milestone status")))
         else:
             with session_scope(runtime.engine) as session:
                 mark_sent(session, request_claim, now=call.now)
 
     runtime.background.submit(call.channel_id, post)
+
+
+def handle_chart(call: Call, command: parsing.Chart) -> None:
+    runtime = call.runtime
+    with session_scope(runtime.engine) as session:
+        goal = (
+            goals.find_goal(
+                session, team_id=call.team_id, channel_id=call.channel_id, text=command.goal
+            )
+            if command.goal
+            else None
+        )
+        settings = channels.settings_for(session, team_id=call.team_id, channel_id=call.channel_id)
+    zone = status_sweep.channel_zone(settings, runtime.settings.default_timezone)
+    drawn = charts.draw(
+        runtime,
+        team_id=call.team_id,
+        channel_id=call.channel_id,
+        now=call.now,
+        zone=zone,
+        goal=goal,
+    )
+    if drawn.is_empty:
+        call.ack(**blocks.notice(blocks.nothing_to_chart(goal)))
+        return
+    call.ack()
+
+    def post() -> None:
+        with _upload_refusals_told(call, "chart"):
+            charts.post_chart(runtime, call.team_id, call.channel_id, drawn)
+
+    runtime.background.submit(call.channel_id, post)
+
+
+def handle_export(call: Call, command: parsing.Export) -> None:
+    runtime = call.runtime
+    exported = exports.gather(
+        runtime, team_id=call.team_id, channel_id=call.channel_id, now=call.now
+    )
+    if not exported.milestones:
+        call.ack(**blocks.notice("This channel has no milestones to export yet."))
+        return
+    with session_scope(runtime.engine) as session:
+        settings = channels.settings_for(session, team_id=call.team_id, channel_id=call.channel_id)
+    zone = status_sweep.channel_zone(settings, runtime.settings.default_timezone)
+    call.ack(**blocks.notice(blocks.export_on_its_way(command.format)))
+
+    def send() -> None:
+        with _upload_refusals_told(call, f"export {command.format}"):
+            exports.send_export(
+                runtime, exported, command.format, user_id=call.user_id, now=call.now, zone=zone
+            )
+
+    runtime.background.submit(call.user_id, send)
+
+
+@contextmanager
+def _upload_refusals_told(call: Call, subcommand: str) -> Iterator[None]:
+    """Tell the person privately when Slack refused an upload they asked for: the bot is not
+    in the channel, or the app was installed before it could upload files."""
+    try:
+        yield
+    except ChannelGone:
+        call.tell_later(blocks.notice(blocks.not_in_channel(f"/milestone {subcommand}")))
+    except SlackApiError as error:
+        if slack_error(error) != "missing_scope":
+            raise
+        call.tell_later(blocks.notice(blocks.missing_files_scope()))
 
 
 def handle_settings(call: Call, command: parsing.DigestSettings) -> None:
@@ -622,6 +688,8 @@ HANDLERS: dict[type, Callable] = {
     parsing.History: handle_history,
     parsing.Review: handle_review,
     parsing.Status: handle_status,
+    parsing.Chart: handle_chart,
+    parsing.Export: handle_export,
     parsing.GoalAdd: handle_goal_add,
     parsing.GoalList: handle_goal_list,
     parsing.GoalClose: handle_goal_close,

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import time
+from enum import StrEnum
 
 from bot.domain.errors import InvalidCommand
 from bot.domain.milestones import ListScope
@@ -113,6 +114,23 @@ class Status:
 
 
 @dataclass(frozen=True)
+class Chart:
+    """`goal` None: the whole channel's timeline."""
+
+    goal: str | None = None
+
+
+class ExportFormat(StrEnum):
+    CSV = "csv"
+    JSON = "json"
+
+
+@dataclass(frozen=True)
+class Export:
+    format: ExportFormat
+
+
+@dataclass(frozen=True)
 class GoalAdd:
     name: str
     due_text: str | None = None
@@ -209,6 +227,8 @@ Command = (
     | History
     | Review
     | Status
+    | Chart
+    | Export
     | GoalAdd
     | GoalList
     | GoalClose
@@ -539,6 +559,16 @@ def _parse_goal(tokens: list[Token]) -> GoalAdd | GoalList | GoalClose:
     raise InvalidCommand(f"Goals: {usage}")
 
 
+def _parse_export(tokens: list[Token]) -> Export:
+    words = [token.text.lower() for token in tokens]
+    if len(words) != 1 or words[0] not in tuple(ExportFormat):
+        raise InvalidCommand(
+            "Export as a spreadsheet or as data: `/milestone export csv` or "
+            "`/milestone export json`."
+        )
+    return Export(ExportFormat(words[0]))
+
+
 def _parse_away(tokens: list[Token]) -> Away:
     if len(tokens) == 1 and tokens[0].is_keyword("off"):
         return Away(first_text=None)
@@ -588,6 +618,8 @@ _SUBCOMMANDS: dict[str, Callable[[list[Token]], Command]] = {
     "history": lambda rest: History(reference=_single_reference("history", rest)),
     "review": lambda rest: Review(),
     "status": lambda rest: Status(),
+    "chart": lambda rest: Chart(goal=_join(rest) or None),
+    "export": _parse_export,
     "goal": _parse_goal,
     "away": _parse_away,
     "settings": _parse_settings,

@@ -582,12 +582,41 @@ The owner defaults to you; with an approver, completion waits for their approval
     Goals group milestones and show their progress.
 `/milestone review` · `status` · `away 2026-12-24 to 2027-01-02` · `away off`
     The coach's suggestions; this channel's status now; a break from reminders.
+`/milestone chart` · `chart G-1` · `export csv` · `export json`
+    A timeline of the channel's (or a goal's) milestones; its milestones and their history \
+as a file, sent to you.
 `/milestone settings` · `settings managers @alex @sam` · `settings managers anyone`
     This channel's settings: weekly status, nudges, mentions, escalation, approvals, coach, \
 and who may change them (workspace admins always may).
 `/milestone calendar` · `calendar reset` · `share` · `share G-1` · `share list` · `share revoke`
     A calendar feed of this channel's due dates; a read-only page for people outside Slack.
 *Make it a milestone* in a message's ⋯ menu turns that message into a milestone."""
+
+
+def nothing_to_chart(goal: Goal | None) -> str:
+    where = f"{goal.reference} {escape(goal.name)} has" if goal else "This channel has"
+    return f"{where} no milestone with a due date yet: there is nothing to chart."
+
+
+def export_on_its_way(kind: str) -> str:
+    return (
+        f"I'm sending you this channel's milestones and their history as {kind.upper()}, "
+        "in our direct messages."
+    )
+
+
+def not_in_channel(command: str) -> str:
+    return (
+        "I can't post in this channel yet. Invite me with `/invite @Milestones`, "
+        f"then try `{command}` again."
+    )
+
+
+def missing_files_scope() -> str:
+    return (
+        "I may not upload files in this workspace yet. Ask a workspace admin to reinstall "
+        "the app (it now asks for the `files:write` permission), then try again."
+    )
 
 
 def help_message(problem: str | None = None) -> Message:

@@ -7,7 +7,9 @@ metadata, fixed SVG ids). Text is never read as mathtext, so a "$" in a title st
 
 from __future__ import annotations
 
+import html
 import io
+import threading
 from dataclasses import dataclass
 from datetime import date
 
@@ -21,7 +23,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch
 from matplotlib.transforms import offset_copy
 
-from bot.render.timeline import COLOURS, SHAPES, Standing, Timeline
+from bot.render.timeline import COLOURS, SHAPES, Standing, Timeline, alt_text
 
 WIDTH_INCHES = 12.0
 DPI = 100
@@ -118,11 +120,39 @@ def _ordinal(day: date) -> float:
     return float(day.toordinal())
 
 
+# matplotlib's settings are global: one drawing at a time, so that threads posting statuses side
+# by side never draw with each other's settings.
+_DRAWING = threading.Lock()
+
+# Slack reads at most this many characters of an uploaded image's alt text.
+MAX_ALT_TEXT = 1000
+
+
+@dataclass(frozen=True)
+class Picture:
+    """The timeline as a file to upload to Slack, with its title and alt text."""
+
+    filename: str
+    title: str
+    png: bytes
+    alt_text: str
+
+
+def picture(timeline: Timeline, *, filename: str = "timeline.png") -> Picture:
+    """The timeline as a PNG for Slack, its alt text within Slack's limit."""
+    return Picture(
+        filename=filename,
+        title=timeline.title,
+        png=render_png(timeline),
+        alt_text=alt_text(timeline, MAX_ALT_TEXT),
+    )
+
+
 def render_png(timeline: Timeline) -> bytes:
     """The timeline as a PNG, WIDTH_PX wide and `layout(timeline).height_px` high."""
-    figure = _draw(timeline)
     out = io.BytesIO()
-    with matplotlib.rc_context(STYLE):
+    with _DRAWING, matplotlib.rc_context(STYLE):
+        figure = _draw(timeline)
         figure.savefig(
             out,
             format="png",
@@ -136,50 +166,60 @@ def render_png(timeline: Timeline) -> bytes:
 
 def render_svg(timeline: Timeline) -> str:
     """The timeline as an SVG document (text kept as text), for a web page."""
-    figure = _draw(timeline)
     out = io.StringIO()
-    with matplotlib.rc_context(STYLE):
+    with _DRAWING, matplotlib.rc_context(STYLE):
+        figure = _draw(timeline)
         figure.savefig(
             out, format="svg", metadata={"Date": None, "Creator": None, "Title": timeline.title}
         )
     return out.getvalue()
 
 
+def inline_svg(timeline: Timeline) -> str:
+    """The timeline as an <svg> element to put inside an HTML page: without the XML prolog,
+    an image to assistive technology (role="img"), its alt text in a <desc>."""
+    document = render_svg(timeline)
+    element = document[document.index("<svg") :]
+    description = html.escape(alt_text(timeline), quote=False)
+    element = element.replace("<svg ", '<svg role="img" ', 1)
+    return element.replace("</title>", f"</title>\n <desc>{description}</desc>", 1)
+
+
 def _draw(timeline: Timeline) -> Figure:
-    with matplotlib.rc_context(STYLE):
-        placed = layout(timeline)
-        height = placed.height_inches
-        figure = Figure(figsize=(WIDTH_INCHES, height), dpi=DPI)
-        FigureCanvasAgg(figure)
-        left, right = LANE_TITLES, 1 - RIGHT_MARGIN
-        bottom, top = FOOTER / height, 1 - HEADER / height
-        axes = figure.add_axes((left, bottom, right - left, top - bottom))
-        figure.text(
-            0.01,
-            1 - 0.3 / height,
-            timeline.title,
-            fontsize=FONT_SIZE + 4,
-            fontweight="bold",
-            color=INK,
+    """The figure, drawn within STYLE (the caller holds _DRAWING)."""
+    placed = layout(timeline)
+    height = placed.height_inches
+    figure = Figure(figsize=(WIDTH_INCHES, height), dpi=DPI)
+    FigureCanvasAgg(figure)
+    left, right = LANE_TITLES, 1 - RIGHT_MARGIN
+    bottom, top = FOOTER / height, 1 - HEADER / height
+    axes = figure.add_axes((left, bottom, right - left, top - bottom))
+    figure.text(
+        0.01,
+        1 - 0.3 / height,
+        timeline.title,
+        fontsize=FONT_SIZE + 4,
+        fontweight="bold",
+        color=INK,
+        va="center",
+        parse_math=False,
+    )
+    if timeline.is_empty:
+        axes.set_axis_off()
+        axes.text(
+            0.5,
+            0.5,
+            "No milestone with a due date yet.",
+            ha="center",
             va="center",
+            color=INK,
+            transform=axes.transAxes,
             parse_math=False,
         )
-        if timeline.is_empty:
-            axes.set_axis_off()
-            axes.text(
-                0.5,
-                0.5,
-                "No milestone with a due date yet.",
-                ha="center",
-                va="center",
-                color=INK,
-                transform=axes.transAxes,
-                parse_math=False,
-            )
-            return figure
-        _draw_lanes(figure, axes, timeline, placed)
-        _draw_legend(figure, timeline, height)
         return figure
+    _draw_lanes(figure, axes, timeline, placed)
+    _draw_legend(figure, timeline, height)
+    return figure
 
 
 def _draw_lanes(figure: Figure, axes: Axes, timeline: Timeline, placed: Layout) -> None:

@@ -142,8 +142,9 @@ def _readable_timeline(built: Timeline, view: PublicView) -> Timeline:
 
 
 def timeline_of(view: PublicView) -> tuple[str, str] | None:
-    """The page's timeline: the SVG element (the bot's own drawing, from bot.render.chart)
-    and the same in words; None when nothing has a due date."""
+    """The page's timeline: the SVG element (the bot's own drawing, from bot.render.chart; an
+    image with its words as its description) and the same in words; None when nothing has a
+    due date."""
     built = _readable_timeline(
         timeline.build(view.plan, today=view.today, title=f"Timeline of {view.link.label}"), view
     )
@@ -160,9 +161,7 @@ def _svg(built: Timeline) -> str:
     # import builds a font cache and logs about it, which a refused start must not print.
     from bot.render import chart
 
-    svg = chart.render_svg(built)
-    # The element alone: an XML declaration or doctype has no place inside HTML.
-    return svg[svg.index("<svg") :]
+    return chart.inline_svg(built)
 
 
 def page_html(view: PublicView) -> str:

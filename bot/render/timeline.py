@@ -145,6 +145,12 @@ def lane_title(goal: Goal) -> str:
     return f"{goal.reference} {shorten(goal.name, GOAL_CHARACTERS)}"
 
 
+def title_of(*, today: date, goal: Goal | None = None) -> str:
+    """The picture's title: the channel's milestones, or one goal's, on `today`."""
+    whose = f"{goal.reference} {shorten(goal.name, GOAL_CHARACTERS)}" if goal else "Milestones"
+    return f"{whose}: timeline on {_day(today)}" if goal else f"{whose} on {_day(today)}"
+
+
 def build(plan: Plan, *, today: date, title: str) -> Timeline:
     """The timeline of `plan` on `today`: goals' lanes in the order they were declared, then
     the lane of milestones without a goal; lanes with nothing dated are left out."""
@@ -210,7 +216,7 @@ def _span(days: list[date]) -> tuple[date, date]:
 
 def alt_text(timeline: Timeline, limit: int | None = None) -> str:
     """The timeline in words, shortened to `limit` characters when one is given."""
-    sentences = [f"{timeline.title}, {_day(timeline.today)} (today)."]
+    sentences = [f"Timeline: {timeline.title}. Today is {_day(timeline.today)}."]
     if timeline.is_empty:
         sentences.append("No milestone with a due date to show.")
     for lane in timeline.lanes:

@@ -40,7 +40,10 @@ def test_the_page_shows_the_channels_milestones_with_health_and_names(bot, brows
         svg = page.locator("#timeline ~ figure svg")
         drawn = svg.count(), svg.bounding_box()
         labels = page.locator("#timeline ~ figure svg text").all_text_contents()
-        caption = page.locator("#timeline ~ figure figcaption").inner_text()
+        description = page.locator("#timeline ~ figure svg desc").text_content()
+        role = svg.get_attribute("role")
+        page.locator("summary").click()
+        caption = page.locator("#timeline ~ figure figcaption details p").inner_text()
 
     assert heading == "#launch"
     assert len(rows) == 2
@@ -62,6 +65,7 @@ def test_the_page_shows_the_channels_milestones_with_health_and_names(bot, brows
     assert f"{late.reference} Invoices sent" in labels
     assert "Secret elsewhere" not in " ".join(labels)
     assert f"{beta.reference} Beta shipped, blocked, due 15 Dec 2026" in caption
+    assert role == "img" and description == caption
 
 
 def test_the_html_shows_no_slack_id_and_escapes_what_people_wrote(bot, browser):
@@ -91,12 +95,15 @@ def test_every_link_is_reached_by_the_keyboard_with_its_focus_drawn(bot, browser
     link = shared(bot)
 
     with looking_at(browser, served(bot, link), name="share-page-focus") as page:
-        hrefs = [a.get_attribute("href") for a in page.locator("a").all()]
-        reached = focus_order(page, len(hrefs))
+        stops = [
+            (element.evaluate("e => e.tagName"), element.get_attribute("href"))
+            for element in page.locator("a, summary").all()
+        ]
+        reached = focus_order(page, len(stops))
 
-    assert hrefs[:3] == ["#milestones", "#timeline", "#milestones"]
-    assert [stop["tag"] for stop in reached] == ["A"] * len(hrefs)
-    assert [stop["href"] for stop in reached] == hrefs
+    assert [href for _, href in stops][:3] == ["#milestones", "#timeline", "#milestones"]
+    assert ("SUMMARY", None) in stops
+    assert [(stop["tag"], stop["href"]) for stop in reached] == stops
     assert all(stop["outline"] != "none" and stop["width"] != "0px" for stop in reached)
 
 

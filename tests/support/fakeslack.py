@@ -12,6 +12,9 @@ GET or POST, form-encoded or JSON) is recorded as a :class:`Call`, including
 attempts that were answered with a scheduled failure (see :meth:`FakeSlack.fail`).
 POSTs to ``/response/<name>`` (response URLs) are recorded in ``responses``.
 A method can also be made to hang (see :meth:`FakeSlack.hang`), as Slack does when it is slow.
+Files go up as slack_sdk's ``files_upload_v2`` sends them: ``files.getUploadURLExternal`` hands
+out an upload URL on the fake, the bytes are POSTed there, and ``files.completeUploadExternal``
+shares them; each shared file is recorded in ``files`` as an :class:`UploadedFile`.
 """
 
 from __future__ import annotations
@@ -65,6 +68,24 @@ class Call:
     @property
     def ok(self) -> bool:
         return self.status == 200 and bool(self.response.get("ok"))
+
+
+@dataclass
+class UploadedFile:
+    """A file shared by files.completeUploadExternal: what was uploaded, and where it went."""
+
+    id: str
+    name: str
+    title: str | None
+    alt_text: str | None
+    content: bytes
+    channel: str | None
+    thread_ts: str | None
+    initial_comment: str | None
+
+    @property
+    def size(self) -> int:
+        return len(self.content)
 
 
 @dataclass
@@ -133,6 +154,9 @@ class _Handler(BaseHTTPRequestHandler):
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 status, payload, extra = fake._handle_api(path[5:], params, headers)
                 self._send(status, payload, extra)
+            elif self.command == "POST" and path.startswith("/upload/"):
+                found = fake._receive_upload(path[len("/upload/") :], body)
+                self._send(200 if found else 404, {"ok": found})
             elif (
                 self.command == "POST"
                 and path.startswith("/response/")
@@ -203,6 +227,10 @@ class FakeSlack:
         self._last_post: dict[str, float] = {}
         # hang(): method -> released when the calls held may be answered.
         self._hung: dict[str, threading.Event] = {}
+        # Files between files.getUploadURLExternal and files.completeUploadExternal, by id:
+        # their name, alt text and (once POSTed to the upload URL) their bytes.
+        self._pending_files: dict[str, dict[str, Any]] = {}
+        self.files: list[UploadedFile] = []
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> FakeSlack:
@@ -417,6 +445,7 @@ class FakeSlack:
         """Forget calls, responses, errors and scheduled failures (users are kept)."""
         with self._cond:
             self.calls.clear()
+            self.files.clear()
             self.responses.clear()
             self.errors.clear()
             self._plans.clear()
@@ -486,7 +515,64 @@ class FakeSlack:
                     )
                 self._cond.wait(remaining)
 
+    def wait_for_files(self, count: int = 1, timeout: float = 5.0) -> list[UploadedFile]:
+        """Block until ``count`` files were shared; return them."""
+        self.wait_for("files.completeUploadExternal", count, timeout)
+        with self._cond:
+            return list(self.files)
+
     # ------------------------------------------------------------------ server side
+    def _receive_upload(self, file_id: str, body: bytes) -> bool:
+        with self._cond:
+            pending = self._pending_files.get(file_id)
+            if pending is None:
+                return False
+            pending["content"] = body
+            return True
+
+    def _upload_url(self, params: dict) -> dict:
+        if not params.get("filename") or not str(params.get("length", "")).isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{len(self._pending_files) + 1:04d}"
+        self._pending_files[file_id] = {
+            "name": str(params["filename"]),
+            "length": int(params["length"]),
+            "alt_text": params.get("alt_txt"),
+        }
+        return {
+            "ok": True,
+            "upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}",
+            "file_id": file_id,
+        }
+
+    def _complete_upload(self, params: dict) -> dict:
+        listed = params.get("files")
+        if not isinstance(listed, list) or not listed:
+            return {"ok": False, "error": "invalid_arguments"}
+        shared = []
+        for item in listed:
+            pending = self._pending_files.get(str(item.get("id")))
+            if pending is None or "content" not in pending:
+                return {"ok": False, "error": "file_not_found"}
+            if len(pending["content"]) != pending["length"]:
+                return {"ok": False, "error": "file_size_mismatch"}
+            shared.append((item, pending))
+        files = []
+        for item, pending in shared:
+            uploaded = UploadedFile(
+                id=str(item["id"]),
+                name=pending["name"],
+                title=item.get("title"),
+                alt_text=pending["alt_text"],
+                content=pending["content"],
+                channel=params.get("channel_id") or params.get("channels"),
+                thread_ts=params.get("thread_ts"),
+                initial_comment=params.get("initial_comment"),
+            )
+            self.files.append(uploaded)
+            files.append({"id": uploaded.id, "name": uploaded.name, "title": uploaded.title})
+        return {"ok": True, "files": files}
+
     def _record_response(self, name: str, body: Any) -> None:
         with self._cond:
             self.responses.append({"name": name, "body": body})
@@ -605,6 +691,10 @@ class FakeSlack:
             if user is None:
                 return {"ok": False, "error": "user_not_found"}
             return {"ok": True, "user": json.loads(json.dumps(user))}
+        if method == "files.getUploadURLExternal":
+            return self._upload_url(params)
+        if method == "files.completeUploadExternal":
+            return self._complete_upload(params)
         if method in ("views.open", "views.update", "views.push", "views.publish"):
             return {"ok": True, "view": self._view(method, params)}
         return {"ok": True}

@@ -116,3 +116,16 @@ def test_labels_near_the_right_edge_go_left():
     placed = chart.layout(timeline.build(near_end, today=TODAY, title="#c"))
 
     assert placed.lefts == ((False, True),)
+
+
+def test_the_inline_svg_is_an_image_described_by_its_alt_text():
+    built = small_timeline()
+
+    element = chart.inline_svg(built)
+
+    assert element.startswith("<svg ")
+    parsed = ElementTree.fromstring(element)
+    assert parsed.get("role") == "img"
+    assert parsed.find(f"{SVG}title").text == "Timeline of #launch"
+    assert parsed.find(f"{SVG}desc").text == timeline.alt_text(built)
+    assert "M-1 Beta <b> & $x$ @here" in parsed.find(f"{SVG}desc").text

@@ -136,15 +136,16 @@ def test_a_plan_with_nothing_dated_is_empty():
 
     assert built.is_empty
     assert timeline.alt_text(built) == (
-        "#c, 7 Dec 2026 (today). No milestone with a due date to show. M-1 has no due date."
+        "Timeline: #c. Today is 7 Dec 2026. No milestone with a due date to show. "
+        "M-1 has no due date."
     )
 
 
 def test_the_alt_text_says_the_same_in_words():
-    built = timeline.build(launch_plan(), today=TODAY, title="Timeline of #launch")
+    built = timeline.build(launch_plan(), today=TODAY, title="Launch")
 
     assert timeline.alt_text(built) == (
-        "Timeline of #launch, 7 Dec 2026 (today). "
+        "Timeline: Launch. Today is 7 Dec 2026. "
         "G-1 Launch the app: M-1 Design signed off, reached, due 27 Nov 2026; "
         "M-2 Build the beta, at risk, due 12 Dec 2026 (first due 5 Dec 2026, slipped 7 days); "
         "M-6 Beta in the store, on track, due 19 Dec 2026. "
