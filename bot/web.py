@@ -10,9 +10,9 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterable
 from urllib.parse import urlparse
-from zoneinfo import ZoneInfo
 
-from bot.domain import links, public_view
+from bot.delivery.status_sweep import channel_zone
+from bot.domain import channels, links, public_view
 from bot.domain.people import local_date
 from bot.render.calendar import calendar_feed
 from bot.render.share_page import page_html
@@ -98,11 +98,16 @@ def _page(runtime: Runtime, token: str, *, key: bytes | None) -> bytes | None:
         link = links.resolve(session, token, kind=LinkKind.PAGE, key=key)
         if link is None:
             return None
+        # Dated on the channel's calendar, as its chart and weekly status are.
+        zone = channel_zone(
+            channels.settings_for(session, team_id=link.team_id, channel_id=link.channel_id),
+            runtime.settings.default_timezone,
+        )
         view = public_view.page(
             session,
             link,
             now=now,
-            today=local_date(now, ZoneInfo(runtime.settings.default_timezone)),
+            today=local_date(now, zone),
             today_of=runtime.timezones.today_of(now),
         )
         html = page_html(view)

@@ -119,6 +119,11 @@ def on_time_words(view: PublicView) -> str:
     )
 
 
+def _title(view: PublicView) -> str:
+    """The page's name: the goal's, or the channel's as it was when shared, in plain words."""
+    return readable(view.link.label, view.names)
+
+
 def _readable_timeline(built: Timeline, view: PublicView) -> Timeline:
     """The timeline with its labels in plain words: what people wrote, mentions as names."""
     names = view.names
@@ -146,7 +151,7 @@ def timeline_of(view: PublicView) -> tuple[str, str] | None:
     image with its words as its description) and the same in words; None when nothing has a
     due date."""
     built = _readable_timeline(
-        timeline.build(view.plan, today=view.today, title=f"Timeline of {view.link.label}"), view
+        timeline.build(view.plan, today=view.today, title=f"Timeline of {_title(view)}"), view
     )
     if built.is_empty:
         return None
@@ -168,7 +173,7 @@ def page_html(view: PublicView) -> str:
     """The page; every text in it escaped but the timeline's SVG, which the bot drew."""
     names = view.names
     drawn = timeline_of(view)
-    title = view.link.label
+    title = _title(view)
     soonest_first = sorted(
         view.entries, key=lambda e: (e.milestone.due_date or date.max, e.milestone.id)
     )

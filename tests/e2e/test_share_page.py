@@ -108,7 +108,7 @@ def test_every_link_is_reached_by_the_keyboard_with_its_focus_drawn(bot, browser
 
 
 def test_a_goals_page_shows_only_that_goal(bot, browser):
-    bot.command('goal add "Launch app" due 2027-03-31')
+    bot.command(f'goal add "Launch app with <@{APPROVER}>" due 2027-03-31')
     bot.add('"In the goal" due 2026-12-15 goal G-1')
     bot.add('"Outside the goal" due 2026-12-16')
     response = bot.command("share G-1")
@@ -117,8 +117,10 @@ def test_a_goals_page_shows_only_that_goal(bot, browser):
         heading = page.locator("h1").inner_text()
         rows = page.locator("#milestones ~ table tbody tr").all_inner_texts()
 
-    assert heading == "Launch app"
+    assert heading == "Launch app with @a teammate"
     assert len(rows) == 1 and "In the goal" in rows[0]
+    html = fetch(bot, link_in(response)).text
+    assert APPROVER not in html and "Outside the goal" not in html
 
 
 def test_reached_milestones_make_the_on_time_line(bot, clock):
