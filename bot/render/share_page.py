@@ -194,5 +194,6 @@ def page_html(view: PublicView) -> str:
         on_time=on_time_words(view),
         timeline=Markup(drawn[0]) if drawn else None,
         timeline_words=drawn[1] if drawn else "",
-        generated=f"{view.now:%Y-%m-%d %H:%M} UTC",
+        # The day, not the time: the page (and its ETag) stays the same until something changes.
+        as_of=_day(view.today),
     )
