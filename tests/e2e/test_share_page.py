@@ -5,9 +5,10 @@ a 404 once revoked that looks like any other."""
 
 import re
 
+import pytest
 import requests
 
-from tests.support.browser import focus_order, looking_at
+from tests.support.browser import SCREENSHOTS, focus_order, looking_at
 from tests.support.harness import APPROVER, CHANNEL, OTHER, OWNER, TEAM
 from tests.support.links import fetch, link_in, links_in, served
 from tests.support.reading import answer
@@ -207,3 +208,18 @@ def test_a_closed_goals_page_can_still_be_revoked(bot):
 
     assert "revoked" in text
     assert fetch(bot, link).status_code == 404
+
+
+def test_a_failed_check_of_the_page_leaves_a_screenshot_of_it(bot, browser):
+    link = shared(bot)
+    picture = SCREENSHOTS / "share-page-failed-on-purpose.png"
+    picture.unlink(missing_ok=True)
+
+    with (
+        pytest.raises(AssertionError, match="on purpose"),
+        looking_at(browser, served(bot, link), name="share-page-failed-on-purpose"),
+    ):
+        raise AssertionError("on purpose")
+
+    assert picture.read_bytes().startswith(b"\x89PNG")
+    picture.unlink()
