@@ -13,7 +13,6 @@ from urllib.parse import urlparse
 
 from bot.delivery.status_sweep import channel_zone
 from bot.domain import channels, links, public_view
-from bot.domain.people import local_date
 from bot.render.calendar import calendar_feed
 from bot.render.share_page import page_html
 from bot.runtime import Runtime
@@ -107,7 +106,7 @@ def _page(runtime: Runtime, token: str, *, key: bytes | None) -> bytes | None:
             session,
             link,
             now=now,
-            today=local_date(now, zone),
+            zone=zone,
             today_of=runtime.timezones.today_of(now),
         )
         html = page_html(view)

@@ -12,6 +12,7 @@ import statistics
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -48,8 +49,9 @@ class Entry:
 
 @dataclass(frozen=True)
 class OnTime:
-    """Of the milestones reached in a window (those that had a due date): how many were
-    reached on or before their first due date, and the median of the days they were late."""
+    """Of the milestones reached in a window that had a due date: how many were reached on or
+    before their first due date, and the median days late of the others (None when none was
+    late). The weekly status's record counts the same way."""
 
     reached: int
     on_time: int
@@ -75,21 +77,22 @@ class PublicView:
     today: date
 
 
-def on_time(milestones: Iterable[Milestone], *, since: datetime) -> OnTime:
-    """The on-time line over the milestones reached since `since`: on time is reached (its UTC
-    date) on or before the first due date; days late count 0 for those on time."""
+def on_time(milestones: Iterable[Milestone], *, since: datetime, zone: ZoneInfo) -> OnTime:
+    """The on-time line over the milestones reached since `since`, each reached on the date
+    it was in `zone` (the channel's calendar)."""
     late_days = [
-        max(0, (m.reached_at.date() - m.first_due_date).days)
+        (m.reached_at.astimezone(zone).date() - m.first_due_date).days
         for m in milestones
         if m.status == Status.REACHED
         and m.reached_at is not None
         and m.reached_at >= since
         and m.first_due_date is not None
     ]
+    late = [days for days in late_days if days > 0]
     return OnTime(
         reached=len(late_days),
-        on_time=sum(1 for days in late_days if days == 0),
-        median_days_late=statistics.median(late_days) if late_days else None,
+        on_time=len(late_days) - len(late),
+        median_days_late=statistics.median(late) if late else None,
     )
 
 
@@ -186,10 +189,10 @@ def page(
     link: PublicLink,
     *,
     now: datetime,
-    today: date,
+    zone: ZoneInfo,
     today_of: Callable[[Milestone], date],
 ) -> PublicView:
-    """A page link's content at `now` (the timeline's today being `today`)."""
+    """A page link's content at `now`, dated on the channel's calendar (`zone`)."""
     assert link.kind == LinkKind.PAGE
     goal = session.get(Goal, link.goal_id) if link.goal_id else None
     # The timeline's milestones (all but the cancelled), with their health: the page's too.
@@ -238,9 +241,9 @@ def page(
         goal=goal,
         entries=entries,
         changes=changes,
-        on_time=on_time(everything, since=now - ON_TIME_WINDOW),
+        on_time=on_time(everything, since=now - ON_TIME_WINDOW, zone=zone),
         names=names(session, link.team_id, people),
         now=now,
         plan=plan,
-        today=today,
+        today=now.astimezone(zone).date(),
     )

@@ -105,18 +105,25 @@ def _change(event: MilestoneEvent, milestone, names: dict[str, str | None]) -> C
 
 
 def on_time_words(view: PublicView) -> str:
-    """ "7 of 9 milestones reached in the last 90 days were on time; the median was 0 days
-    late." or a sentence saying none were reached."""
+    """ "7 of 9 milestones reached in the last 90 days were on time (on or before their first
+    due date); the late ones were a median of 3 days late." or a sentence saying none was
+    reached."""
     line = view.on_time
     if not line.reached:
         return "No milestone with a due date was reached in the last 90 days."
-    median = line.median_days_late or 0
-    days = f"{median:g} day{'s' if median != 1 else ''}"
-    return (
+    sentence = (
         f"{line.on_time} of {line.reached} milestone{'s' if line.reached != 1 else ''} reached "
         f"in the last 90 days {'was' if line.reached == 1 else 'were'} on time (on or before "
-        f"their first due date); the median was {days} late."
+        "their first due date)"
     )
+    median = line.median_days_late
+    if median is None:
+        return sentence + "."
+    late = line.reached - line.on_time
+    days = f"{median:g} day{'s' if median != 1 else ''}"
+    if late == 1:
+        return f"{sentence}; the late one was {days} late."
+    return f"{sentence}; the late ones were a median of {days} late."
 
 
 def _title(view: PublicView) -> str:

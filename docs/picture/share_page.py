@@ -152,7 +152,7 @@ def example() -> PublicView:
         goal=None,
         entries=[Entry(m, details[m.id], NOW) for m in milestones],
         changes=events,
-        on_time=on_time(milestones, since=datetime(2026, 9, 8, tzinfo=UTC)),
+        on_time=on_time(milestones, since=datetime(2026, 9, 8, tzinfo=UTC), zone=UTC),
         names=dict(NAMES),
         now=NOW,
         plan=Plan(

@@ -136,7 +136,7 @@ def test_reached_milestones_make_the_on_time_line(bot, clock):
 
     assert (
         "1 of 2 milestones reached in the last 90 days were on time (on or before their first "
-        "due date); the median was 1.5 days late."
+        "due date); the late one was 3 days late."
     ) in html
 
 

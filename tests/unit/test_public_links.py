@@ -2,7 +2,8 @@
 message made a draft, and the calendar feed built from milestones (read by two parsers)."""
 
 import unicodedata
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import icalendar
 import vobject
@@ -55,11 +56,25 @@ def test_on_time_counts_reached_on_or_before_the_first_due_date_and_the_median_l
         milestone(7, first_due_date=date(2026, 11, 1), due_date=date(2026, 11, 1)),
     ]
 
-    line = on_time(milestones, since=datetime(2026, 9, 7, tzinfo=UTC))
+    line = on_time(milestones, since=datetime(2026, 9, 7, tzinfo=UTC), zone=UTC)
 
-    assert (line.reached, line.on_time, line.median_days_late) == (4, 2, 2)
+    assert (line.reached, line.on_time, line.median_days_late) == (4, 2, 7)
     assert line.share == 0.5
-    assert on_time([], since=NOW).share is None
+    assert on_time([], since=NOW, zone=UTC).share is None
+    assert (
+        on_time(milestones[:1], since=NOW - timedelta(days=90), zone=UTC).median_days_late is None
+    )
+
+
+def test_the_day_a_milestone_was_reached_is_the_channels():
+    late_evening = reached(1, first_due=date(2026, 11, 10), on=date(2026, 11, 11))
+    # 00:00 UTC on the 11th is still the 10th in New York: on time there.
+    new_york = on_time(
+        [late_evening], since=NOW - timedelta(days=90), zone=ZoneInfo("America/New_York")
+    )
+    utc = on_time([late_evening], since=NOW - timedelta(days=90), zone=UTC)
+
+    assert (new_york.on_time, utc.on_time) == (1, 0)
 
 
 def test_readable_turns_slacks_markup_into_words_without_ids():
