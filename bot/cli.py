@@ -320,14 +320,17 @@ def _listen(settings: Settings, wsgi: Callable):
     return server
 
 
-def _web_app(settings: Settings, bolt_app, engine):
+def _web_app(settings: Settings, bolt_app, runtime, *, serve_links: bool = True):
+    """The WSGI app; with `serve_links`, the calendar feeds and shared pages too."""
     from bot.server import make_wsgi_app
+    from bot.web import public_links
 
     return make_wsgi_app(
         bolt_app,
-        engine,
+        runtime.engine,
         metrics_token=settings.metrics_token,
         metrics_port=settings.metrics_port,
+        public_links=public_links(runtime) if serve_links else None,
     )
 
 
@@ -340,7 +343,7 @@ def _serve(settings: Settings, *, with_scheduler: bool) -> int:
     app = build_app(runtime)
     # In Socket Mode Slack's requests come over the socket; HTTP serves the health check.
     bolt_app = None if settings.socket_mode else app
-    server = _listen(settings, _web_app(settings, bolt_app, runtime.engine))
+    server = _listen(settings, _web_app(settings, bolt_app, runtime))
     socket_handler = None
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -394,7 +397,7 @@ def _scheduler(settings: Settings) -> int:
 
     runtime = _runtime(settings)
     # No Slack requests here; the health check and the metrics, for probes and scrapes.
-    server = _listen(settings, _web_app(settings, None, runtime.engine))
+    server = _listen(settings, _web_app(settings, None, runtime, serve_links=False))
     scheduler = build_scheduler(runtime)
     scheduler.start()
     log.info("scheduler started; health check and metrics on port %d", settings.port)

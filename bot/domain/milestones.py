@@ -129,6 +129,7 @@ def declare(
     prerequisites: tuple[Milestone, ...] = (),
     default_owner: bool = True,
     separate_approvals: bool = False,
+    source_permalink: str | None = None,
 ) -> Change:
     """Declare a milestone; without an owner it is the declarer's, unless `default_owner` is off
     (the modal lets someone leave the owner empty on purpose)."""
@@ -150,6 +151,7 @@ def declare(
         due_date=check_due_date(due_date, today=today),
         created_at=now,
         request_key=request_key,
+        source_permalink=check_permalink(source_permalink),
     )
     milestone.first_due_date = milestone.due_date
     check_approver(milestone, separate_approvals=separate_approvals)
@@ -167,6 +169,16 @@ def declare(
         session, milestone, EventKind.DECLARED, creator_id, now, new_due_date=milestone.due_date
     )
     return Change(EventKind.DECLARED, milestone, creator_id)
+
+
+def check_permalink(url: str | None) -> str | None:
+    """A Slack message's permalink, kept only when it is a plain https address short enough
+    to store (the card puts it in a link's markup, which <, > and | would break)."""
+    if not url or not url.startswith("https://") or len(url) > 500:
+        return None
+    if any(character in url for character in "<>| \n\t"):
+        return None
+    return url
 
 
 def check_approver(milestone: Milestone, *, separate_approvals: bool) -> None:

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
 from slack_bolt import Ack, App, BoltContext, Respond
-from slack_sdk.errors import SlackClientError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.delivery import status_sweep
+from bot.delivery import charts, exports, status_sweep
 from bot.delivery.announce import announce, announce_settings_change
-from bot.domain import away, channels, goals, milestones, suggestions
+from bot.domain import away, channels, goals, links, milestones, public_view, suggestions
 from bot.domain.dates import parse_due_date
 from bot.domain.errors import AdminCheckFailed, MilestoneError
 from bot.domain.health import describe
@@ -34,6 +35,8 @@ from bot.store.models import ChannelSettings, DeliveryKind, EventKind
 log = logging.getLogger(__name__)
 
 COMMAND = "/milestone"
+# How old a name may be when a link is made: older ones are looked up again after the answer.
+NAMES_FRESH_FOR = timedelta(days=1)
 
 
 def milestone_command(ack: Ack, context: BoltContext, command: dict, respond: Respond) -> None:
@@ -47,6 +50,7 @@ def milestone_command(ack: Ack, context: BoltContext, command: dict, respond: Re
         user_id=command["user_id"],
         request_key=command.get("trigger_id"),
         now=runtime.clock(),
+        channel_name=command.get("channel_name") or "",
     )
     try:
         parsed = parsing.parse_command(command.get("text", ""))
@@ -72,6 +76,7 @@ class Call:
     user_id: str
     request_key: str | None
     now: datetime
+    channel_name: str = ""
 
     def today(self):
         return self.runtime.timezones.today(self.team_id, self.user_id, now=self.now)
@@ -390,6 +395,8 @@ def handle_status(call: Call, command: parsing.Status) -> None:
                 status_sweep.status_messages(
                     runtime, status, mentions=settings.mentions, now=call.now
                 ),
+                now=call.now,
+                zone=zone,
             )
         except Exception as error:
             # Not retried: the person asks again, with a new trigger id.
@@ -397,17 +404,80 @@ def handle_status(call: Call, command: parsing.Status) -> None:
                 mark_dropped(session, request_claim, error=slack_error(error) or repr(error))
             if not isinstance(error, ChannelGone):
                 raise
-            call.tell_later(
-                blocks.notice(
-                    "I can't post in this channel yet. Invite me with `/invite @Milestones`, "
-                    "then try `/milestone status` again."
-                )
-            )
+            call.tell_later(blocks.notice(blocks.not_in_channel("/milestone status")))
         else:
             with session_scope(runtime.engine) as session:
                 mark_sent(session, request_claim, now=call.now)
 
     runtime.background.submit(call.channel_id, post)
+
+
+def handle_chart(call: Call, command: parsing.Chart) -> None:
+    runtime = call.runtime
+    with session_scope(runtime.engine) as session:
+        goal = (
+            goals.find_goal(
+                session, team_id=call.team_id, channel_id=call.channel_id, text=command.goal
+            )
+            if command.goal
+            else None
+        )
+        settings = channels.settings_for(session, team_id=call.team_id, channel_id=call.channel_id)
+    zone = status_sweep.channel_zone(settings, runtime.settings.default_timezone)
+    drawn = charts.draw(
+        runtime,
+        team_id=call.team_id,
+        channel_id=call.channel_id,
+        now=call.now,
+        zone=zone,
+        goal=goal,
+    )
+    if drawn.is_empty:
+        call.ack(**blocks.notice(blocks.nothing_to_chart(goal)))
+        return
+    call.ack()
+
+    def post() -> None:
+        with _upload_refusals_told(call, "chart"):
+            charts.post_chart(runtime, call.team_id, call.channel_id, drawn)
+
+    runtime.background.submit(call.channel_id, post)
+
+
+def handle_export(call: Call, command: parsing.Export) -> None:
+    runtime = call.runtime
+    exported = exports.gather(
+        runtime, team_id=call.team_id, channel_id=call.channel_id, now=call.now
+    )
+    if not exported.milestones:
+        call.ack(**blocks.notice("This channel has no milestones to export yet."))
+        return
+    with session_scope(runtime.engine) as session:
+        settings = channels.settings_for(session, team_id=call.team_id, channel_id=call.channel_id)
+    zone = status_sweep.channel_zone(settings, runtime.settings.default_timezone)
+    call.ack(**blocks.notice(blocks.export_on_its_way(command.format)))
+
+    def send() -> None:
+        with _upload_refusals_told(call, f"export {command.format}"):
+            exports.send_export(
+                runtime, exported, command.format, user_id=call.user_id, now=call.now, zone=zone
+            )
+
+    runtime.background.submit(call.user_id, send)
+
+
+@contextmanager
+def _upload_refusals_told(call: Call, subcommand: str) -> Iterator[None]:
+    """Tell the person privately when Slack refused an upload they asked for: the bot is not
+    in the channel, or the app was installed before it could upload files."""
+    try:
+        yield
+    except ChannelGone:
+        call.tell_later(blocks.notice(blocks.not_in_channel(f"/milestone {subcommand}")))
+    except SlackApiError as error:
+        if slack_error(error) != "missing_scope":
+            raise
+        call.tell_later(blocks.notice(blocks.missing_files_scope()))
 
 
 def handle_settings(call: Call, command: parsing.DigestSettings) -> None:
@@ -482,6 +552,114 @@ def is_workspace_admin(runtime: Runtime, team_id: str, user_id: str) -> bool:
     return bool(found.get("is_admin") or found.get("is_owner"))
 
 
+# What Slack sends as channel_name where a channel has no name to show.
+_UNNAMED_CHANNELS = ("privategroup", "directmessage", "mpdm")
+
+
+def _link_settings(call: Call) -> tuple[str, bytes]:
+    """The public address and the key links are made with; NoLinks when either is missing."""
+    settings = call.runtime.settings
+    key = settings.link_key()
+    if not settings.public_url or key is None:
+        raise links.NoLinks()
+    return settings.public_url, key
+
+
+def _channel_label(call: Call) -> str:
+    name = call.channel_name
+    if not name or name.startswith(_UNNAMED_CHANNELS):
+        return "This channel's milestones"
+    return f"#{name}"
+
+
+def _learn_names(call: Call) -> None:
+    """After the answer: the names of the channel's owners, looked up if not known lately,
+    so a link shows names (it never asks Slack itself)."""
+    runtime = call.runtime
+    with session_scope(runtime.engine) as session:
+        owners = public_view.owners(session, team_id=call.team_id, channel_id=call.channel_id)
+    runtime.background.submit(
+        "timezones",
+        lambda: runtime.timezones.people(
+            call.team_id, owners, now=call.now, max_age=NAMES_FRESH_FOR
+        ),
+    )
+
+
+def handle_calendar(call: Call, command: parsing.CalendarLink) -> None:
+    public_url, key = _link_settings(call)
+    with session_scope(call.runtime.engine) as session:
+        link = links.calendar(
+            session,
+            team_id=call.team_id,
+            channel_id=call.channel_id,
+            user_id=call.user_id,
+            label=_channel_label(call),
+            now=call.now,
+            key=key,
+            reset=command.reset,
+        )
+        url = links.calendar_url(public_url, links.token_of(link, key))
+        made_by, made_at = link.created_by, link.created_at
+    call.ack(**blocks.calendar_link(url, made_by=made_by, made_at=made_at, reset=command.reset))
+    _learn_names(call)
+
+
+def _goal_named(call: Call, session, text: str | None):
+    if not text:
+        return None
+    return goals.find_goal(session, team_id=call.team_id, channel_id=call.channel_id, text=text)
+
+
+def handle_share(call: Call, command: parsing.Share) -> None:
+    public_url, key = _link_settings(call)
+    with session_scope(call.runtime.engine) as session:
+        goal = _goal_named(call, session, command.goal)
+        link, is_new = links.share(
+            session,
+            team_id=call.team_id,
+            channel_id=call.channel_id,
+            goal=goal,
+            user_id=call.user_id,
+            label=_channel_label(call),
+            now=call.now,
+            key=key,
+        )
+        url = links.page_url(public_url, links.token_of(link, key))
+        label = link.label
+    call.ack(**blocks.share_link(url, label=label, is_new=is_new))
+    _learn_names(call)
+
+
+def handle_share_revoke(call: Call, command: parsing.ShareRevoke) -> None:
+    with session_scope(call.runtime.engine) as session:
+        revoked = links.revoke_share(
+            session,
+            team_id=call.team_id,
+            channel_id=call.channel_id,
+            goal=command.goal,
+            user_id=call.user_id,
+            now=call.now,
+        )
+        label = revoked[0].label
+    call.ack(**blocks.share_revoked(label))
+
+
+def handle_share_list(call: Call, command: parsing.ShareList) -> None:
+    public_url, key = _link_settings(call)
+    with session_scope(call.runtime.engine) as session:
+        shared = [
+            (
+                link.label,
+                links.page_url(public_url, links.token_of(link, key)),
+                link.created_by,
+                link.created_at,
+            )
+            for link in links.shares(session, team_id=call.team_id, channel_id=call.channel_id)
+        ]
+    call.ack(**blocks.share_list(shared))
+
+
 HANDLERS: dict[type, Callable] = {
     parsing.Help: handle_help,
     parsing.Add: handle_add,
@@ -496,6 +674,8 @@ HANDLERS: dict[type, Callable] = {
     parsing.History: handle_history,
     parsing.Review: handle_review,
     parsing.Status: handle_status,
+    parsing.Chart: handle_chart,
+    parsing.Export: handle_export,
     parsing.GoalAdd: handle_goal_add,
     parsing.GoalList: handle_goal_list,
     parsing.GoalClose: handle_goal_close,
@@ -504,4 +684,8 @@ HANDLERS: dict[type, Callable] = {
     parsing.ChannelSetting: handle_channel_setting,
     parsing.CoachSetting: handle_coach_setting,
     parsing.ManagersSetting: handle_managers_setting,
+    parsing.CalendarLink: handle_calendar,
+    parsing.Share: handle_share,
+    parsing.ShareRevoke: handle_share_revoke,
+    parsing.ShareList: handle_share_list,
 }

@@ -63,9 +63,14 @@ def open_milestone_modal(
     tell: Callable[[str], None],
     milestone_id: int | None = None,
     revision: int | None = None,
+    definition_of_done: str | None = None,
+    source: str | None = None,
 ) -> None:
     """Read what the form needs, build it, and leave views.open to the background worker;
     `tell` answers the person privately if Slack no longer lets it open.
+
+    A new milestone's form may also be given a definition of done and the permalink of the
+    message it is made from (`source`), which the card will link to.
 
     With `milestone_id` it is the Edit form, for the milestone's owner only (at `revision`,
     when the press came from a message showing one). Raises a MilestoneError when the draft
@@ -83,6 +88,8 @@ def open_milestone_modal(
                 user_id=user_id,
                 draft=draft or Add(title=""),
                 now=now,
+                definition_of_done=definition_of_done,
+                source=source,
             )
         else:
             milestone = milestone_of(session, team_id=team_id, milestone_id=milestone_id)
@@ -104,6 +111,8 @@ def _new_view(
     user_id: str,
     draft: Add,
     now: datetime,
+    definition_of_done: str | None = None,
+    source: str | None = None,
 ) -> dict:
     # The person's date as already known: opening the form never waits on Slack.
     today = runtime.timezones.known_today(team_id, user_id, now=now)
@@ -127,10 +136,11 @@ def _new_view(
         owner_id=draft.owner_id or user_id,
         approver_id=draft.approver_id,
         due_date=due_date,
+        definition_of_done=definition_of_done,
         prerequisite_ids=tuple(m.id for m in chosen),
     )
     return milestone_modal.milestone_modal(
-        metadata=milestone_modal.Metadata(channel_id=channel_id, key=key),
+        metadata=milestone_modal.Metadata(channel_id=channel_id, key=key, source=source),
         prefill=prefill,
         goals=goals.open_goals(session, team_id=team_id, channel_id=channel_id),
         candidates=_candidates(session, team_id=team_id, channel_id=channel_id, chosen=chosen),
@@ -396,6 +406,7 @@ def _declare(
                 ),
                 default_owner=False,
                 separate_approvals=settings.separate_approvals,
+                source_permalink=modal.metadata.source,
             )
         return change, _advice(session, change, today=today)
 

@@ -40,6 +40,7 @@ from bot.domain.errors import (
     UnreadableDate,
     Written,
 )
+from bot.domain.links import NoLinks, NothingShared
 from bot.render.text import escape, quote, user
 from bot.store.models import Status
 
@@ -104,6 +105,17 @@ def refusal(error: MilestoneError) -> str:
                 f"There is no open goal {quote(error.text)} in this channel. "
                 "`/milestone goal list` shows them; name one by reference (G-3) or by its name "
                 'in quotes (`goal "Launch mobile app"`).'
+            )
+        case NoLinks():
+            return (
+                "Calendar feeds and shared pages are off: the bot's admin has to set PUBLIC_URL "
+                "(the address people reach this bot at) and FEED_SECRET (see .env.example)."
+            )
+        case NothingShared():
+            shared = "this channel" if error.goal is None else "that goal"
+            return (
+                f"There is no page shared for {shared}, so nothing was revoked. "
+                "`/milestone share list` shows the pages shared from here."
             )
         case AdminCheckFailed():
             return (

@@ -184,6 +184,8 @@ def announcement(milestone: Milestone, detail: Detail = NO_DETAIL) -> Message:
     ]
     if milestone.definition_of_done:
         blocks.append(_context(f"Done when: {escape(milestone.definition_of_done)}"))
+    if source_line(milestone):
+        blocks.append(_context(source_line(milestone)))
     blocks.append(_context(_state_line(milestone, detail)))
     if milestone.status == Status.OPEN:
         value = button_value(milestone)
@@ -549,9 +551,41 @@ The owner defaults to you; with an approver, completion waits for their approval
     Goals group milestones and show their progress.
 `/milestone review` · `status` · `away 2026-12-24 to 2027-01-02` · `away off`
     The coach's suggestions; this channel's status now; a break from reminders.
+`/milestone chart` · `chart G-1` · `export csv` · `export json`
+    A timeline of the channel's (or a goal's) milestones; its milestones and their history \
+as a file, sent to you.
 `/milestone settings` · `settings managers @alex @sam` · `settings managers anyone`
     This channel's settings: weekly status, nudges, mentions, escalation, approvals, coach, \
-and who may change them (workspace admins always may)."""
+and who may change them (workspace admins always may).
+`/milestone calendar` · `calendar reset` · `share` · `share G-1` · `share list` · `share revoke`
+    A calendar feed of this channel's due dates; a read-only page for people outside Slack.
+*Make it a milestone* in a message's ⋯ menu turns that message into a milestone."""
+
+
+def nothing_to_chart(goal: Goal | None) -> str:
+    where = f"{goal.reference} {escape(goal.name)} has" if goal else "This channel has"
+    return f"{where} no milestone with a due date yet: there is nothing to chart."
+
+
+def export_on_its_way(kind: str) -> str:
+    return (
+        f"I'm sending you this channel's milestones and their history as {kind.upper()}, "
+        "in our direct messages."
+    )
+
+
+def not_in_channel(command: str) -> str:
+    return (
+        "I can't post in this channel yet. Invite me with `/invite @Milestones`, "
+        f"then try `{command}` again."
+    )
+
+
+def missing_files_scope() -> str:
+    return (
+        "I may not upload files in this workspace yet. Ask a workspace admin to reinstall "
+        "the app (it now asks for the `files:write` permission), then try again."
+    )
 
 
 def help_message(problem: str | None = None) -> Message:
@@ -917,3 +951,58 @@ def away_noted(absence: Absence) -> Message:
         f":palm_tree: Noted: you are away {when}. No reminders about your milestones then; "
         "`/milestone away off` when you are back early."
     )
+
+
+def calendar_link(url: str, *, made_by: str, made_at: datetime, reset: bool) -> Message:
+    """The channel's calendar feed, told privately: whoever has the URL can read it."""
+    first = "A new calendar feed for this channel" if reset else "This channel's calendar feed"
+    text = (
+        f":calendar: {first}: <{url}|{escape(url)}>\n"
+        "Subscribe to it in Google Calendar (Other calendars → From URL), Outlook or Apple "
+        "Calendar: each milestone is an all-day event on its due date, and moves when it moves. "
+        "Whoever has this link can read the milestones' titles and owners: share it only with "
+        "this channel. `/milestone calendar reset` ends it and makes a new one."
+    )
+    if not reset:
+        text += f"\n_Made by {user(made_by)} on {format_date(made_at.date())}._"
+    return notice(text)
+
+
+def share_link(url: str, *, label: str, is_new: bool) -> Message:
+    """A page's link, told privately."""
+    opening = "A read-only page of" if is_new else "The page already shared of"
+    return notice(
+        f":link: {opening} {escape(label)}: <{url}|{escape(url)}>\n"
+        "Anyone with the link sees its milestones, health, owners' names, the timeline and "
+        "what changed this week, without signing in to Slack; nothing of other channels. "
+        "`/milestone share revoke` ends it."
+    )
+
+
+def share_revoked(label: str) -> Message:
+    return notice(
+        f"The page of {escape(label)} is revoked: its link now shows nothing. "
+        "`/milestone share` makes a new one."
+    )
+
+
+def share_list(shared: Iterable[tuple[str, str, str, datetime]]) -> Message:
+    """The channel's shared pages: (label, url, who shared it, when)."""
+    lines = [
+        f"• {escape(label)}: <{url}|{escape(url)}>, by {user(by)} on {format_date(at.date())}"
+        for label, url, by, at in shared
+    ]
+    if not lines:
+        return notice("No page of this channel is shared. `/milestone share` makes one.")
+    blocks = _capped(
+        sections_from_lines("*Pages shared from this channel*", lines),
+        "More pages are shared than fit here.",
+    )
+    return {"text": "Pages shared from this channel", "blocks": blocks}
+
+
+def source_line(milestone: Milestone) -> str | None:
+    """ "Made from a message" linking the message the milestone came from, or None."""
+    if not milestone.source_permalink:
+        return None
+    return f":speech_balloon: Made from <{milestone.source_permalink}|a message>"

@@ -5,7 +5,10 @@ port) and the sandbox (bot/sandbox/server.py serves it beside the page that play
 Web API request (``/api/<method>``, GET or POST, form-encoded or JSON) is recorded as a
 :class:`Call`, including attempts answered with a scheduled failure (see :meth:`SlackAPI.fail`).
 POSTs to ``/response/<name>`` (response URLs) are recorded in ``responses``. A method can be made
-to hang (:meth:`SlackAPI.hang`), as Slack does when it is slow. With ``enforce_limits`` a message
+to hang (:meth:`SlackAPI.hang`), as Slack does when it is slow. Files go up as slack_sdk's
+``files_upload_v2`` sends them: ``files.getUploadURLExternal`` hands out an upload URL here, the
+bytes are POSTed there, and ``files.completeUploadExternal`` shares them; each shared file is
+recorded in ``files`` as an :class:`UploadedFile`. With ``enforce_limits`` a message
 or view that Slack would refuse (bot/sandbox/slacklimits.py) is refused with ``invalid_blocks``,
 as Slack refuses it. Only the standard library is used, and the limits module.
 """
@@ -63,6 +66,24 @@ class Call:
     @property
     def ok(self) -> bool:
         return self.status == 200 and bool(self.response.get("ok"))
+
+
+@dataclass
+class UploadedFile:
+    """A file shared by files.completeUploadExternal: what was uploaded, and where it went."""
+
+    id: str
+    name: str
+    title: str | None
+    alt_text: str | None
+    content: bytes
+    channel: str | None
+    thread_ts: str | None
+    initial_comment: str | None
+
+    @property
+    def size(self) -> int:
+        return len(self.content)
 
 
 @dataclass
@@ -174,6 +195,10 @@ class SlackAPI:
         self._last_post: dict[str, float] = {}
         # hang(): method -> released when the calls held may be answered.
         self._hung: dict[str, threading.Event] = {}
+        # Files between files.getUploadURLExternal and files.completeUploadExternal, by id:
+        # their name, alt text and (once POSTed to the upload URL) their bytes.
+        self._pending_files: dict[str, dict[str, Any]] = {}
+        self.files: list[UploadedFile] = []
 
     # ------------------------------------------------------------------ transport
     @property
@@ -202,6 +227,9 @@ class SlackAPI:
                     parsed = _parse_body(body, headers.get("content-type", "")) or text
                 self._record_response(path[len("/response/") :], parsed)
                 return 200, {"ok": True}, {}
+            if http_method == "POST" and path.startswith("/upload/"):
+                found = self._receive_upload(path[len("/upload/") :], body)
+                return (200 if found else 404), {"ok": found}, {}
             return 404, {"ok": False, "error": "unknown_method"}, {}
         except Exception as exc:  # surface bugs in here as HTTP 500 + errors
             self.errors.append(f"{http_method} {path}: {exc!r}")
@@ -382,6 +410,7 @@ class SlackAPI:
         """Forget calls, responses, errors and scheduled failures (users are kept)."""
         with self._cond:
             self.calls.clear()
+            self.files.clear()
             self.responses.clear()
             self.errors.clear()
             self._plans.clear()
@@ -452,6 +481,59 @@ class SlackAPI:
                 self._cond.wait(remaining)
 
     # ------------------------------------------------------------------ server side
+    def wait_for_files(self, count: int = 1, timeout: float = 5.0) -> list[UploadedFile]:
+        """Block until ``count`` files were shared; return them."""
+        self.wait_for("files.completeUploadExternal", count, timeout)
+        with self._cond:
+            return list(self.files)
+
+    def _receive_upload(self, file_id: str, body: bytes) -> bool:
+        with self._cond:
+            pending = self._pending_files.get(file_id)
+            if pending is None:
+                return False
+            pending["content"] = body
+            return True
+
+    def _upload_url(self, params: dict) -> dict:
+        if not params.get("filename") or not str(params.get("length", "")).isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{len(self._pending_files) + 1:04d}"
+        self._pending_files[file_id] = {
+            "name": str(params["filename"]),
+            "length": int(params["length"]),
+            "alt_text": params.get("alt_txt"),
+        }
+        return {"ok": True, "upload_url": f"{self.root_url}/upload/{file_id}", "file_id": file_id}
+
+    def _complete_upload(self, params: dict) -> dict:
+        listed = params.get("files")
+        if not isinstance(listed, list) or not listed:
+            return {"ok": False, "error": "invalid_arguments"}
+        shared = []
+        for item in listed:
+            pending = self._pending_files.get(str(item.get("id")))
+            if pending is None or "content" not in pending:
+                return {"ok": False, "error": "file_not_found"}
+            if len(pending["content"]) != pending["length"]:
+                return {"ok": False, "error": "file_size_mismatch"}
+            shared.append((item, pending))
+        files = []
+        for item, pending in shared:
+            uploaded = UploadedFile(
+                id=str(item["id"]),
+                name=pending["name"],
+                title=item.get("title"),
+                alt_text=pending["alt_text"],
+                content=pending["content"],
+                channel=params.get("channel_id") or params.get("channels"),
+                thread_ts=params.get("thread_ts"),
+                initial_comment=params.get("initial_comment"),
+            )
+            self.files.append(uploaded)
+            files.append({"id": uploaded.id, "name": uploaded.name, "title": uploaded.title})
+        return {"ok": True, "files": files}
+
     def _record_response(self, name: str, body: Any) -> None:
         with self._cond:
             self.responses.append({"name": name, "body": body})
@@ -573,6 +655,13 @@ class SlackAPI:
                 "text": params.get("text", ""),
                 "message": message,
             }
+        if method == "chat.getPermalink":
+            channel, ts = str(params.get("channel")), str(params.get("message_ts"))
+            return {
+                "ok": True,
+                "channel": channel,
+                "permalink": f"https://test.slack.com/archives/{channel}/p{ts.replace('.', '')}",
+            }
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": self._next_ts()}
         if method == "conversations.open":
@@ -582,6 +671,10 @@ class SlackAPI:
             if user is None:
                 return {"ok": False, "error": "user_not_found"}
             return {"ok": True, "user": json.loads(json.dumps(user))}
+        if method == "files.getUploadURLExternal":
+            return self._upload_url(params)
+        if method == "files.completeUploadExternal":
+            return self._complete_upload(params)
         if method in ("views.open", "views.update", "views.push", "views.publish"):
             return {"ok": True, "view": self._view(method, params)}
         return {"ok": True}

@@ -28,10 +28,12 @@ INPUT_MAX_LENGTH = 3000
 MODAL_TITLE, MODAL_BUTTON = 24, 24
 PRIVATE_METADATA = 3000
 
-# The Slack markup the bot itself writes: user and channel mentions, dates, and nothing else.
-# User text reaches a message escaped, so anything else in angle brackets came from it.
+# The Slack markup the bot itself writes: user and channel mentions, dates, links to its own
+# pages and to Slack's permalinks, and nothing else. User text reaches a message escaped, so
+# anything else in angle brackets came from it.
 BOT_MARKUP = re.compile(
     r"<@[UW][A-Z0-9]+>|<#C[A-Z0-9]+>|<!date\^\d+\^\{[a-z_]+\}(?: at \{time\})?\|[^<>&]+>"
+    r"|<https://[^<>|\s]+\|[^<>|]+>"
 )
 ENTITY = re.compile(r"&(?:amp|lt|gt);")
 QUOTE_MARK = re.compile(r"^>", re.MULTILINE)

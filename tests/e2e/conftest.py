@@ -1,8 +1,10 @@
 """Fixtures of the end-to-end tests only (the shared ones are in tests/conftest.py)."""
 
 import pytest
+from playwright.sync_api import sync_playwright
 
-from tests.support.browsing import ALEX, CHROMIUM, Steps, running_sandbox
+from tests.support.browser import CHROMIUM, LAUNCH_ARGS
+from tests.support.browsing import ALEX, Steps, running_sandbox
 from tests.support.socketmode import SocketModeServer, slash_command_envelope
 
 
@@ -30,12 +32,18 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture(scope="session")
 def chromium():
-    from playwright.sync_api import sync_playwright
-
+    """The system's Chromium, headless, for the whole run (Playwright's own download is not
+    used)."""
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM)
-        yield browser
-        browser.close()
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium):
+    """The same browser, for the tests of the bot's own pages (tests/support/browser.py)."""
+    return chromium
 
 
 @pytest.fixture

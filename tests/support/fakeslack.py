@@ -9,7 +9,7 @@ Point a ``slack_sdk.WebClient`` at it::
         assert slack.calls_to("chat.postMessage")[0].params["text"] == "hi"
 
 Everything it answers, records and can be told to do (fail, hang, answer, grant, revoke,
-limit_posts) is the core's; see bot/sandbox/slackapi.py.
+limit_posts, files uploaded with files_upload_v2) is the core's; see bot/sandbox/slackapi.py.
 """
 
 from __future__ import annotations
@@ -20,9 +20,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.sandbox.slackapi import APP_ID, BOT_ID, BOT_USER_ID, TEAM_ID, Call, SlackAPI
+from bot.sandbox.slackapi import (
+    APP_ID,
+    BOT_ID,
+    BOT_USER_ID,
+    TEAM_ID,
+    Call,
+    SlackAPI,
+    UploadedFile,
+)
 
-__all__ = ["APP_ID", "BOT_ID", "BOT_USER_ID", "TEAM_ID", "Call", "FakeSlack"]
+__all__ = ["APP_ID", "BOT_ID", "BOT_USER_ID", "TEAM_ID", "Call", "FakeSlack", "UploadedFile"]
 
 
 class _Server(ThreadingHTTPServer):

@@ -388,3 +388,21 @@ def test_the_form_shortens_a_long_goal_name_in_its_menu():
     )
     option = view["blocks"][1]["element"]["options"][0]["text"]["text"]
     assert len(option) == milestone_modal.MAX_OPTION_TEXT and option.endswith("ü…")
+
+
+# ---------------------------------------------------------------- public links
+
+
+LINK = "https://milestones.example.com/share/" + "A" * 43
+labels = hostile_text(200)
+
+
+@LIMITS
+@given(
+    labels, many(st.tuples(labels, user_ids), 300, renumber=lambda drawn, _: drawn), st.booleans()
+)
+def test_the_answers_giving_public_links_fit(label, shared, fresh):
+    assert_fits(blocks.calendar_link(LINK, made_by="U1", made_at=NOW, reset=fresh))
+    assert_fits(blocks.share_link(LINK, label=label, is_new=fresh))
+    assert_fits(blocks.share_revoked(label))
+    assert_fits(blocks.share_list([(name, LINK, person, NOW) for name, person in shared]))
