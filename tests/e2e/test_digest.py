@@ -23,11 +23,10 @@ from tests.support.harness import (
     make_settings,
     pacer_without_waiting,
 )
+from tests.support.reading import items_by_heading, section_texts
 from tests.support.sweeping import MONDAY, statuses, sweep
 
 REFERENCE = re.compile(r"\*M-(\d+)\*")
-# A section inside a goal's group: ":rotating_light: Overdue (2)".
-SECTION = re.compile(r"^(:\w+: [^*]+) \(\d+\)$")
 ON_TRACK = " · :large_green_circle: on track"
 CURRENT = (
     ":white_check_mark: Reached in the last 7 days",
@@ -38,26 +37,6 @@ CURRENT = (
 )
 COMING_UP = ":crystal_ball: Coming up"
 CANCELLED = ":heavy_minus_sign: Cancelled this week"
-
-
-def section_texts(call) -> list[str]:
-    return [block["text"]["text"] for block in call.params["blocks"] if block["type"] == "section"]
-
-
-def items_by_heading(calls) -> dict[str, list[str]]:
-    """{section: [item line, ...]} across one status and all its goals' groups, however many
-    messages it took."""
-    items: dict[str, list[str]] = {}
-    heading = None
-    for call in calls:
-        for text in section_texts(call):
-            for line in text.split("\n"):
-                if line.startswith("• "):
-                    items[heading].append(line)
-                elif match := SECTION.match(line):
-                    heading = match.group(1)
-                    items.setdefault(heading, [])
-    return items
 
 
 def answer_text(response) -> str:
