@@ -720,8 +720,11 @@ The owner defaults to you; with an approver, completion waits for their approval
     What waits on what; who changed what, when and why.
 `/milestone goal add "Launch mobile app" due end of march` · `goal list` · `goal close G-1`
     Goals group milestones and show their progress.
-`/milestone review` · `status` · `away 2026-12-24 to 2027-01-02` · `away off`
-    The coach's suggestions; this channel's status now; a break from reminders.
+`/milestone review` · `status` · `status mine` · `away 2026-12-24 to 2027-01-02` · `away off`
+    The coach's suggestions; this channel's status now (what changed, what is coming, how we \
+are doing); yours from every channel, privately; a break from reminders.
+`/milestone me digest monday 09:00` · `me digest off`
+    Your own week by DM, in your time zone: due, overdue, waiting for your approval.
 `/milestone settings` · `settings managers @alex @sam` · `settings managers anyone`
     This channel's settings: weekly status, nudges, mentions, escalation, approvals, coach, \
 and who may change them (workspace admins always may)."""
