@@ -337,7 +337,9 @@ def statuses_messages(
         responsible = {m.responsible_id for m in active}
         named = set()
         if not mentions:
-            named = {m.owner_id for m in status.reached + active if m.owner_id}
+            listed = status.reached + active + status.coming_up
+            listed += [change.milestone for change in status.changes]
+            named = {m.owner_id for m in listed if m.owner_id}
             named |= {m.approver_id for m in status.awaiting_approval if m.approver_id}
         responsible_by_status.append(responsible)
         shown.setdefault(status.team_id, set()).update(responsible | named)

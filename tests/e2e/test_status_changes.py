@@ -220,3 +220,23 @@ def test_status_mine_for_someone_with_no_milestones_says_so(bot):
     text = answer(bot.command("status mine", user=OTHER))
 
     assert "You answer for no open milestones" in text
+
+
+def test_with_mentions_off_changes_and_the_plan_name_people_too(bot):
+    bot.slack.set_user(OTHER, tz="Asia/Tokyo", real_name="Otto Other", display_name="otto.o")
+    bot.clock.set(BEFORE)
+    later = bot.add(f'"General availability" due 2027-03-01 owner <@{OTHER}|otto>')
+    bot.command("settings mentions off")
+    bot.clock.set(MONDAY - timedelta(days=2))
+    added = bot.add(f'"Press kit ready" due 2026-12-21 owner <@{OTHER}|otto>')
+
+    items = status_items(bot, command=False)
+
+    assert items[ADDED] == [
+        f"• *{added.reference}* · Press kit ready — otto.o, due Mon 21 Dec 2026"
+    ]
+    assert items[COMING_UP] == [
+        f"• *{added.reference}* · Press kit ready — otto.o, due Mon 21 Dec 2026",
+        f"• *{later.reference}* · General availability — otto.o, due Mon 1 Mar 2027",
+    ]
+    assert "<@" not in "\n".join(status_lines(bot))
