@@ -542,6 +542,6 @@ def load_statuses(
                 for g in goals_by_channel[key]
             ],
             changes=week_changes(events_by_channel[key], since=d.reached_since),
-            reached=reached.get(key, []),
+            reached_lately=reached.get(key, []),
         )
     return statuses

@@ -112,15 +112,15 @@ def channel_status(
     details: dict[int, Detail] | None = None,
     progress: list[Progress] | None = None,
     changes: list[WeekChange] | None = None,
-    reached: Iterable[Reached] = (),
+    reached_lately: Iterable[Reached] = (),
 ) -> ChannelStatus:
     """Sort a channel's milestones into the status sections; cancelled ones are left out.
 
     Milestones reached at or after `reached_since` are news. A weekly status gives the time of
     the status before it, so a milestone reached just after one status is in the next.
-    `reached` (from `reached_in_period`) gives how the channel and its goals are doing.
+    `reached_lately` (from `reached_in_period`) gives how the channel and its goals are doing.
     """
-    reached = list(reached)
+    reached_lately = list(reached_lately)
     status = ChannelStatus(
         team_id=team_id,
         channel_id=channel_id,
@@ -129,8 +129,8 @@ def channel_status(
         details=details or {},
         progress=progress or [],
         changes=changes or [],
-        record=track_record(reached),
-        goal_records=goal_records(reached),
+        record=track_record(reached_lately),
+        goal_records=goal_records(reached_lately),
     )
     for milestone in sorted(milestones, key=lambda m: (m.due_date or date.max, m.id)):
         if milestone.status == Status.REACHED:

@@ -180,7 +180,7 @@ def test_weekly_status_and_status_answers_fit(
         details=details_for(channel, detail),
         progress=progress,
         changes=changes,
-        reached=[Reached(TODAY, TODAY - timedelta(days=3), p.goal.id) for p in progress],
+        reached_lately=[Reached(TODAY, TODAY - timedelta(days=3), p.goal.id) for p in progress],
     )
     person = blocks.user if mentions else blocks.plain_names(dict.fromkeys(away, name))
     for message in blocks.with_away_note(blocks.weekly_status(status, person), away, person):
