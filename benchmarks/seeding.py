@@ -198,6 +198,9 @@ def seed(
                 "escalate_to": "channel",
                 "separate_approvals": False,
                 "coach_disabled": "",
+                "managers": "",
+                "paused_at": None,
+                "paused_reason": None,
             }
             for index, (team, channel) in enumerate(channels)
             if index % 2 == 1 or digest_at  # else half keep the defaults and have no row
