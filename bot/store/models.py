@@ -176,7 +176,8 @@ class MilestoneEvent(SQLModel, table=True):
     milestone_id: int = Field(foreign_key="milestone.id", index=True)
     kind: str = Field(max_length=32)  # an EventKind
     actor_id: str | None = Field(default=None, max_length=32)
-    at: datetime
+    # Indexed: the weekly status reads the week's events, a small part of all the history.
+    at: datetime = Field(index=True)
     old_due_date: date | None = None
     new_due_date: date | None = None
     reason: str | None = Field(default=None, max_length=500)

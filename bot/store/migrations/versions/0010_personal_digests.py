@@ -1,4 +1,4 @@
-"""personal digests: who asked for their own week by DM, and when
+"""personal digests, and the history indexed by time for the week's changes in the status
 
 Revision ID: 0010
 Revises: 0009
@@ -26,7 +26,9 @@ def upgrade() -> None:
         sa.Column("since", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("team_id", "user_id"),
     )
+    op.create_index("ix_milestoneevent_at", "milestoneevent", ["at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_milestoneevent_at", table_name="milestoneevent")
     op.drop_table("personaldigest")
