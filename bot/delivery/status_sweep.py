@@ -1,4 +1,4 @@
-"""The weekly status: which channels are due now, claimed once, composed and posted.
+"""The weekly status and the personal digests: who is due now, claimed once, composed and posted.
 
 It notes who is away, and shows owners as @-mentions or, where the channel turned mentions
 off, by the names Slack gives.

@@ -1,4 +1,5 @@
-"""Where a channel's milestones stand this week: the content of the weekly status."""
+"""Where a channel's milestones stand this week, what changed in it, what comes after and how the
+team is doing: the content of the weekly status; and a person's own week, for their digest."""
 
 from __future__ import annotations
 
