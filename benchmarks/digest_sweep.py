@@ -7,7 +7,7 @@ Fills a fresh database (default: a new SQLite file; a PostgreSQL URL is emptied 
 10 workspaces, their people (time zones looked up just now, a few away) and channels, each
 channel with two goals and its milestones (reached, cancelled, waiting for approval, open with
 due dates around now, some waiting on others) and their history (declared, moved, blocked,
-reached, cancelled: about one milestone in twenty changed in the week before, which the status
+reached, cancelled: about one milestone in thirty changed in the week before, which the status
 tells). At Monday 09:05 UTC every channel's status is
 due. Reports the time and the number of SQL statements to find the due channels and claim
 them, and to compose every status (Block Kit messages ready to post), which is the sweep's

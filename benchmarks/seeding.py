@@ -130,7 +130,7 @@ def seed(
 
     With `history`, each milestone's history too: declared, and reached, cancelled, moved (in
     the last 60 days) or marked blocked (in the last 30) as its state says, so about one in
-    twenty has changed in the week before `now`.
+    thirty has changed in the week before `now`.
 
     Every channel's cards are posted (announcement_ts set) and show the health they had a day
     ago, so a sweep at `now` finds the few that changed since, as in a running bot. Half the
