@@ -6,7 +6,9 @@ Usage: .venv/bin/python benchmarks/digest_sweep.py [--database-url URL] [--chann
 Fills a fresh database (default: a new SQLite file; a PostgreSQL URL is emptied first) with
 10 workspaces, their people (time zones looked up just now, a few away) and channels, each
 channel with two goals and its milestones (reached, cancelled, waiting for approval, open with
-due dates around now, some waiting on others). At Monday 09:05 UTC every channel's status is
+due dates around now, some waiting on others) and their history (declared, moved, blocked,
+reached, cancelled: about one milestone in thirty changed in the week before, which the status
+tells). At Monday 09:05 UTC every channel's status is
 due. Reports the time and the number of SQL statements to find the due channels and claim
 them, and to compose every status (Block Kit messages ready to post), which is the sweep's
 work minus the Slack posts (the best of three runs). With --post, then runs the real sweep
@@ -68,7 +70,7 @@ def main() -> None:
     )
     engine = fresh_engine(url)
     started = time.perf_counter()
-    counts = seed(engine, shape, now=NOW)
+    counts = seed(engine, shape, now=NOW, history=True)
     engine.dispose()
     print(f"seeded {counts} in {time.perf_counter() - started:.1f} s")
 

@@ -29,9 +29,11 @@ from bot.store.models import (  # noqa: E402
     Absence,
     ChannelSettings,
     Dependency,
+    EventKind,
     Goal,
     Health,
     Milestone,
+    MilestoneEvent,
     Person,
     Status,
 )
@@ -122,8 +124,13 @@ def seed(
     now: datetime,
     seed: int = 7,
     digest_at: tuple[int, str] | None = None,
+    history: bool = False,
 ) -> dict[str, int]:
     """Teams, channels, people, goals, milestones, dependencies and absences; counts by table.
+
+    With `history`, each milestone's history too: declared, and reached, cancelled, moved (in
+    the last 60 days) or marked blocked (in the last 30) as its state says, so about one in
+    thirty has changed in the week before `now`.
 
     Every channel's cards are posted (announcement_ts set) and show the health they had a day
     ago, so a sweep at `now` finds the few that changed since, as in a running bot. Half the
@@ -191,6 +198,9 @@ def seed(
                 "escalate_to": "channel",
                 "separate_approvals": False,
                 "coach_disabled": "",
+                "managers": "",
+                "paused_at": None,
+                "paused_reason": None,
             }
             for index, (team, channel) in enumerate(channels)
             if index % 2 == 1 or digest_at  # else half keep the defaults and have no row
@@ -220,6 +230,46 @@ def seed(
     )
     per_channel = shape.milestones_per_channel
     dependencies: list[tuple[int, int]] = []
+    events: list[dict] = []
+
+    def record(milestone: dict) -> None:
+        def line(kind: EventKind, at: datetime, **fields) -> dict:
+            return {
+                "milestone_id": milestone["id"],
+                "kind": kind.value,
+                "actor_id": milestone["owner_id"],
+                "at": at,
+                "old_due_date": fields.get("old_due_date"),
+                "new_due_date": fields.get("new_due_date"),
+                "reason": fields.get("reason"),
+                "old_approver_id": None,
+                "new_approver_id": None,
+            }
+
+        events.append(
+            line(
+                EventKind.DECLARED,
+                milestone["created_at"],
+                new_due_date=milestone["first_due_date"],
+            )
+        )
+        if milestone["times_moved"]:
+            events.append(
+                line(
+                    EventKind.RESCHEDULED,
+                    now - timedelta(days=rng.randint(0, 60), hours=rng.randint(0, 23)),
+                    old_due_date=milestone["first_due_date"],
+                    new_due_date=milestone["due_date"],
+                    reason="the vendor is late",
+                )
+            )
+        if milestone["marked_health"]:
+            at = now - timedelta(days=rng.randint(0, 30), hours=rng.randint(0, 23))
+            events.append(line(EventKind.BLOCKED, at, reason=milestone["health_reason"]))
+        if milestone["reached_at"]:
+            events.append(line(EventKind.REACHED, milestone["reached_at"]))
+        if milestone["cancelled_at"]:
+            events.append(line(EventKind.CANCELLED, milestone["cancelled_at"], reason="scope"))
 
     def milestones() -> Iterator[dict]:
         for index, (team, channel) in enumerate(channels):
@@ -254,7 +304,7 @@ def seed(
                     yesterday = today - timedelta(days=1)
                     shown = Health.OFF_TRACK if due < yesterday else Health.ON_TRACK
                     shown = marked or shown
-                yield {
+                row = {
                     "id": milestone_id,
                     "team_id": team,
                     "channel_id": channel,
@@ -280,8 +330,12 @@ def seed(
                     "approval_channel": None,
                     "approval_ts": None,
                 }
+                if history:
+                    record(row)
+                yield row
 
     counts["milestone"] = _insert(engine, Milestone, milestones())
+    counts["milestoneevent"] = _insert(engine, MilestoneEvent, iter(events))
     counts["dependency"] = _insert(
         engine,
         Dependency,

@@ -1,4 +1,4 @@
-"""The weekly status: which channels are due now, claimed once, composed and posted.
+"""The weekly status and the personal digests: who is due now, claimed once, composed and posted.
 
 It notes who is away, and shows owners as @-mentions or, where the channel turned mentions
 off, by the names Slack gives.
@@ -7,7 +7,7 @@ off, by the names Slack gives.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import partial
@@ -21,14 +21,33 @@ from bot.delivery.deliveries import Claimed, Recipient, SweepReport, delivery_jo
 from bot.delivery.fanout import fan_out
 from bot.domain import away, channels, workspaces
 from bot.domain.dependencies import prerequisites_in_channels
-from bot.domain.goals import Tally, open_goals, progress, tallies
+from bot.domain.goals import Tally, progress, tallies
 from bot.domain.health import describe
-from bot.domain.status_report import ChannelStatus, channel_status
+from bot.domain.people import is_zone, local_date
+from bot.domain.status_report import (
+    WINDOW,
+    ChannelStatus,
+    PersonalWeek,
+    channel_status,
+    events_since,
+    personal_week,
+    reached_in_period,
+    week_changes,
+)
 from bot.render import blocks
 from bot.runtime import Runtime
 from bot.store.claims import claim
 from bot.store.db import session_scope
-from bot.store.models import ChannelSettings, DeliveryKind, Goal, GoalStatus, Milestone, Status
+from bot.store.models import (
+    ChannelSettings,
+    DeliveryKind,
+    Goal,
+    GoalStatus,
+    Milestone,
+    Person,
+    PersonalDigest,
+    Status,
+)
 
 log = logging.getLogger("bot.digest")
 
@@ -72,42 +91,6 @@ def last_scheduled(now: datetime, *, weekday: int, at: time, zone: ZoneInfo) -> 
 
 def channel_zone(settings: ChannelSettings, default: str) -> ZoneInfo:
     return ZoneInfo(settings.digest_timezone or default)
-
-
-def compose(
-    session: Session,
-    *,
-    team_id: str,
-    channel_id: str,
-    today: date,
-    zone: ZoneInfo,
-    reached_since: datetime,
-    today_of: Callable[[Milestone], date],
-) -> ChannelStatus:
-    """A channel's status on demand, for a channel in `zone`.
-
-    `today_of` gives the date each milestone's health is judged on: its owner's.
-    """
-    milestones = list(
-        session.exec(
-            select(Milestone).where(
-                Milestone.team_id == team_id,
-                Milestone.channel_id == channel_id,
-                Milestone.status != Status.CANCELLED,
-            )
-        ).all()
-    )
-    goals = open_goals(session, team_id=team_id, channel_id=channel_id)
-    return channel_status(
-        milestones,
-        team_id=team_id,
-        channel_id=channel_id,
-        today=today,
-        zone=zone,
-        reached_since=reached_since,
-        details=describe(session, milestones, today_of=today_of),
-        progress=[progress(goal, milestones) for goal in goals],
-    )
 
 
 def due_digests(session: Session, *, now: datetime, default_timezone: str) -> list[DueDigest]:
@@ -200,7 +183,125 @@ def run_digest_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
             )
         )
     fan_out(jobs, pacer=runtime.slack.pacer, stopping=runtime.stopping)
+    send_personal_digests(runtime, report, now=now)
     return report
+
+
+@dataclass(frozen=True)
+class DuePersonalDigest:
+    team_id: str
+    user_id: str
+    key: str
+    today: date
+
+
+def due_personal_digests(
+    session: Session, *, now: datetime, default_timezone: str
+) -> list[DuePersonalDigest]:
+    """People whose personal digest time has come (on their calendar, as last looked up),
+    within the grace period, and not before they asked for it."""
+    rows = session.exec(
+        select(PersonalDigest, Person.timezone)
+        .join(
+            Person,
+            and_(
+                col(Person.team_id) == col(PersonalDigest.team_id),
+                col(Person.user_id) == col(PersonalDigest.user_id),
+            ),
+            isouter=True,
+        )
+        .where(col(Person.inactive_since).is_(None))
+        .order_by(col(PersonalDigest.team_id), col(PersonalDigest.user_id))
+    ).all()
+    due = []
+    for digest, timezone in rows:
+        zone = ZoneInfo(timezone if timezone and is_zone(timezone) else default_timezone)
+        at = time.fromisoformat(digest.at)
+        scheduled = last_scheduled(now, weekday=digest.weekday, at=at, zone=zone)
+        if now - scheduled > GRACE or digest.since > scheduled:
+            continue
+        year, week, _ = scheduled.astimezone(zone).isocalendar()
+        due.append(
+            DuePersonalDigest(
+                team_id=digest.team_id,
+                user_id=digest.user_id,
+                key=f"{digest.user_id}:{year}-W{week:02d}",
+                today=now.astimezone(zone).date(),
+            )
+        )
+    return due
+
+
+def send_personal_digests(runtime: Runtime, report: SweepReport, *, now: datetime) -> None:
+    """DM every personal digest due at `now` that nobody has claimed: once per person and week."""
+    with session_scope(runtime.engine) as session:
+        due = due_personal_digests(
+            session, now=now, default_timezone=runtime.settings.default_timezone
+        )
+        departed = workspaces.departed(session)
+        due = [d for d in due if d.team_id not in departed]
+        won = claim(
+            session,
+            [
+                {
+                    "team_id": d.team_id,
+                    "kind": DeliveryKind.PERSONAL_DIGEST,
+                    "key": d.key,
+                    "claimed_at": now,
+                }
+                for d in due
+            ],
+        )
+        claimed = [d for d in due if (DeliveryKind.PERSONAL_DIGEST, d.key) in won]
+        weeks = personal_weeks(session, claimed)
+    jobs = [
+        delivery_job(
+            runtime.engine,
+            report,
+            won[DeliveryKind.PERSONAL_DIGEST, digest.key],
+            kind=DeliveryKind.PERSONAL_DIGEST,
+            now=now,
+            to=Recipient(digest.team_id, user_id=digest.user_id),
+            send=partial(post_personal_digest, runtime, week),
+        )
+        for digest, week in zip(claimed, weeks, strict=True)
+    ]
+    fan_out(jobs, pacer=runtime.slack.pacer, stopping=runtime.stopping)
+
+
+def personal_weeks(session: Session, digests: list[DuePersonalDigest]) -> list[PersonalWeek]:
+    """Each digest's week, from one query per workspace."""
+    by_team: dict[str, list[DuePersonalDigest]] = {}
+    for digest in digests:
+        by_team.setdefault(digest.team_id, []).append(digest)
+    milestones: dict[str, list[Milestone]] = {}
+    for team_id, own in by_team.items():
+        user_ids = [d.user_id for d in own]
+        milestones[team_id] = list(
+            session.exec(
+                select(Milestone).where(
+                    Milestone.team_id == team_id,
+                    col(Milestone.status).in_(Status.ACTIVE),
+                    or_(
+                        col(Milestone.owner_id).in_(user_ids),
+                        and_(
+                            col(Milestone.owner_id).is_(None),
+                            col(Milestone.creator_id).in_(user_ids),
+                        ),
+                        col(Milestone.approver_id).in_(user_ids),
+                    ),
+                )
+            ).all()
+        )
+    return [
+        personal_week(milestones[d.team_id], team_id=d.team_id, user_id=d.user_id, today=d.today)
+        for d in digests
+    ]
+
+
+def post_personal_digest(runtime: Runtime, week: PersonalWeek) -> None:
+    for message in blocks.personal_digest(week):
+        runtime.messenger(week.team_id).direct_message(week.user_id, message)
 
 
 def compose_digests(
@@ -247,7 +348,9 @@ def statuses_messages(
         responsible = {m.responsible_id for m in active}
         named = set()
         if not mentions:
-            named = {m.owner_id for m in status.reached + active if m.owner_id}
+            listed = status.reached + active + status.coming_up
+            listed += [change.milestone for change in status.changes]
+            named = {m.owner_id for m in listed if m.owner_id}
             named |= {m.approver_id for m in status.awaiting_approval if m.approver_id}
         responsible_by_status.append(responsible)
         shown.setdefault(status.team_id, set()).update(responsible | named)
@@ -320,46 +423,134 @@ def _in_channels(table: type[Milestone | Goal], keys: list[tuple[str, str]]) -> 
     )
 
 
+def channel_request(
+    runtime: Runtime, settings: ChannelSettings, *, key: str, now: datetime
+) -> DueDigest:
+    """A status asked for now in the channel of `settings`: what was reached or changed in the
+    last 7 days is news."""
+    zone = channel_zone(settings, runtime.settings.default_timezone)
+    return DueDigest(
+        settings.team_id,
+        settings.channel_id,
+        key,
+        local_date(now, zone),
+        zone,
+        now - WINDOW,
+        settings.mentions,
+    )
+
+
+def personal_statuses(
+    runtime: Runtime, *, team_id: str, user_id: str, now: datetime
+) -> list[ChannelStatus]:
+    """The status of `user_id`'s milestones in each channel of the workspace where they answer
+    for one (or for one cancelled in the last 7 days), in the order of the channels' ids."""
+    with session_scope(runtime.engine) as session:
+        channel_ids = session.exec(
+            select(Milestone.channel_id)
+            .where(
+                Milestone.team_id == team_id,
+                responsible_for(user_id),
+                or_(
+                    Milestone.status != Status.CANCELLED,
+                    col(Milestone.cancelled_at) >= now - WINDOW,
+                ),
+            )
+            .distinct()
+            .order_by(col(Milestone.channel_id))
+        ).all()
+        saved = {
+            s.channel_id: s
+            for s in session.exec(
+                select(ChannelSettings).where(
+                    ChannelSettings.team_id == team_id,
+                    col(ChannelSettings.channel_id).in_(channel_ids),
+                )
+            ).all()
+        }
+    if not channel_ids:
+        return []
+    requests = [
+        channel_request(
+            runtime,
+            saved.get(channel_id) or ChannelSettings(team_id=team_id, channel_id=channel_id),
+            key="",
+            now=now,
+        )
+        for channel_id in channel_ids
+    ]
+    statuses = load_statuses(runtime, requests, now=now, responsible=user_id)
+    return [statuses[team_id, channel_id] for channel_id in channel_ids]
+
+
+def responsible_for(user_id: str) -> ColumnElement:
+    """Milestones `user_id` answers for: theirs, or declared by them and owned by nobody."""
+    return or_(
+        col(Milestone.owner_id) == user_id,
+        and_(col(Milestone.owner_id).is_(None), col(Milestone.creator_id) == user_id),
+    )
+
+
 def load_statuses(
-    runtime: Runtime, digests: list[DueDigest], *, now: datetime
+    runtime: Runtime,
+    digests: list[DueDigest],
+    *,
+    now: datetime,
+    responsible: str | None = None,
 ) -> dict[tuple[str, str], ChannelStatus]:
-    """The channels' statuses, from a fixed number of queries (a few per workspace).
+    """The channels' statuses, from a fixed number of queries (a few per workspace); with
+    `responsible`, of that person's milestones only (and the goals they lead to).
 
     Health is judged on each owner's calendar as last looked up, as `/milestone list` does.
     """
     keys = [(d.team_id, d.channel_id) for d in digests]
+    zones = {(d.team_id, d.channel_id): d.zone for d in digests}
     # Reached milestones older than every channel's news count only in goals' tallies.
     news_since = min(d.reached_since for d in digests)
+    chosen = _in_channels(Milestone, keys)
+    if responsible is not None:
+        chosen = and_(chosen, responsible_for(responsible))
     shown = or_(
         col(Milestone.status).in_(Status.ACTIVE),
         and_(Milestone.status == Status.REACHED, col(Milestone.reached_at) >= news_since),
     )
     with session_scope(runtime.engine) as session:
-        milestones = list(
-            session.exec(select(Milestone).where(_in_channels(Milestone, keys), shown)).all()
-        )
+        milestones = list(session.exec(select(Milestone).where(chosen, shown)).all())
         details = describe(
             session,
             milestones,
             today_of=runtime.timezones.known_today_of(session, milestones, now=now),
             prerequisites=prerequisites_in_channels(session, _in_channels(Milestone, keys)),
         )
+        events = events_since(session, chosen, since=news_since)
+        reached = reached_in_period(
+            session, chosen, now=now, zone_of=lambda team_id, channel_id: zones[team_id, channel_id]
+        )
         goals = session.exec(
             select(Goal)
             .where(_in_channels(Goal, keys), Goal.status == GoalStatus.OPEN)
             .order_by(col(Goal.id))
         ).all()
+        if responsible is not None:
+            theirs = {m.goal_id for m in milestones} | {
+                r.goal_id for found in reached.values() for r in found
+            }
+            goals = [g for g in goals if g.id in theirs]
         goal_tallies = tallies(session, [g.id for g in goals])
     by_channel: dict[tuple[str, str], list[Milestone]] = {key: [] for key in keys}
     for milestone in milestones:
         by_channel[milestone.team_id, milestone.channel_id].append(milestone)
+    events_by_channel: dict[tuple[str, str], list] = {key: [] for key in keys}
+    for event, milestone in events:
+        events_by_channel[milestone.team_id, milestone.channel_id].append((event, milestone))
     goals_by_channel: dict[tuple[str, str], list[Goal]] = {key: [] for key in keys}
     for goal in goals:
         goals_by_channel[goal.team_id, goal.channel_id].append(goal)
     statuses = {}
     for d in digests:
-        channel_milestones = by_channel[d.team_id, d.channel_id]
-        statuses[d.team_id, d.channel_id] = channel_status(
+        key = d.team_id, d.channel_id
+        channel_milestones = by_channel[key]
+        statuses[key] = channel_status(
             channel_milestones,
             team_id=d.team_id,
             channel_id=d.channel_id,
@@ -369,7 +560,9 @@ def load_statuses(
             details={m.id: details[m.id] for m in channel_milestones},
             progress=[
                 progress(g, channel_milestones, goal_tallies.get(g.id, Tally()))
-                for g in goals_by_channel[d.team_id, d.channel_id]
+                for g in goals_by_channel[key]
             ],
+            changes=week_changes(events_by_channel[key], since=d.reached_since),
+            reached_lately=reached.get(key, []),
         )
     return statuses

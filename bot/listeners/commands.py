@@ -14,12 +14,20 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.delivery import charts, exports, status_sweep
 from bot.delivery.announce import announce, announce_settings_change
-from bot.domain import away, channels, goals, links, milestones, public_view, suggestions
+from bot.domain import (
+    away,
+    channels,
+    goals,
+    links,
+    milestones,
+    personal_digests,
+    public_view,
+    suggestions,
+)
 from bot.domain.dates import parse_due_date
 from bot.domain.errors import AdminCheckFailed, MilestoneError
 from bot.domain.health import describe
-from bot.domain.people import local_date
-from bot.domain.status_report import WINDOW
+from bot.domain.status_report import channel_reached, goal_records, track_record
 from bot.listeners import forms, parsing
 from bot.listeners.context import runtime_of
 from bot.logs import add_log_context, current_ids
@@ -315,7 +323,12 @@ def handle_goal_add(call: Call, command: parsing.GoalAdd) -> None:
 def handle_goal_list(call: Call, command: parsing.GoalList) -> None:
     with session_scope(call.runtime.engine) as session:
         progress = goals.channel_progress(session, team_id=call.team_id, channel_id=call.channel_id)
-    call.ack(**blocks.goal_list(progress))
+        settings = channels.settings_for(session, team_id=call.team_id, channel_id=call.channel_id)
+        zone = status_sweep.channel_zone(settings, call.runtime.settings.default_timezone)
+        reached = channel_reached(
+            session, team_id=call.team_id, channel_id=call.channel_id, now=call.now, zone=zone
+        )
+    call.ack(**blocks.goal_list(progress, goal_records(reached), track_record(reached)))
 
 
 def handle_goal_close(call: Call, command: parsing.GoalClose) -> None:
@@ -353,21 +366,24 @@ def handle_away(call: Call, command: parsing.Away) -> None:
     call.ack(**blocks.away_noted(absence))
 
 
+# A private answer can be given once with the ack and four times more through the response URL.
+MAX_PRIVATE_ANSWERS = 5
+
+
 def handle_status(call: Call, command: parsing.Status) -> None:
+    if command.mine:
+        handle_status_mine(call)
+        return
     runtime = call.runtime
     with session_scope(runtime.engine) as session:
         settings = channels.settings_for(session, team_id=call.team_id, channel_id=call.channel_id)
-        zone = status_sweep.channel_zone(settings, runtime.settings.default_timezone)
-        status = status_sweep.compose(
-            session,
-            team_id=call.team_id,
-            channel_id=call.channel_id,
-            today=local_date(call.now, zone),
-            zone=zone,
-            reached_since=call.now - WINDOW,
-            today_of=runtime.timezones.today_of(call.now),
-        )
-        # Claimed last: on SQLite the write lock is then held for the claim only.
+    request = status_sweep.channel_request(
+        runtime, settings, key=call.request_key or "", now=call.now
+    )
+    status = status_sweep.load_statuses(runtime, [request], now=call.now)[
+        call.team_id, call.channel_id
+    ]
+    with session_scope(runtime.engine) as session:
         won = claim(
             session,
             [
@@ -396,7 +412,7 @@ def handle_status(call: Call, command: parsing.Status) -> None:
                     runtime, status, mentions=settings.mentions, now=call.now
                 ),
                 now=call.now,
-                zone=zone,
+                zone=request.zone,
             )
         except Exception as error:
             # Not retried: the person asks again, with a new trigger id.
@@ -478,6 +494,44 @@ def _upload_refusals_told(call: Call, subcommand: str) -> Iterator[None]:
         if slack_error(error) != "missing_scope":
             raise
         call.tell_later(blocks.notice(blocks.missing_files_scope()))
+
+
+def handle_status_mine(call: Call) -> None:
+    """The caller's milestones in every channel, privately: the first message with the ack,
+    the others through the response URL."""
+    statuses = status_sweep.personal_statuses(
+        call.runtime, team_id=call.team_id, user_id=call.user_id, now=call.now
+    )
+    messages = blocks.personal_status(statuses)
+    if len(messages) > MAX_PRIVATE_ANSWERS:
+        messages = messages[: MAX_PRIVATE_ANSWERS - 1] + [
+            blocks.notice(
+                "That is all that fits in a private answer; `/milestone status` in each "
+                "channel shows the rest."
+            )
+        ]
+    call.ack(**messages[0])
+    for message in messages[1:]:
+        call.tell_later(message)
+
+
+def handle_personal_digest(call: Call, command: parsing.PersonalDigestSetting) -> None:
+    with session_scope(call.runtime.engine) as session:
+        if command.weekday is None:
+            personal_digests.stop_personal_digest(
+                session, team_id=call.team_id, user_id=call.user_id
+            )
+        else:
+            personal_digests.set_personal_digest(
+                session,
+                team_id=call.team_id,
+                user_id=call.user_id,
+                weekday=command.weekday,
+                at=command.at,
+                now=call.now,
+            )
+    zone = call.runtime.timezones.name(call.team_id, call.user_id, now=call.now)
+    call.ack(**blocks.personal_digest_setting(command.weekday, command.at, zone))
 
 
 def handle_settings(call: Call, command: parsing.DigestSettings) -> None:
@@ -688,4 +742,5 @@ HANDLERS: dict[type, Callable] = {
     parsing.Share: handle_share,
     parsing.ShareRevoke: handle_share_revoke,
     parsing.ShareList: handle_share_list,
+    parsing.PersonalDigestSetting: handle_personal_digest,
 }

@@ -110,7 +110,17 @@ class Review:
 
 @dataclass(frozen=True)
 class Status:
-    pass
+    """`status`: the channel's, posted in it; `status mine`: the caller's, privately."""
+
+    mine: bool = False
+
+
+@dataclass(frozen=True)
+class PersonalDigestSetting:
+    """`me digest monday 09:00` or `me digest off` (`weekday` None)."""
+
+    weekday: int | None = None
+    at: time | None = None
 
 
 @dataclass(frozen=True)
@@ -241,6 +251,7 @@ Command = (
     | Share
     | ShareRevoke
     | ShareList
+    | PersonalDigestSetting
 )
 
 
@@ -506,6 +517,44 @@ def _parse_digest(values: list[Token]) -> DigestSettings:
     )
 
 
+def _parse_status(tokens: list[Token]) -> Status:
+    if not tokens:
+        return Status()
+    if len(tokens) == 1 and tokens[0].is_keyword("mine"):
+        return Status(mine=True)
+    raise InvalidCommand(
+        "`/milestone status` posts this channel's status; `/milestone status mine` shows you "
+        "yours, from every channel, privately."
+    )
+
+
+ME_USAGE = (
+    "Your own settings: `/milestone me digest &lt;weekday&gt; &lt;HH:MM&gt;` sends you your week "
+    "by DM (what you answer for that is due or overdue, and what waits for your approval), "
+    "for example `/milestone me digest monday 09:00`, in your Slack time zone; "
+    "`/milestone me digest off` stops it."
+)
+
+
+def _parse_me(tokens: list[Token]) -> PersonalDigestSetting:
+    if not tokens or not tokens[0].is_keyword("digest"):
+        raise InvalidCommand(ME_USAGE)
+    values = tokens[1:]
+    if len(values) == 1 and values[0].is_keyword("off"):
+        return PersonalDigestSetting()
+    if len(values) != 2:
+        raise InvalidCommand(ME_USAGE)
+    weekday = parse_weekday(values[0].text)
+    if weekday is None:
+        raise InvalidCommand(f"{quote(values[0].text)} is not a day of the week. {ME_USAGE}")
+    match = _TIME.match(values[1].text)
+    if not match:
+        raise InvalidCommand(
+            f"{quote(values[1].text)} is not a 24-hour time like 09:30 or 17:00. {ME_USAGE}"
+        )
+    return PersonalDigestSetting(weekday=weekday, at=time(int(match.group(1)), int(match.group(2))))
+
+
 def _parse_health(command: str, tokens: list[Token]) -> SetHealth:
     tokens, reason = _split_reason(tokens)
     reference = _single_reference(command, tokens)
@@ -617,7 +666,8 @@ _SUBCOMMANDS: dict[str, Callable[[list[Token]], Command]] = {
     "nodeps": lambda rest: NoDependencies(reference=_single_reference("nodeps", rest)),
     "history": lambda rest: History(reference=_single_reference("history", rest)),
     "review": lambda rest: Review(),
-    "status": lambda rest: Status(),
+    "status": _parse_status,
+    "me": _parse_me,
     "chart": lambda rest: Chart(goal=_join(rest) or None),
     "export": _parse_export,
     "goal": _parse_goal,

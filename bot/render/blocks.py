@@ -18,9 +18,16 @@ from bot.domain.dates import format_day
 from bot.domain.goals import Progress
 from bot.domain.health import Detail, Verdict
 from bot.domain.milestones import Change, ListScope
-from bot.domain.status_report import ChannelStatus
+from bot.domain.status_report import (
+    RECORD_PERIOD,
+    ChangeKind,
+    ChannelStatus,
+    PersonalWeek,
+    Record,
+    WeekChange,
+)
 from bot.render.answers import advice
-from bot.render.text import escape, shorten, user
+from bot.render.text import escape, quote, shorten, user
 from bot.store.models import (
     Absence,
     ChannelSettings,
@@ -392,8 +399,9 @@ def _status_item(milestone: Milestone, status: ChannelStatus, person: Callable[[
     return line
 
 
-def goal_progress_line(progress: Progress) -> str:
-    """ "*G-2* · Launch app — 3 of 7 reached · next: M-12 (due Fri 4 Dec 2026) · moved ..." """
+def goal_progress_line(progress: Progress, record: Record | None = None) -> str:
+    """ "*G-2* · Launch app — 3 of 7 reached · next: M-12 (due Fri 4 Dec 2026) · moved ...",
+    with how the goal is doing when a `record` with milestones reached is given."""
     goal = progress.goal
     parts = [
         f"*{goal.reference}* · {escape(goal.name)} — {progress.reached} of {progress.total} reached"
@@ -406,7 +414,73 @@ def goal_progress_line(progress: Progress) -> str:
     if progress.times_moved:
         times = "once" if progress.times_moved == 1 else f"{progress.times_moved} times"
         parts.append(f"milestones moved {times}, {progress.slip_days:+d} days in all")
+    if record and record.reached:
+        parts.append(record_line(record))
     return " · ".join(parts)
+
+
+def record_line(record: Record) -> str:
+    """ "on time 7 of 9 (78%) in 90 days · median slip +3 days": the slip is the median of the
+    late ones, in days after their first due date."""
+    share = round(100 * record.on_time / record.reached)
+    line = f"on time {record.on_time} of {record.reached} ({share}%) in {RECORD_PERIOD.days} days"
+    if record.median_slip is not None:
+        slip_days = f"{record.median_slip:+.1f}".removesuffix(".0")
+        line += f" · median slip {slip_days} {'day' if abs(record.median_slip) == 1 else 'days'}"
+    return line
+
+
+# The open milestones a goal's "Coming up" shows; the rest are counted.
+COMING_UP_SHOWN = 3
+
+CHANGE_HEADINGS = {
+    ChangeKind.MOVED: ":arrow_right: Moved this week",
+    ChangeKind.BLOCKED: ":no_entry: Marked blocked or at risk this week",
+    ChangeKind.AT_RISK: ":no_entry: Marked blocked or at risk this week",
+    ChangeKind.CANCELLED: ":heavy_minus_sign: Cancelled this week",
+    ChangeKind.ADDED: ":new: Added this week",
+}
+COMING_UP = ":crystal_ball: Coming up"
+
+
+def _change_item(change: WeekChange, person: Callable[[str], str]) -> str:
+    milestone = change.milestone
+    line = f"• {_title_line(milestone)} — {owner(milestone, person)}, "
+    match change.kind:
+        case ChangeKind.MOVED:
+            line += (
+                f"moved from {format_date(change.old_due_date)} "
+                f"to {format_date(change.new_due_date)}"
+            )
+        case ChangeKind.BLOCKED | ChangeKind.AT_RISK:
+            line += "blocked" if change.kind == ChangeKind.BLOCKED else "at risk"
+        case ChangeKind.CANCELLED:
+            line += "cancelled"
+        case ChangeKind.ADDED:
+            line += due(milestone)
+    if change.reason:
+        line += f": {quote(change.reason)}"
+    return line
+
+
+def _coming_up_lines(milestones: list[Milestone], person: Callable[[str], str]) -> list[str]:
+    if not milestones:
+        return []
+    lines = [f"{COMING_UP} ({len(milestones)})"]
+    lines += [
+        f"• {_title_line(m)} — {owner(m, person)}, {due(m)}" for m in milestones[:COMING_UP_SHOWN]
+    ]
+    if len(milestones) > COMING_UP_SHOWN:
+        lines.append(f"and {len(milestones) - COMING_UP_SHOWN} more")
+    return lines
+
+
+def _title_section(title: str, status: ChannelStatus) -> str:
+    if status.record.reached:
+        title += f"\n:chart_with_upwards_trend: How we are doing: {record_line(status.record)}"
+    if status.is_empty:
+        title += "\nA quiet week: nothing reached, due, overdue or waiting for approval."
+    return title
 
 
 def weekly_status(status: ChannelStatus, person: Callable[[str], str] = user) -> list[Message]:
@@ -415,10 +489,16 @@ def weekly_status(status: ChannelStatus, person: Callable[[str], str] = user) ->
     `person` shows a user: an @-mention by default, or a plain name where mentions are off.
     """
     title = f":bar_chart: *Milestone status for the week of {format_date(status.today)}*"
-    if status.is_empty and not status.progress:
-        line = f"{title}\nA quiet week: nothing reached, due, overdue or waiting for approval."
-        return [{"text": "Weekly milestone status", "blocks": [_section(line)]}]
-    blocks: list[dict] = [_section(title)]
+    blocks = [_section(_title_section(title, status)), *status_body(status, person)]
+    return [
+        {"text": "Weekly milestone status", "blocks": chunk}
+        for chunk in chunk_blocks(blocks, MAX_BLOCKS)
+    ]
+
+
+def status_body(status: ChannelStatus, person: Callable[[str], str] = user) -> list[dict]:
+    """A status's sections under its title: for each goal, what is reached, due, overdue,
+    waiting, blocked, what changed this week and what comes after."""
     sections = [
         (":white_check_mark: Reached in the last 7 days", status.reached),
         (":rotating_light: Overdue", status.overdue),
@@ -426,28 +506,90 @@ def weekly_status(status: ChannelStatus, person: Callable[[str], str] = user) ->
         (":spiral_calendar_pad: Due in the next 7 days", status.due_soon),
         (":warning: Blocked or at risk", status.troubled),
     ]
-    groups = [(p.goal.id, goal_progress_line(p)) for p in status.progress]
+    groups = [
+        (p.goal.id, goal_progress_line(p, status.goal_records.get(p.goal.id)))
+        for p in status.progress
+    ]
     known_goals = {p.goal.id for p in status.progress}
+    shown = [m for _, milestones in sections for m in milestones]
+    shown += [c.milestone for c in status.changes] + status.coming_up
     # A milestone of a closed goal is shown with those without one.
-    if any(m.goal_id not in known_goals for _, milestones in sections for m in milestones):
+    if any(m.goal_id not in known_goals for m in shown):
         groups.append((None, "*Without a goal*" if groups else ""))
+
+    def in_group(milestone: Milestone, goal_id: int | None) -> bool:
+        return milestone.goal_id == goal_id or (
+            goal_id is None and milestone.goal_id not in known_goals
+        )
+
+    blocks: list[dict] = []
     for goal_id, heading in groups:
         lines = [heading] if heading else []
         for name, milestones in sections:
-            own = [
-                m
-                for m in milestones
-                if m.goal_id == goal_id or (goal_id is None and m.goal_id not in known_goals)
-            ]
+            own = [m for m in milestones if in_group(m, goal_id)]
             if own:
                 lines.append(f"{name} ({len(own)})")
                 lines.extend(_status_item(m, status, person) for m in own)
+        changes: dict[str, list[WeekChange]] = {}
+        for change in status.changes:
+            if in_group(change.milestone, goal_id):
+                changes.setdefault(CHANGE_HEADINGS[change.kind], []).append(change)
+        for name in dict.fromkeys(CHANGE_HEADINGS.values()):
+            if name in changes:
+                lines.append(f"{name} ({len(changes[name])})")
+                lines.extend(_change_item(change, person) for change in changes[name])
         if len(lines) == 1 and goal_id is not None:
             lines.append("Nothing reached, due or overdue this week.")
+        lines += _coming_up_lines([m for m in status.coming_up if in_group(m, goal_id)], person)
         blocks.extend(sections_from_lines("", lines))
+    return blocks
+
+
+def personal_status(
+    statuses: list[ChannelStatus], person: Callable[[str], str] = user
+) -> list[Message]:
+    """`/milestone status mine`: the caller's milestones, channel by channel, as one or more
+    private answers."""
+    title = ":bar_chart: *Your milestones, in every channel*"
+    shown = [s for s in statuses if not s.is_empty or s.coming_up or s.record.reached]
+    if not shown:
+        return [notice(f"{title}\nYou answer for no open milestones, and none changed this week.")]
+    blocks: list[dict] = [_section(title)]
+    for status in shown:
+        heading = f"*<#{status.channel_id}>*"
+        blocks.append(_section(_title_section(heading, status)))
+        blocks.extend(status_body(status, person))
     return [
-        {"text": "Weekly milestone status", "blocks": chunk}
-        for chunk in chunk_blocks(blocks, MAX_BLOCKS)
+        {"text": "Your milestones", "blocks": chunk} for chunk in chunk_blocks(blocks, MAX_BLOCKS)
+    ]
+
+
+def personal_digest(week: PersonalWeek) -> list[Message]:
+    """The personal weekly digest a person asked for: their milestones due this week or
+    overdue, and those waiting for their approval, across channels."""
+    title = f":wave: *Your week of {format_date(week.today)}*"
+    if week.is_empty:
+        line = f"{title}\nNothing of yours is due, overdue or waiting for your approval."
+        return [{"text": "Your week", "blocks": [_section(line)]}]
+
+    def item(milestone: Milestone) -> str:
+        line = f"• {_title_line(milestone)} in <#{milestone.channel_id}> — {due(milestone)}"
+        if milestone.due_date and milestone.due_date < week.today:
+            line += f" (*{_days((week.today - milestone.due_date).days)} late*)"
+        return line
+
+    lines = [title]
+    for name, milestones in (
+        (":rotating_light: Overdue", week.overdue),
+        (":spiral_calendar_pad: Due in the next 7 days", week.due_soon),
+        (":hourglass_flowing_sand: Waiting for your approval", week.to_approve),
+    ):
+        if milestones:
+            lines.append(f"{name} ({len(milestones)})")
+            lines.extend(item(m) for m in milestones)
+    return [
+        {"text": "Your week", "blocks": chunk}
+        for chunk in chunk_blocks(sections_from_lines("", lines), MAX_BLOCKS)
     ]
 
 
@@ -549,11 +691,14 @@ The owner defaults to you; with an approver, completion waits for their approval
     What waits on what; who changed what, when and why.
 `/milestone goal add "Launch mobile app" due end of march` · `goal list` · `goal close G-1`
     Goals group milestones and show their progress.
-`/milestone review` · `status` · `away 2026-12-24 to 2027-01-02` · `away off`
-    The coach's suggestions; this channel's status now; a break from reminders.
 `/milestone chart` · `chart G-1` · `export csv` · `export json`
     A timeline of the channel's (or a goal's) milestones; its milestones and their history \
 as a file, sent to you.
+`/milestone review` · `status` · `status mine` · `away 2026-12-24 to 2027-01-02` · `away off`
+    The coach's suggestions; this channel's status now (what changed, what is coming, how we \
+are doing); yours from every channel, privately; a break from reminders.
+`/milestone me digest monday 09:00` · `me digest off`
+    Your own week by DM, in your time zone: due, overdue, waiting for your approval.
 `/milestone settings` · `settings managers @alex @sam` · `settings managers anyone`
     This channel's settings: weekly status, nudges, mentions, escalation, approvals, coach, \
 and who may change them (workspace admins always may).
@@ -928,18 +1073,40 @@ def goal_declared(goal: Goal) -> Message:
     }
 
 
-def goal_list(progress: list[Progress]) -> Message:
+def goal_list(
+    progress: list[Progress],
+    records: Mapping[int, Record] | None = None,
+    channel_record: Record | None = None,
+) -> Message:
+    """The channel's open goals with their progress and, where milestones were reached in the
+    last 90 days, how each goal and the channel are doing."""
     if not progress:
         return notice(
             'No open goals in this channel. Declare one with `/milestone goal add "Launch mobile '
             'app" due end of march`, then add milestones to it with `goal G-1`.'
         )
-    lines = [f"*Goals* ({len(progress)})"] + [f"• {goal_progress_line(p)}" for p in progress]
+    records = records or {}
+    lines = [f"*Goals* ({len(progress)})"] + [
+        f"• {goal_progress_line(p, records.get(p.goal.id))}" for p in progress
+    ]
+    if channel_record and channel_record.reached:
+        lines.append(f"In this channel: {record_line(channel_record)}")
     blocks = _capped(
         sections_from_lines("", lines),
         "The list is too long to show whole; `/milestone goal close` retires finished goals.",
     )
     return {"text": "Goals", "blocks": blocks}
+
+
+def personal_digest_setting(weekday: int | None, at: time | None, timezone: str) -> Message:
+    if weekday is None or at is None:
+        return notice("Your personal digest is off. `/milestone me digest monday 09:00` starts it.")
+    return notice(
+        f":wave: Every *{WEEKDAY_NAMES[weekday]}* at *{at.strftime('%H:%M')}* ({timezone}, "
+        "your Slack time zone) I'll send you your week by DM: what you answer for that is "
+        "overdue or due in the next 7 days, and what waits for your approval, from every "
+        "channel. `/milestone me digest off` stops it."
+    )
 
 
 def away_noted(absence: Absence) -> Message:

@@ -178,7 +178,8 @@ class MilestoneEvent(SQLModel, table=True):
     milestone_id: int = Field(foreign_key="milestone.id", index=True)
     kind: str = Field(max_length=32)  # an EventKind
     actor_id: str | None = Field(default=None, max_length=32)
-    at: datetime
+    # Indexed: the weekly status reads the week's events, a small part of all the history.
+    at: datetime = Field(index=True)
     old_due_date: date | None = None
     new_due_date: date | None = None
     reason: str | None = Field(default=None, max_length=500)
@@ -230,6 +231,18 @@ class ChannelSettings(SQLModel, table=True):
     paused_reason: str | None = Field(default=None, max_length=40)
 
 
+class PersonalDigest(SQLModel, table=True):
+    """Someone who asked for their own week by DM (`/milestone me digest monday 09:00`): when,
+    on their calendar. No row: no personal digest (the default)."""
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    user_id: str = Field(primary_key=True, max_length=32)
+    weekday: int  # Monday is 0
+    at: str = Field(max_length=5)  # HH:MM
+    # When they asked: the first personal digest is the first time after this.
+    since: datetime
+
+
 class Absence(SQLModel, table=True):
     """Days someone said they are away (both ends included): no nudges about them then."""
 
@@ -263,6 +276,7 @@ class DeliveryKind(StrEnum):
     DUE_SOON = "due_soon"
     ESCALATION = "escalation"
     DIGEST = "digest"  # the weekly status
+    PERSONAL_DIGEST = "personal_digest"  # a person's own week, by DM, if they asked for it
     STATUS_REQUEST = "status_request"  # /milestone status, answered once per request
 
 

@@ -1,14 +1,14 @@
 """Goals: declared, listed and closed in a channel, joined by milestones, and shown with their
 progress in the goal list, the weekly status and /milestone status."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlmodel import select
 
 from bot.store.db import session_scope
 from bot.store.models import Goal
-from tests.support.harness import APPROVER, CHANNEL, OTHER, OWNER
+from tests.support.harness import APPROVER, CHANNEL, OTHER, OWNER, START
 from tests.support.reading import answer, message_text
 from tests.support.sweeping import MONDAY, statuses, sweep
 
@@ -133,8 +133,9 @@ def test_goal_list_shows_progress_next_milestone_and_slip(bot):
         "*Goals* (2)",
         f"• *G-{launch.id}* · Launch mobile app — 1 of 3 reached · goal due Wed 31 Mar 2027 · "
         f"next: {beta.reference} Beta version completed (due Sun 20 Dec 2026) · "
-        "milestones moved 2 times, +5 days in all",
+        "milestones moved 2 times, +5 days in all · on time 1 of 1 (100%) in 90 days",
         f"• *G-{pricing.id}* · Pricing revamp — 0 of 0 reached",
+        "In this channel: on time 1 of 1 (100%) in 90 days",
     ]
 
 
@@ -178,6 +179,8 @@ def test_only_the_goals_owner_or_declarer_can_close_it(bot):
 
 @pytest.mark.parametrize("command", [False, True], ids=["weekly", "status command"])
 def test_the_status_groups_milestones_by_goal_with_a_progress_line(bot, command):
+    # Declared before the week in question, so that only what happened in it is news.
+    bot.clock.set(START - timedelta(days=6))
     launch = add_goal(bot, '"Launch mobile app"')
     pricing = add_goal(bot, '"Pricing revamp"')
     quiet = add_goal(bot, '"Faster checkout"')
@@ -186,6 +189,7 @@ def test_the_status_groups_milestones_by_goal_with_a_progress_line(bot, command)
     plans = bot.add(f'"New plans published" due 2026-12-01 goal G-{pricing.id}')
     loose = bot.add('"Office move done" due 2026-12-03')
     bot.add(f'"Checkout redesign live" due 2027-02-01 goal G-{quiet.id}')
+    bot.clock.set(START)
     bot.command(f"done {design.reference}")
     bot.command(f"due {plans.reference} 2026-12-04 because the CFO is away")
 
@@ -193,8 +197,10 @@ def test_the_status_groups_milestones_by_goal_with_a_progress_line(bot, command)
 
     on_track = ":large_green_circle: on track"
     assert lines[1:] == [
+        ":chart_with_upwards_trend: How we are doing: on time 1 of 1 (100%) in 90 days",
         f"*G-{launch.id}* · Launch mobile app — 1 of 2 reached · "
-        f"next: {beta.reference} Beta version completed (due Wed 2 Dec 2026)",
+        f"next: {beta.reference} Beta version completed (due Wed 2 Dec 2026) · "
+        "on time 1 of 1 (100%) in 90 days",
         ":white_check_mark: Reached in the last 7 days (1)",
         f"• *{design.reference}* · Design approved — <@{OWNER}>, due Fri 27 Nov 2026, "
         "reached Thu 26 Nov 2026",
@@ -207,9 +213,14 @@ def test_the_status_groups_milestones_by_goal_with_a_progress_line(bot, command)
         ":spiral_calendar_pad: Due in the next 7 days (1)",
         f"• *{plans.reference}* · New plans published — <@{OWNER}>, due Fri 4 Dec 2026 · "
         f"{on_track} · moved once, +3 days",
+        ":arrow_right: Moved this week (1)",
+        f"• *{plans.reference}* · New plans published — <@{OWNER}>, "
+        "moved from Tue 1 Dec 2026 to Fri 4 Dec 2026: “the CFO is away”",
         f"*G-{quiet.id}* · Faster checkout — 0 of 1 reached · next: M-5 Checkout redesign live "
         "(due Mon 1 Feb 2027)",
         "Nothing reached, due or overdue this week.",
+        ":crystal_ball: Coming up (1)",
+        f"• *M-5* · Checkout redesign live — <@{OWNER}>, due Mon 1 Feb 2027",
         "*Without a goal*",
         ":spiral_calendar_pad: Due in the next 7 days (1)",
         f"• *{loose.reference}* · Office move done — <@{OWNER}>, due Thu 3 Dec 2026 · {on_track}",

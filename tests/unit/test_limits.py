@@ -18,7 +18,13 @@ from bot.domain.coach import Context, review
 from bot.domain.dashboard import Dashboard
 from bot.domain.errors import MilestoneError
 from bot.domain.milestones import MAX_DEFINITION_LENGTH, Change
-from bot.domain.status_report import channel_status
+from bot.domain.status_report import (
+    ChangeKind,
+    Reached,
+    WeekChange,
+    channel_status,
+    personal_week,
+)
 from bot.domain.suggestions import draft_of
 from bot.listeners import parsing
 from bot.listeners.parsing import MAX_COMMAND_LENGTH
@@ -153,9 +159,17 @@ def test_lists_of_hundreds_of_milestones_fit(found, detail, scope):
     st.booleans(),
     display_names,
     st.dictionaries(user_ids, st.none() | st.just(TODAY), max_size=30),
+    optional_reason,
 )
-def test_weekly_status_and_status_answers_fit(channel, detail, progress, mentions, name, away):
+def test_weekly_status_and_status_answers_fit(
+    channel, detail, progress, mentions, name, away, reason
+):
     reached = [replace_status(m, Status.REACHED, reached_at=NOW) for m in channel]
+    kinds = list(ChangeKind)
+    changes = [
+        WeekChange(kinds[n % len(kinds)], m, m.due_date, m.due_date, reason)
+        for n, m in enumerate(channel)
+    ]
     status = channel_status(
         channel + reached,
         team_id="T0TEAM",
@@ -165,10 +179,18 @@ def test_weekly_status_and_status_answers_fit(channel, detail, progress, mention
         reached_since=NOW - timedelta(days=7),
         details=details_for(channel, detail),
         progress=progress,
+        changes=changes,
+        reached_lately=[Reached(TODAY, TODAY - timedelta(days=3), p.goal.id) for p in progress],
     )
     person = blocks.user if mentions else blocks.plain_names(dict.fromkeys(away, name))
     for message in blocks.with_away_note(blocks.weekly_status(status, person), away, person):
         assert_fits(message)
+    for message in blocks.personal_status([status, status], person):
+        assert_fits(message)
+    for user_id in {m.responsible_id for m in channel} | {m.approver_id for m in channel}:
+        week = personal_week(channel, team_id="T0TEAM", user_id=user_id or "U0", today=TODAY)
+        for message in blocks.personal_digest(week):
+            assert_fits(message)
 
 
 def replace_status(milestone: Milestone, status: str, **fields) -> Milestone:
