@@ -258,11 +258,13 @@ def send_personal_digests(runtime: Runtime, report: SweepReport, *, now: datetim
         delivery_job(
             runtime.engine,
             report,
-            won[DeliveryKind.PERSONAL_DIGEST, digest.key],
-            kind=DeliveryKind.PERSONAL_DIGEST,
+            Claimed(
+                won[DeliveryKind.PERSONAL_DIGEST, digest.key],
+                DeliveryKind.PERSONAL_DIGEST,
+                Recipient(digest.team_id, user_id=digest.user_id),
+                partial(post_personal_digest, runtime, week),
+            ),
             now=now,
-            to=Recipient(digest.team_id, user_id=digest.user_id),
-            send=partial(post_personal_digest, runtime, week),
         )
         for digest, week in zip(claimed, weeks, strict=True)
     ]
