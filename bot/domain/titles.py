@@ -50,7 +50,7 @@ _EFFORT_VERBS = frozenset(
         "work", "continue", "keep", "progress", "proceed", "push", "move", "iterate", "chip",
         "plug", "tinker", "handle", "deal", "focus", "try", "help", "support", "assist",
         "pursue", "tackle", "advance", "strive", "aim", "maintain", "monitor", "grind",
-        "carry", "hammer", "drive", "brainstorm", "discuss",
+        "carry", "hammer", "drive", "brainstorm", "discuss", "spend", "nudge", "sort",
     }
 )  # fmt: skip
 # Effort that ends in knowing something rather than in a state.
@@ -83,6 +83,7 @@ _TASK_VERBS = frozenset(
         "ring", "reply", "respond", "answer", "remind", "follow", "forward", "share", "post",
         "tweet", "print", "book", "schedule", "reschedule", "order", "pay", "rename", "update",
         "edit", "tweak", "read", "check", "attend", "join", "cc", "chase", "contact", "notify",
+        "comment",
     }
 )  # fmt: skip
 # Verbs, by lemma, that are one small action when done to a small thing ("Fix typo").
@@ -100,7 +101,8 @@ _SMALL_THINGS = frozenset(
         "tracker", "crm", "diary", "register", "rota", "deck", "slide", "page", "wiki",
         "readme", "calendar", "typo", "spelling", "link", "file", "pr", "commit", "post",
         "tweet", "card", "expense", "timesheet", "form", "voicemail", "inbox", "comment",
-        "dm", "follow-up", "diff",
+        "dm", "follow-up", "diff", "invoice", "bill", "meeting", "call", "sync", "standup",
+        "stand-up", "catch-up", "appointment", "room", "1:1",
     }
 )  # fmt: skip
 _SENDING = frozenset(
@@ -110,11 +112,15 @@ _MEETING = frozenset({"schedule", "reschedule", "book", "attend", "join"})
 _TASK_PHRASES = re.compile(r"\b(?:pull|merge) requests?\b")
 
 # Words a state is said with although no dictionary calls them adjectives or participles.
-_STATE_WORDS = frozenset({"complete", "done", "live", "ready", "over", "out", "final"})
+_STATE_WORDS = frozenset(
+    {"complete", "done", "live", "ready", "over", "out", "final", "up", "down"}
+)
 _STATE_PHRASES = re.compile(
     r"\b(?:in (?:place|use|production|service|effect|stock|force)|on sale|up and running"
     r"|sold out|signed off|go(?:ne)? live)\b"
 )
+# Somewhere a thing is once it is done: "Android app in the Play Store".
+_PLACED = re.compile(r"^\S+ (?:\S+ )*(?:in|on|into) the \S")
 _NUMBER_WORDS = frozenset(
     {
         "zero", "no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
@@ -148,7 +154,10 @@ _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 )
-_SEASON = r"(?:holidays?|christmas|xmas|new year|easter|summer|winter|spring|fall|autumn)"
+_SEASON = (
+    r"(?:holidays?|christmas|xmas|new year|easter|summer|winter|spring|fall|autumn|half term"
+    r"|break|(?:code )?freeze)"
+)
 _PERIOD = rf"(?:day|week|month|quarter|year|sprint|term|semester|q[1-4]|h[12]|{_MONTH})"
 # Deadlines the date parser reads no day from, yet which hold nothing but a time.
 _DEADLINE_ONLY = re.compile(
@@ -160,7 +169,7 @@ _DEADLINE_ONLY = re.compile(
             rf"(?:the )?(?:end|start|beginning|middle) of (?:the |this |next )?{_PERIOD}",
             r"(?:this|next|the) (?:week|month|quarter|year|sprint|term|semester)",
             rf"(?:the )?(?:(?:this|next) )?{_SEASON}",
-            r"(?:year|month|quarter|week|sprint|term)[ -]end",
+            r"(?:fy|year|month|quarter|week|sprint|term)[ -]end",
             r"eod|eow|eom|eoq|eoy|cob|close of business|asap|week \d{1,2}|wk \d{1,2}|w\d{1,2}",
             r"\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?|\d{4}-\d{1,2}",
         )
@@ -232,7 +241,7 @@ def _is_finite_verb(word: _Word) -> bool:
 
 def _says_a_result(words: list[_Word], text: str) -> bool:
     """Whether, after its first word, the title says a state was reached or a count hit."""
-    if _STATE_PHRASES.search(text) or _TARGET.search(text):
+    if _STATE_PHRASES.search(text) or _TARGET.search(text) or _PLACED.search(text):
         return True
     for index, word in enumerate(words[1:], start=1):
         following = words[index + 1] if index + 1 < len(words) else None
@@ -301,7 +310,8 @@ def _subject(words: list[_Word], title: str, skip: int) -> str:
 def _task(words: list[_Word], text: str) -> TaskFamily | None:
     """The family of the single task the title names, or None when it names more."""
     first = words[0]
-    verbs = set(first.lemmas("VERB"))
+    # "Text the foreman": some verbs of messaging are only nouns in the tables.
+    verbs = set(first.lemmas("VERB")) | ({first.lower} & _TASK_VERBS)
     things = {lemma for word in words for lemma in _lemmas(word.lower).get("NOUN", ())}
     # Words the tables lack ("typos", "PRs") are taken as they are and without a plural s.
     things |= {form for word in words for form in (word.lower, word.lower.removesuffix("s"))}
@@ -321,7 +331,8 @@ def _task(words: list[_Word], text: str) -> TaskFamily | None:
     counted = counted and not re.search(r"(?:#|\bpr |\bmr )\d", text)
     if counted:
         return None
-    if done & _TASK_VERBS or (done & _SMALL_TASK_VERBS and small):
+    # Said once done, only a small thing makes a task: "Deposit paid" is a stage passed.
+    if done & (_TASK_VERBS | _SMALL_TASK_VERBS) and small:
         return _family(done)
     return None
 
@@ -375,7 +386,7 @@ def read_title(title: str, today: date) -> TitleReading:
     targeted = _TARGET.search(text) is not None
     if verbs & _INQUIRY_VERBS and not finished and not targeted:
         return TitleReading(TitleKind.INQUIRY, _subject(words, title, 1))
-    if first.lower == "make" and len(words) > 1:
+    if "make" in verbs and len(words) > 1:
         made = next((word for word in words[1:] if word.lower not in _DETERMINERS), words[1])
         if set(made.lemmas("NOUN")) & _EFFORT_NOUNS and not finished:
             return TitleReading(TitleKind.EFFORT, _subject(words, title, words.index(made) + 1))
@@ -386,13 +397,24 @@ def read_title(title: str, today: date) -> TitleReading:
             set(words[skip].lemmas("VERB")) & (_EFFORT_VERBS | _INQUIRY_VERBS)
             or words[skip].lower in _PARTICLES
             # "Continue refactoring the billing module": the billing module is the subject.
-            or (words[skip].lower.endswith("ing") and skip + 1 < len(words))
+            or (
+                words[skip].lower.endswith("ing")
+                and skip + 1 < len(words)
+                and words[skip + 1].lower in _DETERMINERS
+            )
         ):
             skip += 1
         return TitleReading(TitleKind.EFFORT, _subject(words, title, skip))
     directed = verbs & _DIRECTION_VERBS or _is_comparative(first.lower)
     if directed and not targeted and not (finished and len(words) > 2):
         return TitleReading(TitleKind.DIRECTION, _subject(words, title, 1))
+    # "Get more leads", "Get the API into better shape": more of something, with no target.
+    compared = next((i for i, word in enumerate(words) if _is_comparative(word.lower)), None)
+    if compared is not None and not targeted and not _states_a_result(words[1:]):
+        return TitleReading(TitleKind.DIRECTION, _subject(words, title, compared + 1))
+    # "Nudge the search project along", "Plug away at the migration": going on, no end.
+    if verbs and {"along", "away"} & {word.lower for word in words[1:]} and not finished:
+        return TitleReading(TitleKind.EFFORT, _subject(words, title, 1))
     if _is_imperative(words) or first.is_number or _says_a_result(words, text):
         return TitleReading(TitleKind.RESULT, "")
     # Said as done, the subject after: "Completed the first month of training".
