@@ -161,7 +161,7 @@ def test_a_rule_turned_off_stays_quiet_until_turned_back_on(bot):
     assert "The coach uses all its rules" in settings
     _, coached = declare(bot, '"Improve the checkout" due 2026-12-16')
     assert coach_rules(coached) == {"vague"}
-    assert "describes effort" in text_of(body(bot.command("review")))
+    assert "rather than a result" in text_of(body(bot.command("review")))
 
 
 def test_several_rules_can_be_off_and_the_settings_say_which(bot):
