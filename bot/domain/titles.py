@@ -4,8 +4,8 @@ direction, a topic, a single task or only a date.
 A milestone is a state reached ("Contract signed", "Beta released to 100 users", "Audit
 passed"), so a title is read for the words that say a state was reached: a past participle
 or a state adjective after its subject, a count or a target, or an imperative verb that
-finishes something ("Ship dark mode"). Words are compared by lemma (lemminflect's tables,
-shipped in its wheel), so "kept working on", "keeps moving on" and "making headway on" read
+finishes something ("Ship dark mode"). Verbs are compared by lemma (bot.domain.lexicon, from
+lemminflect's table), so "kept working on", "keeps moving on" and "making headway on" read
 alike without listing every inflection.
 """
 
@@ -15,10 +15,9 @@ from datetime import date
 from enum import StrEnum
 from functools import lru_cache
 
-from lemminflect import getAllLemmas, getInflection
-
 from bot.domain.dates import parse_due_date
 from bot.domain.errors import UnreadableDate
+from bot.domain.lexicon import lexicon
 
 
 class TitleKind(StrEnum):
@@ -194,22 +193,38 @@ class _Word:
 
 @lru_cache(maxsize=8192)
 def _lemmas(word: str) -> dict[str, tuple[str, ...]]:
+    """The readings of `word` by part of speech: its lemmas as a verb, itself otherwise."""
     word = word.replace("’", "'")
-    lemmas = getAllLemmas(word)
-    if "-" in word and not lemmas:
+    readings = _readings(word)
+    if "-" in word and not readings:
         # "rough-in", "follow-ups": the last part inflects, yet "on-call" is no verb.
-        last = getAllLemmas(word.rsplit("-", 1)[-1])
-        lemmas = {part: found for part, found in last.items() if part != "VERB"}
-    return lemmas
+        last = _readings(word.rsplit("-", 1)[-1])
+        readings = {part: found for part, found in last.items() if part != "VERB"}
+    return readings
+
+
+def _readings(word: str) -> dict[str, tuple[str, ...]]:
+    known = lexicon()
+    readings = {"VERB": known.verbs[word]} if word in known.verbs else {}
+    for part, words in (("NOUN", known.nouns), ("ADJ", known.adjectives), ("ADV", known.adverbs)):
+        if word in words:
+            readings[part] = (word,)
+    return readings
 
 
 @lru_cache(maxsize=8192)
 def _is_participle(word: str) -> bool:
-    """Whether `word` says a thing was done to its subject: "signed", "held", "frozen"."""
+    """Whether `word` says a thing was done to its subject: "signed", "held", "frozen".
+
+    A verb's form other than its lemma is its past, its participles or its third person; the
+    -ing and -s forms are told by their endings, so only the lemma table is needed.
+    """
     lemmas = _lemmas(word)
-    for lemma in lemmas.get("VERB", ()):
-        forms = getInflection(lemma, "VBN") + getInflection(lemma, "VBD")
-        if word in forms and word != lemma:
+    verbs = lemmas.get("VERB", ())
+    if word in verbs or word.endswith("ing"):  # "login" is its own lemma, as is "log-in"
+        return False
+    for lemma in verbs:
+        if word not in (lemma + "s", lemma + "es", lemma[:-1] + "ies"):
             return True
     # Words the tables lack ("renegotiated") still read as participles by their ending.
     return not lemmas and len(word) > 4 and word.endswith("ed")
@@ -217,15 +232,13 @@ def _is_participle(word: str) -> bool:
 
 @lru_cache(maxsize=8192)
 def _is_comparative(word: str) -> bool:
-    """ "Better", "faster", "more", "fewer": a comparison with nothing to compare with."""
-    if word in {"more", "less", "fewer"}:
-        return True
-    lemmas = _lemmas(word)
-    return any(
-        word in getInflection(lemma, tag)
-        for part, tag in (("ADJ", "JJR"), ("ADV", "RBR"))
-        for lemma in lemmas.get(part, ())
-    )
+    """Whether `word` compares with nothing named: "better", "faster", "more", "fewer"."""
+    return word in {"more", "less", "fewer", "worse"} or word in lexicon().comparatives
+
+
+def warm() -> None:
+    """Read the lexicon (a fraction of a second, once per process) before a title needs it."""
+    lexicon()
 
 
 def _is_state(word: _Word, following: _Word | None) -> bool:
@@ -388,7 +401,7 @@ def read_title(title: str, today: date) -> TitleReading:
         return TitleReading(TitleKind.INQUIRY, _subject(words, title, 1))
     if "make" in verbs and len(words) > 1:
         made = next((word for word in words[1:] if word.lower not in _DETERMINERS), words[1])
-        if set(made.lemmas("NOUN")) & _EFFORT_NOUNS and not finished:
+        if {made.lower, made.lower.removesuffix("s")} & _EFFORT_NOUNS and not finished:
             return TitleReading(TitleKind.EFFORT, _subject(words, title, words.index(made) + 1))
     if verbs & _EFFORT_VERBS and not finished and not targeted:
         skip = 1
