@@ -13,6 +13,10 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
+from threading import Lock
+
+# The app reads the lexicon in a background thread while a request may need it: one reads it.
+_READING = Lock()
 
 
 @dataclass(frozen=True)
@@ -40,9 +44,14 @@ def _resources() -> Path:
     return Path(spec.origin).parent / "resources"
 
 
-@cache
 def lexicon() -> Lexicon:
     """The lexicon, read on first use (a fraction of a second) and kept for the process."""
+    with _READING:
+        return _read()
+
+
+@cache
+def _read() -> Lexicon:
     nouns: set[str] = set()
     adjectives: set[str] = set()
     adverbs: set[str] = set()

@@ -325,9 +325,8 @@ def _task(words: list[_Word], text: str) -> TaskFamily | None:
     first = words[0]
     # "Text the foreman": some verbs of messaging are only nouns in the tables.
     verbs = set(first.lemmas("VERB")) | ({first.lower} & _TASK_VERBS)
-    things = {lemma for word in words for lemma in _lemmas(word.lower).get("NOUN", ())}
-    # Words the tables lack ("typos", "PRs") are taken as they are and without a plural s.
-    things |= {form for word in words for form in (word.lower, word.lower.removesuffix("s"))}
+    # What the title acts on, singular or plural: "emails", "typos", "PRs".
+    things = {form for word in words for form in (word.lower, word.lower.removesuffix("s"))}
     small = bool(things & _SMALL_THINGS) or _TASK_PHRASES.search(text) is not None
     if _is_imperative(words) or (verbs & _TASK_VERBS and len(words) > 1):
         if _states_a_result(words[2:]):
