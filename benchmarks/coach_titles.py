@@ -3,8 +3,9 @@
 Usage: .venv/bin/python benchmarks/coach_titles.py
 
 Prints a Markdown table per labelled set for benchmarks/RESULTS.md, then the titles each rule
-missed or drew wrongly. The sets are tests/unit/data/titles.csv and titles_round2.csv;
-tests/unit/test_coach.py holds the rules to the same targets (precision >= 0.95, recall >= 0.85).
+missed or drew wrongly. The sets are tests/unit/data/titles.csv, titles_round2.csv and
+titles_round3.csv; tests/unit/test_coach.py holds the rules to the same targets on each
+(precision >= 0.95, recall >= 0.85).
 """
 
 from __future__ import annotations

@@ -100,8 +100,8 @@ _SMALL_THINGS = frozenset(
         "tracker", "crm", "diary", "register", "rota", "deck", "slide", "page", "wiki",
         "readme", "calendar", "typo", "spelling", "link", "file", "pr", "commit", "post",
         "tweet", "card", "expense", "timesheet", "form", "voicemail", "inbox", "comment",
-        "dm", "follow-up", "diff", "invoice", "bill", "meeting", "call", "sync", "standup",
-        "stand-up", "catch-up", "appointment", "room", "1:1",
+        "dm", "follow-up", "diff", "branch", "invoice", "bill", "meeting", "call", "sync",
+        "standup", "stand-up", "catch-up", "appointment", "room", "1:1",
     }
 )  # fmt: skip
 _SENDING = frozenset(
@@ -173,6 +173,29 @@ _DEADLINE_ONLY = re.compile(
             r"\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?|\d{4}-\d{1,2}",
         )
     )
+)
+# Words that say when, and nothing else: a title made only of them ("First week of May",
+# "Sprint 22 end", "Close of Q2") names a time, whichever way the words are put together.
+_TIME_WORDS = frozenset(
+    {
+        "the", "this", "next", "last", "of", "in", "on", "at", "by", "before", "after", "until",
+        "till", "from", "to", "within", "start", "end", "close", "beginning", "middle", "mid",
+        "early", "late", "first", "second", "third", "fourth", "final", "a", "an", "day",
+        "week", "weekend", "fortnight", "month", "quarter", "year", "sprint", "term",
+        "semester", "half", "season", "summer", "winter", "spring", "fall", "autumn",
+        "holiday", "holidays", "christmas", "easter", "today", "tomorrow", "tonight", "morning",
+        "afternoon", "evening", "noon", "deadline", "due", "date", "target", "eta", "fy",
+    }
+)  # fmt: skip
+_TIME_TOKEN = re.compile(
+    rf"{_MONTH}|q[1-4]|h[12]|fy ?\d{{2,4}}|w(?:k|eek)?\d{{1,2}}|\d{{1,4}}(?:st|nd|rd|th)?"
+    r"|(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?s?|eo[dwmqy]|cob"
+)
+# What makes a run of time words a time: a period or a point in the calendar, not "the first".
+_TIME_ANCHOR = re.compile(
+    rf"{_MONTH}|q[1-4]|h[12]|fy.*|\d.*|.*day|week|weekend|fortnight|month|quarter|year|sprint"
+    r"|term|semester|season|summer|winter|spring|fall|autumn|holidays?|christmas|easter|eo[dwmqy]"
+    r"|cob|today|tomorrow|tonight|deadline"
 )
 _TOKEN = re.compile(r"<[@#!][^>]*>|[\w$€£][\w$€£%'’.,&-]*[\w%]|[\w$€£%]")
 
@@ -328,6 +351,8 @@ def _task(words: list[_Word], text: str) -> TaskFamily | None:
     # What the title acts on, singular or plural: "emails", "typos", "PRs".
     things = {form for word in words for form in (word.lower, word.lower.removesuffix("s"))}
     small = bool(things & _SMALL_THINGS) or _TASK_PHRASES.search(text) is not None
+    if _TARGET.search(text):
+        return None  # "Reading scores up 10 points": a number reached is no single task
     if _is_imperative(words) or (verbs & _TASK_VERBS and len(words) > 1):
         if _states_a_result(words[2:]):
             return None  # "Update status page live": the task leads to a result it names
@@ -368,6 +393,12 @@ def is_only_a_date(title: str, today: date) -> bool:
     if not rest:
         return bool(title.strip())  # nothing but deadline words: "Deadline", "Due date"
     if _DEADLINE_ONLY.fullmatch(rest):
+        return True
+    times = [word.removesuffix("s") if word.endswith(("ks", "hs", "ys", "rs")) else word
+             for word in re.findall(r"[\w/-]+", rest)]  # fmt: skip
+    if all(word in _TIME_WORDS or _TIME_TOKEN.fullmatch(word) for word in times) and any(
+        _TIME_ANCHOR.fullmatch(word) for word in times
+    ):
         return True
     try:
         parse_due_date(rest, today=today)
