@@ -337,7 +337,7 @@ def _end_of_half(match: re.Match[str], today: date) -> date:
 
 # Each pattern must match the whole normalized text, so trailing words never go unnoticed.
 _READERS: list[tuple[str, Reader]] = [
-    (r"today|eod|end of (?:the )?day|cob|close of business", _today),
+    (r"today|now|eod|end of (?:the )?day|cob|close of business", _today),
     (r"tomorrow|tmrw", _tomorrow),
     (r"(?P<year>\d{4})(?P<sep>[-/])(?P<month>\d{1,2})(?P=sep)(?P<day>\d{1,2})", _iso),
     (rf"(?:(?P<next>next) |this )?{_WEEKDAY}", _weekday),
