@@ -73,7 +73,7 @@ def _rewrites(reading: TitleReading) -> tuple[str, str]:
             return f"{subject} held", f"Decisions from {subject[:1].lower()}{subject[1:]} agreed"
         case TitleKind.TASK:
             return "Contract signed", "Launch checklist complete"
-        case _ if subject.lower().endswith(("ing", "tion", "ment", "sis", "ysis")):
+        case _ if subject.lower().endswith(("ing", "tion", "ment", "sis")):
             # An activity ("hiring", "data analysis"): its plan, or the activity, finished.
             return f"{subject} plan approved", f"{subject} complete"
         case _:

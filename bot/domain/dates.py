@@ -98,10 +98,10 @@ _NUMERIC_SLASH_DATE = re.compile(r"(?P<first>\d{1,2})/(?P<second>\d{1,2})(?:/(?P
 # Times that hold no day anyone could check, each refused with what to say instead.
 _NO_DAY = re.compile(
     r"(?:after|before|over|around|during) (?:the )?(?:holidays?|christmas|xmas|new year|easter"
-    r"|summer|winter|break|vacation)|in the new year|(?:after|before) (?:the )?break"
+    r"|summer|winter|break|vacation)|in the new year"
 )
 _WHENEVER = re.compile(r"asap|soon|later|someday|sometime|whenever|tbd|tba|eventually")
-_WHOLE_QUARTER = re.compile(r"(?:next |this )?q[1-4](?: \d{4})?|(?:this|next) quarter")
+_WHOLE_QUARTER = re.compile(r"(?:next |this )?q[1-4](?: \d{4})?|this quarter")
 
 Reader = Callable[[re.Match[str], date], date]
 
