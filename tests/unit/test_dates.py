@@ -5,6 +5,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.domain.dates import next_working_day, parse_due_date, previous_working_day
 from bot.domain.errors import UnreadableDate
@@ -395,3 +397,21 @@ def test_next_working_day_skips_weekends(day: date, expected: date) -> None:
 )
 def test_previous_working_day_skips_weekends(day: date, expected: date) -> None:
     assert previous_working_day(day) == expected
+
+
+DATE_WORDS = [
+    "the", "12th", "31st", "1", "15", "friday", "fri", "monday", "next", "this", "of", "in",
+    "a", "two", "weeks", "fortnight", "from", "after", "before", "end", "start", "early", "mid",
+    "late", "month", "quarter", "q1", "q4", "h1", "march", "feb", "29", "2027", "eom", "eoq",
+    "today", "tomorrow", "now", "first", "last", "second", "holidays", "/", "12/11", "-",
+]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(DATE_WORDS), max_size=7).map(" ".join) | st.text(max_size=40))
+def test_any_text_is_read_as_a_day_or_refused_in_words(text: str) -> None:
+    try:
+        day = parse_due_date(text, today=THURSDAY)
+    except UnreadableDate as refusal:
+        assert refusal.message.strip()
+    else:
+        assert isinstance(day, date)

@@ -5,6 +5,8 @@ import sys
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from lemminflect import getAllLemmas
 
 from bot.domain.lexicon import lexicon
@@ -104,3 +106,18 @@ def test_single_tasks_are_told_by_family(title: str, family: TaskFamily) -> None
 )
 def test_a_task_word_leading_to_a_result_is_no_task(title: str) -> None:
     assert read_title(title, TODAY).kind is TitleKind.RESULT
+
+
+TITLE_WORDS = [
+    "keep", "moving", "on", "the", "backend", "signed", "better", "more", "in", "to", "80%",
+    "by", "friday", "12th", "send", "email", "weekly", "sync", "scheduled", "along", "away",
+    "up", "down", "<@U1>", "&", "of", "q1", "end", "first", "week", "make", "headway", "hire",
+    "a", "engineer", "-", "'", ",", ".",
+]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(TITLE_WORDS), max_size=9).map(" ".join) | st.text(max_size=60))
+def test_any_title_is_read_as_one_kind(title: str) -> None:
+    reading = read_title(title, TODAY)
+    assert reading.kind in TitleKind
+    assert reading.subject == "" or reading.subject.lower() in title.lower()
