@@ -340,7 +340,9 @@ def _subject(words: list[_Word], title: str, skip: int) -> str:
         return ""
     end = rest[-1].start + len(rest[-1].text)
     text = title[rest[0].start : end]
-    return text[:1].upper() + text[1:]
+    capital = text[:1].upper()
+    # "ß" has no one-letter capital: it is left as written.
+    return (capital if len(capital) == 1 else text[:1]) + text[1:]
 
 
 def _task(words: list[_Word], text: str) -> TaskFamily | None:
