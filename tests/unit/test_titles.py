@@ -3,6 +3,7 @@
 import subprocess
 import sys
 from datetime import date
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -45,7 +46,10 @@ def test_reading_a_title_loads_neither_lemminflect_nor_numpy() -> None:
         "read_title('Keep moving on the backend', date(2026, 11, 26));"
         "print(sorted({'lemminflect', 'numpy'} & set(sys.modules)))"
     )
-    ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    root = Path(__file__).parents[2]
+    ran = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
+    )
     assert ran.stdout.strip() == "[]"
 
 
