@@ -24,12 +24,17 @@ FROM python
 ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     PATH=/opt/venv/bin:$PATH \
-    PORT=3000
+    PORT=3000 \
+    MPLCONFIGDIR=/opt/matplotlib
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home app \
     && mkdir /app \
     && chown app:app /app
 COPY --from=build /opt/venv /opt/venv
+# matplotlib's font cache, built here once rather than at the first chart of every container;
+# its directory must stay writable by the app, or matplotlib builds another in /tmp.
+RUN python -c "import matplotlib.font_manager" \
+    && chown -R app:app /opt/matplotlib
 WORKDIR /app
 USER 10001:10001
 EXPOSE 3000

@@ -1,5 +1,6 @@
-# Everyday commands. `make run` starts the bot; `make test` runs lint, format check, the import
-# layering contracts (pyproject.toml's [tool.importlinter]) and tests.
+# Everyday commands. `make run` starts the bot (or, with no Slack settings, the sandbox: the bot
+# in a local page that plays Slack); `make test` runs lint, format check, the import layering
+# contracts (pyproject.toml's [tool.importlinter]) and tests.
 # Both create .venv on first use, install the pinned versions of requirements/ (hashes
 # checked), and reinstall only when a lock file or pyproject.toml changes.
 PYTHON ?= python3
@@ -12,8 +13,21 @@ COMPILE := $(BIN)/uv pip compile pyproject.toml --universal --python-version 3.1
 
 .PHONY: run test migration lock
 
+# Slack settings: SLACK_BOT_TOKEN or SLACK_CLIENT_ID, in the environment or in .env. Without
+# them `make run` starts the sandbox (SANDBOX_ARGS, e.g. "--port 3001 --reset", are passed on);
+# `milestone-bot serve` itself still refuses to start without them.
+SLACK_SETTINGS = $(BIN)/python -c 'import os, sys; from dotenv import dotenv_values; \
+	found = {**dotenv_values(".env"), **os.environ}; \
+	sys.exit(not any((found.get(n) or "").strip() for n in ("SLACK_BOT_TOKEN", "SLACK_CLIENT_ID")))'
+
 run: $(VENV)/.installed
-	$(BIN)/milestone-bot serve
+	@if $(SLACK_SETTINGS); then \
+		exec $(BIN)/milestone-bot serve; \
+	else \
+		echo "No Slack settings (SLACK_BOT_TOKEN or SLACK_CLIENT_ID, in the environment or .env): starting the sandbox."; \
+		echo "To connect to real Slack, follow docs/slack-app-setup.md, then make run again."; \
+		exec $(BIN)/milestone-bot sandbox $(SANDBOX_ARGS); \
+	fi
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check bot tests

@@ -53,6 +53,10 @@ class MilestoneApp(App):
         self._listens_for(constraints)
         return super().options(constraints, *args, **kwargs)
 
+    def shortcut(self, constraints: Any, *args: Any, **kwargs: Any) -> Any:
+        self._listens_for(constraints)
+        return super().shortcut(constraints, *args, **kwargs)
+
     def event(self, event: Any, *args: Any, **kwargs: Any) -> Any:
         self._listens_for(event)
         return super().event(event, *args, **kwargs)

@@ -1,5 +1,5 @@
 """Entry points: milestone-bot serve | scheduler | run-job | migrate | purge-team |
-rotate-token-key."""
+rotate-token-key | sandbox."""
 
 from __future__ import annotations
 
@@ -134,7 +134,23 @@ exit status:
   2  TOKEN_ENCRYPTION_KEY is unset, or a stored token cannot be read with its keys, or a
      setting is wrong or the database cannot be used""",
     ),
+    "sandbox": (
+        "try the bot without Slack, in a local page that plays Slack",
+        """\
+Run the unchanged bot against a built-in Slack emulator and serve a page that plays Slack at
+http://127.0.0.1:PORT/: channels, the /milestone composer, buttons, modals, direct messages,
+the App Home, four demo people in different time zones, and a clock to move on (which runs
+the sweeps). The first start seeds a demo goal with five milestones. It keeps its own SQLite
+file, never reads the SLACK_* settings and never talks to Slack. Stop it with Ctrl-C.""",
+        """\
+exit status:
+  0  stopped by SIGTERM or SIGINT
+  2  the port is in use, or the database file cannot be used""",
+    ),
 }
+
+# The sandbox reads none of the bot's settings: its --help ends without SETTINGS_NOTE.
+NO_SETTINGS = {"sandbox"}
 
 
 def _version() -> str:
@@ -160,7 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
             name,
             help=summary,
             description=description,
-            epilog=epilog + "\n\n" + SETTINGS_NOTE,
+            epilog=epilog if name in NO_SETTINGS else epilog + "\n\n" + SETTINGS_NOTE,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
 
@@ -172,12 +188,22 @@ def build_parser() -> argparse.ArgumentParser:
     add("migrate")
     add("purge-team").add_argument("team_id", help="the workspace's id, such as T0123ABCD")
     add("rotate-token-key")
+    sandbox = add("sandbox")
+    sandbox.add_argument("--port", type=int, default=3000, help="the page's port (default 3000)")
+    sandbox.add_argument("--open", action="store_true", help="open the page in a browser")
+    sandbox.add_argument("--empty", action="store_true", help="start without the demo data")
+    sandbox.add_argument("--reset", action="store_true", help="delete the database, start over")
+    sandbox.add_argument(
+        "--db", type=Path, default=Path("sandbox.db"), help="its SQLite file (default sandbox.db)"
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "sandbox":
+        return _sandbox(args)
 
     try:
         settings = read_settings()
@@ -294,14 +320,17 @@ def _listen(settings: Settings, wsgi: Callable):
     return server
 
 
-def _web_app(settings: Settings, bolt_app, engine):
+def _web_app(settings: Settings, bolt_app, runtime, *, serve_links: bool = True):
+    """The WSGI app; with `serve_links`, the calendar feeds and shared pages too."""
     from bot.server import make_wsgi_app
+    from bot.web import public_links
 
     return make_wsgi_app(
         bolt_app,
-        engine,
+        runtime.engine,
         metrics_token=settings.metrics_token,
         metrics_port=settings.metrics_port,
+        public_links=public_links(runtime) if serve_links else None,
     )
 
 
@@ -314,7 +343,7 @@ def _serve(settings: Settings, *, with_scheduler: bool) -> int:
     app = build_app(runtime)
     # In Socket Mode Slack's requests come over the socket; HTTP serves the health check.
     bolt_app = None if settings.socket_mode else app
-    server = _listen(settings, _web_app(settings, bolt_app, runtime.engine))
+    server = _listen(settings, _web_app(settings, bolt_app, runtime))
     socket_handler = None
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -332,17 +361,23 @@ def _serve(settings: Settings, *, with_scheduler: bool) -> int:
     scheduler = build_scheduler(runtime) if with_scheduler else None
     if scheduler:
         scheduler.start()
+    return _run_until_stopped(server, runtime, scheduler=scheduler, socket_handler=socket_handler)
+
+
+def _run_until_stopped(server, runtime, *, scheduler=None, socket_handler=None) -> int:
+    """Serve until SIGTERM or SIGINT, then finish what was started, in order: the requests in
+    progress, the socket, a running sweep, the Slack calls queued."""
     try:
         _on_terminate(_leave_waitress_loop)
         # Returns after a signal, once waitress's threads have finished their requests.
         server.run()
     finally:
         server.close()
-        # Finish what was started: queued Slack calls, a running sweep.
         if socket_handler:
             socket_handler.close()
         if scheduler:
-            # A running sweep finishes the message in hand and gives the rest back.
+            # A running sweep finishes the message in hand and gives the rest back for the
+            # next start.
             runtime.stopping.set()
             scheduler.shutdown(wait=True)
         runtime.background.join(timeout=30)
@@ -362,23 +397,11 @@ def _scheduler(settings: Settings) -> int:
 
     runtime = _runtime(settings)
     # No Slack requests here; the health check and the metrics, for probes and scrapes.
-    server = _listen(settings, _web_app(settings, None, runtime.engine))
+    server = _listen(settings, _web_app(settings, None, runtime, serve_links=False))
     scheduler = build_scheduler(runtime)
     scheduler.start()
     log.info("scheduler started; health check and metrics on port %d", settings.port)
-    try:
-        _on_terminate(_leave_waitress_loop)
-        server.run()
-    finally:
-        server.close()
-        # A running sweep finishes the message in hand and gives the rest back for the next
-        # start; then the Slack calls it queued are finished.
-        runtime.stopping.set()
-        scheduler.shutdown(wait=True)
-        runtime.background.join(timeout=30)
-        runtime.background.shutdown()
-    log.info("stopped")
-    return 0
+    return _run_until_stopped(server, runtime, scheduler=scheduler)
 
 
 def _run_job(settings: Settings, job: str) -> int:
@@ -456,6 +479,46 @@ def _rotate_token_key(settings: Settings) -> int:
         f"encrypted the Slack tokens of {rows} installation rows under the first key of "
         "TOKEN_ENCRYPTION_KEY; the other keys can go once every process has the first."
     )
+    return 0
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    """The bot in a page that plays Slack; no setting is read, nothing reaches Slack."""
+    import threading
+    import webbrowser
+
+    from bot.sandbox.server import Sandbox, kept_files
+
+    # Bolt would read these by itself (and turn on its OAuth flow): the sandbox has its own.
+    for name in [name for name in os.environ if name.startswith("SLACK_")]:
+        del os.environ[name]
+    logs.configure(level="WARNING", log_format="text")
+    database = args.db.resolve()
+    if args.reset:
+        for path in kept_files(database):
+            path.unlink(missing_ok=True)
+    try:
+        sandbox = Sandbox(database, port=args.port)
+    except OSError as error:
+        return refuse(
+            f"cannot listen on port {args.port} ({error.strerror}): stop the program that uses "
+            "it, or choose another with --port."
+        )
+    stopped = threading.Event()
+    try:
+        sandbox.start(seed=not args.empty)
+        print(
+            f"Milestones sandbox: open {sandbox.url}/ (the bot, without Slack; Ctrl-C stops it)",
+            flush=True,
+        )
+        if args.open:
+            webbrowser.open(sandbox.url + "/")
+        _on_terminate(stopped.set)
+        stopped.wait()
+    except (SchemaError, SQLAlchemyError) as error:
+        return refuse(f"cannot use the sandbox's database {database} ({_first_line(error)})")
+    finally:
+        sandbox.stop()
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 import os
 from collections.abc import Mapping
@@ -44,6 +45,22 @@ class Settings:
     metrics_token: str | None = field(default=None, repr=False)
     # Set: /metrics is served only on this port (same host as PORT), not on PORT.
     metrics_port: int | None = None
+    # Where people reach this bot's HTTP server, such as https://milestones.example.com: the
+    # calendar feeds and stakeholder pages are served under it. Unset: no such links are made.
+    public_url: str | None = None
+    # Signs the tokens of those links; FEED_SECRET, else derived from the signing secret.
+    feed_secret: str | None = field(default=None, repr=False)
+
+    def link_key(self) -> bytes | None:
+        """The key the public links' tokens are made with, or None when there is none."""
+        if self.feed_secret:
+            return self.feed_secret.encode()
+        if self.slack_signing_secret:
+            # A key of its own, so that the signing secret itself is never used for links.
+            return hmac.new(
+                self.slack_signing_secret.encode(), b"milestone-bot public links", "sha256"
+            ).digest()
+        return None
 
     @property
     def socket_mode(self) -> bool:
@@ -191,7 +208,30 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             "9100, or be left unset."
         )
 
+    public_url = get("PUBLIC_URL")
+    if public_url is not None:
+        parsed_public = urlparse(public_url)
+        if (
+            parsed_public.scheme not in ("http", "https")
+            or not parsed_public.netloc
+            or parsed_public.query
+            or parsed_public.fragment
+        ):
+            raise ConfigError(
+                "PUBLIC_URL must be the http(s) address people reach this bot at, such as "
+                "https://milestones.example.com, or be left unset."
+            )
+        public_url = public_url.rstrip("/")
+    feed_secret = get("FEED_SECRET")
+    if feed_secret is not None and len(feed_secret) < 32:
+        raise ConfigError(
+            "FEED_SECRET must be at least 32 characters, such as the output of "
+            "`openssl rand -hex 32`, or be left unset."
+        )
+
     return Settings(
+        public_url=public_url,
+        feed_secret=feed_secret,
         metrics_token=metrics_token,
         metrics_port=int(metrics_port) if metrics_port else None,
         slack_client_id=client_id,

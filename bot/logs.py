@@ -103,10 +103,13 @@ class WithoutRequestBodies(logging.Filter):
     listener's arguments) and parts of them in its warnings (an unhandled request, a missing
     ack); slack_sdk writes Web API and Socket Mode bodies at DEBUG. The bot logs one line of its
     own for each request (bot.requests), with ids and no text. Bolt's errors stay: they say
-    what failed, not what was sent.
+    what failed, not what was sent. Also left out: matplotlib's notes below warnings (the fonts
+    it scanned when it first draws a chart).
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("matplotlib"):
+            return record.levelno >= logging.WARNING
         if record.name.startswith("slack_bolt"):
             return record.levelno >= logging.ERROR
         if record.name.startswith("slack_sdk"):

@@ -52,7 +52,8 @@ DELIVERIES = Counter(
 FAILURES = Counter(
     "milestone_bot_failures",
     "Work that ended in an exception, by where: request (a listener), background (Slack "
-    "calls after the answer), delivery (a claimed send), sweep (a whole sweep)",
+    "calls after the answer), delivery (a claimed send), sweep (a whole sweep), status_chart "
+    "(the timeline in a status's thread)",
     ["where"],
 )
 SLACK_RETRIES = Counter(

@@ -1,5 +1,5 @@
-"""The HTTP side: Bolt's endpoint behind its checks, a health check and metrics, as a WSGI app
-served by waitress.
+"""The HTTP side: Bolt's endpoint behind its checks, a health check, metrics and the public
+links (calendar feeds, stakeholder pages), as a WSGI app served by waitress.
 
 A POST to /slack/events is refused before Bolt sees it when it is over 1 MiB (413, read no
 further), not UTF-8 (400), not signed by Slack (401), or not shaped as Slack sends (400): such
@@ -24,10 +24,12 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from waitress.server import BaseWSGIServer, MultiSocketServer
 
+from bot import web
 from bot.app import MilestoneApp
 from bot.metrics import HTTP_REFUSED
 from bot.slack.installations import INSTALL_PATH, REDIRECT_PATH
 from bot.slack.signatures import signature_problem
+from bot.web import Answer
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +73,7 @@ def make_wsgi_app(
     *,
     metrics_token: str | None = None,
     metrics_port: int | None = None,
+    public_links: Callable[[str, dict], Answer | None] | None = None,
 ) -> Callable:
     """Routes POST /slack/events (and, installed by OAuth, GET /slack/install and
     /slack/oauth_redirect) to Bolt, GET /healthz to a database check and GET /metrics to the
@@ -79,7 +82,8 @@ def make_wsgi_app(
     With `bolt_app` None (Socket Mode, the scheduler), only the health check and the metrics
     are served. With `metrics_token`, /metrics asks for it as a bearer token; with
     `metrics_port`, /metrics is served only to requests that came in on that port, which
-    serves nothing else.
+    serves nothing else. With `public_links` (bot.web), GET /calendar/… and /share/… are
+    answered by it, and get the same 404 as any other path when it finds no working link.
     """
     slack = SlackRequestHandler(bolt_app, path=EVENTS_PATH) if bolt_app else None
     metrics = prometheus_client.make_wsgi_app()
@@ -108,6 +112,10 @@ def make_wsgi_app(
                 json.dumps({"ok": healthy}).encode(),
                 content_type="application/json",
             )
+        if public_links is not None and reading:
+            found = public_links(path, environ)
+            if found is not None:
+                return web.answer(start_response, found)
         if slack is not None and path == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
             return _checked(bolt_app, slack, environ, start_response)
         if slack is not None and bolt_app.oauth_flow is not None and path in OAUTH_PATHS:

@@ -71,10 +71,14 @@ def _build(settings: Settings) -> tuple[Callable, Runtime]:
     from bot.app import build_app
     from bot.runtime import build_runtime
     from bot.server import make_wsgi_app
+    from bot.web import public_links
 
     runtime = build_runtime(settings)
     application = make_wsgi_app(
-        build_app(runtime), runtime.engine, metrics_token=settings.metrics_token
+        build_app(runtime),
+        runtime.engine,
+        metrics_token=settings.metrics_token,
+        public_links=public_links(runtime),
     )
     if not settings.metrics_token:
         log.warning("/metrics is public: set METRICS_TOKEN (see .env.example)")

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from bot.delivery.deliveries import Recipient, SweepReport, deliver
+from bot.delivery.deliveries import Claimed, Recipient, SweepReport, deliver, send_to
 from bot.delivery.fanout import Job, fan_out
 from bot.delivery.status_sweep import PROFILE_FRESH_FOR
 from bot.domain import channels, dashboard, workspaces
@@ -189,74 +190,70 @@ def celebrate(
     _send_once(runtime, milestone, DeliveryKind.CELEBRATION, to, send, now=now, report=report)
 
 
-def note_rescheduled(
-    runtime: Runtime,
-    milestone: Milestone,
-    *,
-    old_due_date: date | None,
-    reason: str | None,
-    now: datetime,
-    report: SweepReport | None = None,
-) -> None:
-    """Tell the channel, under the card, that the milestone moved, once per reschedule."""
-    message = blocks.rescheduled(milestone, old_due_date=old_due_date, reason=reason)
-    _note_under_card(runtime, milestone, DeliveryKind.RESCHEDULED, message, now=now, report=report)
+@dataclass(frozen=True)
+class Noted:
+    """What a note about a change tells, read from the change as it happened or from the event
+    the history recorded (when a sweep sends a note its process did not)."""
+
+    actor_id: str
+    reason: str | None = None
+    old_due_date: date | None = None
+    old_approver_id: str | None = None
 
 
-def note_cancelled(
-    runtime: Runtime,
-    milestone: Milestone,
-    *,
-    actor_id: str,
-    reason: str | None,
-    now: datetime,
-    report: SweepReport | None = None,
-) -> None:
-    """Tell the channel, under the card, that the milestone was cancelled, once."""
-    message = blocks.cancelled(milestone, actor_id=actor_id, reason=reason)
-    _note_under_card(runtime, milestone, DeliveryKind.CANCELLED, message, now=now, report=report)
-
-
-def note_approver_changed(
-    runtime: Runtime,
-    milestone: Milestone,
-    *,
-    actor_id: str,
-    old_approver_id: str,
-    now: datetime,
-    report: SweepReport | None = None,
-) -> None:
-    """Tell the channel, under the card, that the approver was replaced or removed, once per
-    change (not broadcast: the card itself shows the new approver)."""
-    note = blocks.approver_changed(milestone, actor_id=actor_id, old_approver_id=old_approver_id)
-    _note_under_card(
-        runtime,
-        milestone,
-        DeliveryKind.APPROVER_CHANGED,
-        note,
-        now=now,
-        report=report,
-        broadcast=False,
+def noted(change: Change) -> Noted:
+    return Noted(
+        actor_id=change.actor_id,
+        reason=change.reason,
+        old_due_date=change.old_due_date,
+        old_approver_id=change.approver_was,
     )
 
 
-def tell_old_approver(
+def note_change(
     runtime: Runtime,
     milestone: Milestone,
+    kind: DeliveryKind,
+    what: Noted,
     *,
-    actor_id: str,
-    old_approver_id: str,
     now: datetime,
     report: SweepReport | None = None,
 ) -> None:
-    """Tell the approver who was replaced or removed, privately, once per change."""
-    message = blocks.no_longer_approver(milestone, actor_id=actor_id)
+    """Tell of a reschedule, a cancellation or a change of approver, once per change: under the
+    card, where the channel sees it too (but for the new approver, whom the card itself shows),
+    or, for the approver replaced or removed, privately."""
+    team_id, channel_id = milestone.team_id, milestone.channel_id
+    to = Recipient(team_id, channel_id=channel_id)
+    match kind:
+        case DeliveryKind.RESCHEDULED:
+            message = blocks.rescheduled(
+                milestone, old_due_date=what.old_due_date, reason=what.reason
+            )
+        case DeliveryKind.CANCELLED:
+            message = blocks.cancelled(milestone, actor_id=what.actor_id, reason=what.reason)
+        case DeliveryKind.APPROVER_CHANGED:
+            message = blocks.approver_changed(
+                milestone, actor_id=what.actor_id, old_approver_id=what.old_approver_id
+            )
+        case DeliveryKind.APPROVER_REPLACED:
+            message = blocks.no_longer_approver(milestone, actor_id=what.actor_id)
+            to = Recipient(team_id, user_id=what.old_approver_id)
+        case _:
+            raise ValueError(f"{kind} is not a note about a change")
 
     def send() -> None:
-        runtime.messenger(milestone.team_id).direct_message(old_approver_id, message)
+        messenger = runtime.messenger(team_id)
+        if to.user_id:
+            messenger.direct_message(to.user_id, message)
+        else:
+            messenger.post(
+                channel_id,
+                message,
+                thread_ts=milestone.announcement_ts,
+                broadcast=kind != DeliveryKind.APPROVER_CHANGED,
+            )
 
-    to = Recipient(milestone.team_id, user_id=old_approver_id)
-    _send_once(runtime, milestone, DeliveryKind.APPROVER_REPLACED, to, send, now=now, report=report)
+    _send_once(runtime, milestone, kind, to, send, now=now, report=report)
 
 
 def announce_settings_change(
@@ -297,27 +294,6 @@ def announce_settings_change(
             on_channel_gone(gone.code)
 
     runtime.background.submit(channel_id, post)
-
-
-def _note_under_card(
-    runtime: Runtime,
-    milestone: Milestone,
-    kind: DeliveryKind,
-    message: blocks.Message,
-    *,
-    now: datetime,
-    report: SweepReport | None,
-    broadcast: bool = True,
-) -> None:
-    """A reply in the card's thread, sent once; also shown in the channel if `broadcast`."""
-
-    def send() -> None:
-        runtime.messenger(milestone.team_id).post(
-            milestone.channel_id, message, thread_ts=milestone.announcement_ts, broadcast=broadcast
-        )
-
-    to = Recipient(milestone.team_id, channel_id=milestone.channel_id)
-    _send_once(runtime, milestone, kind, to, send, now=now, report=report)
 
 
 # The announcements that must go out once even if the process that should have sent them
@@ -364,17 +340,8 @@ def _send_once(
         )
     if not won:
         return None
-    return deliver(
-        runtime.engine,
-        report or SweepReport(),
-        next(iter(won.values())),
-        kind=kind,
-        now=now,
-        to=to,
-        send=send,
-        milestone_id=milestone.id,
-        on_sent=on_sent,
-    )
+    delivery = Claimed(next(iter(won.values())), kind, to, send, milestone_id=milestone.id)
+    return deliver(runtime.engine, report or SweepReport(), delivery, now=now, on_sent=on_sent)
 
 
 # An announcement not sent this long after its change is sent by the sweep: the process that
@@ -429,41 +396,14 @@ def run_announcement_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
 
     def job(kind: DeliveryKind, m: Milestone) -> Callable[[], object]:
         event = events.get((kind, m.id))
-        if kind == DeliveryKind.RESCHEDULED:
-            return partial(
-                note_rescheduled,
-                runtime,
-                m,
+        if event is not None:
+            what = Noted(
+                actor_id=event.actor_id or m.responsible_id,
+                reason=event.reason,
                 old_due_date=event.old_due_date,
-                reason=event.reason,
-                now=now,
-                report=report,
-            )
-        if kind == DeliveryKind.CANCELLED:
-            return partial(
-                note_cancelled,
-                runtime,
-                m,
-                actor_id=event.actor_id or m.responsible_id,
-                reason=event.reason,
-                now=now,
-                report=report,
-            )
-        if kind in (DeliveryKind.APPROVER_CHANGED, DeliveryKind.APPROVER_REPLACED):
-            tell = (
-                note_approver_changed
-                if kind == DeliveryKind.APPROVER_CHANGED
-                else tell_old_approver
-            )
-            return partial(
-                tell,
-                runtime,
-                m,
-                actor_id=event.actor_id or m.responsible_id,
                 old_approver_id=event.old_approver_id,
-                now=now,
-                report=report,
             )
+            return partial(note_change, runtime, m, kind, what, now=now, report=report)
         send = {
             DeliveryKind.ANNOUNCEMENT: post_card,
             DeliveryKind.APPROVAL: ask_approver,
@@ -557,37 +497,23 @@ def _deliver(runtime: Runtime, change: Change) -> None:
             )
         case EventKind.RESCHEDULED:
             changed.announcement_ts = milestone.announcement_ts
-            note_rescheduled(
-                runtime,
-                changed,
-                old_due_date=change.old_due_date,
-                reason=change.reason,
-                now=runtime.clock(),
+            note_change(
+                runtime, changed, DeliveryKind.RESCHEDULED, noted(change), now=runtime.clock()
             )
             _tell_dependents(runtime, change)
         case EventKind.EDITED:
             if change.approver_was:
                 changed.announcement_ts = milestone.announcement_ts
-                for tell in (note_approver_changed, tell_old_approver):
-                    tell(
-                        runtime,
-                        changed,
-                        actor_id=change.actor_id,
-                        old_approver_id=change.approver_was,
-                        now=runtime.clock(),
-                    )
+                for kind in (DeliveryKind.APPROVER_CHANGED, DeliveryKind.APPROVER_REPLACED):
+                    note_change(runtime, changed, kind, noted(change), now=runtime.clock())
             if change.slipped:
                 # An edit that moves the due date can leave dependents due before it, as a
                 # reschedule does.
                 _tell_dependents(runtime, change)
         case EventKind.CANCELLED:
             changed.announcement_ts = milestone.announcement_ts
-            note_cancelled(
-                runtime,
-                changed,
-                actor_id=change.actor_id,
-                reason=change.reason,
-                now=runtime.clock(),
+            note_change(
+                runtime, changed, DeliveryKind.CANCELLED, noted(change), now=runtime.clock()
             )
             _tell_dependents(runtime, change)
 
@@ -638,20 +564,10 @@ def _tell_dependents(runtime: Runtime, change: Change) -> None:
     report = SweepReport()
     for kind, key, dependent, message in notes:
         if (kind, key) in won:
-            deliver(
-                runtime.engine,
-                report,
-                won[kind, key],
-                kind=kind,
-                milestone_id=dependent.id,
-                now=now,
-                to=Recipient(dependent.team_id, user_id=dependent.responsible_id),
-                send=partial(
-                    runtime.messenger(dependent.team_id).direct_message,
-                    dependent.responsible_id,
-                    message,
-                ),
-            )
+            to = Recipient(dependent.team_id, user_id=dependent.responsible_id)
+            send = send_to(runtime.messenger(dependent.team_id), to, message)
+            delivery = Claimed(won[kind, key], kind, to, send, milestone_id=dependent.id)
+            deliver(runtime.engine, report, delivery, now=now)
     for dependent in dependents:
         refresh_card(runtime, dependent.id)
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from functools import partial
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -23,6 +24,7 @@ from bot.logs import log_context
 from bot.metrics import DELIVERIES, FAILURES
 from bot.slack.client import (
     ChannelGone,
+    Messenger,
     PersonGone,
     SlackRefused,
     TokenGone,
@@ -76,27 +78,48 @@ class Recipient:
         return f"{self.team_id}:{self.channel_id or 'dm-' + str(self.user_id)}"
 
 
+def send_to(
+    messenger: Messenger, to: Recipient, message: dict, *, thread_ts: str | None = None
+) -> Callable[[], object]:
+    """How `message` goes to `to`: privately to a person, or in the channel, in the thread
+    `thread_ts` if any and shown in the channel too."""
+    if to.user_id:
+        return partial(messenger.direct_message, to.user_id, message)
+    return partial(messenger.post, to.channel_id, message, thread_ts=thread_ts, broadcast=True)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A claimed delivery: its row's id, its kind, where it goes, how it is sent, and the
+    milestone it is about, if any."""
+
+    id: int
+    kind: DeliveryKind
+    to: Recipient
+    send: Callable[[], object]
+    milestone_id: int | None = None
+
+
 def deliver(
     engine: Engine,
     report: SweepReport,
-    delivery_id: int,
+    delivery: Claimed,
     *,
-    kind: DeliveryKind,
     now: datetime,
-    to: Recipient,
-    send: Callable[[], object],
-    milestone_id: int | None = None,
     on_sent: Callable[[Session, object], object] | None = None,
 ) -> bool:
-    """Send a claimed delivery (`kind`, about `milestone_id` if any) and record the outcome, in
-    the database, the report and the metrics; True when it went out.
+    """Send a claimed delivery and record the outcome, in the database, the report and the
+    metrics; True when it went out.
 
     `on_sent(session, what send returned)` records more of a sent message (where it was
     posted) in the transaction that marks it sent.
     """
-    with log_context(team_id=to.team_id, channel_id=to.channel_id, milestone_id=milestone_id):
+    to, kind = delivery.to, delivery.kind
+    with log_context(
+        team_id=to.team_id, channel_id=to.channel_id, milestone_id=delivery.milestone_id
+    ):
         outcome = _deliver(
-            engine, delivery_id, kind=kind, now=now, to=to, send=send, on_sent=on_sent
+            engine, delivery.id, kind=kind, now=now, to=to, send=delivery.send, on_sent=on_sent
         )
     if outcome == Outcome.PAUSED:
         report.count(Outcome.PAUSED)
@@ -188,37 +211,23 @@ def _refused(
 def delivery_job(
     engine: Engine,
     report: SweepReport,
-    delivery_id: int,
+    delivery: Claimed,
     *,
-    kind: DeliveryKind,
     now: datetime,
-    to: Recipient,
-    send: Callable[[], object],
-    milestone_id: int | None = None,
     then: Callable[[], object] | None = None,
 ) -> Job:
     """`deliver` as a fan-out job (then `then`, once it went out); if the process stops before
     it starts, the claim is given back for the next sweep."""
 
     def run() -> None:
-        delivered = deliver(
-            engine,
-            report,
-            delivery_id,
-            kind=kind,
-            now=now,
-            to=to,
-            send=send,
-            milestone_id=milestone_id,
-        )
-        if delivered and then:
+        if deliver(engine, report, delivery, now=now) and then:
             then()
 
     def skip() -> None:
         with session_scope(engine) as session:
-            release(session, delivery_id)
+            release(session, delivery.id)
 
-    return Job(to.key, run, skip)
+    return Job(delivery.to.key, run, skip)
 
 
 def _record(engine: Engine, delivery_id: int, outcome: Outcome, error: str) -> Outcome:

@@ -34,7 +34,14 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from bot.delivery.announce import refresh_card, refresh_homes
-from bot.delivery.deliveries import Recipient, SweepReport, deliver, delivery_job
+from bot.delivery.deliveries import (
+    Claimed,
+    Recipient,
+    SweepReport,
+    deliver,
+    delivery_job,
+    send_to,
+)
 from bot.delivery.fanout import fan_out
 from bot.domain import away, workspaces
 from bot.domain.channels import paused as paused_channels
@@ -348,28 +355,16 @@ def run_nudge_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
         to = Recipient(milestone.team_id, user_id=milestone.responsible_id)
         if reminder.kind == DeliveryKind.NUDGE:
             days = (reminder.today - milestone.due_date).days
-            if channel_settings.nudges == NudgeRoute.CHANNEL:
+            in_channel = channel_settings.nudges == NudgeRoute.CHANNEL
+            if in_channel:
                 to = Recipient(milestone.team_id, channel_id=milestone.channel_id)
-                send = partial(
-                    runtime.messenger(milestone.team_id).post,
-                    milestone.channel_id,
-                    blocks.overdue_nudge(milestone, days_overdue=days, in_channel=True),
-                    thread_ts=milestone.announcement_ts,
-                    broadcast=True,
-                )
-            else:
-                send = partial(
-                    runtime.messenger(milestone.team_id).direct_message,
-                    milestone.responsible_id,
-                    blocks.overdue_nudge(milestone, days_overdue=days),
-                )
+            message = blocks.overdue_nudge(milestone, days_overdue=days, in_channel=in_channel)
         else:
             # A reminder before the due date stays private wherever nudges go.
-            send = partial(
-                runtime.messenger(milestone.team_id).direct_message,
-                milestone.responsible_id,
-                blocks.due_soon_reminder(milestone),
-            )
+            message = blocks.due_soon_reminder(milestone)
+        send = send_to(
+            runtime.messenger(milestone.team_id), to, message, thread_ts=milestone.announcement_ts
+        )
         then = None
         before = earlier.get((milestone.id, milestone.due_date), 0)
         if reminder.kind == DeliveryKind.NUDGE and before + 1 >= ESCALATE_AFTER:
@@ -380,12 +375,8 @@ def run_nudge_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
             delivery_job(
                 runtime.engine,
                 report,
-                delivery_id,
-                kind=reminder.kind,
+                Claimed(delivery_id, reminder.kind, to, send, milestone_id=milestone.id),
                 now=now,
-                to=to,
-                send=send,
-                milestone_id=milestone.id,
                 then=then,
             )
         )
@@ -456,32 +447,21 @@ def _escalate_if_needed(
         return
     days = (reminder.today - milestone.due_date).days
     # Without an approver to tell, the channel hears it.
-    to = Recipient(milestone.team_id, channel_id=milestone.channel_id)
-    if settings.escalate_to == EscalateTo.APPROVER and milestone.approver_id:
-        to = Recipient(milestone.team_id, user_id=milestone.approver_id)
-        send = partial(
-            runtime.messenger(milestone.team_id).direct_message,
-            milestone.approver_id,
-            blocks.escalation(milestone, days_overdue=days, nudges=nudges, to_approver=True),
-        )
-    else:
-        send = partial(
-            runtime.messenger(milestone.team_id).post,
-            milestone.channel_id,
-            blocks.escalation(milestone, days_overdue=days, nudges=nudges),
-            thread_ts=milestone.announcement_ts,
-            broadcast=True,
-        )
-    deliver(
-        runtime.engine,
-        report,
-        next(iter(won.values())),
-        kind=DeliveryKind.ESCALATION,
-        now=now,
-        to=to,
-        send=send,
-        milestone_id=milestone.id,
+    to_approver = settings.escalate_to == EscalateTo.APPROVER and bool(milestone.approver_id)
+    to = (
+        Recipient(milestone.team_id, user_id=milestone.approver_id)
+        if to_approver
+        else Recipient(milestone.team_id, channel_id=milestone.channel_id)
     )
+    message = blocks.escalation(
+        milestone, days_overdue=days, nudges=nudges, to_approver=to_approver
+    )
+    send = send_to(
+        runtime.messenger(milestone.team_id), to, message, thread_ts=milestone.announcement_ts
+    )
+    delivery_id = next(iter(won.values()))
+    delivery = Claimed(delivery_id, DeliveryKind.ESCALATION, to, send, milestone_id=milestone.id)
+    deliver(runtime.engine, report, delivery, now=now)
 
 
 def refresh_health_cards(runtime: Runtime, *, now: datetime) -> int:

@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, func, or_
 from sqlmodel import Session, col, select
 
-from bot.delivery.deliveries import Recipient, SweepReport, delivery_job
+from bot.delivery.charts import post_status_chart
+from bot.delivery.deliveries import Claimed, Recipient, SweepReport, delivery_job
 from bot.delivery.fanout import fan_out
 from bot.domain import away, channels, workspaces
 from bot.domain.dependencies import prerequisites_in_channels
@@ -181,11 +182,21 @@ def run_digest_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
             delivery_job(
                 runtime.engine,
                 report,
-                won[DeliveryKind.DIGEST, digest.key],
-                kind=DeliveryKind.DIGEST,
+                Claimed(
+                    won[DeliveryKind.DIGEST, digest.key],
+                    DeliveryKind.DIGEST,
+                    Recipient(digest.team_id, channel_id=digest.channel_id),
+                    partial(
+                        post_status,
+                        runtime,
+                        digest.team_id,
+                        digest.channel_id,
+                        messages,
+                        now=now,
+                        zone=digest.zone,
+                    ),
+                ),
                 now=now,
-                to=Recipient(digest.team_id, channel_id=digest.channel_id),
-                send=partial(post_status, runtime, digest.team_id, digest.channel_id, messages),
             )
         )
     fan_out(jobs, pacer=runtime.slack.pacer, stopping=runtime.stopping)
@@ -277,12 +288,22 @@ def statuses_messages(
 
 
 def post_status(
-    runtime: Runtime, team_id: str, channel_id: str, messages: list[blocks.Message]
+    runtime: Runtime,
+    team_id: str,
+    channel_id: str,
+    messages: list[blocks.Message],
+    *,
+    now: datetime,
+    zone: ZoneInfo,
 ) -> None:
-    """Post a channel's status, its messages in order: the one path the weekly sweep and
-    /milestone status both take."""
+    """Post a channel's status, its messages in order, then the timeline in the thread of the
+    first: the one path the weekly sweep and /milestone status both take."""
+    first_ts = None
     for message in messages:
-        runtime.messenger(team_id).post(channel_id, message)
+        ts = runtime.messenger(team_id).post(channel_id, message)
+        first_ts = first_ts or ts
+    if first_ts is not None:
+        post_status_chart(runtime, team_id, channel_id, thread_ts=first_ts, now=now, zone=zone)
 
 
 def _in_channels(table: type[Milestone | Goal], keys: list[tuple[str, str]]) -> ColumnElement:

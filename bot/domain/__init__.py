@@ -3,5 +3,4 @@ milestones, goals, dependencies, health, absences, people, channel settings, wor
 coach (with its reading of titles and the lexicon it reads them with), due dates, the weekly
 status's content and the domain errors. Functions take a session and the time as parameters.
 It may import bot.store, never Slack (slack_sdk, slack_bolt, bot.slack) nor the rendering
-(bot.render), with one exception pyproject.toml's contracts list: five modules still quote the
-text people typed in their errors' messages with bot.render.text's quote."""
+(bot.render): its errors carry fields, which bot.render words."""

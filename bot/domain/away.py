@@ -9,8 +9,7 @@ from datetime import date, timedelta
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from bot.domain.errors import InvalidCommand
-from bot.domain.milestones import format_day
+from bot.domain.errors import AbsenceBackwards, AbsencePast
 from bot.store.models import Absence, Person
 
 # A Slack status that says its owner is away, by its words (and OOO) or its emoji.
@@ -22,12 +21,9 @@ def go_away(
     session: Session, *, team_id: str, user_id: str, first_day: date, last_day: date, today: date
 ) -> Absence:
     if last_day < first_day:
-        raise InvalidCommand(
-            f"The absence would end ({format_day(last_day)}) before it starts "
-            f"({format_day(first_day)})."
-        )
+        raise AbsenceBackwards(first_day=first_day, last_day=last_day)
     if last_day < today:
-        raise InvalidCommand(f"{format_day(last_day)} is already past.")
+        raise AbsencePast(last_day)
     absence = Absence(team_id=team_id, user_id=user_id, first_day=first_day, last_day=last_day)
     session.add(absence)
     session.flush()

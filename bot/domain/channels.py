@@ -9,9 +9,8 @@ from datetime import datetime, time
 from sqlmodel import Session, col, select
 
 from bot.domain.coach import RULE_IDS
-from bot.domain.errors import InvalidCommand, NotManager
+from bot.domain.errors import NotManager, UnknownCoachRule, UnknownTimeZone
 from bot.domain.people import is_zone
-from bot.render.text import quote
 from bot.store.models import ChannelSettings
 
 
@@ -54,10 +53,7 @@ def update_digest(
     timezone: str | None = None,
 ) -> ChannelSettings:
     if timezone is not None and not is_zone(timezone):
-        raise InvalidCommand(
-            f"{quote(timezone)} is not a time zone I know. Use an IANA name such as "
-            "Europe/Paris, America/New_York or UTC."
-        )
+        raise UnknownTimeZone(timezone)
     settings = settings_for(session, team_id=team_id, channel_id=channel_id)
     settings.digest_enabled = enabled
     if weekday is not None:
@@ -81,9 +77,7 @@ def set_coach_rule(
     session: Session, *, team_id: str, channel_id: str, rule_id: str, enabled: bool
 ) -> ChannelSettings:
     if rule_id not in RULE_IDS:
-        raise InvalidCommand(
-            f"The coach has no rule {quote(rule_id)}. Its rules: {', '.join(RULE_IDS)}."
-        )
+        raise UnknownCoachRule(rule_id, RULE_IDS)
     settings = settings_for(session, team_id=team_id, channel_id=channel_id)
     disabled = {rule for rule in settings.coach_disabled.split(",") if rule}
     disabled = disabled - {rule_id} if enabled else disabled | {rule_id}

@@ -1,7 +1,9 @@
 """The milestone coach: reviews a declared or edited milestone and suggests how to make it better.
 
 Pure: it reads only the draft and the context it is given (today included), so the callers
-decide where the suggestions go. Each rule is one row of `RULES`; a new rule is a new row.
+decide where the suggestions go. Each rule is one row of `RULES`; a new rule is a new row. A
+suggestion holds its rule's words and the values that fill them; bot.render.answers puts them
+together, quoting what people typed.
 """
 
 import re
@@ -12,7 +14,6 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 
 from bot.domain.titles import TaskFamily, TitleKind, TitleReading, read_title
-from bot.render.text import quote
 
 MAX_OPEN_PER_GOAL = 12
 MAX_DUE_PER_OWNER_WEEK = 5
@@ -43,10 +44,15 @@ class Context:
     references: Mapping[int, str] = field(default_factory=dict)  # milestone_id -> "M-12"
 
 
+class Typed(str):
+    """A value someone typed (a title), shown quoted; other values are the coach's own words."""
+
+
 @dataclass(frozen=True)
 class Suggestion:
     rule_id: str
-    message: str  # Slack mrkdwn, user text escaped
+    message: str  # the rule's str.format template
+    values: Mapping[str, str]  # what fills it
 
 
 @dataclass(frozen=True)
@@ -95,16 +101,16 @@ def _vague(draft: Draft, context: Context) -> dict | None:
         return None
     first, second = _rewrites(reading)
     return {
-        "title": quote(draft.title),
+        "title": Typed(draft.title),
         "reads": _VAGUE_OPENINGS[reading.kind],
-        "first": quote(first),
-        "second": quote(second),
+        "first": Typed(first),
+        "second": Typed(second),
     }
 
 
 def _date_title(draft: Draft, context: Context) -> dict | None:
     reading = read_title(draft.title, context.today)
-    return {"title": quote(draft.title)} if reading.kind is TitleKind.DATE else None
+    return {"title": Typed(draft.title)} if reading.kind is TitleKind.DATE else None
 
 
 def _routine_task(draft: Draft, context: Context) -> dict | None:
@@ -112,7 +118,7 @@ def _routine_task(draft: Draft, context: Context) -> dict | None:
     if reading.kind is not TitleKind.TASK:
         return None
     first, second = _rewrites(reading)
-    return {"title": quote(draft.title), "first": quote(first), "second": quote(second)}
+    return {"title": Typed(draft.title), "first": Typed(first), "second": Typed(second)}
 
 
 def _no_due_date(draft: Draft, _: Context) -> dict | None:
@@ -189,8 +195,7 @@ def _duplicate(draft: Draft, context: Context) -> dict | None:
     reference = (
         context.references.get(closest.milestone_id) if closest.milestone_id is not None else None
     )
-    named = f"{reference} {quote(closest.title)}" if reference else quote(closest.title)
-    return {"other": named}
+    return {"reference": f"{reference} " if reference else "", "other": Typed(closest.title)}
 
 
 def _too_many(draft: Draft, context: Context) -> dict | None:
@@ -264,8 +269,8 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "duplicate",
         _duplicate,
-        "This looks very like {other}, which is still open. If they are the same milestone, "
-        "keep just one.",
+        "This looks very like {reference}{other}, which is still open. If they are the same "
+        "milestone, keep just one.",
     ),
     Rule(
         "too-many",
@@ -286,7 +291,7 @@ RULE_IDS: tuple[str, ...] = tuple(rule.id for rule in RULES)
 def review(draft: Draft, context: Context) -> list[Suggestion]:
     """Every enabled rule's suggestion for `draft`, in table order; [] for a good milestone."""
     return [
-        Suggestion(rule.id, rule.message.format(**values))
+        Suggestion(rule.id, rule.message, values)
         for rule in RULES
         if rule.id not in context.disabled and (values := rule.check(draft, context)) is not None
     ]

@@ -1,4 +1,4 @@
-"""Reading the due dates people type into slash commands as calendar dates."""
+"""Reading the due dates people type into slash commands as calendar dates, and writing days."""
 
 import re
 from collections.abc import Callable
@@ -6,10 +6,7 @@ from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from bot.domain.errors import UnreadableDate
-from bot.render.text import escape, quote
-
-_EXAMPLES = "Try 2026-12-15, next friday, in 2 weeks, Dec 15, the 12th or end of month."
+from bot.domain.errors import DateProblem, UnreadableDate
 
 _MONTH_NAMES = (
     "january",
@@ -383,50 +380,36 @@ def parse_due_date(text: str, *, today: date) -> date:
                 # A part read on its own ("fri 99", "two weeks from blah") named only itself.
                 break
             except _WrongWeekday as wrong:
-                raise UnreadableDate(
-                    f"{quote(shown)} doesn't add up: {wrong.day:%-d %B %Y} is a "
-                    f"{wrong.day:%A}. Which did you mean?"
-                ) from None
+                raise UnreadableDate(shown, DateProblem.WRONG_WEEKDAY, days=(wrong.day,)) from None
             except (ValueError, OverflowError):
                 # The wording was understood, but the day lies off the calendar (or beyond 9999).
-                raise UnreadableDate(
-                    f"{quote(shown)} does not exist on the calendar. {_EXAMPLES}"
-                ) from None
-    raise UnreadableDate(_why_unreadable(shown, normalized, today))
+                raise UnreadableDate(shown, DateProblem.NOT_ON_CALENDAR) from None
+    raise _why_unreadable(shown, normalized, today)
 
 
-def _why_unreadable(shown: str, normalized: str, today: date) -> str:
-    """A friendly refusal: what is wrong with the text, and what to write instead."""
+def _why_unreadable(shown: str, normalized: str, today: date) -> UnreadableDate:
+    """What is wrong with the text, with what the refusal names to write instead."""
     if slash := _NUMERIC_SLASH_DATE.fullmatch(normalized):
-        return _ambiguous(shown, slash, today)
+        return UnreadableDate(shown, DateProblem.AMBIGUOUS, days=_readings(slash, today))
     if _NO_DAY.fullmatch(normalized):
         first_monday = _first_working_day(date(today.year + 1, 1, 4))
-        return (
-            f"{quote(shown)} depends on whose holidays, so I can't pick a day. "
-            f"Give the day you expect, like {first_monday.isoformat()}."
-        )
+        return UnreadableDate(shown, DateProblem.HOLIDAYS, days=(first_monday,))
     if _WHENEVER.fullmatch(normalized):
-        return f"{quote(shown)} isn't a day anyone can plan around. {_EXAMPLES}"
+        return UnreadableDate(shown, DateProblem.NO_DAY)
     if _WHOLE_QUARTER.fullmatch(normalized):
-        quarter = escape(re.sub(r"\bq(?=[1-4])", "Q", normalized))
-        return (
-            f"{quote(shown)} is a whole quarter. Say which end you mean: start of {quarter} "
-            f"or end of {quarter}."
-        )
+        quarter = re.sub(r"\bq(?=[1-4])", "Q", normalized)
+        return UnreadableDate(shown, DateProblem.WHOLE_QUARTER, period=quarter)
     if normalized in _MONTHS:
         month = _MONTH_NAMES[_MONTHS[normalized] - 1].capitalize()
-        return (
-            f"{quote(shown)} is a whole month. Say which part you mean, like early {month}, "
-            f"mid-{month} or end of {month}."
-        )
-    return f"I couldn't read {quote(shown)} as a date. {_EXAMPLES}"
+        return UnreadableDate(shown, DateProblem.WHOLE_MONTH, period=month)
+    return UnreadableDate(shown, DateProblem.UNREADABLE)
 
 
-def _ambiguous(shown: str, slash: re.Match[str], today: date) -> str:
+def _readings(slash: re.Match[str], today: date) -> tuple[date, ...]:
     """Both readings of 12/11 (the ones the calendar has), each as the next such day."""
     first, second = int(slash["first"]), int(slash["second"])
     year = slash["year"]
-    readings = []
+    readings: list[date] = []
     for month, day in ((first, second), (second, first)):
         try:
             if year:
@@ -437,12 +420,7 @@ def _ambiguous(shown: str, slash: re.Match[str], today: date) -> str:
             continue
         if reading not in readings:
             readings.append(reading)
-    if not readings:
-        return f"{quote(shown)} is no day of the year, month first or day first. {_EXAMPLES}"
-    said = " or ".join(f"{day:%-d %B %Y} ({day.isoformat()})" for day in readings)
-    if len(readings) == 1:
-        return f"{quote(shown)} reads only as {said}. Please write it year first to be sure."
-    return f"{quote(shown)} could be {said}. Please write it year first."
+    return tuple(readings)
 
 
 def next_working_day(day: date) -> date:
@@ -460,3 +438,8 @@ def _step_to_working_day(day: date, step: timedelta) -> date:
     while day.weekday() >= 5:
         day += step
     return day
+
+
+def format_day(day: date) -> str:
+    """ "Tue 15 Dec 2026": how the bot writes a day, in messages and in the history."""
+    return f"{day:%a} {day.day} {day:%b %Y}"

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import ColumnElement, delete, text, update
 from sqlmodel import Session, col, select
 
-from bot.domain.errors import InvalidCommand
+from bot.domain.errors import CancelledPrerequisite, DependencyCycle, SelfDependency
 from bot.store.models import Dependency, Milestone, Status
 
 IDS_PER_QUERY = 10_000
@@ -96,17 +96,12 @@ def add_prerequisites(
     existing = {m.id for m in prerequisites_of(session, [milestone.id])[milestone.id]}
     for prerequisite in prerequisites:
         if prerequisite.id == milestone.id:
-            raise InvalidCommand(f"{milestone.reference} cannot wait on itself.")
+            raise SelfDependency(milestone.reference)
         if prerequisite.status == Status.CANCELLED:
-            raise InvalidCommand(f"{prerequisite.reference} was cancelled; nothing can wait on it.")
+            raise CancelledPrerequisite(prerequisite.reference)
         path = _path(session, start=prerequisite.id, goal=milestone.id)
         if path is not None:
-            chain = [milestone.id, *path]
-            described = ", which waits on ".join(f"M-{number}" for number in chain)
-            raise InvalidCommand(
-                f"That would close a circle: {described}. "
-                "A milestone cannot wait, even indirectly, on one that waits on it."
-            )
+            raise DependencyCycle((milestone.id, *path))
         if prerequisite.id not in existing:
             session.add(Dependency(milestone_id=milestone.id, prerequisite_id=prerequisite.id))
             existing.add(prerequisite.id)

@@ -9,16 +9,11 @@ from datetime import date, datetime
 from sqlalchemy import Integer, and_, case, cast, func, type_coerce
 from sqlmodel import Session, col, select
 
-from bot.domain.errors import InvalidCommand, MilestoneError, NotGoalOwner
+from bot.domain.errors import GoalExists, GoalNotFound, NotGoalOwner
 from bot.domain.milestones import check_due_date, check_title
-from bot.render.text import quote
 from bot.store.models import Goal, GoalStatus, Milestone, Status
 
 _REFERENCE = re.compile(r"^g-?(\d{1,9})$", re.IGNORECASE)
-
-
-class GoalNotFound(MilestoneError):
-    """No open goal by that reference or name in this channel."""
 
 
 @dataclass(frozen=True)
@@ -47,9 +42,7 @@ def add_goal(
     name = check_title(name)
     existing = _by_name(session, team_id=team_id, channel_id=channel_id, name=name)
     if existing is not None:
-        raise InvalidCommand(
-            f"This channel already has the goal {existing.reference} {quote(name)}."
-        )
+        raise GoalExists(reference=existing.reference, name=name)
     goal = Goal(
         team_id=team_id,
         channel_id=channel_id,
@@ -76,11 +69,7 @@ def find_goal(session: Session, *, team_id: str, channel_id: str, text: str) -> 
     else:
         goal = _by_name(session, team_id=team_id, channel_id=channel_id, name=text)
     if goal is None or goal.status != GoalStatus.OPEN:
-        raise GoalNotFound(
-            f"There is no open goal {quote(text)} in this channel. "
-            "`/milestone goal list` shows them; name one by reference (G-3) or by its name "
-            'in quotes (`goal "Launch mobile app"`).'
-        )
+        raise GoalNotFound(text)
     return goal
 
 

@@ -1,7 +1,6 @@
 """The milestone service: every rule about declaring, completing, approving, rescheduling
-and cancelling milestones lives here. It calls no Slack API. The refusals of who may act
-carry the people as fields for bot.render to word (render.blocks.refusal); describe_state and a
-few other refusals still write their whole sentence here, mentions and command hints included."""
+and cancelling milestones lives here. No Slack in it: its refusals are errors with fields
+(bot.domain.errors), which bot.render.answers words."""
 
 from __future__ import annotations
 
@@ -14,6 +13,7 @@ from sqlalchemy import and_, nulls_last, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from bot.domain.dates import format_day
 from bot.domain.dependencies import (
     add_prerequisites,
     dependents_of,
@@ -23,15 +23,25 @@ from bot.domain.dependencies import (
     slipped_dependents,
 )
 from bot.domain.errors import (
-    InvalidCommand,
-    MilestoneError,
+    Already,
+    AlreadyInState,
+    AwaitingApproval,
     MilestoneNotFound,
+    MissingTitle,
     NotApprover,
+    NotAReference,
+    NotInvolved,
     NotOwner,
+    NotReady,
     PastDueDate,
-    StaleAction,
+    ReasonRequired,
+    Role,
+    SelfApproval,
+    Standing,
+    TooLong,
+    Waiting,
+    Written,
 )
-from bot.render.text import escape, quote
 from bot.store.models import EventKind, Health, Milestone, MilestoneEvent, Status
 
 # A header block holds 150 characters of plain text; the title is shown in one.
@@ -40,32 +50,6 @@ MAX_REASON_LENGTH = 500
 MAX_DEFINITION_LENGTH = 2000
 
 _REFERENCE = re.compile(r"^(?:m-?|#)?(\d{1,9})$", re.IGNORECASE)
-
-
-class NotReady(MilestoneError):
-    """Its prerequisites are not all reached."""
-
-
-class AlreadyInState(StaleAction):
-    """The request asks for a state the milestone is already in, or has moved past."""
-
-    def __init__(self, message: str, milestone: Milestone) -> None:
-        super().__init__(message)
-        self.milestone = milestone
-
-
-class AwaitingApproval(AlreadyInState):
-    """The milestone waits for its approver's decision. `then` is what it could be once the
-    approver asks for changes ("rescheduled", "edited"); None when completion was asked again."""
-
-    def __init__(self, milestone: Milestone, *, then: str | None = None) -> None:
-        what = f"; it can be {then} if changes are requested" if then else ""
-        super().__init__(f"{milestone.reference} is waiting for its approver{what}.", milestone)
-        self.reference, self.approver_id, self.then = (
-            milestone.reference,
-            milestone.approver_id,
-            then,
-        )
 
 
 class ListScope(StrEnum):
@@ -99,25 +83,16 @@ class Change:
 def parse_reference(text: str) -> int:
     match = _REFERENCE.match(text.strip())
     if not match:
-        raise InvalidCommand(
-            f"{quote(text)} is not a milestone reference. References look like M-12; "
-            "`/milestone list` shows them."
-        )
+        raise NotAReference(text)
     return int(match.group(1))
 
 
 def check_title(title: str) -> str:
     title = " ".join(title.split())
     if not title:
-        raise InvalidCommand(
-            "A milestone needs a title, for example: "
-            "`/milestone add “Beta version completed” due next friday`."
-        )
+        raise MissingTitle()
     if len(title) > MAX_TITLE_LENGTH:
-        raise InvalidCommand(
-            f"That title has {len(title)} characters; a milestone title can have at most "
-            f"{MAX_TITLE_LENGTH}. Name the checkpoint briefly and keep the details elsewhere."
-        )
+        raise TooLong(Written.TITLE, length=len(title), limit=MAX_TITLE_LENGTH)
     return title
 
 
@@ -126,18 +101,13 @@ def check_reason(reason: str | None) -> str | None:
         return None
     reason = " ".join(reason.split())
     if len(reason) > MAX_REASON_LENGTH:
-        raise InvalidCommand(
-            f"That reason has {len(reason)} characters; please keep it under {MAX_REASON_LENGTH}."
-        )
+        raise TooLong(Written.REASON, length=len(reason), limit=MAX_REASON_LENGTH)
     return reason or None
 
 
 def check_due_date(due_date: date | None, *, today: date) -> date | None:
     if due_date is not None and due_date < today:
-        raise PastDueDate(
-            f"{format_day(due_date)} is in the past (today is {format_day(today)}). "
-            "Pick today or a later date."
-        )
+        raise PastDueDate(due_date=due_date, today=today)
     return due_date
 
 
@@ -159,6 +129,7 @@ def declare(
     prerequisites: tuple[Milestone, ...] = (),
     default_owner: bool = True,
     separate_approvals: bool = False,
+    source_permalink: str | None = None,
 ) -> Change:
     """Declare a milestone; without an owner it is the declarer's, unless `default_owner` is off
     (the modal lets someone leave the owner empty on purpose)."""
@@ -180,6 +151,7 @@ def declare(
         due_date=check_due_date(due_date, today=today),
         created_at=now,
         request_key=request_key,
+        source_permalink=check_permalink(source_permalink),
     )
     milestone.first_due_date = milestone.due_date
     check_approver(milestone, separate_approvals=separate_approvals)
@@ -199,28 +171,28 @@ def declare(
     return Change(EventKind.DECLARED, milestone, creator_id)
 
 
-class SelfApproval(InvalidCommand):
-    """The owner would approve their own milestone where the channel asks for separation."""
+def check_permalink(url: str | None) -> str | None:
+    """A Slack message's permalink, kept only when it is a plain https address short enough
+    to store (the card puts it in a link's markup, which <, > and | would break)."""
+    if not url or not url.startswith("https://") or len(url) > 500:
+        return None
+    if any(character in url for character in "<>| \n\t"):
+        return None
+    return url
 
 
 def check_approver(milestone: Milestone, *, separate_approvals: bool) -> None:
     # Without an owner, the person who declared it answers for it, and may not approve it either.
     approver = milestone.approver_id
     if separate_approvals and approver and approver == milestone.responsible_id:
-        raise SelfApproval(
-            "This channel asks for separate approvals: the owner cannot also be the approver. "
-            "Choose someone else to approve."
-        )
+        raise SelfApproval()
 
 
 def check_definition(text: str | None) -> str | None:
     if text is None or not text.strip():
         return None
     if len(text) > MAX_DEFINITION_LENGTH:
-        raise InvalidCommand(
-            f"The definition of done has {len(text)} characters; keep it under "
-            f"{MAX_DEFINITION_LENGTH}."
-        )
+        raise TooLong(Written.DEFINITION, length=len(text), limit=MAX_DEFINITION_LENGTH)
     return text.strip()
 
 
@@ -230,10 +202,7 @@ def _check_prerequisites_here(milestone: Milestone, prerequisites: tuple[Milesto
             milestone.team_id,
             milestone.channel_id,
         ):
-            raise MilestoneNotFound(
-                f"There is no milestone {prerequisite.reference} in this channel; a milestone "
-                "can only wait on milestones of its own channel."
-            )
+            raise MilestoneNotFound(prerequisite.reference, as_prerequisite=True)
 
 
 def find(session: Session, *, team_id: str, channel_id: str, reference: str) -> Milestone:
@@ -241,17 +210,14 @@ def find(session: Session, *, team_id: str, channel_id: str, reference: str) -> 
     number = parse_reference(reference)
     milestone = session.get(Milestone, number)
     if milestone is None or milestone.team_id != team_id or milestone.channel_id != channel_id:
-        raise MilestoneNotFound(
-            f"There is no milestone M-{number} in this channel. "
-            "`/milestone list all` shows this channel's milestones."
-        )
+        raise MilestoneNotFound(f"M-{number}")
     return milestone
 
 
 def get(session: Session, *, team_id: str, milestone_id: int) -> Milestone:
     milestone = session.get(Milestone, milestone_id)
     if milestone is None or milestone.team_id != team_id:
-        raise MilestoneNotFound("That milestone no longer exists.")
+        raise MilestoneNotFound()
     return milestone
 
 
@@ -300,16 +266,13 @@ def request_completion(
     """The owner says it is done: reached at once, or sent to the approver."""
     _check_current(milestone, revision)
     if milestone.status == Status.AWAITING_APPROVAL:
-        raise AwaitingApproval(milestone)
+        raise AwaitingApproval(standing(milestone))
     _check_active(milestone)
     _check_responsible(milestone, user_id, "mark", "complete")
     waiting_on = open_prerequisites(session, milestone)
     if waiting_on:
-        names = ", ".join(f"{m.reference} ({escape(m.title)})" for m in waiting_on)
         raise NotReady(
-            f"{milestone.reference} waits on {names}, not reached yet. Reach "
-            f"{'it' if len(waiting_on) == 1 else 'them'} first, or remove the link with "
-            f"`/milestone nodeps {milestone.reference}`."
+            milestone.reference, tuple(Waiting(m.reference, m.title) for m in waiting_on)
         )
     if milestone.approver_id:
         _transition(session, milestone, Status.AWAITING_APPROVAL, now=now)
@@ -347,7 +310,7 @@ def request_changes(
 ) -> Change:
     reason_text = check_reason(reason)
     if not reason_text:
-        raise InvalidCommand("Please say what needs to change.")
+        raise ReasonRequired()
     _check_current(milestone, revision)
     _check_awaiting(milestone, user_id)
     _transition(session, milestone, Status.OPEN, now=now)
@@ -377,7 +340,7 @@ def _ensure_can_change(
     if milestone.status == Status.AWAITING_APPROVAL:
         # The approver is deciding on the milestone as it stands; changing it now would leave
         # their request pointing at something else.
-        raise AwaitingApproval(milestone, then=done)
+        raise AwaitingApproval(standing(milestone), then=done)
 
 
 def reschedule(
@@ -395,9 +358,7 @@ def reschedule(
     reason_text = check_reason(reason)
     check_due_date(new_due_date, today=today)
     if new_due_date == milestone.due_date:
-        raise AlreadyInState(
-            f"{milestone.reference} is already due {format_day(new_due_date)}.", milestone
-        )
+        raise AlreadyInState(Already.SAME_DUE_DATE, standing(milestone))
     old_due_date = milestone.due_date
     _transition(session, milestone, milestone.status, now=now, due_date=new_due_date)
     if old_due_date is None:
@@ -580,30 +541,21 @@ def record_announcement(
     )
 
 
-def describe_state(milestone: Milestone) -> str:
-    """One sentence on where a milestone stands, for answers to stale buttons."""
-    if milestone.status == Status.REACHED:
-        return f"{milestone.reference} was already reached."
-    if milestone.status == Status.CANCELLED:
-        return f"{milestone.reference} was cancelled."
-    if milestone.status == Status.AWAITING_APPROVAL:
-        return f"{milestone.reference} is waiting for <@{milestone.approver_id}>'s approval."
-    if milestone.due_date is None:
-        return f"{milestone.reference} is open, with no due date."
-    return f"{milestone.reference} is open, due {format_day(milestone.due_date)}."
-
-
-def format_day(day: date) -> str:
-    return f"{day:%a} {day.day} {day:%b %Y}"
+def standing(milestone: Milestone) -> Standing:
+    """Where `milestone` stands now, for a refusal."""
+    return Standing(
+        reference=milestone.reference,
+        status=Status(milestone.status),
+        approver_id=milestone.approver_id,
+        due_date=milestone.due_date,
+    )
 
 
 def _check_responsible(milestone: Milestone, user_id: str, verb: str, rest: str = "") -> None:
     if user_id != milestone.responsible_id:
-        who = "owner" if milestone.owner_id else "person who declared it"
+        role = Role.OWNER if milestone.owner_id else Role.DECLARER
         what = f"{verb} {milestone.reference}" + (f" {rest}" if rest else "")
-        raise NotOwner(
-            f"Only the {who} can {what}.", person_id=milestone.responsible_id, role=who, action=what
-        )
+        raise NotOwner(person_id=milestone.responsible_id, role=role, action=what)
 
 
 def set_health(
@@ -618,14 +570,12 @@ def set_health(
     """block / risk (with a reason) or unblock: health said by hand, recorded in the history."""
     _check_active(milestone)
     if user_id not in (milestone.responsible_id, milestone.approver_id, milestone.creator_id):
-        raise NotOwner(
-            f"Only {milestone.reference}'s owner, approver or declarer can change its health."
-        )
+        raise NotInvolved(milestone.reference)
     reason_text = check_reason(reason)
     if state is None and milestone.marked_health is None:
-        raise AlreadyInState(f"{milestone.reference} is not blocked or at risk by hand.", milestone)
+        raise AlreadyInState(Already.NOT_MARKED, standing(milestone))
     if state == milestone.marked_health and reason_text == milestone.health_reason:
-        raise AlreadyInState(f"{milestone.reference} is already marked that way.", milestone)
+        raise AlreadyInState(Already.SAME_MARK, standing(milestone))
     kind = {
         Health.BLOCKED: EventKind.BLOCKED,
         Health.AT_RISK: EventKind.AT_RISK,
@@ -662,7 +612,7 @@ def remove_dependencies(
     _check_active(milestone)
     _check_responsible(milestone, user_id, "change what", "waits on")
     if not remove_prerequisites(session, milestone):
-        raise AlreadyInState(f"{milestone.reference} does not wait on other milestones.", milestone)
+        raise AlreadyInState(Already.NO_PREREQUISITES, standing(milestone))
     _transition(session, milestone, milestone.status, now=now)
     _record(session, milestone, EventKind.EDITED, user_id, now, reason="no longer waits on others")
     return Change(EventKind.EDITED, milestone, user_id)
@@ -680,20 +630,17 @@ def history(session: Session, *, milestone: Milestone) -> list[MilestoneEvent]:
 
 def _check_current(milestone: Milestone, revision: int | None) -> None:
     if revision is not None and revision != milestone.revision:
-        raise AlreadyInState(
-            "That message is out of date. " + describe_state(milestone) + " Nothing was changed.",
-            milestone,
-        )
+        raise AlreadyInState(Already.OUT_OF_DATE, standing(milestone))
 
 
 def _check_active(milestone: Milestone) -> None:
     if not milestone.is_active:
-        raise AlreadyInState(describe_state(milestone) + " Nothing was changed.", milestone)
+        raise AlreadyInState(Already.SETTLED, standing(milestone))
 
 
 def _check_awaiting(milestone: Milestone, user_id: str) -> None:
     if milestone.status != Status.AWAITING_APPROVAL:
-        raise AlreadyInState(describe_state(milestone) + " Nothing was changed.", milestone)
+        raise AlreadyInState(Already.SETTLED, standing(milestone))
     if user_id != milestone.approver_id:
         raise NotApprover(reference=milestone.reference, approver_id=milestone.approver_id)
 
@@ -726,7 +673,7 @@ def _transition(
     if result.rowcount != 1:
         session.rollback()
         current = session.get(Milestone, milestone.id, populate_existing=True)
-        raise AlreadyInState(describe_state(current) + " Nothing was changed.", current)
+        raise AlreadyInState(Already.SETTLED, standing(current))
     session.refresh(milestone)
 
 

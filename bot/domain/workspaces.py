@@ -23,6 +23,7 @@ from bot.store.models import (
     MilestoneEvent,
     Person,
     PostingBudget,
+    PublicLink,
     Workspace,
 )
 
@@ -120,6 +121,7 @@ def purge(session: Session, *, team_id: str) -> dict[str, int]:
             col(MilestoneEvent.milestone_id).in_(milestone_ids)
         ),
         "deliveries": delete(Delivery).where(col(Delivery.team_id) == team_id),
+        "public links": delete(PublicLink).where(col(PublicLink.team_id) == team_id),
         "milestones": delete(Milestone).where(col(Milestone.team_id) == team_id),
         "goals": delete(Goal).where(col(Goal.team_id) == team_id),
         "channel settings": delete(ChannelSettings).where(col(ChannelSettings.team_id) == team_id),

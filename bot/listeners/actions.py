@@ -11,14 +11,14 @@ from sqlmodel import Session
 
 from bot.delivery.announce import announce
 from bot.domain import milestones, suggestions
-from bot.domain.errors import MilestoneError
-from bot.domain.milestones import AlreadyInState
+from bot.domain.errors import AlreadyInState, MilestoneError
+from bot.domain.milestones import Change, ensure_can_decide, ensure_can_reschedule
 from bot.listeners.common import is_retry, open_form, refuse_stale_press, tell_presser
 from bot.listeners.context import runtime_of
 from bot.listeners.payloads import Press, StalePayload, milestone_of, read_press
 from bot.logs import add_log_context
 from bot.metrics import note_refused
-from bot.render import blocks
+from bot.render import answers, blocks
 from bot.runtime import Runtime
 from bot.store.db import session_scope
 from bot.store.models import EventKind, Milestone
@@ -31,19 +31,10 @@ Work = Callable[[Session, Milestone, str, int], Result]
 def complete(
     ack: Ack, context: BoltContext, body: dict, respond: Respond, request: BoltRequest
 ) -> None:
-    runtime = runtime_of(context)
-    done = _press(
-        runtime,
-        ack,
-        body,
-        respond,
-        request,
-        _service(runtime, milestones.request_completion),
-    )
-    if done is None:
+    change = _change(ack, context, body, respond, request, milestones.request_completion)
+    if change is None:
         return
-    _, change = done
-    announce(runtime, change)
+    runtime = runtime_of(context)
     # On the Home, the refreshed Home shows it sent for approval.
     if change.kind == EventKind.COMPLETION_REQUESTED and body.get("response_url"):
         tell_presser(runtime, body, respond, blocks.sent_for_approval(change.milestone))
@@ -60,39 +51,19 @@ def complete(
 def approve(
     ack: Ack, context: BoltContext, body: dict, respond: Respond, request: BoltRequest
 ) -> None:
-    runtime = runtime_of(context)
-    done = _press(
-        runtime,
-        ack,
-        body,
-        respond,
-        request,
-        _service(runtime, milestones.approve),
-    )
-    if done is not None:
-        announce(runtime, done[1])
+    _change(ack, context, body, respond, request, milestones.approve)
 
 
 def request_changes(
     ack: Ack, context: BoltContext, body: dict, respond: Respond, request: BoltRequest
 ) -> None:
-    def check(_session: Session, milestone: Milestone, user_id: str, revision: int):
-        milestones.ensure_can_decide(milestone, user_id=user_id, revision=revision)
-        return blocks.changes_modal(milestone)
-
-    runtime = runtime_of(context)
-    _open_modal(runtime, body, respond, _press(runtime, ack, body, respond, request, check))
+    _open_form(ack, context, body, respond, request, ensure_can_decide, blocks.changes_modal)
 
 
 def reschedule(
     ack: Ack, context: BoltContext, body: dict, respond: Respond, request: BoltRequest
 ) -> None:
-    def check(_session: Session, milestone: Milestone, user_id: str, revision: int):
-        milestones.ensure_can_reschedule(milestone, user_id=user_id, revision=revision)
-        return blocks.reschedule_modal(milestone)
-
-    runtime = runtime_of(context)
-    _open_modal(runtime, body, respond, _press(runtime, ack, body, respond, request, check))
+    _open_form(ack, context, body, respond, request, ensure_can_reschedule, blocks.reschedule_modal)
 
 
 def register(app: App) -> None:
@@ -102,11 +73,29 @@ def register(app: App) -> None:
     app.action(blocks.RESCHEDULE)(reschedule)
 
 
-def _service(runtime: Runtime, service: Callable[..., Result]) -> Work:
-    """A milestone service that takes the press's milestone, presser and revision, as work."""
-    return lambda session, milestone, user_id, revision: service(
-        session, milestone=milestone, user_id=user_id, now=runtime.clock(), revision=revision
-    )
+def _change(
+    ack: Ack,
+    context: BoltContext,
+    body: dict,
+    respond: Respond,
+    request: BoltRequest,
+    service: Callable[..., Change],
+) -> Change | None:
+    """Make `service`'s change (it takes the press's milestone, presser and revision) to the
+    pressed milestone and announce it; None when it was refused."""
+    runtime = runtime_of(context)
+
+    def work(session: Session, milestone: Milestone, user_id: str, revision: int) -> Change:
+        return service(
+            session, milestone=milestone, user_id=user_id, now=runtime.clock(), revision=revision
+        )
+
+    done = _press(runtime, ack, body, respond, request, work)
+    if done is None:
+        return None
+    _, change = done
+    announce(runtime, change)
+    return change
 
 
 def _press(
@@ -133,10 +122,30 @@ def _press(
         ack()
         # A retried request finding its own earlier effect needs no second answer.
         if not (isinstance(error, AlreadyInState) and is_retry(request)):
-            tell_presser(runtime, body, respond, blocks.refusal(error))
+            tell_presser(runtime, body, respond, answers.refusal(error))
         return None
     ack()
     return pressed, result
+
+
+def _open_form(
+    ack: Ack,
+    context: BoltContext,
+    body: dict,
+    respond: Respond,
+    request: BoltRequest,
+    may: Callable[..., None],
+    form: Callable[[Milestone], dict],
+) -> None:
+    """Open `form(milestone)` for the pressed milestone once `may(milestone, user_id=,
+    revision=)` found that the presser may act on it now."""
+
+    def check(_session: Session, milestone: Milestone, user_id: str, revision: int) -> dict:
+        may(milestone, user_id=user_id, revision=revision)
+        return form(milestone)
+
+    runtime = runtime_of(context)
+    _open_modal(runtime, body, respond, _press(runtime, ack, body, respond, request, check))
 
 
 def _open_modal(

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
 from slack_bolt import Ack, App, BoltContext, Respond
-from slack_sdk.errors import SlackClientError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.delivery import status_sweep
+from bot.delivery import charts, exports, status_sweep
 from bot.delivery.announce import announce, announce_settings_change
-from bot.domain import away, channels, goals, milestones, suggestions
+from bot.domain import away, channels, goals, links, milestones, public_view, suggestions
 from bot.domain.dates import parse_due_date
-from bot.domain.errors import MilestoneError
+from bot.domain.errors import AdminCheckFailed, MilestoneError
 from bot.domain.health import describe
 from bot.domain.people import local_date
 from bot.domain.status_report import WINDOW
@@ -23,7 +24,7 @@ from bot.listeners import forms, parsing
 from bot.listeners.context import runtime_of
 from bot.logs import add_log_context, current_ids
 from bot.metrics import note_refused
-from bot.render import blocks
+from bot.render import answers, blocks
 from bot.render.text import quote
 from bot.runtime import Runtime
 from bot.slack.client import ChannelGone, slack_error
@@ -34,6 +35,8 @@ from bot.store.models import ChannelSettings, DeliveryKind, EventKind
 log = logging.getLogger(__name__)
 
 COMMAND = "/milestone"
+# How old a name may be when a link is made: older ones are looked up again after the answer.
+NAMES_FRESH_FOR = timedelta(days=1)
 
 
 def milestone_command(ack: Ack, context: BoltContext, command: dict, respond: Respond) -> None:
@@ -47,13 +50,14 @@ def milestone_command(ack: Ack, context: BoltContext, command: dict, respond: Re
         user_id=command["user_id"],
         request_key=command.get("trigger_id"),
         now=runtime.clock(),
+        channel_name=command.get("channel_name") or "",
     )
     try:
         parsed = parsing.parse_command(command.get("text", ""))
         HANDLERS[type(parsed)](call, parsed)
     except MilestoneError as error:
         note_refused()
-        ack(**blocks.notice(blocks.refusal(error)))
+        ack(**blocks.notice(answers.refusal(error)))
 
 
 def register(app: App) -> None:
@@ -72,6 +76,7 @@ class Call:
     user_id: str
     request_key: str | None
     now: datetime
+    channel_name: str = ""
 
     def today(self):
         return self.runtime.timezones.today(self.team_id, self.user_id, now=self.now)
@@ -100,6 +105,16 @@ def _find(call: Call, session, reference: str):
     if "milestone_id" not in current_ids():
         add_log_context(milestone_id=milestone.id)
     return milestone
+
+
+def _change_milestone(
+    call: Call, reference: str, change: Callable[..., milestones.Change]
+) -> milestones.Change:
+    """`change(session, milestone=, user_id=, now=)` made by the caller to the channel's
+    milestone `reference`, in one transaction."""
+    with session_scope(call.runtime.engine) as session:
+        milestone = _find(call, session, reference)
+        return change(session, milestone=milestone, user_id=call.user_id, now=call.now)
 
 
 def handle_help(call: Call, command: parsing.Help) -> None:
@@ -200,42 +215,31 @@ def handle_done(call: Call, command: parsing.Done) -> None:
 def handle_reschedule(call: Call, command: parsing.Reschedule) -> None:
     today = call.today()
     new_due_date = parse_due_date(command.due_text, today=today)
-    with session_scope(call.runtime.engine) as session:
-        milestone = _find(call, session, command.reference)
-        change = milestones.reschedule(
-            session,
-            milestone=milestone,
-            user_id=call.user_id,
-            new_due_date=new_due_date,
-            reason=command.reason,
-            today=today,
-            now=call.now,
-        )
+    change = _change_milestone(
+        call,
+        command.reference,
+        partial(
+            milestones.reschedule, new_due_date=new_due_date, reason=command.reason, today=today
+        ),
+    )
     call.ack()
     announce(call.runtime, change, on_channel_gone=call.channel_gone(change.milestone.reference))
 
 
 def handle_cancel(call: Call, command: parsing.Cancel) -> None:
-    with session_scope(call.runtime.engine) as session:
-        milestone = _find(call, session, command.reference)
-        change = milestones.cancel(
-            session, milestone=milestone, user_id=call.user_id, reason=command.reason, now=call.now
-        )
+    change = _change_milestone(
+        call, command.reference, partial(milestones.cancel, reason=command.reason)
+    )
     call.ack()
     announce(call.runtime, change, on_channel_gone=call.channel_gone(change.milestone.reference))
 
 
 def handle_set_health(call: Call, command: parsing.SetHealth) -> None:
-    with session_scope(call.runtime.engine) as session:
-        milestone = _find(call, session, command.reference)
-        change = milestones.set_health(
-            session,
-            milestone=milestone,
-            user_id=call.user_id,
-            state=command.state,
-            reason=command.reason,
-            now=call.now,
-        )
+    change = _change_milestone(
+        call,
+        command.reference,
+        partial(milestones.set_health, state=command.state, reason=command.reason),
+    )
     call.ack(**blocks.notice(blocks.health_changed(change)))
     announce(call.runtime, change)
 
@@ -257,12 +261,9 @@ def handle_depends(call: Call, command: parsing.Depends) -> None:
 
 
 def handle_no_dependencies(call: Call, command: parsing.NoDependencies) -> None:
-    with session_scope(call.runtime.engine) as session:
-        milestone = _find(call, session, command.reference)
-        change = milestones.remove_dependencies(
-            session, milestone=milestone, user_id=call.user_id, now=call.now
-        )
-    call.ack(**blocks.notice(f"{milestone.reference} no longer waits on other milestones."))
+    change = _change_milestone(call, command.reference, milestones.remove_dependencies)
+    reference = change.milestone.reference
+    call.ack(**blocks.notice(f"{reference} no longer waits on other milestones."))
     announce(call.runtime, change)
 
 
@@ -394,6 +395,8 @@ def handle_status(call: Call, command: parsing.Status) -> None:
                 status_sweep.status_messages(
                     runtime, status, mentions=settings.mentions, now=call.now
                 ),
+                now=call.now,
+                zone=zone,
             )
         except Exception as error:
             # Not retried: the person asks again, with a new trigger id.
@@ -401,17 +404,80 @@ def handle_status(call: Call, command: parsing.Status) -> None:
                 mark_dropped(session, request_claim, error=slack_error(error) or repr(error))
             if not isinstance(error, ChannelGone):
                 raise
-            call.tell_later(
-                blocks.notice(
-                    "I can't post in this channel yet. Invite me with `/invite @Milestones`, "
-                    "then try `/milestone status` again."
-                )
-            )
+            call.tell_later(blocks.notice(blocks.not_in_channel("/milestone status")))
         else:
             with session_scope(runtime.engine) as session:
                 mark_sent(session, request_claim, now=call.now)
 
     runtime.background.submit(call.channel_id, post)
+
+
+def handle_chart(call: Call, command: parsing.Chart) -> None:
+    runtime = call.runtime
+    with session_scope(runtime.engine) as session:
+        goal = (
+            goals.find_goal(
+                session, team_id=call.team_id, channel_id=call.channel_id, text=command.goal
+            )
+            if command.goal
+            else None
+        )
+        settings = channels.settings_for(session, team_id=call.team_id, channel_id=call.channel_id)
+    zone = status_sweep.channel_zone(settings, runtime.settings.default_timezone)
+    drawn = charts.draw(
+        runtime,
+        team_id=call.team_id,
+        channel_id=call.channel_id,
+        now=call.now,
+        zone=zone,
+        goal=goal,
+    )
+    if drawn.is_empty:
+        call.ack(**blocks.notice(blocks.nothing_to_chart(goal)))
+        return
+    call.ack()
+
+    def post() -> None:
+        with _upload_refusals_told(call, "chart"):
+            charts.post_chart(runtime, call.team_id, call.channel_id, drawn)
+
+    runtime.background.submit(call.channel_id, post)
+
+
+def handle_export(call: Call, command: parsing.Export) -> None:
+    runtime = call.runtime
+    exported = exports.gather(
+        runtime, team_id=call.team_id, channel_id=call.channel_id, now=call.now
+    )
+    if not exported.milestones:
+        call.ack(**blocks.notice("This channel has no milestones to export yet."))
+        return
+    with session_scope(runtime.engine) as session:
+        settings = channels.settings_for(session, team_id=call.team_id, channel_id=call.channel_id)
+    zone = status_sweep.channel_zone(settings, runtime.settings.default_timezone)
+    call.ack(**blocks.notice(blocks.export_on_its_way(command.format)))
+
+    def send() -> None:
+        with _upload_refusals_told(call, f"export {command.format}"):
+            exports.send_export(
+                runtime, exported, command.format, user_id=call.user_id, now=call.now, zone=zone
+            )
+
+    runtime.background.submit(call.user_id, send)
+
+
+@contextmanager
+def _upload_refusals_told(call: Call, subcommand: str) -> Iterator[None]:
+    """Tell the person privately when Slack refused an upload they asked for: the bot is not
+    in the channel, or the app was installed before it could upload files."""
+    try:
+        yield
+    except ChannelGone:
+        call.tell_later(blocks.notice(blocks.not_in_channel(f"/milestone {subcommand}")))
+    except SlackApiError as error:
+        if slack_error(error) != "missing_scope":
+            raise
+        call.tell_later(blocks.notice(blocks.missing_files_scope()))
 
 
 def handle_settings(call: Call, command: parsing.DigestSettings) -> None:
@@ -472,10 +538,6 @@ def _change_settings(call: Call, change: Callable[..., ChannelSettings]) -> None
     )
 
 
-class AdminCheckFailed(MilestoneError):
-    """Slack did not say in time whether someone is a workspace admin."""
-
-
 def is_workspace_admin(runtime: Runtime, team_id: str, user_id: str) -> bool:
     """Whether Slack says `user_id` is an admin or owner of the workspace (users.info).
 
@@ -486,11 +548,116 @@ def is_workspace_admin(runtime: Runtime, team_id: str, user_id: str) -> bool:
         found = runtime.quick_messenger(team_id).client.users_info(user=user_id).get("user") or {}
     except (SlackClientError, OSError) as error:
         log.warning("could not check whether %s is a workspace admin: %r", user_id, error)
-        raise AdminCheckFailed(
-            "I could not check with Slack whether you are a workspace admin, so nothing was "
-            "changed. Please try again in a moment."
-        ) from None
+        raise AdminCheckFailed() from None
     return bool(found.get("is_admin") or found.get("is_owner"))
+
+
+# What Slack sends as channel_name where a channel has no name to show.
+_UNNAMED_CHANNELS = ("privategroup", "directmessage", "mpdm")
+
+
+def _link_settings(call: Call) -> tuple[str, bytes]:
+    """The public address and the key links are made with; NoLinks when either is missing."""
+    settings = call.runtime.settings
+    key = settings.link_key()
+    if not settings.public_url or key is None:
+        raise links.NoLinks()
+    return settings.public_url, key
+
+
+def _channel_label(call: Call) -> str:
+    name = call.channel_name
+    if not name or name.startswith(_UNNAMED_CHANNELS):
+        return "This channel's milestones"
+    return f"#{name}"
+
+
+def _learn_names(call: Call) -> None:
+    """After the answer: the names of the channel's owners, looked up if not known lately,
+    so a link shows names (it never asks Slack itself)."""
+    runtime = call.runtime
+    with session_scope(runtime.engine) as session:
+        owners = public_view.owners(session, team_id=call.team_id, channel_id=call.channel_id)
+    runtime.background.submit(
+        "timezones",
+        lambda: runtime.timezones.people(
+            call.team_id, owners, now=call.now, max_age=NAMES_FRESH_FOR
+        ),
+    )
+
+
+def handle_calendar(call: Call, command: parsing.CalendarLink) -> None:
+    public_url, key = _link_settings(call)
+    with session_scope(call.runtime.engine) as session:
+        link = links.calendar(
+            session,
+            team_id=call.team_id,
+            channel_id=call.channel_id,
+            user_id=call.user_id,
+            label=_channel_label(call),
+            now=call.now,
+            key=key,
+            reset=command.reset,
+        )
+        url = links.calendar_url(public_url, links.token_of(link, key))
+        made_by, made_at = link.created_by, link.created_at
+    call.ack(**blocks.calendar_link(url, made_by=made_by, made_at=made_at, reset=command.reset))
+    _learn_names(call)
+
+
+def _goal_named(call: Call, session, text: str | None):
+    if not text:
+        return None
+    return goals.find_goal(session, team_id=call.team_id, channel_id=call.channel_id, text=text)
+
+
+def handle_share(call: Call, command: parsing.Share) -> None:
+    public_url, key = _link_settings(call)
+    with session_scope(call.runtime.engine) as session:
+        goal = _goal_named(call, session, command.goal)
+        link, is_new = links.share(
+            session,
+            team_id=call.team_id,
+            channel_id=call.channel_id,
+            goal=goal,
+            user_id=call.user_id,
+            label=_channel_label(call),
+            now=call.now,
+            key=key,
+        )
+        url = links.page_url(public_url, links.token_of(link, key))
+        label = link.label
+    call.ack(**blocks.share_link(url, label=label, is_new=is_new))
+    _learn_names(call)
+
+
+def handle_share_revoke(call: Call, command: parsing.ShareRevoke) -> None:
+    with session_scope(call.runtime.engine) as session:
+        revoked = links.revoke_share(
+            session,
+            team_id=call.team_id,
+            channel_id=call.channel_id,
+            goal=command.goal,
+            user_id=call.user_id,
+            now=call.now,
+        )
+        label = revoked[0].label
+    call.ack(**blocks.share_revoked(label))
+
+
+def handle_share_list(call: Call, command: parsing.ShareList) -> None:
+    public_url, key = _link_settings(call)
+    with session_scope(call.runtime.engine) as session:
+        shared = [
+            (
+                link.label,
+                links.page_url(public_url, links.token_of(link, key)),
+                link.created_by,
+                link.created_at,
+            )
+            for link in links.shares(session, team_id=call.team_id, channel_id=call.channel_id)
+        ]
+    call.ack(**blocks.share_list(shared))
 
 
 HANDLERS: dict[type, Callable] = {
@@ -507,6 +674,8 @@ HANDLERS: dict[type, Callable] = {
     parsing.History: handle_history,
     parsing.Review: handle_review,
     parsing.Status: handle_status,
+    parsing.Chart: handle_chart,
+    parsing.Export: handle_export,
     parsing.GoalAdd: handle_goal_add,
     parsing.GoalList: handle_goal_list,
     parsing.GoalClose: handle_goal_close,
@@ -515,4 +684,8 @@ HANDLERS: dict[type, Callable] = {
     parsing.ChannelSetting: handle_channel_setting,
     parsing.CoachSetting: handle_coach_setting,
     parsing.ManagersSetting: handle_managers_setting,
+    parsing.CalendarLink: handle_calendar,
+    parsing.Share: handle_share,
+    parsing.ShareRevoke: handle_share_revoke,
+    parsing.ShareList: handle_share_list,
 }

@@ -16,8 +16,14 @@ from bot.delivery.announce import announce
 from bot.domain import channels, goals, milestones, suggestions
 from bot.domain.dates import parse_due_date
 from bot.domain.dependencies import prerequisites_of
-from bot.domain.errors import InvalidCommand, MilestoneError, MilestoneNotFound, PastDueDate
-from bot.domain.milestones import Change, ListScope, SelfApproval
+from bot.domain.errors import (
+    InvalidCommand,
+    MilestoneError,
+    MilestoneNotFound,
+    PastDueDate,
+    SelfApproval,
+)
+from bot.domain.milestones import Change, ListScope
 from bot.listeners.common import (
     is_retry,
     open_form,
@@ -39,7 +45,7 @@ from bot.listeners.payloads import (
     read_search,
 )
 from bot.metrics import note_refused
-from bot.render import blocks, milestone_modal
+from bot.render import answers, blocks, milestone_modal
 from bot.runtime import Runtime
 from bot.store.db import session_scope
 from bot.store.models import Goal, Milestone
@@ -57,9 +63,14 @@ def open_milestone_modal(
     tell: Callable[[str], None],
     milestone_id: int | None = None,
     revision: int | None = None,
+    definition_of_done: str | None = None,
+    source: str | None = None,
 ) -> None:
     """Read what the form needs, build it, and leave views.open to the background worker;
     `tell` answers the person privately if Slack no longer lets it open.
+
+    A new milestone's form may also be given a definition of done and the permalink of the
+    message it is made from (`source`), which the card will link to.
 
     With `milestone_id` it is the Edit form, for the milestone's owner only (at `revision`,
     when the press came from a message showing one). Raises a MilestoneError when the draft
@@ -77,6 +88,8 @@ def open_milestone_modal(
                 user_id=user_id,
                 draft=draft or Add(title=""),
                 now=now,
+                definition_of_done=definition_of_done,
+                source=source,
             )
         else:
             milestone = milestone_of(session, team_id=team_id, milestone_id=milestone_id)
@@ -98,6 +111,8 @@ def _new_view(
     user_id: str,
     draft: Add,
     now: datetime,
+    definition_of_done: str | None = None,
+    source: str | None = None,
 ) -> dict:
     # The person's date as already known: opening the form never waits on Slack.
     today = runtime.timezones.known_today(team_id, user_id, now=now)
@@ -121,10 +136,11 @@ def _new_view(
         owner_id=draft.owner_id or user_id,
         approver_id=draft.approver_id,
         due_date=due_date,
+        definition_of_done=definition_of_done,
         prerequisite_ids=tuple(m.id for m in chosen),
     )
     return milestone_modal.milestone_modal(
-        metadata=milestone_modal.Metadata(channel_id=channel_id, key=key),
+        metadata=milestone_modal.Metadata(channel_id=channel_id, key=key, source=source),
         prefill=prefill,
         goals=goals.open_goals(session, team_id=team_id, channel_id=channel_id),
         candidates=_candidates(session, team_id=team_id, channel_id=channel_id, chosen=chosen),
@@ -190,7 +206,7 @@ def on_field(block_id: str) -> Iterator[None]:
     try:
         yield
     except MilestoneError as error:
-        raise FieldErrors({block_id: blocks.refusal(error)}) from error
+        raise FieldErrors({block_id: answers.refusal(error)}) from error
 
 
 def _check_fields(
@@ -218,7 +234,7 @@ def _check_fields(
         try:
             check()
         except MilestoneError as error:
-            errors[block_id] = blocks.refusal(error)
+            errors[block_id] = answers.refusal(error)
     if errors:
         raise FieldErrors(errors)
 
@@ -229,16 +245,16 @@ def on_fields(view: dict) -> Iterator[None]:
     try:
         yield
     except SelfApproval as error:
-        raise FieldErrors({milestone_modal.APPROVER_BLOCK: blocks.refusal(error)}) from error
+        raise FieldErrors({milestone_modal.APPROVER_BLOCK: answers.refusal(error)}) from error
     except PastDueDate as error:
-        raise FieldErrors({milestone_modal.DUE_BLOCK: blocks.refusal(error)}) from error
+        raise FieldErrors({milestone_modal.DUE_BLOCK: answers.refusal(error)}) from error
     except (InvalidCommand, MilestoneNotFound) as error:
         # Fields are checked before: what is left is the choice of prerequisites (a cycle).
         raise FieldErrors(
-            {_shown(view, milestone_modal.DEPENDS_BLOCK): blocks.refusal(error)}
+            {_shown(view, milestone_modal.DEPENDS_BLOCK): answers.refusal(error)}
         ) from error
     except MilestoneError as error:
-        raise FieldErrors({milestone_modal.TITLE_BLOCK: blocks.refusal(error)}) from error
+        raise FieldErrors({milestone_modal.TITLE_BLOCK: answers.refusal(error)}) from error
 
 
 def _shown(view: dict, block_id: str) -> str:
@@ -390,6 +406,7 @@ def _declare(
                 ),
                 default_owner=False,
                 separate_approvals=settings.separate_approvals,
+                source_permalink=modal.metadata.source,
             )
         return change, _advice(session, change, today=today)
 
@@ -472,7 +489,7 @@ def edit_pressed(
         return
     except MilestoneError as error:
         note_refused()
-        tell_presser(runtime, body, respond, blocks.refusal(error))
+        tell_presser(runtime, body, respond, answers.refusal(error))
     ack()
 
 

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import time
+from enum import StrEnum
 
 from bot.domain.errors import InvalidCommand
 from bot.domain.milestones import ListScope
@@ -113,6 +114,23 @@ class Status:
 
 
 @dataclass(frozen=True)
+class Chart:
+    """`goal` None: the whole channel's timeline."""
+
+    goal: str | None = None
+
+
+class ExportFormat(StrEnum):
+    CSV = "csv"
+    JSON = "json"
+
+
+@dataclass(frozen=True)
+class Export:
+    format: ExportFormat
+
+
+@dataclass(frozen=True)
 class GoalAdd:
     name: str
     due_text: str | None = None
@@ -171,6 +189,30 @@ class ManagersSetting:
     user_ids: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class CalendarLink:
+    """`calendar`: the channel's calendar feed URL; `calendar reset`: a new one."""
+
+    reset: bool = False
+
+
+@dataclass(frozen=True)
+class Share:
+    """`share [goal]`: a read-only page of the channel's (or the goal's) milestones."""
+
+    goal: str | None = None
+
+
+@dataclass(frozen=True)
+class ShareRevoke:
+    goal: str | None = None
+
+
+@dataclass(frozen=True)
+class ShareList:
+    pass
+
+
 Command = (
     Help
     | Add
@@ -185,6 +227,8 @@ Command = (
     | History
     | Review
     | Status
+    | Chart
+    | Export
     | GoalAdd
     | GoalList
     | GoalClose
@@ -193,6 +237,10 @@ Command = (
     | ChannelSetting
     | CoachSetting
     | ManagersSetting
+    | CalendarLink
+    | Share
+    | ShareRevoke
+    | ShareList
 )
 
 
@@ -203,11 +251,11 @@ def tokenize(text: str) -> list[Token]:
         if quoted_text is not None:
             tokens.append(Token(html.unescape(quoted_text), quoted=True))
         else:
-            tokens.append(Token(_unescape(match.group(4) or match.group(5)), quoted=False))
+            tokens.append(Token(unescape(match.group(4) or match.group(5)), quoted=False))
     return tokens
 
 
-def _unescape(text: str) -> str:
+def unescape(text: str) -> str:
     # Slack escapes only these three in command text; html.unescape would also turn
     # "&copy;" typed by a user into "©".
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
@@ -531,6 +579,16 @@ def _parse_goal(tokens: list[Token]) -> GoalAdd | GoalList | GoalClose:
     raise InvalidCommand(f"Goals: {usage}")
 
 
+def _parse_export(tokens: list[Token]) -> Export:
+    words = [token.text.lower() for token in tokens]
+    if len(words) != 1 or words[0] not in tuple(ExportFormat):
+        raise InvalidCommand(
+            "Export as a spreadsheet or as data: `/milestone export csv` or "
+            "`/milestone export json`."
+        )
+    return Export(ExportFormat(words[0]))
+
+
 def _parse_away(tokens: list[Token]) -> Away:
     if len(tokens) == 1 and tokens[0].is_keyword("off"):
         return Away(first_text=None)
@@ -542,6 +600,27 @@ def _parse_away(tokens: list[Token]) -> Away:
             "`/milestone away friday`, or `/milestone away off`."
         )
     return Away(first_text=first, last_text=last)
+
+
+def _parse_calendar(tokens: list[Token]) -> CalendarLink:
+    if not tokens:
+        return CalendarLink()
+    if len(tokens) == 1 and tokens[0].is_keyword("reset"):
+        return CalendarLink(reset=True)
+    raise InvalidCommand(
+        "`/milestone calendar` gives this channel's calendar feed; `/milestone calendar reset` "
+        "ends it and gives a new one."
+    )
+
+
+def _parse_share(tokens: list[Token]) -> Share | ShareRevoke | ShareList:
+    if tokens and tokens[0].is_keyword("list"):
+        if len(tokens) > 1:
+            raise InvalidCommand("`/milestone share list` takes nothing after it.")
+        return ShareList()
+    if tokens and tokens[0].is_keyword("revoke"):
+        return ShareRevoke(goal=_join(tokens[1:]) or None)
+    return Share(goal=_join(tokens) or None)
 
 
 _SUBCOMMANDS: dict[str, Callable[[list[Token]], Command]] = {
@@ -559,7 +638,11 @@ _SUBCOMMANDS: dict[str, Callable[[list[Token]], Command]] = {
     "history": lambda rest: History(reference=_single_reference("history", rest)),
     "review": lambda rest: Review(),
     "status": lambda rest: Status(),
+    "chart": lambda rest: Chart(goal=_join(rest) or None),
+    "export": _parse_export,
     "goal": _parse_goal,
     "away": _parse_away,
     "settings": _parse_settings,
+    "calendar": _parse_calendar,
+    "share": _parse_share,
 }

@@ -60,6 +60,8 @@ def frame_problem(body: dict) -> str | None:
         view = body.get("view")
         if not (isinstance(view, dict) and isinstance(view.get("callback_id"), str)):
             return "its view is not a view with a callback id"
+    elif kind in ("message_action", "shortcut") and not isinstance(body.get("callback_id"), str):
+        return "its callback id is not text"
     elif kind == "block_suggestion" and not isinstance(body.get("action_id"), str):
         return "its action id is not text"
     elif kind == "event_callback":
@@ -80,6 +82,31 @@ class Press:
     trigger_id: str
     # The channel or DM of the message holding the button; "" on the App Home.
     channel_id: str
+
+
+@dataclass(frozen=True)
+class MessageShortcut:
+    """ "Make it a milestone" chosen on a message: who, where, and what the message says
+    (Slack's text, escaped as Slack escapes it)."""
+
+    team_id: str
+    user_id: str
+    channel_id: str
+    trigger_id: str
+    message_ts: str
+    text: str
+
+
+def read_message_shortcut(body: dict) -> MessageShortcut:
+    message = _required(body, "message", dict)
+    return MessageShortcut(
+        team_id=team_id_of(body),
+        user_id=presser(body) or _missing("user.id"),
+        channel_id=_required(body.get("channel"), "id", str),
+        trigger_id=_required(body, "trigger_id", str),
+        message_ts=_optional(body, "message_ts", str) or _required(message, "ts", str),
+        text=_optional(message, "text", str) or "",
+    )
 
 
 @dataclass(frozen=True)
@@ -159,6 +186,7 @@ def read_milestone_modal(body: dict, view: dict) -> MilestoneModal:
         and all(text is None or isinstance(text, str) for text in texts)
         and isinstance(read.channel_id, str)
         and isinstance(read.key, str)
+        and (read.source is None or isinstance(read.source, str))
         and all(value is None or _is_id(value) for value in ids)
     ):
         raise StalePayload("a field of the form is of the wrong type")

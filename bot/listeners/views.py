@@ -10,7 +10,7 @@ from bot.domain.errors import MilestoneError
 from bot.listeners.common import refuse_stale_form
 from bot.listeners.context import runtime_of
 from bot.listeners.payloads import StalePayload, milestone_of, read_milestone_form
-from bot.render import blocks
+from bot.render import answers, blocks
 from bot.store.db import session_scope
 
 
@@ -38,7 +38,7 @@ def reschedule_submitted(ack: Ack, context: BoltContext, body: dict, view: dict)
         refuse_stale_form(ack, error, block_id=blocks.DATE_BLOCK)
         return
     except MilestoneError as error:
-        ack(response_action="errors", errors={blocks.DATE_BLOCK: blocks.refusal(error)})
+        ack(response_action="errors", errors={blocks.DATE_BLOCK: answers.refusal(error)})
         return
     ack()
     announce(runtime, change)
@@ -62,7 +62,7 @@ def changes_submitted(ack: Ack, context: BoltContext, body: dict, view: dict) ->
         refuse_stale_form(ack, error, block_id=blocks.REASON_BLOCK)
         return
     except MilestoneError as error:
-        ack(response_action="errors", errors={blocks.REASON_BLOCK: blocks.refusal(error)})
+        ack(response_action="errors", errors={blocks.REASON_BLOCK: answers.refusal(error)})
         return
     ack()
     announce(runtime, change)

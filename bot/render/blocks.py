@@ -14,12 +14,13 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, time
 
 from bot.domain.coach import Suggestion
-from bot.domain.errors import MilestoneError, NotApprover, NotGoalOwner, NotManager, NotOwner
+from bot.domain.dates import format_day
 from bot.domain.goals import Progress
 from bot.domain.health import Detail, Verdict
-from bot.domain.milestones import AwaitingApproval, Change, ListScope, format_day
+from bot.domain.milestones import Change, ListScope
 from bot.domain.status_report import ChannelStatus
-from bot.render.text import escape, shorten
+from bot.render.answers import advice
+from bot.render.text import escape, shorten, user
 from bot.store.models import (
     Absence,
     ChannelSettings,
@@ -72,38 +73,6 @@ def _first_upper(text: str) -> str:
 def due(milestone: Milestone) -> str:
     """ "due Tue 15 Dec 2026", or "no due date"."""
     return f"due {format_day(milestone.due_date)}" if milestone.due_date else "no due date"
-
-
-def user(user_id: str) -> str:
-    return f"<@{user_id}>"
-
-
-def refusal(error: MilestoneError) -> str:
-    """What a refused request tells the person: the domain's error worded, people mentioned."""
-    match error:
-        case AwaitingApproval(then=None):
-            return f"{error.reference} is already waiting for {user(error.approver_id)}'s approval."
-        case AwaitingApproval():
-            return (
-                f"{error.reference} is waiting for {user(error.approver_id)}'s approval; "
-                f"it can be {error.then} if changes are requested."
-            )
-        case NotApprover():
-            return f"Only the approver, {user(error.approver_id)}, can decide on {error.reference}."
-        case NotOwner(person_id=str(person_id)):
-            return f"Only the {error.role}, {user(person_id)}, can {error.action}."
-        case NotGoalOwner():
-            return (
-                f"Only the goal's owner, {user(error.owner_id)}, or whoever declared it can close "
-                f"{error.reference}."
-            )
-        case NotManager():
-            names = ", ".join(user(manager) for manager in error.managers)
-            return (
-                f"Only {names} or a workspace admin can change this channel's settings. "
-                "Nothing was changed."
-            )
-    return error.message
 
 
 def button_value(milestone: Milestone) -> str:
@@ -215,6 +184,8 @@ def announcement(milestone: Milestone, detail: Detail = NO_DETAIL) -> Message:
     ]
     if milestone.definition_of_done:
         blocks.append(_context(f"Done when: {escape(milestone.definition_of_done)}"))
+    if source_line(milestone):
+        blocks.append(_context(source_line(milestone)))
     blocks.append(_context(_state_line(milestone, detail)))
     if milestone.status == Status.OPEN:
         value = button_value(milestone)
@@ -580,9 +551,41 @@ The owner defaults to you; with an approver, completion waits for their approval
     Goals group milestones and show their progress.
 `/milestone review` · `status` · `away 2026-12-24 to 2027-01-02` · `away off`
     The coach's suggestions; this channel's status now; a break from reminders.
+`/milestone chart` · `chart G-1` · `export csv` · `export json`
+    A timeline of the channel's (or a goal's) milestones; its milestones and their history \
+as a file, sent to you.
 `/milestone settings` · `settings managers @alex @sam` · `settings managers anyone`
     This channel's settings: weekly status, nudges, mentions, escalation, approvals, coach, \
-and who may change them (workspace admins always may)."""
+and who may change them (workspace admins always may).
+`/milestone calendar` · `calendar reset` · `share` · `share G-1` · `share list` · `share revoke`
+    A calendar feed of this channel's due dates; a read-only page for people outside Slack.
+*Make it a milestone* in a message's ⋯ menu turns that message into a milestone."""
+
+
+def nothing_to_chart(goal: Goal | None) -> str:
+    where = f"{goal.reference} {escape(goal.name)} has" if goal else "This channel has"
+    return f"{where} no milestone with a due date yet: there is nothing to chart."
+
+
+def export_on_its_way(kind: str) -> str:
+    return (
+        f"I'm sending you this channel's milestones and their history as {kind.upper()}, "
+        "in our direct messages."
+    )
+
+
+def not_in_channel(command: str) -> str:
+    return (
+        "I can't post in this channel yet. Invite me with `/invite @Milestones`, "
+        f"then try `{command}` again."
+    )
+
+
+def missing_files_scope() -> str:
+    return (
+        "I may not upload files in this workspace yet. Ask a workspace admin to reinstall "
+        "the app (it now asks for the `files:write` permission), then try again."
+    )
 
 
 def help_message(problem: str | None = None) -> Message:
@@ -833,7 +836,7 @@ def coaching(milestone: Milestone, suggestions: list[Suggestion]) -> Message:
 
 def coaching_text(milestone: Milestone, suggestions: list[Suggestion]) -> str:
     lines = [f":bulb: A few thoughts on {_title_line(milestone)}:"]
-    lines.extend(f"• {suggestion.message}" for suggestion in suggestions)
+    lines.extend(f"• {advice(suggestion)}" for suggestion in suggestions)
     return "\n".join(lines)
 
 
@@ -846,7 +849,7 @@ def review(reviewed: list[tuple[Milestone, list[Suggestion]]]) -> Message:
     lines = [f"*The coach's review* ({count} to look at)"]
     for milestone, suggestions in reviewed:
         lines.append(f"{_title_line(milestone)}")
-        lines.extend(f"  • {suggestion.message}" for suggestion in suggestions)
+        lines.extend(f"  • {advice(suggestion)}" for suggestion in suggestions)
     blocks = _capped(
         sections_from_lines("", lines), "More below: fix these first, then review again."
     )
@@ -948,3 +951,58 @@ def away_noted(absence: Absence) -> Message:
         f":palm_tree: Noted: you are away {when}. No reminders about your milestones then; "
         "`/milestone away off` when you are back early."
     )
+
+
+def calendar_link(url: str, *, made_by: str, made_at: datetime, reset: bool) -> Message:
+    """The channel's calendar feed, told privately: whoever has the URL can read it."""
+    first = "A new calendar feed for this channel" if reset else "This channel's calendar feed"
+    text = (
+        f":calendar: {first}: <{url}|{escape(url)}>\n"
+        "Subscribe to it in Google Calendar (Other calendars → From URL), Outlook or Apple "
+        "Calendar: each milestone is an all-day event on its due date, and moves when it moves. "
+        "Whoever has this link can read the milestones' titles and owners: share it only with "
+        "this channel. `/milestone calendar reset` ends it and makes a new one."
+    )
+    if not reset:
+        text += f"\n_Made by {user(made_by)} on {format_date(made_at.date())}._"
+    return notice(text)
+
+
+def share_link(url: str, *, label: str, is_new: bool) -> Message:
+    """A page's link, told privately."""
+    opening = "A read-only page of" if is_new else "The page already shared of"
+    return notice(
+        f":link: {opening} {escape(label)}: <{url}|{escape(url)}>\n"
+        "Anyone with the link sees its milestones, health, owners' names, the timeline and "
+        "what changed this week, without signing in to Slack; nothing of other channels. "
+        "`/milestone share revoke` ends it."
+    )
+
+
+def share_revoked(label: str) -> Message:
+    return notice(
+        f"The page of {escape(label)} is revoked: its link now shows nothing. "
+        "`/milestone share` makes a new one."
+    )
+
+
+def share_list(shared: Iterable[tuple[str, str, str, datetime]]) -> Message:
+    """The channel's shared pages: (label, url, who shared it, when)."""
+    lines = [
+        f"• {escape(label)}: <{url}|{escape(url)}>, by {user(by)} on {format_date(at.date())}"
+        for label, url, by, at in shared
+    ]
+    if not lines:
+        return notice("No page of this channel is shared. `/milestone share` makes one.")
+    blocks = _capped(
+        sections_from_lines("*Pages shared from this channel*", lines),
+        "More pages are shared than fit here.",
+    )
+    return {"text": "Pages shared from this channel", "blocks": blocks}
+
+
+def source_line(milestone: Milestone) -> str | None:
+    """ "Made from a message" linking the message the milestone came from, or None."""
+    if not milestone.source_permalink:
+        return None
+    return f":speech_balloon: Made from <{milestone.source_permalink}|a message>"

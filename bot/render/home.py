@@ -10,9 +10,9 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bot.domain.dashboard import Dashboard
+from bot.domain.dates import format_day
 from bot.domain.goals import Progress
 from bot.domain.health import Detail
-from bot.domain.milestones import format_day
 from bot.render import blocks
 from bot.render.blocks import (
     _button,
@@ -66,41 +66,26 @@ def home_view(dashboard: Dashboard, *, notice: str | None = None) -> dict:
             ]
         )
     details = dashboard.details
-    mine_hint = "`/milestone list mine` there shows all of yours."
-    body = (
-        _milestones(
-            ":inbox_tray: Waiting for your approval",
-            dashboard.waiting_for_my_approval,
-            lambda m: _approval_item(m, details.get(m.id, NO_DETAIL)),
-            "Each request is also in your messages with me.",
-        )
-        + _milestones(
-            ":rotating_light: Overdue",
-            dashboard.overdue,
-            lambda m: _my_item(m, details.get(m.id, NO_DETAIL)),
-            mine_hint,
-        )
-        + _milestones(
-            ":spiral_calendar_pad: Due in the next 7 days",
-            dashboard.due_this_week,
-            lambda m: _my_item(m, details.get(m.id, NO_DETAIL)),
-            mine_hint,
-        )
-        + _milestones(
-            ":large_blue_circle: Later",
-            dashboard.later,
-            lambda m: _my_item(m, details.get(m.id, NO_DETAIL)),
-            mine_hint,
-        )
-        + _milestones(
-            ":hourglass_flowing_sand: Sent for approval",
-            dashboard.sent_for_approval,
-            lambda m: _my_item(m, details.get(m.id, NO_DETAIL)),
-            mine_hint,
-        )
-        + _goals(dashboard.goals)
+    body = _milestones(
+        ":inbox_tray: Waiting for your approval",
+        dashboard.waiting_for_my_approval,
+        lambda m: _approval_item(m, details.get(m.id, NO_DETAIL)),
+        "Each request is also in your messages with me.",
     )
-    return _home(top + body)
+    mine = [
+        (":rotating_light: Overdue", dashboard.overdue),
+        (":spiral_calendar_pad: Due in the next 7 days", dashboard.due_this_week),
+        (":large_blue_circle: Later", dashboard.later),
+        (":hourglass_flowing_sand: Sent for approval", dashboard.sent_for_approval),
+    ]
+    for title, found in mine:
+        body += _milestones(
+            title,
+            found,
+            lambda m: _my_item(m, details.get(m.id, NO_DETAIL)),
+            "`/milestone list mine` there shows all of yours.",
+        )
+    return _home(top + body + _goals(dashboard.goals))
 
 
 def _home(view_blocks: list[dict]) -> dict:

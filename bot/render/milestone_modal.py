@@ -31,6 +31,20 @@ MAX_TITLE_INPUT = 150  # milestones.MAX_TITLE_LENGTH
 MAX_DEFINITION_INPUT = 2000  # milestones.MAX_DEFINITION_LENGTH
 
 
+def draft_from_message(text: str) -> tuple[str, str | None]:
+    """A message's words (plain text, Slack's markup already made readable) as a title and a
+    definition of done: its first line that has words, and the lines after it, each within
+    the form's limits."""
+    lines = text.strip().splitlines()
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    if not lines:
+        return "", None
+    title = shorten(" ".join(lines[0].split()), MAX_TITLE_INPUT)
+    rest = "\n".join(lines[1:]).strip()
+    return title, shorten(rest, MAX_DEFINITION_INPUT) if rest else None
+
+
 @dataclass(frozen=True)
 class Prefill:
     """What the form shows when it opens: a draft from the command, or the milestone edited."""
@@ -68,11 +82,15 @@ class Metadata:
     key: str
     milestone_id: int | None = None
     revision: int | None = None
+    # The permalink of the message a new milestone is made from ("Make it a milestone").
+    source: str | None = None
 
     def dumps(self) -> str:
-        values = {"channel_id": self.channel_id, "key": self.key}
+        values: dict = {"channel_id": self.channel_id, "key": self.key}
         if self.milestone_id is not None:
             values |= {"milestone_id": self.milestone_id, "revision": self.revision}
+        if self.source is not None:
+            values["source"] = self.source
         return json.dumps(values)
 
     @classmethod
@@ -83,6 +101,7 @@ class Metadata:
             key=values["key"],
             milestone_id=values.get("milestone_id"),
             revision=values.get("revision"),
+            source=values.get("source"),
         )
 
 

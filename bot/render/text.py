@@ -1,5 +1,5 @@
-"""The one escaping function for user-written text, quoting built on it, and the one function
-that shortens text to one of Slack's limits."""
+"""The one escaping function for user-written text, quoting built on it, mentions, and the one
+function that shortens text to one of Slack's limits."""
 
 import re
 import unicodedata
@@ -24,6 +24,11 @@ def quote(text: str) -> str:
     """User text shown inside one of the bot's sentences, escaped, shortened to QUOTED
     characters and in quotation marks."""
     return f"“{shorten(escape(text), QUOTED)}”"
+
+
+def user(user_id: str | None) -> str:
+    """A mention of the person `user_id`."""
+    return f"<@{user_id}>"
 
 
 def shorten(text: str, limit: int) -> str:
@@ -64,3 +69,37 @@ def _attaches(unit: str) -> bool:
         or first == _JOINER
         or "\U0001f3fb" <= first <= "\U0001f3ff"
     )
+
+
+# Slack's markup in the text people wrote, as `readable` turns it into words.
+_USER = r"<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>"
+_CHANNEL = r"<#C[A-Z0-9]+(?:\|([^<>]*))?>"
+_SPECIAL = r"<!(here|channel|everyone)(?:\|[^<>]*)?>"
+_GROUP = r"<!subteam\^[A-Z0-9]+(?:\|([^<>]*))?>"
+_DATE = r"<!date\^[^<>|]*\|([^<>]*)>"
+_LINK = r"<((?:https?|mailto):[^<>|\s]*)(?:\|([^<>]*))?>"
+_MARKUP = re.compile("|".join((_USER, _CHANNEL, _SPECIAL, _GROUP, _DATE, _LINK)))
+SOMEONE = "a teammate"
+
+
+def readable(text: str, names: dict[str, str | None]) -> str:
+    """Text people wrote in Slack, in plain words for outside it (a calendar, a web page): a
+    mention becomes the person's name from `names` (or "a teammate"), a channel its name, a
+    link its label, a date its words; no Slack id is left. Not escaped: the caller's format
+    escapes it."""
+
+    def words(match: re.Match) -> str:
+        user, channel, special, group, when, url, label = match.groups()
+        if user:
+            return "@" + (names.get(user) or SOMEONE)
+        if match.group(0).startswith("<#"):
+            return f"#{channel}" if channel else "a channel"
+        if special:
+            return f"@{special}"
+        if match.group(0).startswith("<!subteam"):
+            return group or "a group"
+        if when is not None:
+            return when
+        return label or url
+
+    return _MARKUP.sub(words, text)

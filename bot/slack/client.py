@@ -441,6 +441,32 @@ class Messenger:
             )
         return response["ts"]
 
+    def upload(
+        self,
+        channel: str,
+        *,
+        filename: str,
+        content: bytes,
+        title: str,
+        alt_text: str | None = None,
+        thread_ts: str | None = None,
+        comment: str | None = None,
+    ) -> str:
+        """Share a file in `channel` (in the thread of `thread_ts`), paced as a post: slack_sdk's
+        files_upload_v2 asks for an upload URL, sends the bytes there, then shares the file.
+        The file's id."""
+        with self._pace(channel), _refusals_typed():
+            response = self.client.files_upload_v2(
+                channel=channel,
+                filename=filename,
+                content=content,
+                title=title,
+                alt_txt=alt_text,
+                thread_ts=thread_ts,
+                initial_comment=comment,
+            )
+        return response["file"]["id"]
+
     def update(self, channel: str, ts: str, message: Message) -> None:
         with _refusals_typed():
             self.client.chat_update(
@@ -449,9 +475,13 @@ class Messenger:
 
     def direct_message(self, user_id: str, message: Message) -> tuple[str, str]:
         """Post in the app's DM with `user_id`; the message's (channel, ts)."""
-        with _refusals_typed():
-            channel = self.client.conversations_open(users=user_id)["channel"]["id"]
+        channel = self.direct_channel(user_id)
         return channel, self.post(channel, message)
+
+    def direct_channel(self, user_id: str) -> str:
+        """The id of the app's DM with `user_id`, opened if need be."""
+        with _refusals_typed():
+            return self.client.conversations_open(users=user_id)["channel"]["id"]
 
     def ephemeral(self, channel: str, user_id: str, message: Message) -> None:
         """A message in `channel` that only `user_id` sees."""
@@ -463,6 +493,11 @@ class Messenger:
     def open_view(self, trigger_id: str, view: dict) -> None:
         with _refusals_typed():
             self.client.views_open(trigger_id=trigger_id, view=view)
+
+    def permalink(self, channel: str, ts: str) -> str:
+        """The permalink of the message `ts` in `channel` (chat.getPermalink)."""
+        with _refusals_typed():
+            return self.client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
 
     def publish_home(self, user_id: str, view: dict) -> None:
         """Show `view` on the user's App Home tab, replacing what was there."""

@@ -141,6 +141,8 @@ class Milestone(SQLModel, table=True):
     # The approver's request message, updated once they decide, from wherever they decide.
     approval_channel: str | None = Field(default=None, max_length=32)
     approval_ts: str | None = Field(default=None, max_length=32)
+    # The message it was made from ("Make it a milestone"): its permalink, which the card links.
+    source_permalink: str | None = Field(default=None, max_length=500)
 
     @property
     def reference(self) -> str:
@@ -313,3 +315,35 @@ class PostingBudget(SQLModel, table=True):
 
     team_id: str = Field(primary_key=True, max_length=32)
     next_at: float
+
+
+class LinkKind(StrEnum):
+    """What a public link serves: the channel's calendar feed, or a page for stakeholders."""
+
+    CALENDAR = "calendar"
+    PAGE = "page"
+
+
+class PublicLink(SQLModel, table=True):
+    """A secret URL that shows a channel's (or one goal's) milestones outside Slack.
+
+    Its token is never stored: `token_hash` is the SHA-256 of it, looked up on each request,
+    and the token itself is made again from `salt` and the bot's FEED_SECRET when the link is
+    shown in Slack. Revoked links stay, for `/milestone share list`'s history and the audit.
+    """
+
+    __table_args__ = (Index("ix_public_link_channel", "team_id", "channel_id", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    channel_id: str = Field(max_length=32)
+    kind: str = Field(max_length=10)  # a LinkKind
+    goal_id: int | None = Field(default=None, foreign_key="goal.id")
+    # What the page is called: the goal's name, or the channel's name when it was shared.
+    label: str = Field(max_length=200)
+    salt: str = Field(max_length=64)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_by: str = Field(max_length=32)
+    created_at: datetime
+    revoked_at: datetime | None = None
+    revoked_by: str | None = Field(default=None, max_length=32)

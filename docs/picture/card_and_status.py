@@ -2,9 +2,8 @@
 
 The messages are the bot's own Block Kit output (its card and weekly status builders, on
 milestones made here in memory); this script renders them to a page that mimics Slack's and
-takes a screenshot with Playwright. A dev tool, not run by the tests:
+takes a screenshot with Playwright (a test dependency). A dev tool, not run by the tests:
 
-    .venv/bin/pip install playwright        # not in the locks: only this script uses it
     .venv/bin/python docs/picture/card_and_status.py [--html out.html]
 
 Playwright drives an installed Chromium (CHROMIUM, default /usr/bin/chromium: on Debian,

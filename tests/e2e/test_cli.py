@@ -329,7 +329,15 @@ def test_version_is_the_installed_package_version(tmp_path):
     assert result.stdout.strip() == f"milestone-bot {metadata.version('milestone-bot')}"
 
 
-SUBCOMMANDS = ["serve", "scheduler", "run-job", "migrate", "purge-team", "rotate-token-key"]
+SUBCOMMANDS = [
+    "serve",
+    "scheduler",
+    "run-job",
+    "migrate",
+    "purge-team",
+    "rotate-token-key",
+    "sandbox",
+]
 
 
 def test_help_lists_every_subcommand_and_where_settings_come_from(tmp_path):

@@ -260,3 +260,48 @@ def test_hang_holds_calls_until_released(slack):
 
     assert slack.wait_for("users.info")[0].response["user"]["tz"] == "Europe/Paris"
     assert impatient.users_info(user="U1")["user"]["tz"] == "Europe/Paris"
+
+
+def test_files_upload_v2_is_recorded_with_its_bytes_alt_text_and_thread(slack, client):
+    content = b"\x89PNG not really" * 100
+
+    response = client.files_upload_v2(
+        channel="C1",
+        filename="timeline.png",
+        content=content,
+        title="Timeline",
+        alt_txt="A timeline in words",
+        thread_ts="1700000000.000100",
+    )
+
+    [shared] = slack.files
+    assert response["file"]["id"] == shared.id
+    assert (shared.name, shared.title, shared.alt_text) == (
+        "timeline.png",
+        "Timeline",
+        "A timeline in words",
+    )
+    assert (shared.channel, shared.thread_ts, shared.size) == (
+        "C1",
+        "1700000000.000100",
+        len(content),
+    )
+    assert shared.content == content
+    [asked] = slack.calls_to("files.getUploadURLExternal")
+    assert int(asked.params["length"]) == len(content)
+
+
+def test_an_upload_url_takes_only_files_it_handed_out(slack):
+    answer = requests.post(slack.base_url.replace("/api/", "/upload/F9999"), data=b"x")
+
+    assert answer.status_code == 404
+
+
+def test_a_file_never_uploaded_cannot_be_shared(slack, client):
+    client.files_getUploadURLExternal(filename="a.csv", length=3)
+
+    with pytest.raises(SlackApiError) as refused:
+        client.files_completeUploadExternal(files=[{"id": "F0001"}], channel_id="C1")
+
+    assert refused.value.response["error"] == "file_not_found"
+    assert slack.files == []

@@ -509,6 +509,12 @@ def broken_submission(bot, change: Callable[[dict], None]) -> str:
     return encoded(payload)
 
 
+def broken_shortcut(bot, change: Callable[[dict], None]) -> str:
+    payload = decoded(bot.message_shortcut_body("Contract signed"))
+    change(payload)
+    return encoded(payload)
+
+
 # Payloads whose frame (what Bolt reads to route them) is broken, and how to break it.
 BROKEN_FRAMES = {
     "actions empty": lambda bot: broken_press(bot, lambda p: p.update(actions=[])),
@@ -518,6 +524,9 @@ BROKEN_FRAMES = {
     "view a list": lambda bot: broken_submission(bot, lambda p: p.update(view=[])),
     "view without callback": lambda bot: broken_submission(
         bot, lambda p: p["view"].pop("callback_id")
+    ),
+    "shortcut callback a list": lambda bot: broken_shortcut(
+        bot, lambda p: p.update(callback_id=["make_milestone"])
     ),
     "menu action id a list": lambda _bot: encoded(suggestion("{}") | {"action_id": ["x"]}),
     "event without type": lambda _bot: event_body({"user": OWNER, "tab": "home"}),

@@ -27,9 +27,12 @@ from bot.server import make_wsgi_app
 from bot.slack.client import Pacer
 from bot.store.db import session_scope
 from bot.store.models import Milestone
+from bot.web import public_links
 from tests.support.fakeslack import FakeSlack
 
 SIGNING_SECRET = "test-signing-secret"
+# Where the bot says its calendar feeds and shared pages are (tests fetch their paths from it).
+PUBLIC_URL = "https://milestones.example.com"
 TEAM = "T111"
 CHANNEL = "C111"
 OWNER, APPROVER, OTHER = "U0OWNER", "U0APPROVER", "U0OTHER"
@@ -218,6 +221,45 @@ class Bot:
         }
         return "payload=" + requests.utils.quote(json.dumps(payload))
 
+    def message_shortcut(self, text: str, **kwargs) -> requests.Response:
+        """A message shortcut chosen on a message saying `text` (as Slack escapes it)."""
+        return self.post(self.message_shortcut_body(text, **kwargs))
+
+    def message_shortcut_body(
+        self,
+        text: str,
+        *,
+        message_ts: str = "1700000000.000900",
+        callback_id: str = "make_milestone",
+        user: str = OWNER,
+        channel: str = CHANNEL,
+        team: str = TEAM,
+    ) -> str:
+        """Slack's message_action payload for a shortcut chosen on a message saying `text`."""
+        payload = {
+            "type": "message_action",
+            "token": "verification_token",
+            "action_ts": f"{time.time():.6f}",
+            "team": {"id": team, "domain": "test-domain"},
+            "user": {"id": user, "name": user.lower(), "team_id": team},
+            "channel": {"id": channel, "name": "launch"},
+            "is_enterprise_install": False,
+            "enterprise": None,
+            "callback_id": callback_id,
+            "trigger_id": f"{uuid.uuid4().int % 10**12}.444.{uuid.uuid4().hex}",
+            "message_ts": message_ts,
+            "message": {
+                "type": "message",
+                "text": text,
+                "user": OTHER,
+                "ts": message_ts,
+                "team": team,
+                "blocks": [],
+            },
+            "response_url": self.slack.response_url("shortcut"),
+        }
+        return "payload=" + requests.utils.quote(json.dumps(payload))
+
     def submit_view(
         self, view: dict, values: dict, *, user: str = OWNER, team: str = TEAM
     ) -> requests.Response:
@@ -289,6 +331,7 @@ def make_settings(database_url: str, slack: FakeSlack, **overrides):
         "DATABASE_URL": database_url,
         "SLACK_API_URL": slack.base_url,
         "DEFAULT_TIMEZONE": "UTC",
+        "PUBLIC_URL": PUBLIC_URL,
         **overrides,
     }
     return load_settings(environ)
@@ -354,7 +397,7 @@ def running_bot(settings, slack: FakeSlack, clock: Clock) -> Iterator[Bot]:
     runtime = build_runtime(settings, clock=clock, pacer=pacer_without_waiting())
     app = build_app(runtime)
     try:
-        with serving(make_wsgi_app(app, runtime.engine)) as url:
+        with serving(make_wsgi_app(app, runtime.engine, public_links=public_links(runtime))) as url:
             yield Bot(url=url, runtime=runtime, slack=slack, clock=clock)
     finally:
         runtime.background.join(timeout=5)

@@ -9,9 +9,13 @@ SCOPES = {
     "chat.postEphemeral": "chat:write",
     "conversations.open": "im:write",
     "users.info": "users:read",
+    # files_upload_v2: files.getUploadURLExternal, then files.completeUploadExternal.
+    "files.upload.v2": "files:write",
     "views.open": None,
     "views.publish": None,
     "auth.test": None,
+    # The permalink of a message "Make it a milestone" was chosen on.
+    "chat.getPermalink": None,
 }
 # The /milestone command itself.
 COMMAND_SCOPE = "commands"

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from bot.domain.coach import RULE_IDS, RULES, Context, Draft, review
+from bot.render.answers import advice
 from bot.render.text import escape
 from tests.support.labelled_titles import SETS, TITLE_RULES, labelled_titles, scores
 
@@ -36,7 +37,7 @@ def rule_ids(draft: Draft, context: Context | None = None) -> list[str]:
 
 def message(rule_id: str, draft: Draft, context: Context | None = None) -> str:
     (found,) = [s for s in review(draft, context or make_context()) if s.rule_id == rule_id]
-    return found.message
+    return advice(found)
 
 
 # The guide's examples of good milestones, and a few more in the same spirit.

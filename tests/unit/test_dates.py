@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.domain.dates import next_working_day, parse_due_date, previous_working_day
-from bot.domain.errors import UnreadableDate
+from bot.domain.errors import DateProblem, UnreadableDate
+from bot.render import answers
 
 THURSDAY = date(2026, 11, 26)
 NEAR_YEAR_END = date(2026, 12, 30)  # a Wednesday
@@ -241,8 +242,9 @@ def test_ignores_case_spacing_and_a_trailing_period(text: str, expected: date) -
 def test_unreadable_text_is_refused_naming_the_text(text: str) -> None:
     with pytest.raises(UnreadableDate) as refusal:
         parse_due_date(text, today=THURSDAY)
-    assert f"“{text.strip()}”" in refusal.value.message
-    assert "Try 2026-12-15" in refusal.value.message
+    assert refusal.value.problem == DateProblem.UNREADABLE
+    assert f"“{text.strip()}”" in answers.refusal(refusal.value)
+    assert "Try 2026-12-15" in answers.refusal(refusal.value)
 
 
 @pytest.mark.parametrize(
@@ -261,7 +263,7 @@ def test_unreadable_text_is_refused_naming_the_text(text: str) -> None:
 def test_dates_off_the_calendar_are_refused_as_nonexistent(text: str) -> None:
     with pytest.raises(UnreadableDate) as refusal:
         parse_due_date(text, today=THURSDAY)
-    assert f"“{text}” does not exist" in refusal.value.message
+    assert f"“{text}” does not exist" in answers.refusal(refusal.value)
 
 
 @pytest.mark.parametrize(
@@ -276,7 +278,12 @@ def test_dates_off_the_calendar_are_refused_as_nonexistent(text: str) -> None:
 def test_numeric_month_day_forms_are_refused_with_both_readings(text: str, readings: str) -> None:
     with pytest.raises(UnreadableDate) as refusal:
         parse_due_date(text, today=THURSDAY)
-    assert refusal.value.message == f"“{text}” could be {readings}. Please write it year first."
+    assert refusal.value.problem is DateProblem.AMBIGUOUS
+    assert len(refusal.value.days) == 2
+    assert (
+        answers.refusal(refusal.value)
+        == f"“{text}” could be {readings}. Please write it year first."
+    )
 
 
 @pytest.mark.parametrize(
@@ -286,7 +293,7 @@ def test_numeric_month_day_forms_are_refused_with_both_readings(text: str, readi
 def test_numeric_form_with_one_reading_is_still_refused_naming_it(text: str, reading: str) -> None:
     with pytest.raises(UnreadableDate) as refusal:
         parse_due_date(text, today=THURSDAY)
-    assert refusal.value.message == (
+    assert answers.refusal(refusal.value) == (
         f"“{text}” reads only as {reading}. Please write it year first to be sure."
     )
 
@@ -294,34 +301,65 @@ def test_numeric_form_with_one_reading_is_still_refused_naming_it(text: str, rea
 def test_numeric_form_no_calendar_has_is_refused_with_examples() -> None:
     with pytest.raises(UnreadableDate) as refusal:
         parse_due_date("13/45", today=THURSDAY)
-    assert refusal.value.message.startswith("“13/45” is no day of the year")
-    assert "Try 2026-12-15" in refusal.value.message
+    assert (refusal.value.problem, refusal.value.days) == (DateProblem.AMBIGUOUS, ())
+    assert answers.refusal(refusal.value).startswith("“13/45” is no day of the year")
+    assert "Try 2026-12-15" in answers.refusal(refusal.value)
 
 
 @pytest.mark.parametrize(
-    ("text", "hint"),
+    ("text", "problem", "hint"),
     [
-        ("after the holidays", "depends on whose holidays, so I can't pick a day. "
-         "Give the day you expect, like 2027-01-04."),
-        ("After Christmas", "depends on whose holidays"),
-        ("before the summer", "depends on whose holidays"),
-        ("in the new year", "depends on whose holidays"),
-        ("ASAP", "isn't a day anyone can plan around. Try 2026-12-15"),
-        ("soon", "isn't a day anyone can plan around."),
-        ("Q1", "is a whole quarter. Say which end you mean: start of Q1 or end of Q1."),
-        ("this quarter", "is a whole quarter. Say which end you mean: start of this quarter"),
-        ("may", "is a whole month. Say which part you mean, like early May, mid-May or end of "
-         "May."),
-        ("Sept", "like early September, mid-September or end of September."),
-        ("Monday 12 March 2027", "doesn't add up: 12 March 2027 is a Friday. Which did you mean?"),
-        ("fri, dec 12", "doesn't add up: 12 December 2026 is a Saturday."),
+        (
+            "after the holidays",
+            DateProblem.HOLIDAYS,
+            "depends on whose holidays, so I can't pick a day. "
+            "Give the day you expect, like 2027-01-04.",
+        ),
+        ("After Christmas", DateProblem.HOLIDAYS, "depends on whose holidays"),
+        ("before the summer", DateProblem.HOLIDAYS, "depends on whose holidays"),
+        ("in the new year", DateProblem.HOLIDAYS, "depends on whose holidays"),
+        ("ASAP", DateProblem.NO_DAY, "isn't a day anyone can plan around. Try 2026-12-15"),
+        ("soon", DateProblem.NO_DAY, "isn't a day anyone can plan around."),
+        (
+            "Q1",
+            DateProblem.WHOLE_QUARTER,
+            "is a whole quarter. Say which end you mean: start of Q1 or end of Q1.",
+        ),
+        (
+            "this quarter",
+            DateProblem.WHOLE_QUARTER,
+            "is a whole quarter. Say which end you mean: start of this quarter",
+        ),
+        (
+            "may",
+            DateProblem.WHOLE_MONTH,
+            "is a whole month. Say which part you mean, like early May, mid-May or end of May.",
+        ),
+        (
+            "Sept",
+            DateProblem.WHOLE_MONTH,
+            "like early September, mid-September or end of September.",
+        ),
+        (
+            "Monday 12 March 2027",
+            DateProblem.WRONG_WEEKDAY,
+            "doesn't add up: 12 March 2027 is a Friday. Which did you mean?",
+        ),
+        (
+            "fri, dec 12",
+            DateProblem.WRONG_WEEKDAY,
+            "doesn't add up: 12 December 2026 is a Saturday.",
+        ),
     ],
-)  # fmt: skip
-def test_times_that_name_no_day_are_refused_with_a_hint(text: str, hint: str) -> None:
+)
+def test_times_that_name_no_day_are_refused_with_a_hint(
+    text: str, problem: DateProblem, hint: str
+) -> None:
     with pytest.raises(UnreadableDate) as refusal:
         parse_due_date(text, today=THURSDAY)
-    assert refusal.value.message.startswith(f"“{text}” ")
-    assert hint in refusal.value.message
+    assert refusal.value.problem is problem
+    assert answers.refusal(refusal.value).startswith(f"“{text}” ")
+    assert hint in answers.refusal(refusal.value)
 
 
 @pytest.mark.parametrize(
@@ -330,7 +368,7 @@ def test_times_that_name_no_day_are_refused_with_a_hint(text: str, hint: str) ->
 def test_a_phrase_with_an_unreadable_part_is_refused_naming_the_whole(text: str) -> None:
     with pytest.raises(UnreadableDate) as refusal:
         parse_due_date(text, today=THURSDAY)
-    assert refusal.value.message.startswith(f"I couldn't read “{text}” as a date.")
+    assert answers.refusal(refusal.value).startswith(f"I couldn't read “{text}” as a date.")
 
 
 @pytest.mark.parametrize(
@@ -339,7 +377,7 @@ def test_a_phrase_with_an_unreadable_part_is_refused_naming_the_whole(text: str)
 def test_forms_understood_but_off_the_calendar_say_so(text: str) -> None:
     with pytest.raises(UnreadableDate) as refusal:
         parse_due_date(text, today=THURSDAY)
-    assert refusal.value.message.startswith(f"“{text}” does not exist on the calendar.")
+    assert answers.refusal(refusal.value).startswith(f"“{text}” does not exist on the calendar.")
 
 
 CORPUS = Path(__file__).parent / "data" / "dates.csv"
@@ -412,6 +450,6 @@ def test_any_text_is_read_as_a_day_or_refused_in_words(text: str) -> None:
     try:
         day = parse_due_date(text, today=THURSDAY)
     except UnreadableDate as refusal:
-        assert refusal.message.strip()
+        assert answers.refusal(refusal).strip()
     else:
         assert isinstance(day, date)

@@ -22,7 +22,7 @@ from bot.domain.status_report import channel_status
 from bot.domain.suggestions import draft_of
 from bot.listeners import parsing
 from bot.listeners.parsing import MAX_COMMAND_LENGTH
-from bot.render import blocks, milestone_modal
+from bot.render import answers, blocks, milestone_modal
 from bot.render.home import home_view
 from bot.render.text import escape, quote, shorten
 from bot.store.models import Absence, ChannelSettings, Goal, Milestone, MilestoneEvent, Status
@@ -308,7 +308,7 @@ def test_answers_to_any_command_text_fit(text, start):
     try:
         command = parsing.parse_command(start + text)
     except MilestoneError as error:
-        assert_fits(blocks.notice(error.message))
+        assert_fits(blocks.notice(answers.refusal(error)))
     else:
         if isinstance(command, parsing.Help):
             assert_fits(blocks.help_message(command.problem))
@@ -388,3 +388,21 @@ def test_the_form_shortens_a_long_goal_name_in_its_menu():
     )
     option = view["blocks"][1]["element"]["options"][0]["text"]["text"]
     assert len(option) == milestone_modal.MAX_OPTION_TEXT and option.endswith("ü…")
+
+
+# ---------------------------------------------------------------- public links
+
+
+LINK = "https://milestones.example.com/share/" + "A" * 43
+labels = hostile_text(200)
+
+
+@LIMITS
+@given(
+    labels, many(st.tuples(labels, user_ids), 300, renumber=lambda drawn, _: drawn), st.booleans()
+)
+def test_the_answers_giving_public_links_fit(label, shared, fresh):
+    assert_fits(blocks.calendar_link(LINK, made_by="U1", made_at=NOW, reset=fresh))
+    assert_fits(blocks.share_link(LINK, label=label, is_new=fresh))
+    assert_fits(blocks.share_revoked(label))
+    assert_fits(blocks.share_list([(name, LINK, person, NOW) for name, person in shared]))

@@ -90,3 +90,13 @@ def test_the_manifests_comment_counts_the_urls_to_replace():
 
     assert said, comments
     assert NUMBERS[said.group(1)] == len(urls) == 5
+
+
+def test_the_message_shortcut_is_the_one_the_app_listens_for(manifest):
+    from bot.listeners.shortcuts import MAKE_MILESTONE
+
+    [shortcut] = manifest["features"]["shortcuts"]
+
+    assert shortcut["type"] == "message"
+    assert shortcut["callback_id"] == MAKE_MILESTONE
+    assert shortcut["name"] == "Make it a milestone"

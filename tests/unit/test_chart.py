@@ -1,0 +1,131 @@
+"""The timeline drawn: a PNG of the planned size, an SVG with its text, the same bytes for the
+same timeline, labels kept apart and inside the picture."""
+
+from __future__ import annotations
+
+import io
+import xml.etree.ElementTree as ElementTree
+from datetime import date, timedelta
+
+from PIL import Image
+
+from bot.render import chart, timeline
+from tests.support.plans import goal, large_plan, milestone, plan
+
+TODAY = date(2026, 12, 7)
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def day(offset: int) -> date:
+    return TODAY + timedelta(days=offset)
+
+
+def small_timeline():
+    return timeline.build(
+        plan(
+            [
+                milestone(1, "Beta <b> & $x$ @here", due=day(3), goal_id=1),
+                milestone(2, "Launch", due=day(9), first_due=day(4), goal_id=1),
+                milestone(3, "Hire", due=day(-2)),
+            ],
+            goals=[goal(1, "Launch the app")],
+            prerequisites={2: [1]},
+        ),
+        today=TODAY,
+        title="Timeline of #launch",
+    )
+
+
+def test_the_png_has_the_planned_size():
+    built = small_timeline()
+
+    picture = Image.open(io.BytesIO(chart.render_png(built)))
+
+    assert picture.format == "PNG"
+    assert picture.size == (chart.WIDTH_PX, chart.layout(built).height_px)
+    assert picture.size == (1200, 100 * (0.7 + 3 * 0.32 + 0.18 + 1.0))
+
+
+def test_more_lanes_make_a_taller_picture():
+    built = timeline.build(large_plan(100, today=TODAY), today=TODAY, title="#big")
+
+    picture = Image.open(io.BytesIO(chart.render_png(built)))
+
+    assert len(built.lanes) == 6
+    assert picture.size == (chart.WIDTH_PX, chart.layout(built).height_px)
+    assert picture.size[1] > chart.layout(small_timeline()).height_px
+
+
+def test_the_same_timeline_gives_the_same_bytes_and_no_dates_in_them():
+    built = small_timeline()
+
+    png, svg = chart.render_png(built), chart.render_svg(built)
+
+    assert chart.render_png(built) == png
+    assert chart.render_svg(built) == svg
+    # Nothing but the resolution: no software, no time of making.
+    assert set(Image.open(io.BytesIO(png)).info) == {"dpi"}
+    assert "dc:date" not in svg
+    assert "Matplotlib" not in svg  # no "Creator" either
+
+
+def test_the_svg_keeps_labels_as_plain_escaped_text():
+    svg = chart.render_svg(small_timeline())
+
+    texts = ["".join(t.itertext()) for t in ElementTree.fromstring(svg).iter(f"{SVG}text")]
+
+    assert "M-1 Beta <b> & $x$ @here" in texts  # escaped in the XML, not read as mathtext
+    assert "M-2 Launch" in texts
+    assert "G-1 Launch the app" in texts
+    assert "No goal" in texts
+    assert "today" in texts
+    assert "Timeline of #launch" in texts
+    assert {"reached", "on track", "at risk", "off track", "blocked"} <= set(texts)
+
+
+def test_an_empty_timeline_still_draws_a_picture():
+    built = timeline.build(plan([milestone(1, "Someday", due=None)]), today=TODAY, title="#c")
+
+    picture = Image.open(io.BytesIO(chart.render_png(built)))
+
+    assert picture.size == (chart.WIDTH_PX, chart.layout(built).height_px)
+    assert "No milestone with a due date yet." in chart.render_svg(built)
+
+
+def test_markers_whose_labels_would_meet_take_separate_rows():
+    close = plan(
+        [
+            milestone(1, "First of three", due=day(1)),
+            milestone(2, "Second of three", due=day(2)),
+            milestone(3, "After the first", due=day(40)),
+        ]
+    )
+
+    placed = chart.layout(timeline.build(close, today=TODAY, title="#c"))
+
+    # M-2 is too close to M-1's label: a row of its own; M-3 is
+    # far enough for the first row again.
+    assert placed.rows == ((0, 1, 0),)
+
+
+def test_labels_near_the_right_edge_go_left():
+    near_end = plan(
+        [milestone(1, "Early", due=day(0)), milestone(2, "Last, with a longer title", due=day(30))]
+    )
+
+    placed = chart.layout(timeline.build(near_end, today=TODAY, title="#c"))
+
+    assert placed.lefts == ((False, True),)
+
+
+def test_the_inline_svg_is_an_image_described_by_its_alt_text():
+    built = small_timeline()
+
+    element = chart.inline_svg(built)
+
+    assert element.startswith("<svg ")
+    parsed = ElementTree.fromstring(element)
+    assert parsed.get("role") == "img"
+    assert parsed.find(f"{SVG}title").text == "Timeline of #launch"
+    assert parsed.find(f"{SVG}desc").text == timeline.alt_text(built)
+    assert "M-1 Beta <b> & $x$ @here" in parsed.find(f"{SVG}desc").text
