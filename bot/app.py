@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from threading import Thread
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.oauth import OAuthFlow
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 
+from bot.domain import titles
 from bot.listeners import register_all
 from bot.listeners.context import observed, request_ids
 from bot.listeners.middleware import KnownWorkspaces, ProvideRuntime, ResumeChannels
@@ -107,4 +109,6 @@ def build_app(runtime: Runtime) -> MilestoneApp:
     app.use(KnownWorkspaces())
     app.use(ResumeChannels())
     register_all(app, runtime)
+    # The coach's lexicon is read in the background now, not during the first `add`.
+    Thread(target=titles.warm, name="coach-lexicon", daemon=True).start()
     return app

@@ -13,8 +13,7 @@ from datetime import date, timedelta
 from difflib import SequenceMatcher
 from functools import lru_cache
 
-from bot.domain.dates import parse_due_date
-from bot.domain.errors import UnreadableDate
+from bot.domain.titles import TaskFamily, TitleKind, TitleReading, read_title
 
 MAX_OPEN_PER_GOAL = 12
 MAX_DUE_PER_OWNER_WEEK = 5
@@ -63,186 +62,63 @@ class Rule:
     message: str  # a str.format template filled with those values
 
 
-def _words(title: str) -> str:
-    """Lower case, punctuation as spaces, single spaces: the form the title patterns read."""
-    return " ".join(re.sub(r"[^\w\s'#-]", " ", title.lower()).split())
+def _rewrites(reading: TitleReading) -> tuple[str, str]:
+    """Two titles in the spirit of `reading`, built from its subject: what will be true."""
+    subject = reading.subject
+    match reading.kind:
+        case _ if not subject:
+            return "Beta released to 100 users", "Contract signed"
+        case TitleKind.INQUIRY:
+            lowered = subject[:1].lower() + subject[1:]
+            return f"Decision on {lowered} recorded", f"Findings on {lowered} shared"
+        case TitleKind.DIRECTION:
+            return f"{subject} at [your target]", f"{subject} goal reached"
+        case TitleKind.TASK if reading.task_family is TaskFamily.SENDING:
+            return f"{subject} accepted", f"{subject} signed off"
+        case TitleKind.TASK if reading.task_family is TaskFamily.MEETING:
+            return f"{subject} held", f"Decisions from {subject[:1].lower()}{subject[1:]} agreed"
+        case TitleKind.TASK:
+            return "Contract signed", "Launch checklist complete"
+        case _ if subject.lower().endswith(("ing", "tion", "ment", "sis")):
+            # An activity ("hiring", "data analysis"): its plan, or the activity, finished.
+            return f"{subject} plan approved", f"{subject} complete"
+        case _:
+            return f"{subject} shipped", f"{subject} signed off"
 
 
-# vague: effort or direction instead of a result someone could check.
-_VAGUE_START = re.compile(
-    r"^(?:work(?:ing|ed)? (?:on|towards?)|progress (?:on|towards?|with)|look(?:ing)? (?:into|at)"
-    r"|tr(?:y|ying) (?:to|and)|continu(?:e|ing)|keep(?:ing)? (?:going|working|improving|at|on|up)"
-    r"|focus(?:ing)? on|think(?:ing)? about|figur(?:e|ing) out"
-    r"|various|miscellaneous|assorted)\b"
-)
-_VAGUE_ANYWHERE = re.compile(
-    r"\b(?:ongoing|in progress|moving forward|move forward|keep going"
-    r"|(?:make|making|made|some|more|good) progress|stuff|misc|etc|tbd|wip)\b"
-)
-_VAGUE_WHOLE = frozenset(
-    {"progress", "work", "updates", "tasks", "todo", "things", "fixes", "improvements"}
-)
-# A direction ("improve", "reduce") becomes checkable once it names a target to reach.
-_DIRECTION_START = re.compile(
-    r"^(?:improv(?:e|ing)|enhanc(?:e|ing)|optimi[sz](?:e|ing)|increas(?:e|ing)|reduc(?:e|ing)"
-    r"|grow(?:ing)?|boost(?:ing)?)\b"
-)
-# A number after "to", "by", "below"... (not a date such as 2026-06-15), or a percentage.
-_TARGET = re.compile(
-    r"\b(?:to|by|below|under|above|over|than|within|least|from|at)\s+[$€£]?\d(?![\d,.]*[-/]\d)"
-    r"|\d\s*(?:%|percent\b)"
-)
+# How the vague rule words each kind of title it speaks about.
+_VAGUE_OPENINGS = {
+    TitleKind.EFFORT: "describes effort",
+    TitleKind.INQUIRY: "describes looking into something",
+    TitleKind.DIRECTION: "names a direction",
+    TitleKind.TOPIC: "names a topic",
+}
 
 
-def _vague(draft: Draft, _: Context) -> dict | None:
-    words = _words(draft.title)
-    vague = (
-        words in _VAGUE_WHOLE
-        or _VAGUE_START.search(words) is not None
-        or _VAGUE_ANYWHERE.search(words) is not None
-        or (_DIRECTION_START.search(words) is not None and not _TARGET.search(draft.title.lower()))
-    )
-    return {"title": Typed(draft.title)} if vague else None
-
-
-# date-title: the words around a date that still leave nothing but the date.
-_DEADLINE_LEAD = frozenset(
-    {"by", "due", "on", "before", "until", "till", "deadline", "target", "eta", "for", "date"}
-)
-_DEADLINE_TAIL = frozenset({"deadline", "due", "target", "eta"})
-_MONTH = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
-)
-_PERIOD = rf"(?:day|week|month|quarter|year|sprint|q[1-4]|{_MONTH})"
-_DEADLINE_ONLY = re.compile(
-    "|".join(
-        (
-            r"(?:fy ?)?q[1-4](?: ?(?:fy ?)?\d{2,4})?",
-            r"fy ?\d{2,4}|h[12](?: \d{4})?|\d{4}",
-            rf"(?:(?:early|mid|late|end of|start of|beginning of)[ -]?)?{_MONTH}(?: \d{{4}})?",
-            rf"(?:the )?(?:end|start|beginning|middle) of (?:the |this |next )?{_PERIOD}",
-            r"(?:this|next) (?:week|month|quarter|year|sprint)",
-            r"eod|eow|eom|eoq|eoy|cob|close of business|asap|week \d{1,2}|wk \d{1,2}|w\d{1,2}",
-            r"\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?|\d{4}-\d{1,2}",
-        )
-    )
-)
-
-
-def _only_a_date(title: str, today: date) -> bool:
-    words = re.sub(r"[^\w\s/.,-]", " ", title.lower()).split()
-    if not words:
-        return False
-    while words and words[0] in _DEADLINE_LEAD:
-        words.pop(0)
-    while words and words[-1] in _DEADLINE_TAIL:
-        words.pop()
-    rest = " ".join(words).strip(" ,.-")
-    if not rest:
-        return True  # nothing but deadline words: "Deadline", "Due date"
-    if _DEADLINE_ONLY.fullmatch(rest):
-        return True
-    try:
-        parse_due_date(rest, today=today)
-    except UnreadableDate:
-        return False
-    return True
+def _vague(draft: Draft, context: Context) -> dict | None:
+    reading = read_title(draft.title, context.today)
+    if reading.kind not in _VAGUE_OPENINGS:
+        return None
+    first, second = _rewrites(reading)
+    return {
+        "title": Typed(draft.title),
+        "reads": _VAGUE_OPENINGS[reading.kind],
+        "first": Typed(first),
+        "second": Typed(second),
+    }
 
 
 def _date_title(draft: Draft, context: Context) -> dict | None:
-    return {"title": Typed(draft.title)} if _only_a_date(draft.title, context.today) else None
+    reading = read_title(draft.title, context.today)
+    return {"title": Typed(draft.title)} if reading.kind is TitleKind.DATE else None
 
 
-# routine-task: one small action, said as it is done ("send the email", "sending one email")
-# or once done ("email sent"). Each row holds regular-expression alternatives: the verb as
-# said, the verb as done, and what it acts on.
-_ROUTINE_ACTIONS = (
-    (
-        "send|sending|write|writing|draft|drafting",
-        "sent|written|drafted",
-        "email|e-mail|mail|message|reply|reminder|dm|follow-up|follow up",
-    ),
-    (
-        "update|updating|edit|editing|tweak|tweaking",
-        "updated|edited|tweaked",
-        "doc|document|spreadsheet|sheet|slide|deck|wiki|readme|notes|ticket|tracker|calendar"
-        "|status|agenda|minutes|file",
-    ),
-    (
-        "schedule|scheduling|book|booking|set up|setting up|arrange|arranging"
-        "|organi[sz]e|organi[sz]ing",
-        "scheduled|booked|arranged|organi[sz]ed",
-        "meeting|call|room|sync|stand-?up|appointment|catch-?up",
-    ),
-    (
-        "attend|attending|join|joining|have|having",
-        "attended|joined",
-        "meeting|call|stand-?up|sync|webinar",
-    ),
-    (
-        "fix|fixing|correct|correcting",
-        "fixed|corrected",
-        "typo|spelling|misspelling|broken link|link|formatting|indentation|whitespace",
-    ),
-    (
-        "review|reviewing|merge|merging|approve|approving",
-        "reviewed|merged|approved",
-        "pr|pull request|mr|merge request|commit|diff",
-    ),
-    (
-        "check|checking|read|reading|clear|clearing|answer|answering",
-        "checked|read|cleared|answered",
-        "email|inbox|message|voicemail",
-    ),
-    (
-        "create|creating|file|filing|upload|uploading|share|sharing|forward|forwarding"
-        "|rename|renaming|print|printing",
-        "created|filed|uploaded|shared|forwarded|renamed|printed",
-        "ticket|file|doc|document|link",
-    ),
-)
-_ROUTINE_DOING = tuple(
-    re.compile(rf"^(?:{does}) (?:\S+ ){{0,2}}(?:{objects})s?\b")
-    for does, _, objects in _ROUTINE_ACTIONS
-)
-_ROUTINE_DONE = tuple(
-    re.compile(
-        rf"^(?:\S+ ){{0,3}}(?:{objects})s?(?: #?\d+)? "
-        rf"(?:(?:was|were|is|are|got|has been|have been) )?(?:{done})$"
-    )
-    for _, done, objects in _ROUTINE_ACTIONS
-)
-# Reaching one person: "call Sam", "reply to the client", "email <@U123>". A name can't be told
-# from a system ("call routing"), so, as for the actions above, titles that end in a result
-# ("Update status page live") are left alone.
-_CONTACT = re.compile(
-    r"^(?:call|calling|phone|phoning|remind|reminding|(?:reply|replying|respond|responding) to"
-    r"|(?:follow|following) up (?:with|on)|(?:get|getting) back to)"
-    r" (?!for\b|cent(?:er|re)s?\b)\S"
-)
-_PEOPLE = (
-    r"(?:the |my |our )?(?:client|customer|team|boss|manager|vendor|supplier|landlord|investors?"
-    r"|partner|candidate|recruiter|everyone|him|her|them|back)\b"
-)
-_MESSAGE_PERSON = re.compile(
-    rf"^(?:email|emailing|e-mail|text|texting|message|messaging|dm|ping|pinging) (?:<@|{_PEOPLE})"
-)
-_RESULT_END = re.compile(
-    r"\b(?:opened|launched|live|released|shipped|published|completed?|done|finished|approved"
-    r"|signed|delivered|ready|deployed|enabled|running|reached|submitted|achieved)$"
-)
-
-
-def _routine_task(draft: Draft, _: Context) -> dict | None:
-    words = _words(draft.title)
-    doing = any(pattern.search(words) for pattern in _ROUTINE_DOING) or _CONTACT.search(words)
-    routine = (
-        (doing and not _RESULT_END.search(words))
-        or any(pattern.search(words) for pattern in _ROUTINE_DONE)
-        or _MESSAGE_PERSON.search(draft.title.lower()) is not None
-    )
-    return {"title": Typed(draft.title)} if routine else None
+def _routine_task(draft: Draft, context: Context) -> dict | None:
+    reading = read_title(draft.title, context.today)
+    if reading.kind is not TitleKind.TASK:
+        return None
+    first, second = _rewrites(reading)
+    return {"title": Typed(draft.title), "first": Typed(first), "second": Typed(second)}
 
 
 def _no_due_date(draft: Draft, _: Context) -> dict | None:
@@ -363,21 +239,20 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "vague",
         _vague,
-        "{title} describes effort rather than a result anyone could check. Name what will be "
-        "true once it is reached: “Publish redesigned homepage” says more than “Improve the "
-        "website”.",
+        "{title} {reads} rather than a result anyone could check. Say what will be true "
+        "once it is reached. Try: {first} or {second}.",
     ),
     Rule(
         "date-title",
         _date_title,
-        "{title} is a date, not a milestone. Keep the date as the due date and let the title "
-        "say what will be true by then, like “User testing complete by June 15”.",
+        "{title} is a date, not a milestone. Keep it as the due date and let the title say "
+        "what will be true by then. Try: “User testing complete” or “Venue booked”.",
     ),
     Rule(
         "routine-task",
         _routine_task,
-        "{title} reads like a single task. A milestone marks a change of stage, so name the "
-        "step this work leads to, like “Contract signed” rather than “Send the contract”.",
+        "{title} reads like a single task. A milestone marks a change of stage: name what "
+        "this step leads to. Try: {first} or {second}.",
     ),
     Rule(
         "no-due-date",

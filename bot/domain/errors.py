@@ -25,16 +25,31 @@ class InvalidCommand(MilestoneError):
 
 class DateProblem(StrEnum):
     NOT_ON_CALENDAR = "not on the calendar"  # understood, but no such day (31 June)
-    AMBIGUOUS = "ambiguous"  # 03/04/2027: month-first or day-first
+    # 12/11: month-first or day-first; `days` holds the readings the calendar has (0 to 2).
+    AMBIGUOUS = "ambiguous"
+    WRONG_WEEKDAY = "wrong weekday"  # "Monday 12 March 2027": `days` holds 12 March (a Friday)
+    # "after the holidays": whose? `days` holds a day to suggest (the new year's first Monday).
+    HOLIDAYS = "holidays"
+    NO_DAY = "no day"  # "asap", "soon", "tbd": no day anyone can plan around
+    WHOLE_QUARTER = "whole quarter"  # "Q1": `period` names it as typed ("Q1 2027", "this quarter")
+    WHOLE_MONTH = "whole month"  # "March": `period` is the month's name
     UNREADABLE = "unreadable"
 
 
 class UnreadableDate(MilestoneError):
-    """The due date `text` (as typed, stripped) could not be read as a calendar date."""
+    """The due date `text` (as typed, stripped) could not be read as a calendar date, for
+    `problem`; `days` and `period` hold what the problem names (see DateProblem)."""
 
-    def __init__(self, text: str, problem: DateProblem) -> None:
+    def __init__(
+        self,
+        text: str,
+        problem: DateProblem,
+        *,
+        days: tuple[date, ...] = (),
+        period: str = "",
+    ) -> None:
         super().__init__(text, problem)
-        self.text, self.problem = text, problem
+        self.text, self.problem, self.days, self.period = text, problem, days, period
 
 
 class PastDueDate(MilestoneError):

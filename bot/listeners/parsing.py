@@ -324,8 +324,28 @@ def _sections(tokens: list[Token], keywords: tuple[str, ...]) -> tuple[str, dict
     return head, parts
 
 
+# What a milestone reference starts with: "M-3", "m3", "#3", "3".
+_REFERENCE_START = re.compile(r"^(?:m-?|#)?\d", re.IGNORECASE)
+
+
+def _after_in_due_dates(tokens: list[Token]) -> list[Token]:
+    """`due 3 days after friday`, `due after the holidays`: an "after" inside the due date
+    that no milestone reference follows is part of the date, not the prerequisites' keyword."""
+    kept, in_due = [], False
+    for index, token in enumerate(tokens):
+        if token.is_keyword("due", "owner", "approver", "goal"):
+            in_due = token.is_keyword("due")
+        elif in_due and token.is_keyword("after"):
+            following = tokens[index + 1] if index + 1 < len(tokens) else None
+            if following is None or not _REFERENCE_START.match(following.text):
+                token = Token(token.text, quoted=True)
+        kept.append(token)
+    return kept
+
+
 def _parse_add(tokens: list[Token]) -> Add | NewMilestoneModal:
-    title, parts = _sections(tokens, ("due", "owner", "approver", "goal", "after"))
+    keywords = ("due", "owner", "approver", "goal", "after")
+    title, parts = _sections(_after_in_due_dates(tokens), keywords)
     due_text = None
     if "due" in parts:
         due_text = _join(parts["due"])

@@ -4,6 +4,8 @@ commands that help."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from bot.domain.coach import Suggestion, Typed
 from bot.domain.dates import format_day
 from bot.domain.errors import (
@@ -44,7 +46,7 @@ from bot.domain.links import NoLinks, NothingShared
 from bot.render.text import escape, quote, user
 from bot.store.models import Status
 
-DATE_EXAMPLES = "Try 2026-12-15, next friday, in 2 weeks, Dec 15 or end of month."
+DATE_EXAMPLES = "Try 2026-12-15, next friday, in 2 weeks, Dec 15, the 12th or end of month."
 
 
 def refusal(error: MilestoneError) -> str:
@@ -193,12 +195,49 @@ def _unreadable(error: UnreadableDate) -> str:
         case DateProblem.NOT_ON_CALENDAR:
             return f"{shown} does not exist on the calendar. {DATE_EXAMPLES}"
         case DateProblem.AMBIGUOUS:
+            return _ambiguous(shown, error.days)
+        case DateProblem.WRONG_WEEKDAY:
+            (day,) = error.days
+            return f"{shown} doesn't add up: {_long_day(day)} is a {day:%A}. Which did you mean?"
+        case DateProblem.HOLIDAYS:
+            (day,) = error.days
             return (
-                f"{shown} could be read month-first or day-first. "
-                "Please write the year first, like 2026-12-15."
+                f"{shown} depends on whose holidays, so I can't pick a day. "
+                f"Give the day you expect, like {day.isoformat()}."
+            )
+        case DateProblem.NO_DAY:
+            return f"{shown} isn't a day anyone can plan around. {DATE_EXAMPLES}"
+        case DateProblem.WHOLE_QUARTER:
+            quarter = escape(error.period)
+            return (
+                f"{shown} is a whole quarter. Say which end you mean: start of {quarter} "
+                f"or end of {quarter}."
+            )
+        case DateProblem.WHOLE_MONTH:
+            month = escape(error.period)
+            return (
+                f"{shown} is a whole month. Say which part you mean, like early {month}, "
+                f"mid-{month} or end of {month}."
             )
         case DateProblem.UNREADABLE:
             return f"I couldn't read {shown} as a date. {DATE_EXAMPLES}"
+
+
+def _long_day(day: date) -> str:
+    """ "12 March 2027": a day named in full, where the reader must tell two days apart."""
+    return f"{day.day} {day:%B %Y}"
+
+
+def _ambiguous(shown: str, readings: tuple[date, ...]) -> str:
+    """12/11 read month-first and day-first, by the readings the calendar has."""
+    said = " or ".join(f"{_long_day(day)} ({day.isoformat()})" for day in readings)
+    match len(readings):
+        case 0:
+            return f"{shown} is no day of the year, month first or day first. {DATE_EXAMPLES}"
+        case 1:
+            return f"{shown} reads only as {said}. Please write it year first to be sure."
+        case _:
+            return f"{shown} could be {said}. Please write it year first."
 
 
 # Why a request changed nothing, for a milestone {reference}, due {due}, where it {stands}.

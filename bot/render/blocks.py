@@ -679,7 +679,7 @@ verifiable, dated, with an owner.
 `/milestone` opens the *New milestone* form.
 `/milestone add "Beta version completed" due next fri owner @alex approver @sam goal G-1 after M-3`
     Declare a milestone. Quote the title when it holds a keyword. \
-Dates: 2026-12-15, fri, next friday, in 2 weeks, Dec 15, end of month. \
+Dates: 2026-12-15, fri, next friday, in 2 weeks, Dec 15, the 12th, mid-March, end of Q1. \
 The owner defaults to you; with an approver, completion waits for their approval.
 `/milestone list` · `list mine` · `list overdue` · `list done` · `list all`
     This channel's milestones by due date, with their health.

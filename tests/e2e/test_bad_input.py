@@ -51,8 +51,10 @@ def test_unknown_command_text_is_escaped_in_the_answer(bot):
     ("text", "expected"),
     [
         ('add "Beta" due', "`due` needs a date"),
-        ('add "Beta" due someday', "I couldn't read “someday” as a date"),
+        ('add "Beta" due someday', "“someday” isn't a day anyone can plan around"),
         ('add "Beta" due 2026-11-25', "is in the past"),
+        ('add "Beta" due after the holidays', "“after the holidays” depends on whose holidays"),
+        ('add "Beta" due 12/11', "could be 11 December 2026 (2026-12-11) or 12 November 2027"),
         ('add "Beta" due 2026-02-30', "does not exist"),
         ('add "Beta" owner alex', "`owner` needs one person"),
         ('add "Beta" approver', "`approver` needs one person"),

@@ -32,7 +32,7 @@ def declare(bot, text: str, **kwargs):
 def coach_rules(message: dict) -> set[str]:
     """Which rules spoke, told apart by words only their messages use."""
     words = {
-        "vague": "describes effort rather than a result",
+        "vague": "rather than a result anyone could check",
         "date-title": "is a date, not a milestone",
         "routine-task": "reads like a single task",
         "no-due-date": "There is no due date yet",
@@ -60,8 +60,8 @@ def test_a_vague_milestone_is_declared_and_coached_privately_with_an_edit_button
     assert answer.get("response_type", "ephemeral") == "ephemeral"
     text = text_of(answer)
     assert f"A few thoughts on *{milestone.reference}* · Improve the website" in text
-    assert "“Improve the website” describes effort rather than a result" in text
-    assert "“Publish redesigned homepage”" in text
+    assert "“Improve the website” names a direction rather than a result" in text
+    assert "Try: “Website at [your target]”" in text
     assert coach_rules(answer) == {"vague"}
     [actions] = [block for block in answer["blocks"] if block["type"] == "actions"]
     [edit] = actions["elements"]
@@ -100,7 +100,7 @@ def test_a_retried_add_is_not_coached_twice(bot):
     response = bot.command('add "Improve the website" due 2026-12-15', trigger_id="1.2.same")
     again = bot.command('add "Improve the website" due 2026-12-15', trigger_id="1.2.same")
 
-    assert "describes effort" in text_of(body(response))
+    assert "rather than a result" in text_of(body(response))
     assert again.text == ""
     assert len(bot.milestones()) == 1
 
@@ -119,7 +119,7 @@ def test_review_lists_suggestions_for_the_channels_open_milestones(bot):
     lines = text_of(answer).split("\n")
     assert lines[0] == "*The coach's review* (2 milestones to look at)"
     assert lines[1] == f"*{vague.reference}* · Improve the website"
-    assert "describes effort" in lines[2]
+    assert "rather than a result" in lines[2]
     assert lines[3] == f"*{undated.reference}* · Prototype completed"
     assert "There is no due date yet" in lines[4]
     assert len(lines) == 5
@@ -161,7 +161,7 @@ def test_a_rule_turned_off_stays_quiet_until_turned_back_on(bot):
     assert "The coach uses all its rules" in settings
     _, coached = declare(bot, '"Improve the checkout" due 2026-12-16')
     assert coach_rules(coached) == {"vague"}
-    assert "describes effort" in text_of(body(bot.command("review")))
+    assert "rather than a result" in text_of(body(bot.command("review")))
 
 
 def test_several_rules_can_be_off_and_the_settings_say_which(bot):

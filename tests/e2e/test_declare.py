@@ -2,7 +2,11 @@
 
 from datetime import date
 
+from sqlmodel import select
+
 from bot.render import blocks
+from bot.store.db import session_scope
+from bot.store.models import Dependency
 from tests.support.harness import APPROVER, CHANNEL, OTHER, OWNER
 from tests.support.reading import message_text
 
@@ -91,10 +95,33 @@ def test_natural_language_forms(bot):
         "in 2 weeks": date(2026, 12, 10),
         "Dec 15": date(2026, 12, 15),
         "end of month": date(2026, 11, 30),
+        "the 12th": date(2026, 12, 12),
+        "Friday the 12th": date(2027, 2, 12),
+        "mid-January": date(2027, 1, 15),
+        "early next month": date(2026, 12, 1),
+        "in a fortnight": date(2026, 12, 10),
+        "two weeks from Monday": date(2026, 12, 14),
+        "first Monday of March": date(2027, 3, 1),
+        "end of Q1": date(2027, 3, 31),
+        "EOQ": date(2026, 12, 31),
     }
     for text, expected in cases.items():
         milestone = bot.add(f'"Checkpoint {text}" due {text}')
         assert milestone.due_date == expected, text
+
+
+def test_after_in_a_due_date_is_part_of_the_date_unless_a_reference_follows(bot):
+    first = bot.add('"Contract signed" due friday')
+
+    milestone = bot.add(f'"Beta released" due 3 days after friday after {first.reference}')
+
+    assert milestone.due_date == date(2026, 11, 30)
+    assert milestone.title == "Beta released"
+    with session_scope(bot.engine) as session:
+        waits_on = session.exec(
+            select(Dependency.prerequisite_id).where(Dependency.milestone_id == milestone.id)
+        ).all()
+    assert waits_on == [first.id]
 
 
 def test_a_milestone_may_have_no_due_date(bot):

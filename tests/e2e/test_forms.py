@@ -101,7 +101,7 @@ def test_add_without_a_title_opens_the_modal_prefilled_from_the_command(bot):
 def test_add_with_an_unreadable_date_answers_the_mistake_instead_of_opening(bot):
     response = bot.command("add due someday")
 
-    assert "I couldn't read “someday” as a date" in response.json()["text"]
+    assert "“someday” isn't a day anyone can plan around" in response.json()["text"]
     assert bot.slack.calls_to("views.open") == []
 
 

@@ -25,17 +25,57 @@ def at(status: Status, due_date: date | None = None) -> Standing:
         (
             errors.UnreadableDate("blah <!here>", DateProblem.UNREADABLE),
             "I couldn't read “blah &lt;!here&gt;” as a date. Try 2026-12-15, next friday, "
-            "in 2 weeks, Dec 15 or end of month.",
+            "in 2 weeks, Dec 15, the 12th or end of month.",
         ),
         (
             errors.UnreadableDate("feb 30", DateProblem.NOT_ON_CALENDAR),
             "“feb 30” does not exist on the calendar. Try 2026-12-15, next friday, in 2 weeks, "
-            "Dec 15 or end of month.",
+            "Dec 15, the 12th or end of month.",
         ),
         (
-            errors.UnreadableDate("1/2", DateProblem.AMBIGUOUS),
-            "“1/2” could be read month-first or day-first. Please write the year first, like "
-            "2026-12-15.",
+            errors.UnreadableDate(
+                "1/2", DateProblem.AMBIGUOUS, days=(date(2027, 1, 2), date(2027, 2, 1))
+            ),
+            "“1/2” could be 2 January 2027 (2027-01-02) or 1 February 2027 (2027-02-01). "
+            "Please write it year first.",
+        ),
+        (
+            errors.UnreadableDate("12/15", DateProblem.AMBIGUOUS, days=(date(2026, 12, 15),)),
+            "“12/15” reads only as 15 December 2026 (2026-12-15). Please write it year first "
+            "to be sure.",
+        ),
+        (
+            errors.UnreadableDate("13/45", DateProblem.AMBIGUOUS),
+            "“13/45” is no day of the year, month first or day first. Try 2026-12-15, next "
+            "friday, in 2 weeks, Dec 15, the 12th or end of month.",
+        ),
+        (
+            errors.UnreadableDate(
+                "Monday 12 March 2027", DateProblem.WRONG_WEEKDAY, days=(date(2027, 3, 12),)
+            ),
+            "“Monday 12 March 2027” doesn't add up: 12 March 2027 is a Friday. Which did you mean?",
+        ),
+        (
+            errors.UnreadableDate(
+                "after the holidays", DateProblem.HOLIDAYS, days=(date(2027, 1, 4),)
+            ),
+            "“after the holidays” depends on whose holidays, so I can't pick a day. Give the "
+            "day you expect, like 2027-01-04.",
+        ),
+        (
+            errors.UnreadableDate("ASAP", DateProblem.NO_DAY),
+            "“ASAP” isn't a day anyone can plan around. Try 2026-12-15, next friday, in 2 weeks, "
+            "Dec 15, the 12th or end of month.",
+        ),
+        (
+            errors.UnreadableDate("q1 2027", DateProblem.WHOLE_QUARTER, period="Q1 2027"),
+            "“q1 2027” is a whole quarter. Say which end you mean: start of Q1 2027 or end of "
+            "Q1 2027.",
+        ),
+        (
+            errors.UnreadableDate("sept", DateProblem.WHOLE_MONTH, period="September"),
+            "“sept” is a whole month. Say which part you mean, like early September, "
+            "mid-September or end of September.",
         ),
         (
             errors.PastDueDate(due_date=date(2026, 5, 29), today=TODAY),

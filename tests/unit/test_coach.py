@@ -9,6 +9,7 @@ import pytest
 from bot.domain.coach import RULE_IDS, RULES, Context, Draft, review
 from bot.render.answers import advice
 from bot.render.text import escape
+from tests.support.labelled_titles import SETS, TITLE_RULES, labelled_titles, scores
 
 TODAY = date(2026, 6, 1)  # a Monday
 DUE = date(2026, 6, 17)  # a Wednesday; its ISO week runs Mon 15 to Sun 21 June
@@ -214,6 +215,113 @@ def test_routine_task_gets_a_suggestion(title: str) -> None:
 )
 def test_stage_is_not_a_routine_task(title: str) -> None:
     assert "routine-task" not in rule_ids(make_draft(title))
+
+
+@pytest.mark.parametrize("which", SETS)
+@pytest.mark.parametrize("rule", TITLE_RULES)
+def test_title_rule_is_precise_and_finds_most_titles_it_should(which: str, rule: str) -> None:
+    (score,) = [score for score in scores(labelled_titles(which)) if score.rule == rule]
+    assert score.labelled >= 10
+    assert score.precision >= 0.95, f"drew wrongly: {score.wrong}"
+    assert score.recall >= 0.85, f"missed: {score.missed}"
+
+
+def test_first_labelled_set_has_300_titles_from_many_fields() -> None:
+    titles = labelled_titles("first")
+    assert len(titles) >= 300
+    assert len({title.title for title in titles}) == len(titles)
+    fields = {title.field for title in titles}
+    assert fields >= {
+        "software", "hardware", "construction", "research", "events", "hiring", "marketing",
+        "finance", "education",
+    }  # fmt: skip
+    assert {rule for title in titles for rule in title.rules} == set(TITLE_RULES)
+    assert sum(not title.rules for title in titles) >= 100
+
+
+@pytest.mark.parametrize(
+    ("title", "rule_id"),
+    [
+        ("Keep moving on the backend", "vague"),
+        ("Make headway on hiring", "vague"),
+        ("Better docs", "vague"),
+        ("Friday the 12th", "date-title"),
+        # Any inflection of the effort reads alike.
+        ("Kept working on the backend", "vague"),
+        ("Keeps moving on the backend", "vague"),
+        ("Making headway on hiring", "vague"),
+        ("Made some headway with hiring", "vague"),
+        ("Improving the docs", "vague"),
+        ("Smoother deploys", "vague"),
+        ("Sent the proposal", "routine-task"),
+        ("Sending the proposal", "routine-task"),
+    ],
+)
+def test_titles_nobody_on_the_team_wrote_are_coached(title: str, rule_id: str) -> None:
+    assert rule_ids(make_draft(title)) == [rule_id]
+
+
+@pytest.mark.parametrize(
+    ("title", "rewrites"),
+    [
+        ("Keep moving on the backend", "Try: “Backend shipped” or “Backend signed off”."),
+        ("Make headway on hiring", "Try: “Hiring plan approved” or “Hiring complete”."),
+        ("Better docs", "Try: “Docs at [your target]” or “Docs goal reached”."),
+        ("Improve test coverage", "Try: “Test coverage at [your target]” or “Test coverage goal"),
+        ("Look into flaky tests", "Try: “Decision on flaky tests recorded” or “Findings on flaky"),
+        ("Data collection", "Try: “Data collection plan approved” or “Data collection complete”."),
+        ("Keep going", "Try: “Beta released to 100 users” or “Contract signed”."),
+        ("Continue refactoring the billing module", "Try: “Billing module shipped”"),
+        ("Work on pricing page by June 15", "Try: “Pricing page shipped”"),
+    ],
+)
+def test_vague_suggestion_offers_rewrites_built_from_the_title(title: str, rewrites: str) -> None:
+    assert rewrites in message("vague", make_draft(title))
+
+
+@pytest.mark.parametrize(
+    ("title", "opening"),
+    [
+        ("Keep moving on the backend", "describes effort"),
+        ("Explore GraphQL", "describes looking into something"),
+        ("Reduce costs", "names a direction"),
+        ("Event logistics", "names a topic"),
+    ],
+)
+def test_vague_suggestion_says_what_the_title_names_instead_of_a_result(
+    title: str, opening: str
+) -> None:
+    assert message("vague", make_draft(title)).startswith(
+        f"“{title}” {opening} rather than a result anyone could check. Say what will be true "
+        "once it is reached. Try: "
+    )
+
+
+@pytest.mark.parametrize(
+    ("title", "rewrites"),
+    [
+        ("Send the proposal", "Try: “Proposal accepted” or “Proposal signed off”."),
+        ("Schedule the sprint demo", "Try: “Sprint demo held” or “Decisions from sprint demo"),
+        ("Call the inspector", "Try: “Contract signed” or “Launch checklist complete”."),
+    ],
+)
+def test_routine_task_suggestion_names_the_stage_it_could_lead_to(
+    title: str, rewrites: str
+) -> None:
+    text = message("routine-task", make_draft(title))
+    assert text.startswith(f"“{title}” reads like a single task. A milestone marks a change")
+    assert text.endswith(rewrites) or rewrites in text
+
+
+def test_rewrite_built_from_hostile_text_stays_inert() -> None:
+    text = message("vague", make_draft("Keep moving on <!channel> & <@U123>"))
+    assert "Try: “&lt;!channel&gt; &amp; &lt;@U123&gt; shipped”" in text
+
+
+def test_rewrite_of_a_very_long_title_is_shortened() -> None:
+    text = message("vague", make_draft("Keep moving on " + "the backend " * 40))
+    assert len(text) < 800
+    assert "…" in text
 
 
 @pytest.mark.parametrize(("due_date", "suggested"), [(None, True), (DUE, False), (TODAY, False)])
