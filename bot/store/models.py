@@ -264,6 +264,7 @@ class DeliveryKind(StrEnum):
     ESCALATION = "escalation"
     DIGEST = "digest"  # the weekly status
     STATUS_REQUEST = "status_request"  # /milestone status, answered once per request
+    WORKFLOW_STEP = "workflow_step"  # a Workflow Builder step, run once per function execution
 
 
 class Delivery(SQLModel, table=True):
