@@ -95,7 +95,6 @@ def _running(
     now = runtime.clock()
     team_id = context.team_id or ""
     execution_id = event["function_execution_id"]
-    add_log_context(function_execution_id=execution_id)
     with session_scope(runtime.engine) as session:
         won = claim(
             session,
@@ -109,7 +108,7 @@ def _running(
             ],
         )
     if not won:
-        log.info("function_executed retried: already run")
+        log.info("function execution %s retried: already run", execution_id)
         yield None
         return
     [claim_id] = won.values()
