@@ -11,8 +11,7 @@ slash command would give, once per function execution, however often Slack retri
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -56,7 +55,9 @@ class Execution:
     def text(self, name: str) -> str | None:
         """The input `name`, None when the workflow left it empty."""
         value = self.inputs.get(name)
-        return str(value).strip() or None if value is not None else None
+        if value is None:
+            return None
+        return str(value).strip() or None
 
     def refuse(self, error: MilestoneError) -> None:
         note_refused()
@@ -64,17 +65,11 @@ class Execution:
 
 
 def declare_milestone(context: BoltContext, event: dict, complete: Complete, fail: Fail) -> None:
-    with _running(context, event, complete, fail) as execution:
-        if execution is None:
-            return
-        _declare(execution)
+    _run_once(context, event, complete, fail, _declare)
 
 
 def complete_milestone(context: BoltContext, event: dict, complete: Complete, fail: Fail) -> None:
-    with _running(context, event, complete, fail) as execution:
-        if execution is None:
-            return
-        _complete(execution)
+    _run_once(context, event, complete, fail, _complete)
 
 
 def register(app: App) -> None:
@@ -82,11 +77,15 @@ def register(app: App) -> None:
     app.function(COMPLETE_STEP)(complete_milestone)
 
 
-@contextmanager
-def _running(
-    context: BoltContext, event: dict, complete: Complete, fail: Fail
-) -> Iterator[Execution | None]:
-    """The step's execution, or None when a retried event finds it claimed already.
+def _run_once(
+    context: BoltContext,
+    event: dict,
+    complete: Complete,
+    fail: Fail,
+    work: Callable[[Execution], None],
+) -> None:
+    """Run `work` on the step's execution unless a retried event finds it claimed already;
+    a refusal ends the step with completeError.
 
     The claim is committed on its own, before the work: a refused step is then not refused a
     second time by the retry, and a step that broke ends with completeError once.
@@ -109,7 +108,6 @@ def _running(
         )
     if not won:
         log.info("function execution %s retried: already run", execution_id)
-        yield None
         return
     [claim_id] = won.values()
     inputs = event.get("inputs") or {}
@@ -124,7 +122,7 @@ def _running(
         fail=fail,
     )
     try:
-        yield execution
+        work(execution)
     except MilestoneError as error:
         execution.refuse(error)
     except Exception:
