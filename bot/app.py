@@ -57,6 +57,10 @@ class MilestoneApp(App):
         self._listens_for(constraints)
         return super().shortcut(constraints, *args, **kwargs)
 
+    def function(self, callback_id: Any, *args: Any, **kwargs: Any) -> Any:
+        self._listens_for(callback_id)
+        return super().function(callback_id, *args, **kwargs)
+
     def event(self, event: Any, *args: Any, **kwargs: Any) -> Any:
         self._listens_for(event)
         return super().event(event, *args, **kwargs)

@@ -170,12 +170,20 @@ class AbsencePast(InvalidCommand):
 
 
 class MilestoneNotFound(MilestoneError):
-    """No milestone `reference` in this channel; `as_prerequisite` when it was named as one to
-    wait on (it is another channel's). Without a reference: the milestone no longer exists."""
+    """No milestone `reference` in this channel (`in_workspace`: in the whole workspace, where a
+    workflow step looks); `as_prerequisite` when it was named as one to wait on (it is another
+    channel's). Without a reference: the milestone no longer exists."""
 
-    def __init__(self, reference: str | None = None, *, as_prerequisite: bool = False) -> None:
+    def __init__(
+        self,
+        reference: str | None = None,
+        *,
+        as_prerequisite: bool = False,
+        in_workspace: bool = False,
+    ) -> None:
         super().__init__(*([reference] if reference else []))
         self.reference, self.as_prerequisite = reference, as_prerequisite
+        self.in_workspace = in_workspace
 
 
 @dataclass(frozen=True)

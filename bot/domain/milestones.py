@@ -214,6 +214,16 @@ def find(session: Session, *, team_id: str, channel_id: str, reference: str) -> 
     return milestone
 
 
+def find_in_workspace(session: Session, *, team_id: str, reference: str) -> Milestone:
+    """The workspace's milestone named by `reference`, whichever its channel (a workflow step
+    names a milestone without a channel)."""
+    number = parse_reference(reference)
+    milestone = session.get(Milestone, number)
+    if milestone is None or milestone.team_id != team_id:
+        raise MilestoneNotFound(f"M-{number}", in_workspace=True)
+    return milestone
+
+
 def get(session: Session, *, team_id: str, milestone_id: int) -> Milestone:
     milestone = session.get(Milestone, milestone_id)
     if milestone is None or milestone.team_id != team_id:

@@ -13,6 +13,7 @@ from slack_bolt import BoltContext, BoltRequest, BoltResponse
 from slack_bolt.request.payload_utils import (
     is_action,
     is_event,
+    is_function,
     is_options,
     is_slash_command,
     is_view_closed,
@@ -143,6 +144,9 @@ def describe(body: dict) -> tuple[str, str]:
         return "view_closed", (to_view(body) or {}).get("callback_id") or "-"
     if is_options(body):
         return "options", (to_options(body) or {}).get("action_id") or "-"
+    if is_function(body):
+        # A Workflow Builder step: named by its callback id, not by function_executed.
+        return "function", body["event"].get("function", {}).get("callback_id") or "-"
     if is_event(body):
         return "event", (to_event(body) or {}).get("type") or "-"
     return "other", str(body.get("type") or "-")

@@ -90,6 +90,11 @@ def refusal(error: MilestoneError) -> str:
                 f"There is no milestone {error.reference} in this channel; a milestone "
                 "can only wait on milestones of its own channel."
             )
+        case MilestoneNotFound(in_workspace=True):
+            return (
+                f"There is no milestone {error.reference} in this workspace. "
+                "`/milestone list all` in its channel shows that channel's milestones."
+            )
         case MilestoneNotFound():
             return (
                 f"There is no milestone {error.reference} in this channel. "
@@ -287,3 +292,16 @@ def advice(suggestion: Suggestion) -> str:
         for name, value in suggestion.values.items()
     }
     return suggestion.message.format(**values)
+
+
+def card_not_posted(reference: str, channel_id: str, why: str) -> str:
+    """Why a workflow step saved `reference` but could not post its card in the channel."""
+    return (
+        f"{reference} is saved, but I can't post in <#{channel_id}> ({why}). Invite me there "
+        "with `/invite @Milestones` and its card is posted there."
+    )
+
+
+def step_failed() -> str:
+    """A workflow step that broke on the bot's side, not on what it was given."""
+    return "Something went wrong on the Milestones side; nothing is lost. Try the workflow again."

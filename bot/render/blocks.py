@@ -704,7 +704,8 @@ are doing); yours from every channel, privately; a break from reminders.
 and who may change them (workspace admins always may).
 `/milestone calendar` · `calendar reset` · `share` · `share G-1` · `share list` · `share revoke`
     A calendar feed of this channel's due dates; a read-only page for people outside Slack.
-*Make it a milestone* in a message's ⋯ menu turns that message into a milestone."""
+*Make it a milestone* in a message's ⋯ menu turns that message into a milestone.
+*Declare a milestone* and *Complete a milestone* are steps in Workflow Builder."""
 
 
 def nothing_to_chart(goal: Goal | None) -> str:

@@ -23,21 +23,26 @@ def app(database_url, slack):
 
 
 def listened(app, kind: str) -> set[str]:
-    """What the app's listeners of `kind` ("command" or "event") answer to.
+    """What the app's listeners of `kind` ("command", "event" or "function") answer to; the
+    events include function_executed when a function (a Workflow Builder step) is listened to.
 
     Read from Bolt's built-in matchers: a command matcher checks `is_slash_command` against
-    the command it closes over, an event matcher `is_event` against the event type.
+    the command it closes over, an event matcher `is_event` against the event type, a
+    function matcher `is_function` against the callback id.
     """
-    check = {"command": "is_slash_command", "event": "is_event"}[kind]
     names = set()
     for listener in app._listeners:
         for matcher in listener.matchers:
             closure = inspect.getclosurevars(matcher.func)
-            if check not in closure.globals:
-                continue
             found = closure.nonlocals
-            name = found.get("command") or found.get("event_type") or found["constraints"]["type"]
-            names.add(str(name))
+            if kind == "function" and "is_function" in closure.globals:
+                names.add(str(found["callback_id"]))
+            elif kind == "event" and "is_function" in closure.globals:
+                names.add("function_executed")
+            elif kind == "command" and "is_slash_command" in closure.globals:
+                names.add(str(found["command"]))
+            elif kind == "event" and "is_event" in closure.globals:
+                names.add(str(found.get("event_type") or found["constraints"]["type"]))
     return names
 
 
@@ -68,3 +73,22 @@ def test_manifest_events_are_the_registered_events(manifest, app):
 
 def test_every_event_has_a_scope_decision(app):
     assert listened(app, "event") == EVENT_SCOPES.keys()
+
+
+def test_manifest_functions_are_the_registered_workflow_steps(manifest, app):
+    assert (
+        listened(app, "function")
+        == manifest["functions"].keys()
+        == {
+            "declare_milestone",
+            "complete_milestone",
+        }
+    )
+
+
+def test_workflow_steps_are_org_ready_and_run_by_the_bot(manifest):
+    settings = manifest["settings"]
+
+    assert settings["org_deploy_enabled"] is True
+    assert settings["function_runtime"] == "remote"
+    assert "function_executed" in settings["event_subscriptions"]["bot_events"]

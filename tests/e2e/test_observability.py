@@ -43,6 +43,7 @@ from tests.support.harness import (
 )
 from tests.support.served import post_signed, serve_environment
 from tests.support.sweeping import at
+from tests.support.workflows import run_step
 
 FIELDS = {"time", "level", "logger", "message", "thread"}
 
@@ -307,6 +308,20 @@ def test_metrics_count_button_presses_and_forms_by_action_and_outcome(bot):
     assert counted.grown(handled("action", blocks.RESCHEDULE, "ok")) == 1
     # The form answered with the field's error: no date picked.
     assert counted.grown(handled("view_submission", blocks.RESCHEDULE_VIEW, "refused")) == 1
+
+
+def test_metrics_count_workflow_steps_by_callback_id_and_outcome(bot):
+    counted = Metrics(
+        bot.url,
+        handled("function", "declare_milestone", "ok"),
+        handled("function", "complete_milestone", "refused"),
+    )
+
+    run_step(bot, "declare_milestone", {"user": OWNER, "channel": CHANNEL, "title": "Beta shipped"})
+    run_step(bot, "complete_milestone", {"user": OWNER, "reference": "M-999"})
+
+    assert counted.grown(handled("function", "declare_milestone", "ok")) == 1
+    assert counted.grown(handled("function", "complete_milestone", "refused")) == 1
 
 
 def test_metrics_count_deliveries_and_time_the_sweeps(bot):

@@ -26,4 +26,6 @@ EVENT_SCOPES = {
     "tokens_revoked": set(),
     # Public and private channels.
     "member_joined_channel": {"channels:read", "groups:read"},
+    # Workflow Builder steps: Slack sends it to the app whose function ran, with no scope.
+    "function_executed": set(),
 }

@@ -100,3 +100,36 @@ def test_the_message_shortcut_is_the_one_the_app_listens_for(manifest):
     assert shortcut["type"] == "message"
     assert shortcut["callback_id"] == MAKE_MILESTONE
     assert shortcut["name"] == "Make it a milestone"
+
+
+def test_workflow_steps_take_and_give_typed_parameters(manifest):
+    def typed(parameters: dict) -> dict:
+        assert all(parameter["name"] == name for name, parameter in parameters.items())
+        return {name: parameter["type"] for name, parameter in parameters.items()}
+
+    declare = manifest["functions"]["declare_milestone"]
+    complete = manifest["functions"]["complete_milestone"]
+
+    assert typed(declare["input_parameters"]) == {
+        "user": "slack#/types/user_id",
+        "channel": "slack#/types/channel_id",
+        "title": "string",
+        "owner": "slack#/types/user_id",
+        "due_date": "slack#/types/date",
+        "approver": "slack#/types/user_id",
+        "goal": "string",
+    }
+    assert typed(declare["output_parameters"]) == {"reference": "string", "permalink": "string"}
+    assert typed(complete["input_parameters"]) == {
+        "user": "slack#/types/user_id",
+        "reference": "string",
+    }
+    assert typed(complete["output_parameters"]) == {
+        "reference": "string",
+        "status": "string",
+        "sent_for_approval": "boolean",
+    }
+    required = {
+        name for name, parameter in declare["input_parameters"].items() if parameter["is_required"]
+    }
+    assert required == {"user", "channel", "title"}
