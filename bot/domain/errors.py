@@ -72,3 +72,21 @@ class NotManager(MilestoneError):
             "Nothing was changed."
         )
         self.managers = managers
+
+
+class UnreadableWorkingTime(InvalidCommand):
+    """`text` could not be read as working hours or days (`what`: "hours" or "days");
+    `problem` says why in a few words."""
+
+    def __init__(self, *, what: str, text: str, problem: str) -> None:
+        super().__init__(f"{text!r} is not valid working {what}: {problem}.")
+        self.what, self.text, self.problem = what, text, problem
+
+
+class UnknownHolidays(InvalidCommand):
+    """No holiday calendar has the code `code`; `nearest` are codes that look like it."""
+
+    def __init__(self, code: str, nearest: list[str]) -> None:
+        hint = f" Did you mean {', '.join(nearest)}?" if nearest else ""
+        super().__init__(f"No public holidays are known for {code!r}.{hint}")
+        self.code, self.nearest = code, nearest

@@ -268,3 +268,39 @@ def inactive(session: Session, *, team_id: str, user_ids: Iterable[str]) -> set[
             )
         ).all()
     )
+
+
+# A do-not-disturb answer is reused this long: a sweep every 30 minutes asks afresh, and one
+# person with many milestones due is asked once.
+DND_FRESH_FOR = timedelta(minutes=5)
+
+DndLookup = Callable[[str, str, datetime], datetime | None]
+
+
+class DoNotDisturb:
+    """Answers "is this person's Slack do-not-disturb on now, and until when?", asking Slack
+    (`lookup(team_id, user_id, now)`: the end of the current do-not-disturb, or None) at most
+    once per person in DND_FRESH_FOR. When Slack cannot tell, the person is taken as
+    reachable: a reminder late is worse than one during a pause they can silence."""
+
+    def __init__(self, lookup: DndLookup) -> None:
+        self._lookup = lookup
+        self._answers: dict[tuple[str, str], tuple[datetime | None, datetime]] = {}
+
+    def until(self, team_id: str, user_id: str, *, now: datetime) -> datetime | None:
+        """When the person's do-not-disturb ends, if it is on at `now`; else None."""
+        cached = self._answers.get((team_id, user_id))
+        if cached is not None and now - cached[1] < DND_FRESH_FOR:
+            ends = cached[0]
+        else:
+            try:
+                ends = self._lookup(team_id, user_id, now)
+            except Exception:
+                log.warning(
+                    "could not ask Slack whether %s is in do-not-disturb", user_id, exc_info=True
+                )
+                ends = None
+            if len(self._answers) >= MEMORY_SIZE:
+                self._answers.clear()
+            self._answers[team_id, user_id] = (ends, now)
+        return ends if ends is not None and ends > now else None

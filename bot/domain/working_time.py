@@ -15,8 +15,7 @@ from zoneinfo import ZoneInfo
 
 import holidays as holiday_library
 
-from bot.domain.errors import InvalidCommand
-from bot.render.text import quote
+from bot.domain.errors import UnknownHolidays, UnreadableWorkingTime
 
 DAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MONDAY_TO_FRIDAY = frozenset(range(5))
@@ -37,36 +36,18 @@ class Hours:
         return f"{self.opens:%H:%M}-{closes}"
 
 
-class UnknownHolidays(InvalidCommand):
-    """No holiday calendar has the code `code`; `nearest` are codes that look like it."""
-
-    def __init__(self, code: str, nearest: list[str]) -> None:
-        hint = f" Did you mean {', '.join(nearest)}?" if nearest else ""
-        super().__init__(
-            f"I know no public holidays for {quote(code)}.{hint} Use a country code, optionally "
-            "with a subdivision, as the holidays library names them: `GB`, `FR`, `US-CA`, `DE-BY`."
-        )
-        self.code, self.nearest = code, nearest
-
-
 def parse_hours(text: str) -> Hours:
     """ "10:00-17:00" as Hours; closing must come after opening on the same day."""
     match = _HOURS.match(text.strip())
     if not match:
-        raise InvalidCommand(
-            f"{quote(text)} is not working hours. Write them as opening-closing on a 24-hour "
-            "clock, like `09:00-18:00` or `10:00-17:00`."
-        )
+        raise UnreadableWorkingTime(what="hours", text=text, problem="not opening-closing")
     opens = time(int(match.group(1)), int(match.group(2)))
     closing_hour, closing_minute = int(match.group(3)), int(match.group(4))
     if closing_hour == 24 and closing_minute:
-        raise InvalidCommand(f"{quote(text)} closes after midnight; the latest closing is 24:00.")
+        raise UnreadableWorkingTime(what="hours", text=text, problem="closes after midnight")
     closes = time.max if closing_hour == 24 else time(closing_hour, closing_minute)
     if closes <= opens:
-        raise InvalidCommand(
-            f"{quote(text)} closes before it opens. Working hours stay within one day, "
-            "like `09:00-18:00`."
-        )
+        raise UnreadableWorkingTime(what="hours", text=text, problem="closes before it opens")
     return Hours(opens, closes)
 
 
@@ -77,10 +58,7 @@ def parse_days(text: str) -> frozenset[int]:
         first, *rest = part.split("-")
         last = rest[0] if len(rest) == 1 else first
         if first not in DAY_CODES or last not in DAY_CODES or len(rest) > 1:
-            raise InvalidCommand(
-                f"{quote(text)} is not a set of working days. Use three-letter days with ranges "
-                "or commas, like `mon-fri`, `mon-thu` or `mon,tue,thu`."
-            )
+            raise UnreadableWorkingTime(what="days", text=text, problem="not days of the week")
         start = DAY_CODES.index(first)
         stop = DAY_CODES.index(last)
         days.update((start + offset) % 7 for offset in range((stop - start) % 7 + 1))

@@ -22,6 +22,7 @@ from bot.store.models import (
     Milestone,
     MilestoneEvent,
     Person,
+    PersonSchedule,
     PostingBudget,
     Workspace,
 )
@@ -124,6 +125,7 @@ def purge(session: Session, *, team_id: str) -> dict[str, int]:
         "goals": delete(Goal).where(col(Goal.team_id) == team_id),
         "channel settings": delete(ChannelSettings).where(col(ChannelSettings.team_id) == team_id),
         "people": delete(Person).where(col(Person.team_id) == team_id),
+        "people's schedules": delete(PersonSchedule).where(col(PersonSchedule.team_id) == team_id),
         "absences": delete(Absence).where(col(Absence.team_id) == team_id),
         "home viewers": delete(HomeViewer).where(col(HomeViewer.team_id) == team_id),
         "posting budget": delete(PostingBudget).where(col(PostingBudget.team_id) == team_id),

@@ -14,12 +14,20 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, time
 
 from bot.domain.coach import Suggestion
-from bot.domain.errors import MilestoneError, NotApprover, NotGoalOwner, NotManager, NotOwner
+from bot.domain.errors import (
+    MilestoneError,
+    NotApprover,
+    NotGoalOwner,
+    NotManager,
+    NotOwner,
+    UnknownHolidays,
+    UnreadableWorkingTime,
+)
 from bot.domain.goals import Progress
 from bot.domain.health import Detail, Verdict
 from bot.domain.milestones import AwaitingApproval, Change, ListScope, format_day
 from bot.domain.status_report import ChannelStatus
-from bot.render.text import escape, shorten
+from bot.render.text import escape, quote, shorten
 from bot.store.models import (
     Absence,
     ChannelSettings,
@@ -96,6 +104,25 @@ def refusal(error: MilestoneError) -> str:
             return (
                 f"Only the goal's owner, {user(error.owner_id)}, or whoever declared it can close "
                 f"{error.reference}."
+            )
+        case UnreadableWorkingTime(what="hours"):
+            return (
+                f"{quote(error.text)} is not working hours ({error.problem}). Write opening and "
+                "closing on a 24-hour clock, like `09:00-18:00` or `10:00-17:00`, or `default`. "
+                "Nothing was changed."
+            )
+        case UnreadableWorkingTime():
+            return (
+                f"{quote(error.text)} is not a set of working days. Use three-letter days with "
+                "ranges or commas, like `mon-fri`, `mon-thu` or `mon,tue,thu`, or `default`. "
+                "Nothing was changed."
+            )
+        case UnknownHolidays():
+            hint = f" Did you mean {', '.join(error.nearest)}?" if error.nearest else ""
+            return (
+                f"I know no public holidays for {quote(error.code)}.{hint} Use a country code, "
+                "with a subdivision if you like, as the holidays library names them: `GB`, "
+                "`FR`, `US-CA`, `DE-BY`; or `default`. Nothing was changed."
             )
         case NotManager():
             names = ", ".join(user(manager) for manager in error.managers)

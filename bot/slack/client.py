@@ -11,6 +11,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from datetime import UTC, datetime
 from typing import Protocol
 
 from slack_sdk import WebClient
@@ -468,6 +469,19 @@ class Messenger:
         """Show `view` on the user's App Home tab, replacing what was there."""
         with _refusals_typed():
             self.client.views_publish(user_id=user_id, view=view)
+
+    def do_not_disturb_until(self, user_id: str, now: datetime) -> datetime | None:
+        """When the user's do-not-disturb (scheduled hours or a snooze) ends, if it is on at
+        `now`, from dnd.info; None when it is off."""
+        answer = self.client.dnd_info(user=user_id)
+        instant = now.timestamp()
+        ends = []
+        if answer.get("snooze_enabled") and (answer.get("snooze_endtime") or 0) > instant:
+            ends.append(answer["snooze_endtime"])
+        start, end = answer.get("next_dnd_start_ts") or 0, answer.get("next_dnd_end_ts") or 0
+        if answer.get("dnd_enabled") and start <= instant < end:
+            ends.append(end)
+        return datetime.fromtimestamp(max(ends), UTC) if ends else None
 
     def profile_of(self, user_id: str) -> Profile:
         """The user's time zone, name and status from users.info; a field is None when empty.

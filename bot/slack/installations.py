@@ -43,7 +43,15 @@ from bot.store.tables import TOKEN_COLUMNS
 log = logging.getLogger("bot.installations")
 
 # What the app asks for when installed; manifest.yml lists the same.
-BOT_SCOPES = ("commands", "chat:write", "im:write", "users:read", "channels:read", "groups:read")
+BOT_SCOPES = (
+    "commands",
+    "chat:write",
+    "im:write",
+    "users:read",
+    "dnd:read",
+    "channels:read",
+    "groups:read",
+)
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 # A token expiring within this many minutes is refreshed before it is used.

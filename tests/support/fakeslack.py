@@ -186,6 +186,8 @@ class FakeSlack:
         self.responses: list[dict] = []
         self.errors: list[str] = []  # exceptions raised inside the fake's handlers
         self._users: dict[str, dict] = {}
+        # user id -> (start, end) of their do-not-disturb, in Unix seconds; absent: off.
+        self._dnd: dict[str, tuple[float, float]] = {}
         self._plans: dict[str, dict[int, _Failure]] = {}
         # method -> [(params to match, failures left, failure)], for fail(..., where=...).
         self._targeted: dict[str, list[list]] = {}
@@ -292,6 +294,18 @@ class FakeSlack:
         user["profile"] = profile
         with self._cond:
             self._users[user_id] = user
+
+    def set_dnd(
+        self, user_id: str, start: dt.datetime | None, end: dt.datetime | None = None
+    ) -> None:
+        """Make dnd.info say ``user_id``'s do-not-disturb runs from ``start`` to ``end``
+        (``start=None``: off, the default for everyone)."""
+        with self._cond:
+            if start is None:
+                self._dnd.pop(user_id, None)
+            else:
+                assert end is not None and end > start
+                self._dnd[user_id] = (start.timestamp(), end.timestamp())
 
     def answer(self, method: str, body: dict) -> None:
         """Make every later successful call to ``method`` answer ``body`` (HTTP 200).
@@ -593,6 +607,15 @@ class FakeSlack:
             return {"ok": True, "message_ts": self._next_ts()}
         if method == "conversations.open":
             return self._conversations_open(params)
+        if method == "dnd.info":
+            start, end = self._dnd.get(str(params.get("user")), (0, 0))
+            return {
+                "ok": True,
+                "dnd_enabled": bool(end),
+                "next_dnd_start_ts": int(start) or 1,
+                "next_dnd_end_ts": int(end) or 1,
+                "snooze_enabled": False,
+            }
         if method == "users.info":
             user = self._users.get(str(params.get("user")))
             if user is None:

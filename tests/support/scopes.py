@@ -9,6 +9,7 @@ SCOPES = {
     "chat.postEphemeral": "chat:write",
     "conversations.open": "im:write",
     "users.info": "users:read",
+    "dnd.info": "dnd:read",
     "views.open": None,
     "views.publish": None,
     "auth.test": None,
