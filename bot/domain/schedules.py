@@ -64,10 +64,10 @@ FIELDS = {"hours": "working_hours", "days": "working_days", "holidays": "holiday
 
 
 def set_for_person(
-    session: Session, *, team_id: str, user_id: str, name: str, text: str
+    session: Session, *, team_id: str, user_id: str, name: str, value: str | None
 ) -> PersonSchedule:
-    """Set one of someone's working hours, days or holidays from what they typed."""
-    value = stored_value(name, text)
+    """Set one of someone's working hours, days or holidays ("hours", "days", "holidays") to a
+    value `stored_value` gave (None: back to the default)."""
     schedule = schedule_of(session, team_id=team_id, user_id=user_id)
     setattr(schedule, FIELDS[name], value)
     return session.merge(schedule)

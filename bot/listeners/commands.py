@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackClientError
 
 from bot.delivery import status_sweep
 from bot.delivery.announce import announce, announce_settings_change
-from bot.domain import away, channels, goals, milestones, suggestions
+from bot.domain import away, channels, goals, milestones, schedules, suggestions
 from bot.domain.dates import parse_due_date
 from bot.domain.errors import MilestoneError
 from bot.domain.health import describe
@@ -420,7 +420,7 @@ def handle_settings(call: Call, command: parsing.DigestSettings) -> None:
             settings = channels.settings_for(
                 session, team_id=call.team_id, channel_id=call.channel_id
             )
-        call.ack(**blocks.channel_settings(settings, call.runtime.settings.default_timezone))
+        call.ack(**_settings_message(call, settings))
         return
     _change_settings(
         call,
@@ -462,7 +462,7 @@ def _change_settings(call: Call, change: Callable[..., ChannelSettings]) -> None
     )
     with session_scope(call.runtime.engine) as session:
         after = change(session, team_id=call.team_id, channel_id=call.channel_id)
-    call.ack(**blocks.channel_settings(after, call.runtime.settings.default_timezone))
+    call.ack(**_settings_message(call, after))
     announce_settings_change(
         call.runtime,
         before=before,
@@ -470,6 +470,29 @@ def _change_settings(call: Call, change: Callable[..., ChannelSettings]) -> None
         actor_id=call.user_id,
         on_channel_gone=call.channel_gone("The new setting"),
     )
+
+
+def _settings_message(call: Call, settings: ChannelSettings) -> blocks.Message:
+    defaults = call.runtime.settings
+    return blocks.channel_settings(settings, defaults.default_timezone, defaults.working_week)
+
+
+def handle_my_settings(call: Call, command: parsing.MySettings) -> None:
+    """Show the caller's settings, after changing one if asked: theirs alone, no one told."""
+    with session_scope(call.runtime.engine) as session:
+        if command.name is None:
+            chosen = schedules.schedule_of(session, team_id=call.team_id, user_id=call.user_id)
+        else:
+            chosen = schedules.set_for_person(
+                session,
+                team_id=call.team_id,
+                user_id=call.user_id,
+                name=command.name,
+                value=command.value,
+            )
+    week = schedules.week_of(call.runtime.settings.working_week, chosen)
+    zone = call.runtime.timezones.name(call.team_id, call.user_id, now=call.now)
+    call.ack(**blocks.my_settings(week, chosen, zone))
 
 
 class AdminCheckFailed(MilestoneError):
@@ -515,4 +538,5 @@ HANDLERS: dict[type, Callable] = {
     parsing.ChannelSetting: handle_channel_setting,
     parsing.CoachSetting: handle_coach_setting,
     parsing.ManagersSetting: handle_managers_setting,
+    parsing.MySettings: handle_my_settings,
 }
