@@ -71,8 +71,9 @@ log = logging.getLogger("bot.nudges")
 
 # After this many daily nudges about one due date, someone else hears about it once.
 ESCALATE_AFTER = 3
-# The furthest any time zone is ahead of UTC is 14 hours; with a weekend in front of a due
-# date, the reminder's working day can be three days before it.
+# Owners of milestones due this soon have their time zone looked up when it is stale: the
+# furthest any zone is ahead of UTC is 14 hours, and a weekend can stand before a due date.
+# (Which milestones a reminder can be about is worked out from everyone's working days.)
 LOOKAHEAD = timedelta(days=4)
 # A Slack status looked up this recently is taken as it is; older, it is asked for again
 # before anyone is reminded (sweeps run every 30 minutes, so each asks afresh).
@@ -267,6 +268,9 @@ class OwnerWorkingDates:
     by_key: dict[ScheduleKey, date]
     # Whether anyone chose hours, days or holidays: if not, the zone alone tells.
     chosen: bool
+    # The furthest due date a reminder can be about now: the next working day of someone at
+    # work (before a holiday weekend, days away).
+    latest_due: date
 
     @classmethod
     def at(cls, runtime: Runtime, session: Session, *, now: datetime) -> OwnerWorkingDates:
@@ -284,12 +288,14 @@ class OwnerWorkingDates:
         ).all()
         keys = {_schedule_key((zone, None, None, None)) for zone in zones}
         keys |= {(None, None, None, None)} | {_schedule_key(row) for row in chosen}
-        by_key = {}
+        by_key, latest_due = {}, now.date()
         for key in keys:
-            day = _working_time(runtime, key).working_date(now)
+            working_time = _working_time(runtime, key)
+            day = working_time.working_date(now)
             if day is not None:
                 by_key[key] = day
-        return cls(by_key=by_key, chosen=bool(chosen))
+                latest_due = max(latest_due, working_time.week.next_working_day(day))
+        return cls(by_key=by_key, chosen=bool(chosen), latest_due=latest_due)
 
     def of_owner(self) -> ColumnElement[date]:
         """The working date of the person who answers for each milestone (joined by
@@ -328,9 +334,10 @@ def _same_person(table: type[PersonSchedule]) -> ColumnElement[bool]:
     return and_(Person.team_id == table.team_id, Person.user_id == table.user_id)
 
 
-def _candidates(now: datetime) -> Select:
-    """Open milestones due by the furthest date a reminder can be about, in channels that did
-    not turn nudges off; selecting nothing yet."""
+def _candidates(now: datetime, latest_due: date | None = None) -> Select:
+    """Open milestones due by the furthest date a reminder can be about (`latest_due`, by
+    default what the longest weekend allows), in channels that did not turn nudges off;
+    selecting nothing yet."""
     silenced = (
         select(ChannelSettings.channel_id)
         .where(
@@ -343,7 +350,7 @@ def _candidates(now: datetime) -> Select:
     return select().where(
         Milestone.status == Status.OPEN,
         col(Milestone.due_date).is_not(None),
-        col(Milestone.due_date) <= now.date() + LOOKAHEAD,
+        col(Milestone.due_date) <= (latest_due or now.date() + LOOKAHEAD),
         ~silenced,
     )
 
@@ -416,7 +423,7 @@ def _unclaimed_candidates(now: datetime, dates: OwnerWorkingDates) -> Select:
         ]
     else:
         columns += [literal(None, String)] * 3
-    query = _owner_known(_candidates(now).add_columns(*columns))
+    query = _owner_known(_candidates(now, dates.latest_due).add_columns(*columns))
     if dates.chosen:
         query = _owner_schedule(query)
     return query.where(
