@@ -530,9 +530,6 @@ def test_a_scheduler_stopped_mid_sweep_sends_the_rest_once_when_started_again(
         SLACK_API_URL=slack.base_url,
         DATABASE_URL=database_url,
         PORT=str(free_port()),
-        # The scheduler runs on the wall clock: whenever this runs is working time.
-        WORKING_HOURS="00:00-24:00",
-        WORKING_DAYS="mon-sun",
     )
 
     def nudged() -> list[str]:
