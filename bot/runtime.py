@@ -33,7 +33,7 @@ class Runtime:
     timezones: Timezones
     clock: Clock = utc_now
     # Slack's do-not-disturb of people about to be reminded, asked briefly cached.
-    dnd: DoNotDisturb = field(default_factory=lambda: DoNotDisturb(lambda *_: None))
+    dnd: DoNotDisturb = field(default_factory=lambda: DoNotDisturb(lambda *_: {}))
     # Set when the process is asked to stop: sweeps send nothing more and give back the rest.
     stopping: threading.Event = field(default_factory=threading.Event)
 
@@ -64,6 +64,6 @@ def build_runtime(
         quick_lookup=lambda team_id, user_id: slack.quick_messenger(team_id).profile_of(user_id),
     )
     dnd = DoNotDisturb(
-        lambda team_id, user_id, now: slack.messenger(team_id).do_not_disturb_until(user_id, now)
+        lambda team_id, user_ids, now: slack.messenger(team_id).do_not_disturb(user_ids, now)
     )
     return Runtime(settings, engine, slack, background, timezones, clock, dnd=dnd)

@@ -173,9 +173,7 @@ def due_reminders(runtime: Runtime, *, now: datetime) -> list[Reminder]:
         if day is not None:
             days[owner] = day
     unreachable = set(_away(runtime, days, fresh))
-    unreachable |= {
-        owner for owner in set(days) - unreachable if runtime.dnd.until(*owner, now=now) is not None
-    }
+    unreachable |= _in_do_not_disturb(runtime, set(days) - unreachable, now=now)
     due = [
         (candidate, reminder)
         for candidate in found
@@ -433,6 +431,20 @@ def _unclaimed_candidates(now: datetime, dates: OwnerWorkingDates) -> Select:
             and_(due > owner_day, claimed(DeliveryKind.DUE_SOON, due)),
         ),
     )
+
+
+def _in_do_not_disturb(
+    runtime: Runtime, owners: set[PersonKey], *, now: datetime
+) -> set[PersonKey]:
+    """Of `owners`, those whose Slack do-not-disturb is on: asked of Slack per workspace."""
+    by_team: dict[str, set[str]] = {}
+    for team_id, user_id in owners:
+        by_team.setdefault(team_id, set()).add(user_id)
+    return {
+        (team_id, user_id)
+        for team_id, user_ids in by_team.items()
+        for user_id in runtime.dnd.on(team_id, user_ids, now=now)
+    }
 
 
 def _away(

@@ -274,33 +274,40 @@ def inactive(session: Session, *, team_id: str, user_ids: Iterable[str]) -> set[
 # person with many milestones due is asked once.
 DND_FRESH_FOR = timedelta(minutes=5)
 
-DndLookup = Callable[[str, str, datetime], datetime | None]
+# (team_id, user_ids, now) -> for each user Slack told about, when their do-not-disturb ends
+# if it is on at `now`, else None.
+DndLookup = Callable[[str, list[str], datetime], dict[str, datetime | None]]
 
 
 class DoNotDisturb:
-    """Answers "is this person's Slack do-not-disturb on now, and until when?", asking Slack
-    (`lookup(team_id, user_id, now)`: the end of the current do-not-disturb, or None) at most
-    once per person in DND_FRESH_FOR. When Slack cannot tell, the person is taken as
-    reachable: a reminder late is worse than one during a pause they can silence."""
+    """Answers "whose Slack do-not-disturb is on now?", asking Slack (`lookup`, for many people
+    at once) at most once per person in DND_FRESH_FOR. Whoever Slack cannot tell about is
+    taken as reachable: a reminder they can silence beats one that never comes."""
 
     def __init__(self, lookup: DndLookup) -> None:
         self._lookup = lookup
         self._answers: dict[tuple[str, str], tuple[datetime | None, datetime]] = {}
 
-    def until(self, team_id: str, user_id: str, *, now: datetime) -> datetime | None:
-        """When the person's do-not-disturb ends, if it is on at `now`; else None."""
-        cached = self._answers.get((team_id, user_id))
-        if cached is not None and now - cached[1] < DND_FRESH_FOR:
-            ends = cached[0]
-        else:
+    def on(self, team_id: str, user_ids: Iterable[str], *, now: datetime) -> dict[str, datetime]:
+        """Of `user_ids`, those whose do-not-disturb is on at `now`, with when it ends."""
+        wanted = set(user_ids)
+        stale = sorted(
+            user_id
+            for user_id in wanted
+            if (cached := self._answers.get((team_id, user_id))) is None
+            or now - cached[1] >= DND_FRESH_FOR
+        )
+        if stale:
             try:
-                ends = self._lookup(team_id, user_id, now)
+                answers = self._lookup(team_id, stale, now)
             except Exception:
-                log.warning(
-                    "could not ask Slack whether %s is in do-not-disturb", user_id, exc_info=True
-                )
-                ends = None
-            if len(self._answers) >= MEMORY_SIZE:
+                log.warning("could not ask Slack about do-not-disturb", exc_info=True)
+                answers = {}
+            if len(self._answers) + len(stale) >= MEMORY_SIZE:
                 self._answers.clear()
-            self._answers[team_id, user_id] = (ends, now)
-        return ends if ends is not None and ends > now else None
+            for user_id in stale:
+                self._answers[team_id, user_id] = (answers.get(user_id), now)
+        ends = {
+            user_id: self._answers.get((team_id, user_id), (None, now))[0] for user_id in wanted
+        }
+        return {user_id: end for user_id, end in ends.items() if end is not None and end > now}

@@ -608,14 +608,12 @@ class FakeSlack:
         if method == "conversations.open":
             return self._conversations_open(params)
         if method == "dnd.info":
-            start, end = self._dnd.get(str(params.get("user")), (0, 0))
-            return {
-                "ok": True,
-                "dnd_enabled": bool(end),
-                "next_dnd_start_ts": int(start) or 1,
-                "next_dnd_end_ts": int(end) or 1,
-                "snooze_enabled": False,
-            }
+            return {"ok": True, **self._dnd_of(str(params.get("user"))), "snooze_enabled": False}
+        if method == "dnd.teamInfo":
+            users = [user for user in str(params.get("users", "")).split(",") if user]
+            if not users:
+                return {"ok": False, "error": "no_users_provided"}
+            return {"ok": True, "users": {user: self._dnd_of(user) for user in users[:50]}}
         if method == "users.info":
             user = self._users.get(str(params.get("user")))
             if user is None:
@@ -624,6 +622,15 @@ class FakeSlack:
         if method in ("views.open", "views.update", "views.push", "views.publish"):
             return {"ok": True, "view": self._view(method, params)}
         return {"ok": True}
+
+    def _dnd_of(self, user_id: str) -> dict:
+        """A user's do-not-disturb as Slack describes it (1 for "none scheduled")."""
+        start, end = self._dnd.get(user_id, (0, 0))
+        return {
+            "dnd_enabled": bool(end),
+            "next_dnd_start_ts": int(start) or 1,
+            "next_dnd_end_ts": int(end) or 1,
+        }
 
     def _oauth_access(self, params: dict) -> dict:
         if params.get("grant_type") == "refresh_token":

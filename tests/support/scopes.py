@@ -10,6 +10,7 @@ SCOPES = {
     "conversations.open": "im:write",
     "users.info": "users:read",
     "dnd.info": "dnd:read",
+    "dnd.teamInfo": "dnd:read",
     "views.open": None,
     "views.publish": None,
     "auth.test": None,
