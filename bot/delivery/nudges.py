@@ -90,6 +90,8 @@ class Reminder:
     today: date
     # Working days (the owner's) since the due date: what a nudge and an escalation say.
     days_overdue: int = 0
+    # The owner's working week.
+    week: WorkingWeek = WorkingWeek()
 
 
 @dataclass(frozen=True)
@@ -190,6 +192,7 @@ def due_reminders(runtime: Runtime, *, now: datetime) -> list[Reminder]:
             weeks[_person(candidate)].working_days_between(
                 candidate.due_date, days[_person(candidate)]
             ),
+            weeks[_person(candidate)],
         )
         for candidate, (kind, key) in due
         if candidate.id in milestones
@@ -530,7 +533,9 @@ def run_nudge_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
             send = partial(
                 runtime.messenger(milestone.team_id).direct_message,
                 milestone.responsible_id,
-                blocks.due_soon_reminder(milestone),
+                blocks.due_soon_reminder(
+                    milestone, on_a_working_day=reminder.week.is_working_day(milestone.due_date)
+                ),
             )
         then = None
         before = earlier.get((milestone.id, milestone.due_date), 0)

@@ -355,11 +355,13 @@ def overdue_nudge(milestone: Milestone, *, days_overdue: int, in_channel: bool =
     return _reminder(milestone, text, f"{milestone.reference} is {_days(days_overdue)} overdue")
 
 
-def due_soon_reminder(milestone: Milestone) -> Message:
+def due_soon_reminder(milestone: Milestone, *, on_a_working_day: bool = True) -> Message:
+    """To the owner on their working day before the due date; `on_a_working_day`: whether the
+    due date is one of their working days, and so "the next working day"."""
     text = (
         f":spiral_calendar_pad: {_title_line(milestone)} is due "
         f"*{format_date(milestone.due_date)}*"
-        + (", the next working day." if milestone.due_date.weekday() < 5 else ".")
+        + (", the next working day." if on_a_working_day else ".")
     )
     return _reminder(milestone, text, f"{milestone.reference} is due soon")
 

@@ -104,6 +104,8 @@ def test_due_soon_reminder_goes_before_a_holiday_weekend(bot, slack):
     [reminder] = direct_messages(slack, OWNER)
     assert f"*{milestone.reference}*" in message_text(reminder)
     assert "Mon 28 Dec 2026" in message_text(reminder)
+    # The due date is a holiday of hers, so not "the next working day".
+    assert "working day" not in message_text(reminder)
 
 
 def test_without_holidays_the_due_soon_reminder_comes_on_christmas_day(bot, slack):
@@ -113,6 +115,8 @@ def test_without_holidays_the_due_soon_reminder_comes_on_christmas_day(bot, slac
 
     assert sweep(bot, at(24, 10)) == 0
     assert sweep(bot, at(25, 10)) == 1
+    [reminder] = direct_messages(slack, OWNER)
+    assert "Mon 28 Dec 2026*, the next working day" in message_text(reminder)
 
 
 def test_escalation_counts_working_days_and_skips_the_weekend(bot):
@@ -196,12 +200,29 @@ def test_do_not_disturb_holds_a_nudge_until_it_ends(bot, slack):
     assert {call.params["user"] for call in slack.calls_to("dnd.info")} == {OWNER}
 
 
+def test_do_not_disturb_of_several_owners_is_asked_at_once(bot, slack):
+    bot.add('"Beta version completed" due 2026-12-01')
+    bot.add(f'"Vendor contract signed" due 2026-12-01 owner <@{APPROVER}|arun>')
+    # Both at work from 14:00 UTC (09:00 in New York, 15:00 in Paris); Arun's do-not-disturb
+    # runs until 16:00 UTC.
+    slack.set_dnd(APPROVER, at(2, 13), at(2, 16))
+
+    assert sweep(bot, at(2, 15)) == 1
+    assert len(direct_messages(slack, OWNER)) == 1
+    assert direct_messages(slack, APPROVER) == []
+    [asked] = slack.calls_to("dnd.teamInfo")
+    assert set(asked.params["users"].split(",")) == {OWNER, APPROVER}
+
+    assert sweep(bot, at(2, 16)) == 1
+    assert len(direct_messages(slack, APPROVER)) == 1
+
+
 def test_do_not_disturb_is_asked_only_about_people_about_to_be_reminded(bot, slack):
     bot.add('"Beta version completed" due 2026-12-20')
 
     assert sweep(bot, at(2, 15)) == 0
 
-    assert slack.calls_to("dnd.info") == []
+    assert slack.calls_to("dnd.info") == slack.calls_to("dnd.teamInfo") == []
 
 
 def test_channel_nudges_wait_for_the_channels_working_time(bot):
