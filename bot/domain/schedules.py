@@ -3,6 +3,7 @@ over the deployment's default week."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -28,6 +29,8 @@ def week_of(default: WorkingWeek, chosen: PersonSchedule | ChannelSettings | Non
     return week_from(default, chosen.working_hours, chosen.working_days, chosen.holidays)
 
 
+# Sweeps ask this for every candidate; the combinations people choose are few.
+@lru_cache(maxsize=4096)
 def week_from(
     default: WorkingWeek, hours: str | None, days: str | None, holidays: str | None
 ) -> WorkingWeek:

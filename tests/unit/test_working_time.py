@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.delivery.status_sweep import on_a_working_day
 from bot.domain.errors import UnknownHolidays, UnreadableWorkingTime
 from bot.domain.working_time import (
     Hours,
@@ -167,3 +168,14 @@ def test_an_unknown_holiday_code_is_refused_with_the_nearest_codes():
     assert refused.value.code == "us-txs"
     assert "US-TX" in refused.value.nearest
     assert "Did you mean US-TX" in refused.value.message
+
+
+def test_a_weekly_status_on_a_day_off_moves_to_the_same_wall_clock_time_next_working_day():
+    # Saturday 24 October 2026 10:00 in Paris (summer time, 08:00 UTC) moves to Monday 26th
+    # 10:00, after the clocks went back: 09:00 UTC.
+    assert on_a_working_day(utc(2026, 10, 24, 8), DEFAULT, PARIS) == utc(2026, 10, 26, 9)
+    # Christmas, a Friday, 16:00 in Paris with French holidays: Monday 28th at 16:00.
+    french = WorkingWeek(holidays="FR")
+    assert on_a_working_day(utc(2026, 12, 25, 15), french, PARIS) == utc(2026, 12, 28, 15)
+    # A working day stays as it is.
+    assert on_a_working_day(utc(2026, 12, 28, 15), french, PARIS) == utc(2026, 12, 28, 15)
