@@ -160,6 +160,9 @@ def due_reminders(runtime: Runtime, *, now: datetime) -> list[Reminder]:
             continue
         candidate = Candidate(id_, team_id, channel_id, responsible_id, due_date)
         key = _schedule_key(schedule)
+        # A person first seen since the keys were read waits for the next sweep.
+        if key not in dates.by_key:
+            continue
         week = week_from(runtime.settings.working_week, *key[1:])
         weeks[_person(candidate)] = week
         reminder = reminder_on(candidate, dates.by_key[key], week)
