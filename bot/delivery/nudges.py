@@ -304,13 +304,28 @@ class OwnerWorkingDates:
     def of_owner(self) -> ColumnElement[date]:
         """The working date of the person who answers for each milestone (joined by
         `_owner_known`), NULL when it is not their working time."""
-        if self.chosen:
-            text = _schedule_text()
-            keys = {"|".join(part or "" for part in key): day for key, day in self.by_key.items()}
-        else:
-            text = func.coalesce(col(Person.timezone), "")
-            keys = {key[0] or "": day for key, day in self.by_key.items()}
-        return case(*((text == k, literal(day, Date)) for k, day in keys.items()), else_=None)
+        by_zone = {
+            key[0] or "": day for key, day in self.by_key.items() if key[1:] == (None, None, None)
+        }
+        zone = func.coalesce(col(Person.timezone), "")
+        of_zone = _case(zone, by_zone)
+        if not self.chosen:
+            return of_zone
+        # Only the few owners who chose a schedule pay for matching all of it.
+        by_schedule = {
+            "|".join(part or "" for part in key): day for key, day in self.by_key.items()
+        }
+        return case(
+            (col(PersonSchedule.user_id).is_(None), of_zone),
+            else_=_case(_schedule_text(), by_schedule),
+        )
+
+
+def _case(value: ColumnElement[str], dates: dict[str, date]) -> ColumnElement[date]:
+    """The date `dates` gives `value`, NULL when it gives none."""
+    if not dates:
+        return literal(None, Date)
+    return case(*((value == k, literal(day, Date)) for k, day in dates.items()), else_=None)
 
 
 def _working_time(runtime: Runtime, key: ScheduleKey) -> WorkingTime:
