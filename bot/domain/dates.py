@@ -191,20 +191,3 @@ def parse_due_date(text: str, *, today: date) -> date:
             "Please write the year first, like 2026-12-15."
         )
     raise UnreadableDate(f"I couldn't read {quote(shown)} as a date. {_EXAMPLES}")
-
-
-def next_working_day(day: date) -> date:
-    """The first Monday-Friday after `day`."""
-    return _step_to_working_day(day, timedelta(days=1))
-
-
-def previous_working_day(day: date) -> date:
-    """The last Monday-Friday before `day`."""
-    return _step_to_working_day(day, timedelta(days=-1))
-
-
-def _step_to_working_day(day: date, step: timedelta) -> date:
-    day += step
-    while day.weekday() >= 5:
-        day += step
-    return day

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from bot.domain.dates import next_working_day, parse_due_date, previous_working_day
+from bot.domain.dates import parse_due_date
 from bot.domain.errors import UnreadableDate
 
 THURSDAY = date(2026, 11, 26)
@@ -269,29 +269,3 @@ def test_numeric_month_day_forms_are_refused_as_ambiguous(text: str) -> None:
         parse_due_date(text, today=THURSDAY)
     assert f"“{text}”" in refusal.value.message
     assert "2026-12-15" in refusal.value.message
-
-
-@pytest.mark.parametrize(
-    ("day", "expected"),
-    [
-        (date(2026, 11, 26), date(2026, 11, 27)),  # Thursday -> Friday
-        (date(2026, 11, 27), date(2026, 11, 30)),  # Friday -> Monday
-        (date(2026, 11, 28), date(2026, 11, 30)),  # Saturday -> Monday
-        (date(2026, 11, 29), date(2026, 11, 30)),  # Sunday -> Monday
-    ],
-)
-def test_next_working_day_skips_weekends(day: date, expected: date) -> None:
-    assert next_working_day(day) == expected
-
-
-@pytest.mark.parametrize(
-    ("day", "expected"),
-    [
-        (date(2026, 12, 1), date(2026, 11, 30)),  # Tuesday -> Monday
-        (date(2026, 11, 30), date(2026, 11, 27)),  # Monday -> Friday
-        (date(2026, 11, 29), date(2026, 11, 27)),  # Sunday -> Friday
-        (date(2026, 11, 28), date(2026, 11, 27)),  # Saturday -> Friday
-    ],
-)
-def test_previous_working_day_skips_weekends(day: date, expected: date) -> None:
-    assert previous_working_day(day) == expected

@@ -179,3 +179,18 @@ def test_a_weekly_status_on_a_day_off_moves_to_the_same_wall_clock_time_next_wor
     assert on_a_working_day(utc(2026, 12, 25, 15), french, PARIS) == utc(2026, 12, 28, 15)
     # A working day stays as it is.
     assert on_a_working_day(utc(2026, 12, 28, 15), french, PARIS) == utc(2026, 12, 28, 15)
+
+
+@pytest.mark.parametrize(
+    ("day", "following", "preceding"),
+    [
+        (date(2026, 11, 26), date(2026, 11, 27), date(2026, 11, 25)),  # Thursday
+        (date(2026, 11, 27), date(2026, 11, 30), date(2026, 11, 26)),  # Friday
+        (date(2026, 11, 28), date(2026, 11, 30), date(2026, 11, 27)),  # Saturday
+        (date(2026, 11, 29), date(2026, 11, 30), date(2026, 11, 27)),  # Sunday
+        (date(2026, 11, 30), date(2026, 12, 1), date(2026, 11, 27)),  # Monday
+    ],
+)
+def test_working_days_around_a_weekend(day, following, preceding):
+    assert DEFAULT.next_working_day(day) == following
+    assert DEFAULT.previous_working_day(day) == preceding
