@@ -307,3 +307,18 @@ def test_status_posted_on_a_holiday_is_not_posted_again_the_next_day(bot):
     assert status_sweep(bot, at(28, 16)) == 0
 
     assert len(statuses(bot.slack)) == 1
+
+
+def test_an_escalation_to_the_channel_waits_for_a_nudge_in_the_channels_working_time(bot):
+    bot.command("settings hours 19:00-22:00")  # the channel's, in UTC
+    bot.add('"Beta version completed" due 2026-12-01')
+
+    # Olive is nudged at 15:00 UTC (10:00 in New York): the third, on Friday, comes while the
+    # channel is closed, so the channel hears nothing yet.
+    assert [sweep(bot, at(day, 15)) for day in (2, 3, 4)] == [1, 1, 1]
+    assert channel_posts(bot.slack, "is overdue") == []
+    # Monday's nudge goes out at 19:00 UTC, in both working times: the escalation with it.
+    assert sweep(bot, at(7, 19)) == 2
+
+    [escalation] = channel_posts(bot.slack, "is overdue")
+    assert "4 days overdue" in message_text(escalation)
