@@ -192,6 +192,7 @@ def seed(
                 "escalate_to": "channel",
                 "separate_approvals": False,
                 "coach_disabled": "",
+                "managers": "",
             }
             for index, (team, channel) in enumerate(channels)
             if index % 2 == 1 or digest_at  # else half keep the defaults and have no row
