@@ -441,7 +441,7 @@ def _unclaimed_candidates(now: datetime, dates: OwnerWorkingDates) -> Select:
             col(PersonSchedule.holidays),
         ]
     else:
-        columns += [literal(None, String)] * 3
+        columns += [literal(None, String) for _ in range(3)]
     query = _owner_known(_candidates(now, dates.latest_due).add_columns(*columns))
     if dates.chosen:
         query = _owner_schedule(query)
