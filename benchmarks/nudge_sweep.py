@@ -7,12 +7,18 @@ Fills a fresh database (default: a new SQLite file; a PostgreSQL URL is emptied 
 cancelled, 5% waiting for approval, 30% open with due dates from 10 days ago to 120 days
 ahead; one in ten waits on another, 2% of the open ones are marked blocked; every card is
 posted and shows the health it had a day before. Owners' time zones were looked up just now
-(no Slack lookups are timed). At Tuesday 09:00 UTC it times, with the statements each runs:
+(no users.info lookups are timed). Working time is in play: the deployment's default is
+09:00-18:00 on mon-fri with GB's public holidays, and one person in ten chose hours, days or
+holidays of their own. Owners about to be reminded are asked whether their do-not-disturb is
+on (dnd.info, against a fake Slack on this machine; cached five minutes, so only the first of
+the three runs asks). At Tuesday 09:00 UTC it times, with the statements each runs:
 
 - finding the due nudges and reminders at the day's first sweep (nothing claimed yet);
 - the same at a later sweep that day, once they are claimed (the usual case);
 - finding the cards whose health changed (as each sweep does after its reminders): first with
-  the cards as they were a day before, then at the next sweep, once those were updated.
+  the cards as they were a day before, then at the next sweep, once those were updated;
+- the first sweep of New York's working day (14:00 UTC) and of Tokyo's next one (00:00 UTC
+  Wednesday), the earlier ones claimed; and a sweep on Saturday, when nobody works.
 
 Each is the best of three runs (they only read). Sending is not timed: it is one Slack call
 per reminder, whatever the database holds.
@@ -26,13 +32,20 @@ import shutil
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
-from seeding import QueryCounter, Shape, database_name, fresh_engine, seed  # noqa: E402
+from seeding import (  # noqa: E402
+    QueryCounter,
+    Shape,
+    database_name,
+    fresh_engine,
+    seed,
+    seed_schedules,
+)
 from sqlalchemy import update  # noqa: E402
 from sqlmodel import col  # noqa: E402
 
@@ -41,7 +54,7 @@ from bot.delivery.nudges import changed_health, due_reminders  # noqa: E402
 from bot.runtime import build_runtime  # noqa: E402
 from bot.store.claims import claim  # noqa: E402
 from bot.store.db import session_scope  # noqa: E402
-from bot.store.models import Milestone  # noqa: E402
+from bot.store.models import Milestone, Person  # noqa: E402
 from tests.support.fakeslack import FakeSlack  # noqa: E402
 
 TEAMS = 10
@@ -64,6 +77,7 @@ def timed(queries: QueryCounter, work):
             started = time.perf_counter()
             result = work()
             times.append(time.perf_counter() - started)
+    timed.first = times[0]
     return result, min(times), queries.count
 
 
@@ -83,6 +97,7 @@ def main() -> None:
     engine = fresh_engine(url)
     started = time.perf_counter()
     counts = seed(engine, shape, now=NOW)
+    counts["personschedule"] = seed_schedules(engine, shape)
     engine.dispose()
     print(f"seeded {counts} in {time.perf_counter() - started:.1f} s")
 
@@ -94,33 +109,14 @@ def main() -> None:
             "SLACK_API_URL": slack.base_url,
             "DATABASE_URL": url,
             "DEFAULT_TIMEZONE": "UTC",
+            "HOLIDAYS": "GB",
         }
     )
     runtime = build_runtime(settings)
     queries = QueryCounter(runtime.engine)
     print(f"{database_name(runtime.engine)}: {shape.milestones} milestones")
 
-    reminders, elapsed, statements = timed(queries, lambda: due_reminders(runtime, now=NOW))
-    print(
-        f"find due reminders, first sweep of the day: {elapsed:6.3f} s, {statements} statements"
-        f" ({len(reminders)} due)"
-    )
-    with session_scope(runtime.engine) as session:
-        claim(
-            session,
-            [
-                {
-                    "team_id": r.milestone.team_id,
-                    "kind": r.kind,
-                    "key": r.key,
-                    "milestone_id": r.milestone.id,
-                    "channel_id": r.milestone.channel_id,
-                    "due_date": r.milestone.due_date,
-                    "claimed_at": NOW,
-                }
-                for r in reminders
-            ],
-        )
+    first_sweep(runtime, slack, queries, NOW, "first sweep of the day")
     later, elapsed, statements = timed(queries, lambda: due_reminders(runtime, now=NOW))
     print(
         f"find due reminders, a later sweep that day: {elapsed:6.3f} s, {statements} statements"
@@ -144,8 +140,56 @@ def main() -> None:
         f"find cards whose health changed, next:     {elapsed:6.3f} s, {statements} statements"
         f" ({len(changed)} changed)"
     )
-    print(f"Slack calls made: {len(slack.calls)}")
+    first_sweep(runtime, slack, queries, NOW.replace(hour=14), "New York opens (14:00 UTC)")
+    first_sweep(runtime, slack, queries, NOW + timedelta(hours=15), "Tokyo opens (00:00 UTC Wed)")
+    saturday_at = NOW + timedelta(days=4)
+    looked_up(runtime, saturday_at)
+    saturday, elapsed, statements = timed(queries, lambda: due_reminders(runtime, now=saturday_at))
+    print(
+        f"find due reminders, Saturday 09:00 UTC:    {elapsed:6.3f} s, {statements} statements"
+        f" ({len(saturday)} due)"
+    )
+    print(f"Slack calls made: {len(slack.calls)} ({dnd_calls(slack)} dnd.info or dnd.teamInfo)")
     slack.stop()
+
+
+def dnd_calls(slack) -> int:
+    return len(slack.calls_to("dnd.info")) + len(slack.calls_to("dnd.teamInfo"))
+
+
+def looked_up(runtime, now: datetime) -> None:
+    """As if everyone's profile had just been looked up: no users.info call is timed."""
+    with session_scope(runtime.engine) as session:
+        session.execute(update(Person).values(fetched_at=now))
+
+
+def first_sweep(runtime, slack, queries: QueryCounter, now: datetime, name: str) -> None:
+    """Time finding the reminders due at `now` (its first run asks Slack about do-not-disturb),
+    then claim them as the sweep would."""
+    looked_up(runtime, now)
+    asked = dnd_calls(slack)
+    reminders, elapsed, statements = timed(queries, lambda: due_reminders(runtime, now=now))
+    print(
+        f"find due reminders, {name}: {elapsed:6.3f} s ({timed.first:6.3f} s with "
+        f"{dnd_calls(slack) - asked} do-not-disturb calls), {statements} statements"
+        f" ({len(reminders)} due)"
+    )
+    with session_scope(runtime.engine) as session:
+        claim(
+            session,
+            [
+                {
+                    "team_id": r.milestone.team_id,
+                    "kind": r.kind,
+                    "key": r.key,
+                    "milestone_id": r.milestone.id,
+                    "channel_id": r.milestone.channel_id,
+                    "due_date": r.milestone.due_date,
+                    "claimed_at": now,
+                }
+                for r in reminders
+            ],
+        )
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ from bot.store.models import (  # noqa: E402
     Milestone,
     MilestoneEvent,
     Person,
+    PersonSchedule,
     Status,
 )
 
@@ -385,3 +386,39 @@ def database_name(engine: Engine) -> str:
 
 def week_day(day: date) -> str:
     return day.strftime("%a %d %b %Y")
+
+
+# Working hours, days and holidays some people choose (each None: the deployment's default).
+SCHEDULES = [
+    ("10:00-17:00", None, None),
+    (None, "mon-thu", None),
+    (None, None, "FR"),
+    ("08:00-16:00", None, "US-NY"),
+    ("07:00-19:00", "sun-thu", None),
+    (None, None, "GB"),
+]
+
+
+def seed_schedules(engine: Engine, shape: Shape, *, share: float = 0.1, seed: int = 11) -> int:
+    """Give `share` of the people working hours, days or holidays of their own (a random
+    generator of its own: the rest of the data is as `seed` makes it)."""
+    rng = random.Random(seed)
+    count = _insert(
+        engine,
+        PersonSchedule,
+        (
+            {
+                "team_id": "T" + user[1:5],
+                "user_id": user,
+                "working_hours": hours,
+                "working_days": days,
+                "holidays": holidays,
+            }
+            for user in people_of(shape)
+            if rng.random() < share
+            for hours, days, holidays in [rng.choice(SCHEDULES)]
+        ),
+    )
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("ANALYZE personschedule"))
+    return count

@@ -14,6 +14,9 @@ from cryptography.fernet import Fernet
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.domain.errors import InvalidCommand
+from bot.domain.working_time import WorkingWeek, check_holidays, parse_days, parse_hours
+
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///milestones.db"
 LOG_FORMATS = ("text", "json")
@@ -61,6 +64,9 @@ class Settings:
                 self.slack_signing_secret.encode(), b"milestone-bot public links", "sha256"
             ).digest()
         return None
+
+    # When reminders go out for people and channels that chose none of their own.
+    working_week: WorkingWeek = field(default_factory=WorkingWeek)
 
     @property
     def socket_mode(self) -> bool:
@@ -232,6 +238,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     return Settings(
         public_url=public_url,
         feed_secret=feed_secret,
+        working_week=_working_week(get("WORKING_HOURS"), get("WORKING_DAYS"), get("HOLIDAYS")),
         metrics_token=metrics_token,
         metrics_port=int(metrics_port) if metrics_port else None,
         slack_client_id=client_id,
@@ -247,6 +254,29 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         log_level=log_level,
         log_format=log_format,
         token_encryption_keys=token_keys,
+    )
+
+
+def _working_week(hours: str | None, days: str | None, holidays: str | None) -> WorkingWeek:
+    """WORKING_HOURS, WORKING_DAYS and HOLIDAYS, each defaulting to 09:00-18:00, mon-fri and
+    no public holidays."""
+    checks = (
+        ("WORKING_HOURS", hours, parse_hours, "09:00-18:00"),
+        ("WORKING_DAYS", days, parse_days, "mon-fri"),
+        ("HOLIDAYS", holidays, check_holidays, "GB, FR or US-CA"),
+    )
+    for name, value, check, example in checks:
+        if value is None:
+            continue
+        try:
+            check(value)
+        except InvalidCommand as error:
+            raise ConfigError(
+                f"{name}={value} is not valid ({error.message}) Use a value such as {example}, "
+                "or leave it unset."
+            ) from None
+    return WorkingWeek().overridden(
+        hours=hours, days=days, holidays=check_holidays(holidays) if holidays else None
     )
 
 

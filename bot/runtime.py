@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy.engine import Engine
 
 from bot.config import Settings
-from bot.domain.people import Timezones
+from bot.domain.people import DoNotDisturb, Timezones
 from bot.slack.client import Background, Messenger, Pacer
 from bot.slack.installations import SlackAccess
 from bot.store.db import make_engine
@@ -32,6 +32,8 @@ class Runtime:
     background: Background
     timezones: Timezones
     clock: Clock = utc_now
+    # Slack's do-not-disturb of people about to be reminded, asked briefly cached.
+    dnd: DoNotDisturb = field(default_factory=lambda: DoNotDisturb(lambda *_: {}))
     # Set when the process is asked to stop: sweeps send nothing more and give back the rest.
     stopping: threading.Event = field(default_factory=threading.Event)
 
@@ -61,4 +63,7 @@ def build_runtime(
         refresh_later=lambda work: background.submit("timezones", work),
         quick_lookup=lambda team_id, user_id: slack.quick_messenger(team_id).profile_of(user_id),
     )
-    return Runtime(settings, engine, slack, background, timezones, clock)
+    dnd = DoNotDisturb(
+        lambda team_id, user_ids, now: slack.messenger(team_id).do_not_disturb(user_ids, now)
+    )
+    return Runtime(settings, engine, slack, background, timezones, clock, dnd=dnd)

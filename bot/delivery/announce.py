@@ -285,6 +285,7 @@ def announce_settings_change(
             actor_id=actor_id,
             default_timezone=runtime.settings.default_timezone,
             person=person,
+            default_week=runtime.settings.working_week,
         )
         if message is None:
             return

@@ -3,8 +3,12 @@
 Nobody hears about a milestone whose owner is away (an absence they declared, or a Slack
 status that says so, looked up as the sweep decides). Such a reminder is not claimed, so once
 the owner is back a still-overdue milestone gets its nudge, one a day they are present: the
-days they were away are skipped, not caught up. The same sweep updates channel cards whose
-derived health changed with time (a milestone turning overdue, or at risk).
+days they were away are skipped, not caught up. Reminders go out in their owner's working
+time only (hours, working days and public holidays, theirs or the deployment's, in their time
+zone), and not while Slack's do-not-disturb is on for them: the sweep after it ends sends them.
+A nudge posted in the channel, and an escalation to the channel, also wait for the channel's
+working time. The same sweep updates channel cards whose derived health changed with time (a
+milestone turning overdue, or at risk).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
@@ -45,10 +50,11 @@ from bot.delivery.deliveries import (
 from bot.delivery.fanout import fan_out
 from bot.domain import away, workspaces
 from bot.domain.channels import paused as paused_channels
-from bot.domain.dates import previous_working_day
 from bot.domain.dependencies import IDS_PER_QUERY
 from bot.domain.health import describe
-from bot.domain.people import FRESH_FOR
+from bot.domain.people import FRESH_FOR, is_zone
+from bot.domain.schedules import week_from, working_time_of
+from bot.domain.working_time import WorkingTime, WorkingWeek
 from bot.render import blocks
 from bot.runtime import Runtime
 from bot.slack.client import ChannelGone
@@ -64,6 +70,7 @@ from bot.store.models import (
     Milestone,
     NudgeRoute,
     Person,
+    PersonSchedule,
     Status,
 )
 
@@ -71,8 +78,9 @@ log = logging.getLogger("bot.nudges")
 
 # After this many daily nudges about one due date, someone else hears about it once.
 ESCALATE_AFTER = 3
-# The furthest any time zone is ahead of UTC is 14 hours; with a weekend in front of a due
-# date, the reminder's working day can be three days before it.
+# Owners of milestones due this soon have their time zone looked up when it is stale: the
+# furthest any zone is ahead of UTC is 14 hours, and a weekend can stand before a due date.
+# (Which milestones a reminder can be about is worked out from everyone's working days.)
 LOOKAHEAD = timedelta(days=4)
 # A Slack status looked up this recently is taken as it is; older, it is asked for again
 # before anyone is reminded (sweeps run every 30 minutes, so each asks afresh).
@@ -87,6 +95,10 @@ class Reminder:
     key: str
     milestone: Milestone
     today: date
+    # Working days (the owner's) since the due date: what a nudge and an escalation say.
+    days_overdue: int = 0
+    # The owner's working week.
+    week: WorkingWeek = WorkingWeek()
 
 
 @dataclass(frozen=True)
@@ -100,11 +112,14 @@ class Candidate:
     due_date: date
 
 
-def reminder_on(milestone: Milestone | Candidate, today: date) -> tuple[DeliveryKind, str] | None:
-    """The kind and key of the reminder due about `milestone` on `today` (its owner's date)."""
+def reminder_on(
+    milestone: Milestone | Candidate, today: date, week: WorkingWeek
+) -> tuple[DeliveryKind, str] | None:
+    """The kind and key of the reminder due about `milestone` on `today`, a working day of its
+    owner's `week`: a nudge once overdue, a reminder on the working day before the due date."""
     if milestone.due_date < today:
         return DeliveryKind.NUDGE, f"{milestone.id}:{today}"
-    if milestone.due_date > today and previous_working_day(milestone.due_date) == today:
+    if milestone.due_date > today and week.previous_working_day(milestone.due_date) == today:
         return DeliveryKind.DUE_SOON, f"{milestone.id}:{milestone.due_date}"
     return None
 
@@ -128,51 +143,85 @@ def _people(
 
 
 def due_reminders(runtime: Runtime, *, now: datetime) -> list[Reminder]:
-    """Reminders due at `now` that are not claimed yet, about owners who are not away.
+    """Reminders due at `now` that are not claimed yet, about owners who are at work (their
+    working time), not away and not in do-not-disturb.
 
     Candidates are found with what is known of their owners' time zones (asking Slack first
-    about owners not looked up for a day); the owners of those still to be reminded are then
-    looked up afresh (once each), and judged on that. Only the milestones finally reminded
-    about are loaded whole.
+    about owners not looked up for a day) and working weeks; the owners of those still to be
+    reminded are then looked up afresh (once each), and judged on that, and asked whether
+    their do-not-disturb is on. Only the milestones finally reminded about are loaded whole.
     """
     with session_scope(runtime.engine) as session:
         stale = session.exec(_owners_to_look_up(now)).all()
     _people(runtime, {(team_id, user_id) for team_id, user_id in stale}, now=now, max_age=FRESH_FOR)
     with session_scope(runtime.engine) as session:
-        days = OwnerDays.at(runtime, session, now=now)
-        rows = session.exec(_unclaimed_candidates(now, days)).all()
+        dates = OwnerWorkingDates.at(runtime, session, now=now)
+        rows = session.exec(_unclaimed_candidates(now, dates)).all() if dates.by_key else []
         # Workspaces that removed the app, and channels the bot cannot post in: few, if any.
         departed = workspaces.departed(session)
         paused = paused_channels(session)
     found = []
-    for id_, team_id, channel_id, responsible_id, due_date, zone in rows:
+    weeks: dict[PersonKey, WorkingWeek] = {}
+    for id_, team_id, channel_id, responsible_id, due_date, *schedule in rows:
         if team_id in departed or (team_id, channel_id) in paused:
             continue
         candidate = Candidate(id_, team_id, channel_id, responsible_id, due_date)
-        reminder = reminder_on(candidate, days.by_zone.get(zone, days.default))
+        key = _schedule_key(schedule)
+        # A person first seen since the keys were read waits for the next sweep.
+        if key not in dates.by_key:
+            continue
+        week = week_from(runtime.settings.working_week, *key[1:])
+        weeks[_person(candidate)] = week
+        reminder = reminder_on(candidate, dates.by_key[key], week)
         if reminder is not None:
-            found.append((candidate, reminder))
-    fresh = _people(
-        runtime, {_person(c) for c, _reminder in found}, now=now, max_age=STATUS_FRESH_FOR
-    )
+            found.append(candidate)
+    owners = {_person(c) for c in found}
+    fresh = _people(runtime, owners, now=now, max_age=STATUS_FRESH_FOR)
     # Judged again on each owner's zone as Slack gives it now.
-    days = {
-        key: runtime.timezones.date_of(fresh.get(key), now=now)
-        for key in {_person(c) for c, _reminder in found}
-    }
-    away_now = _away(runtime, days, fresh)
-    present = [c for c, _reminder in found if _person(c) not in away_now]
+    days = {}
+    for owner in owners:
+        working_time = weeks[owner].in_zone(_zone(runtime, fresh.get(owner)))
+        day = working_time.working_date(now)
+        if day is not None:
+            days[owner] = day
+    unreachable = set(_away(runtime, days, fresh))
+    unreachable |= _in_do_not_disturb(runtime, set(days) - unreachable, now=now)
     due = [
         (candidate, reminder)
-        for candidate in present
-        if (reminder := reminder_on(candidate, days[_person(candidate)])) is not None
+        for candidate in found
+        if (owner := _person(candidate)) in days and owner not in unreachable
+        if (reminder := reminder_on(candidate, days[owner], weeks[owner])) is not None
     ]
     milestones = _load(runtime, [candidate.id for candidate, _reminder in due])
     return [
-        Reminder(kind, key, milestones[candidate.id], days[_person(candidate)])
+        Reminder(
+            kind,
+            key,
+            milestones[candidate.id],
+            days[_person(candidate)],
+            weeks[_person(candidate)].working_days_between(
+                candidate.due_date, days[_person(candidate)]
+            ),
+            weeks[_person(candidate)],
+        )
         for candidate, (kind, key) in due
         if candidate.id in milestones
     ]
+
+
+def _zone(runtime: Runtime, person: Person | None) -> ZoneInfo:
+    name = person.timezone if person and person.timezone else runtime.settings.default_timezone
+    return ZoneInfo(name if is_zone(name) else runtime.settings.default_timezone)
+
+
+# (time zone, working hours, working days, holidays) as stored; each None when unknown or not
+# chosen. Owners sharing one share their working dates.
+ScheduleKey = tuple[str | None, str | None, str | None, str | None]
+
+
+def _schedule_key(values) -> ScheduleKey:
+    zone, hours, days, holidays = (value or None for value in values)
+    return zone, hours, days, holidays
 
 
 def _load(runtime: Runtime, ids: list[int]) -> dict[int, Milestone]:
@@ -221,9 +270,100 @@ class OwnerDays:
         )
 
 
-def _candidates(now: datetime) -> Select:
-    """Open milestones due by the furthest date a reminder can be about, in channels that did
-    not turn nudges off; selecting nothing yet."""
+@dataclass(frozen=True)
+class OwnerWorkingDates:
+    """Owners' working dates at one instant, by their schedule key (the time zone last looked
+    up, and the hours, days and holidays they chose): only the keys whose owners are at work
+    then, so that a query leaves the others out."""
+
+    by_key: dict[ScheduleKey, date]
+    # Whether anyone chose hours, days or holidays: if not, the zone alone tells.
+    chosen: bool
+    # The furthest due date a reminder can be about now: the next working day of someone at
+    # work (before a holiday weekend, days away).
+    latest_due: date
+
+    @classmethod
+    def at(cls, runtime: Runtime, session: Session, *, now: datetime) -> OwnerWorkingDates:
+        zones = session.exec(select(Person.timezone).distinct()).all()
+        chosen = session.exec(
+            select(
+                Person.timezone,
+                PersonSchedule.working_hours,
+                PersonSchedule.working_days,
+                PersonSchedule.holidays,
+            )
+            .select_from(PersonSchedule)
+            .outerjoin(Person, _same_person(PersonSchedule))
+            .distinct()
+        ).all()
+        keys = {_schedule_key((zone, None, None, None)) for zone in zones}
+        keys |= {(None, None, None, None)} | {_schedule_key(row) for row in chosen}
+        by_key, latest_due = {}, now.date()
+        for key in keys:
+            working_time = _working_time(runtime, key)
+            day = working_time.working_date(now)
+            if day is not None:
+                by_key[key] = day
+                latest_due = max(latest_due, working_time.week.next_working_day(day))
+        return cls(by_key=by_key, chosen=bool(chosen), latest_due=latest_due)
+
+    def of_owner(self) -> ColumnElement[date]:
+        """The working date of the person who answers for each milestone (joined by
+        `_owner_known`), NULL when it is not their working time."""
+        by_zone = {
+            key[0] or "": day for key, day in self.by_key.items() if key[1:] == (None, None, None)
+        }
+        zone = func.coalesce(col(Person.timezone), "")
+        of_zone = _case(zone, by_zone)
+        if not self.chosen:
+            return of_zone
+        # Only the few owners who chose a schedule pay for matching all of it.
+        by_schedule = {
+            "|".join(part or "" for part in key): day for key, day in self.by_key.items()
+        }
+        return case(
+            (col(PersonSchedule.user_id).is_(None), of_zone),
+            else_=_case(_schedule_text(), by_schedule),
+        )
+
+
+def _case(value: ColumnElement[str], dates: dict[str, date]) -> ColumnElement[date]:
+    """The date `dates` gives `value`, NULL when it gives none."""
+    if not dates:
+        return literal(None, Date)
+    return case(*((value == k, literal(day, Date)) for k, day in dates.items()), else_=None)
+
+
+def _working_time(runtime: Runtime, key: ScheduleKey) -> WorkingTime:
+    zone, *chosen = key
+    week = week_from(runtime.settings.working_week, *chosen)
+    default = runtime.settings.default_timezone
+    return week.in_zone(ZoneInfo(zone if zone and is_zone(zone) else default))
+
+
+def _schedule_text() -> ColumnElement[str]:
+    """The schedule key of each milestone's owner as one text, parts joined by "|"."""
+    parts = [
+        col(Person.timezone),
+        col(PersonSchedule.working_hours),
+        col(PersonSchedule.working_days),
+        col(PersonSchedule.holidays),
+    ]
+    text = func.coalesce(parts[0], "")
+    for part in parts[1:]:
+        text = text + literal("|") + func.coalesce(part, "")
+    return text
+
+
+def _same_person(table: type[PersonSchedule]) -> ColumnElement[bool]:
+    return and_(Person.team_id == table.team_id, Person.user_id == table.user_id)
+
+
+def _candidates(now: datetime, latest_due: date | None = None) -> Select:
+    """Open milestones due by the furthest date a reminder can be about (`latest_due`, by
+    default what the longest weekend allows), in channels that did not turn nudges off;
+    selecting nothing yet."""
     silenced = (
         select(ChannelSettings.channel_id)
         .where(
@@ -236,7 +376,7 @@ def _candidates(now: datetime) -> Select:
     return select().where(
         Milestone.status == Status.OPEN,
         col(Milestone.due_date).is_not(None),
-        col(Milestone.due_date) <= now.date() + LOOKAHEAD,
+        col(Milestone.due_date) <= (latest_due or now.date() + LOOKAHEAD),
         ~silenced,
     )
 
@@ -251,6 +391,16 @@ def _owner_known(query: Select) -> Select:
     )
 
 
+def _owner_schedule(query: Select) -> Select:
+    return query.outerjoin(
+        PersonSchedule,
+        and_(
+            PersonSchedule.team_id == Milestone.team_id,
+            PersonSchedule.user_id == _responsible(),
+        ),
+    )
+
+
 def _owners_to_look_up(now: datetime) -> Select:
     """(team, user) of candidates' owners never looked up, or not for FRESH_FOR."""
     return (
@@ -260,13 +410,13 @@ def _owners_to_look_up(now: datetime) -> Select:
     )
 
 
-def _unclaimed_candidates(now: datetime, days: OwnerDays) -> Select:
-    """Candidates whose reminder on their owner's date (by the zone known) is not claimed:
-    (id, team, channel, responsible, due date, owner's zone). Who has a nudge or reminder
-    claimed already is left out in the query, so a sweep after the day's first reads little.
+def _unclaimed_candidates(now: datetime, dates: OwnerWorkingDates) -> Select:
+    """Candidates whose owner is at work (by the zone known) and whose reminder on their
+    working date is not claimed: (id, team, channel, responsible, due date, owner's zone,
+    hours, days, holidays). Who has a nudge or reminder claimed already is left out in the
+    query, so a sweep after the day's first reads little, and so is every owner not at work.
     """
-    zone = col(Person.timezone)
-    owner_day = days.of_owner()
+    owner_day = dates.of_owner()
     due = col(Milestone.due_date)
 
     def claimed(kind: str, day) -> Exists:
@@ -283,21 +433,46 @@ def _unclaimed_candidates(now: datetime, days: OwnerDays) -> Select:
             .exists()
         )
 
-    return _owner_known(
-        _candidates(now).add_columns(
-            Milestone.id,
-            Milestone.team_id,
-            Milestone.channel_id,
-            _responsible(),
-            Milestone.due_date,
-            zone,
-        )
-    ).where(
+    columns = [
+        Milestone.id,
+        Milestone.team_id,
+        Milestone.channel_id,
+        _responsible(),
+        Milestone.due_date,
+        col(Person.timezone),
+    ]
+    if dates.chosen:
+        columns += [
+            col(PersonSchedule.working_hours),
+            col(PersonSchedule.working_days),
+            col(PersonSchedule.holidays),
+        ]
+    else:
+        columns += [literal(None, String) for _ in range(3)]
+    query = _owner_known(_candidates(now, dates.latest_due).add_columns(*columns))
+    if dates.chosen:
+        query = _owner_schedule(query)
+    return query.where(
+        owner_day.is_not(None),
         ~or_(
             and_(due < owner_day, claimed(DeliveryKind.NUDGE, owner_day)),
             and_(due > owner_day, claimed(DeliveryKind.DUE_SOON, due)),
-        )
+        ),
     )
+
+
+def _in_do_not_disturb(
+    runtime: Runtime, owners: set[PersonKey], *, now: datetime
+) -> set[PersonKey]:
+    """Of `owners`, those whose Slack do-not-disturb is on: asked of Slack per workspace."""
+    by_team: dict[str, set[str]] = {}
+    for team_id, user_id in owners:
+        by_team.setdefault(team_id, set()).add(user_id)
+    return {
+        (team_id, user_id)
+        for team_id, user_ids in by_team.items()
+        for user_id in runtime.dnd.on(team_id, user_ids, now=now)
+    }
 
 
 def _away(
@@ -321,6 +496,15 @@ def run_nudge_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
     """Send every nudge and reminder due at `now` that nobody has claimed; refresh cards."""
     reminders = due_reminders(runtime, now=now)
     with session_scope(runtime.engine) as session:
+        settings = _settings(session, [r.milestone for r in reminders])
+        # A nudge posted in the channel waits for the channel's working time too.
+        reminders = [
+            r
+            for r in reminders
+            if r.kind != DeliveryKind.NUDGE
+            or settings[r.milestone.team_id, r.milestone.channel_id].nudges != NudgeRoute.CHANNEL
+            or _channel_at_work(runtime, settings[r.milestone.team_id, r.milestone.channel_id], now)
+        ]
         won = claim(
             session,
             [
@@ -336,7 +520,6 @@ def run_nudge_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
                 for r in reminders
             ],
         )
-        settings = _settings(session, [r.milestone for r in reminders if (r.kind, r.key) in won])
         # Nudges sent before today's: only a milestone that reaches ESCALATE_AFTER with today's
         # needs a closer look once it is sent.
         earlier = sent_counts(
@@ -354,14 +537,16 @@ def run_nudge_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
         channel_settings = settings[milestone.team_id, milestone.channel_id]
         to = Recipient(milestone.team_id, user_id=milestone.responsible_id)
         if reminder.kind == DeliveryKind.NUDGE:
-            days = (reminder.today - milestone.due_date).days
+            days = reminder.days_overdue
             in_channel = channel_settings.nudges == NudgeRoute.CHANNEL
             if in_channel:
                 to = Recipient(milestone.team_id, channel_id=milestone.channel_id)
             message = blocks.overdue_nudge(milestone, days_overdue=days, in_channel=in_channel)
         else:
             # A reminder before the due date stays private wherever nudges go.
-            message = blocks.due_soon_reminder(milestone)
+            message = blocks.due_soon_reminder(
+                milestone, on_a_working_day=reminder.week.is_working_day(milestone.due_date)
+            )
         send = send_to(
             runtime.messenger(milestone.team_id), to, message, thread_ts=milestone.announcement_ts
         )
@@ -414,6 +599,13 @@ def _settings(
     }
 
 
+def _channel_at_work(runtime: Runtime, settings: ChannelSettings, now: datetime) -> bool:
+    """Whether it is working time in the channel (its zone is its weekly status's)."""
+    zone = ZoneInfo(settings.digest_timezone or runtime.settings.default_timezone)
+    working_time = working_time_of(runtime.settings.working_week, settings, zone)
+    return working_time.is_working_time(now)
+
+
 def _escalate_if_needed(
     runtime: Runtime,
     report: SweepReport,
@@ -423,6 +615,10 @@ def _escalate_if_needed(
     now: datetime,
 ) -> None:
     milestone = reminder.milestone
+    to_channel = settings.escalate_to != EscalateTo.APPROVER or not milestone.approver_id
+    if to_channel and not _channel_at_work(runtime, settings, now):
+        # Left for a later nudge, sent in the channel's working time, to claim.
+        return
     with session_scope(runtime.engine) as session:
         nudges = count_sent(
             session, milestone_id=milestone.id, kind=DeliveryKind.NUDGE, due_date=milestone.due_date
@@ -445,7 +641,7 @@ def _escalate_if_needed(
         )
     if not won:
         return
-    days = (reminder.today - milestone.due_date).days
+    days = reminder.days_overdue
     # Without an approver to tell, the channel hears it.
     to_approver = settings.escalate_to == EscalateTo.APPROVER and bool(milestone.approver_id)
     to = (

@@ -24,6 +24,7 @@ from bot.domain.dependencies import prerequisites_in_channels
 from bot.domain.goals import Tally, progress, tallies
 from bot.domain.health import describe
 from bot.domain.people import is_zone, local_date
+from bot.domain.schedules import week_of
 from bot.domain.status_report import (
     WINDOW,
     ChannelStatus,
@@ -34,6 +35,7 @@ from bot.domain.status_report import (
     reached_in_period,
     week_changes,
 )
+from bot.domain.working_time import WorkingWeek
 from bot.render import blocks
 from bot.runtime import Runtime
 from bot.store.claims import claim
@@ -89,12 +91,33 @@ def last_scheduled(now: datetime, *, weekday: int, at: time, zone: ZoneInfo) -> 
     return scheduled.astimezone(UTC)
 
 
+def on_a_working_day(scheduled: datetime, week: WorkingWeek, zone: ZoneInfo) -> datetime:
+    """`scheduled`, or when its date in `zone` is not a working day, the same wall-clock time
+    on the next working day (in UTC)."""
+    local = scheduled.astimezone(zone)
+    if week.is_working_day(local.date()):
+        return scheduled
+    day = week.next_working_day(local.date())
+    return datetime.combine(day, local.time(), tzinfo=zone).astimezone(UTC)
+
+
 def channel_zone(settings: ChannelSettings, default: str) -> ZoneInfo:
     return ZoneInfo(settings.digest_timezone or default)
 
 
-def due_digests(session: Session, *, now: datetime, default_timezone: str) -> list[DueDigest]:
-    """Channels with milestones whose weekly status time has come, within the grace period."""
+def due_digests(
+    session: Session,
+    *,
+    now: datetime,
+    default_timezone: str,
+    default_week: WorkingWeek | None = None,
+) -> list[DueDigest]:
+    """Channels with milestones whose weekly status time has come, within the grace period.
+
+    A status whose day is not a working day of the channel (a weekend day it does not work, a
+    public holiday of its country) comes at the same time on its next working day, under the
+    same week's key: still once a week.
+    """
     channels = session.exec(
         select(Milestone.team_id, Milestone.channel_id, func.min(Milestone.created_at))
         .where(Milestone.status != Status.CANCELLED)
@@ -113,13 +136,15 @@ def due_digests(session: Session, *, now: datetime, default_timezone: str) -> li
         zone = channel_zone(settings, default_timezone)
         at = time.fromisoformat(settings.digest_time)
         scheduled = last_scheduled(now, weekday=settings.digest_weekday, at=at, zone=zone)
+        week = week_of(default_week or WorkingWeek(), settings)
+        posting = on_a_working_day(scheduled, week, zone)
         # A channel that had no milestones at its time missed nothing: the grace period is for
         # downtime, not for greeting a first milestone with a "weekly" status minutes later.
-        if now - scheduled > GRACE or first_declared > scheduled:
+        if posting > now or now - posting > GRACE or first_declared > scheduled:
             continue
-        year, week, _ = scheduled.astimezone(zone).isocalendar()
+        year, week_number, _ = scheduled.astimezone(zone).isocalendar()
         today = now.astimezone(zone).date()
-        key = f"{channel_id}:{year}-W{week:02d}"
+        key = f"{channel_id}:{year}-W{week_number:02d}"
         # A week before on the wall clock, which is not 168 hours across a clock change.
         previous = last_scheduled(
             scheduled - timedelta(seconds=1), weekday=settings.digest_weekday, at=at, zone=zone
@@ -135,7 +160,12 @@ SEND_BATCH = 500
 def run_digest_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
     """Post every weekly status due at `now` that nobody has claimed."""
     with session_scope(runtime.engine) as session:
-        due = due_digests(session, now=now, default_timezone=runtime.settings.default_timezone)
+        due = due_digests(
+            session,
+            now=now,
+            default_timezone=runtime.settings.default_timezone,
+            default_week=runtime.settings.working_week,
+        )
         departed = workspaces.departed(session)
         paused = channels.paused(session)
         due = [
@@ -220,12 +250,12 @@ def due_personal_digests(
         scheduled = last_scheduled(now, weekday=digest.weekday, at=at, zone=zone)
         if now - scheduled > GRACE or digest.since > scheduled:
             continue
-        year, week, _ = scheduled.astimezone(zone).isocalendar()
+        year, week_number, _ = scheduled.astimezone(zone).isocalendar()
         due.append(
             DuePersonalDigest(
                 team_id=digest.team_id,
                 user_id=digest.user_id,
-                key=f"{digest.user_id}:{year}-W{week:02d}",
+                key=f"{digest.user_id}:{year}-W{week_number:02d}",
                 today=now.astimezone(zone).date(),
             )
         )

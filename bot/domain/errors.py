@@ -302,3 +302,20 @@ class AwaitingApproval(AlreadyInState):
             standing.approver_id,
             then,
         )
+
+
+class UnreadableWorkingTime(InvalidCommand):
+    """`text` could not be read as working hours or days (`what`: "hours" or "days");
+    `problem` says why in a few words."""
+
+    def __init__(self, *, what: str, text: str, problem: str) -> None:
+        super().__init__()
+        self.what, self.text, self.problem = what, text, problem
+
+
+class UnknownHolidays(InvalidCommand):
+    """No holiday calendar has the code `code`; `nearest` are codes that look like it."""
+
+    def __init__(self, code: str, nearest: list[str]) -> None:
+        super().__init__()
+        self.code, self.nearest = code, nearest

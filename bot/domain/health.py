@@ -10,8 +10,8 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
-from bot.domain.dates import next_working_day
 from bot.domain.dependencies import prerequisites_of
+from bot.domain.working_time import WorkingWeek
 from bot.store.models import Goal, Health, Milestone, Status
 
 # A milestone due within this many working days while a prerequisite is still open is at risk.
@@ -35,14 +35,13 @@ class Verdict:
         return WORDS[self.state]
 
 
+# Health judges closeness to a due date in plain weekdays, whoever's calendar it is.
+MONDAY_TO_FRIDAY = WorkingWeek()
+
+
 def working_days_until(today: date, due_date: date) -> int:
     """Working days (Monday to Friday) after today up to and including the due date."""
-    count, day = 0, today
-    while day < due_date:
-        day = next_working_day(day)
-        if day <= due_date:
-            count += 1
-    return count
+    return MONDAY_TO_FRIDAY.working_days_between(today, due_date)
 
 
 def assess(milestone: Milestone, *, today: date, open_prerequisites: list[Milestone]) -> Verdict:

@@ -268,3 +268,46 @@ def inactive(session: Session, *, team_id: str, user_ids: Iterable[str]) -> set[
             )
         ).all()
     )
+
+
+# A do-not-disturb answer is reused this long: a sweep every 30 minutes asks afresh, and one
+# person with many milestones due is asked once.
+DND_FRESH_FOR = timedelta(minutes=5)
+
+# (team_id, user_ids, now) -> for each user Slack told about, when their do-not-disturb ends
+# if it is on at `now`, else None.
+DndLookup = Callable[[str, list[str], datetime], dict[str, datetime | None]]
+
+
+class DoNotDisturb:
+    """Answers "whose Slack do-not-disturb is on now?", asking Slack (`lookup`, for many people
+    at once) at most once per person in DND_FRESH_FOR. Whoever Slack cannot tell about is
+    taken as reachable: a reminder they can silence beats one that never comes."""
+
+    def __init__(self, lookup: DndLookup) -> None:
+        self._lookup = lookup
+        self._answers: dict[tuple[str, str], tuple[datetime | None, datetime]] = {}
+
+    def on(self, team_id: str, user_ids: Iterable[str], *, now: datetime) -> dict[str, datetime]:
+        """Of `user_ids`, those whose do-not-disturb is on at `now`, with when it ends."""
+        wanted = set(user_ids)
+        stale = sorted(
+            user_id
+            for user_id in wanted
+            if (cached := self._answers.get((team_id, user_id))) is None
+            or now - cached[1] >= DND_FRESH_FOR
+        )
+        if stale:
+            try:
+                answers = self._lookup(team_id, stale, now)
+            except Exception:
+                log.warning("could not ask Slack about do-not-disturb", exc_info=True)
+                answers = {}
+            if len(self._answers) + len(stale) >= MEMORY_SIZE:
+                self._answers.clear()
+            for user_id in stale:
+                self._answers[team_id, user_id] = (answers.get(user_id), now)
+        ends = {
+            user_id: self._answers.get((team_id, user_id), (None, now))[0] for user_id in wanted
+        }
+        return {user_id: end for user_id, end in ends.items() if end is not None and end > now}

@@ -22,6 +22,7 @@ from bot.domain import (
     milestones,
     personal_digests,
     public_view,
+    schedules,
     suggestions,
 )
 from bot.domain.dates import parse_due_date
@@ -540,7 +541,7 @@ def handle_settings(call: Call, command: parsing.DigestSettings) -> None:
             settings = channels.settings_for(
                 session, team_id=call.team_id, channel_id=call.channel_id
             )
-        call.ack(**blocks.channel_settings(settings, call.runtime.settings.default_timezone))
+        call.ack(**_settings_message(call, settings))
         return
     _change_settings(
         call,
@@ -582,7 +583,7 @@ def _change_settings(call: Call, change: Callable[..., ChannelSettings]) -> None
     )
     with session_scope(call.runtime.engine) as session:
         after = change(session, team_id=call.team_id, channel_id=call.channel_id)
-    call.ack(**blocks.channel_settings(after, call.runtime.settings.default_timezone))
+    call.ack(**_settings_message(call, after))
     announce_settings_change(
         call.runtime,
         before=before,
@@ -590,6 +591,29 @@ def _change_settings(call: Call, change: Callable[..., ChannelSettings]) -> None
         actor_id=call.user_id,
         on_channel_gone=call.channel_gone("The new setting"),
     )
+
+
+def _settings_message(call: Call, settings: ChannelSettings) -> blocks.Message:
+    defaults = call.runtime.settings
+    return blocks.channel_settings(settings, defaults.default_timezone, defaults.working_week)
+
+
+def handle_my_settings(call: Call, command: parsing.MySettings) -> None:
+    """Show the caller's settings, after changing one if asked: theirs alone, no one told."""
+    with session_scope(call.runtime.engine) as session:
+        if command.name is None:
+            chosen = schedules.schedule_of(session, team_id=call.team_id, user_id=call.user_id)
+        else:
+            chosen = schedules.set_for_person(
+                session,
+                team_id=call.team_id,
+                user_id=call.user_id,
+                name=command.name,
+                value=command.value,
+            )
+    week = schedules.week_of(call.runtime.settings.working_week, chosen)
+    zone = call.runtime.timezones.name(call.team_id, call.user_id, now=call.now)
+    call.ack(**blocks.my_settings(week, chosen, zone))
 
 
 def is_workspace_admin(runtime: Runtime, team_id: str, user_id: str) -> bool:
@@ -743,4 +767,5 @@ HANDLERS: dict[type, Callable] = {
     parsing.ShareRevoke: handle_share_revoke,
     parsing.ShareList: handle_share_list,
     parsing.PersonalDigestSetting: handle_personal_digest,
+    parsing.MySettings: handle_my_settings,
 }

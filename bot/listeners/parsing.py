@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from bot.domain.errors import InvalidCommand
 from bot.domain.milestones import ListScope
+from bot.domain.schedules import FIELDS, stored_value
 from bot.render.text import quote
 from bot.store.models import EscalateTo, Health, NudgeRoute
 
@@ -223,6 +224,14 @@ class ShareList:
     pass
 
 
+class MySettings:
+    """`/milestone me`: show the caller's settings; with `name` ("hours", "days" or
+    "holidays"), set that one to `value` (None: back to the default)."""
+
+    name: str | None = None
+    value: str | None = None
+
+
 Command = (
     Help
     | Add
@@ -252,6 +261,7 @@ Command = (
     | ShareRevoke
     | ShareList
     | PersonalDigestSetting
+    | MySettings
 )
 
 
@@ -452,11 +462,18 @@ _CHANNEL_SETTINGS = {
     "escalate": ("escalate_to", {to.value: to for to in EscalateTo}),
     "approvals": ("separate_approvals", {"separate": True, "shared": False}),
 }
+# settings/me <name> <value> for working time: what each takes, for the usage line.
+_WORKING_TIME_USAGE = {
+    "hours": "&lt;HH:MM-HH:MM&gt;|default",
+    "days": "&lt;days such as mon-fri&gt;|default",
+    "holidays": "&lt;country[-subdivision]&gt;|default",
+}
 
 SETTINGS_USAGE = (
     "Settings: `digest &lt;weekday&gt; &lt;HH:MM&gt; [time zone]` or `digest off`, "
     "`nudges dm|channel|off`, `mentions on|off`, `escalate channel|approver`, "
-    "`approvals separate|shared`, `coach off|on &lt;rule&gt;`, `managers @someone …|anyone`. "
+    "`approvals separate|shared`, `coach off|on &lt;rule&gt;`, `managers @someone …|anyone`, "
+    "`hours 09:00-18:00`, `days mon-fri`, `holidays GB` (`default` for the workspace's). "
     "`/milestone settings` alone shows them."
 )
 # The ids of this many people fit the column that keeps them (ChannelSettings.managers).
@@ -480,6 +497,9 @@ def _parse_settings(
                 "for example `settings coach off too-many`."
             )
         return CoachSetting(rule_id=values[1].text.lower(), enabled=values[0].text.lower() == "on")
+    if name in FIELDS:
+        text = _working_time_value("settings", name, values)
+        return ChannelSetting(name=FIELDS[name], value=stored_value(name, text))
     if name in _CHANNEL_SETTINGS:
         field_name, choices = _CHANNEL_SETTINGS[name]
         if len(values) != 1 or values[0].text.lower() not in choices:
@@ -487,6 +507,35 @@ def _parse_settings(
             raise InvalidCommand(f"Use `/milestone settings {name} {allowed}`.")
         return ChannelSetting(name=field_name, value=choices[values[0].text.lower()])
     raise InvalidCommand(f"I don't know the setting {quote(tokens[0].text)}. {SETTINGS_USAGE}")
+
+
+def _working_time_value(command: str, name: str, values: list[Token]) -> str:
+    if len(values) != 1:
+        raise InvalidCommand(
+            f"Use `/milestone {command} {name} {_WORKING_TIME_USAGE[name]}`, for example "
+            f"`/milestone {command} {name} {_EXAMPLES[name]}`."
+        )
+    return values[0].text
+
+
+_EXAMPLES = {"hours": "10:00-17:00", "days": "mon-thu", "holidays": "GB"}
+
+
+def _parse_me(tokens: list[Token]) -> MySettings | PersonalDigestSetting:
+    if not tokens:
+        return MySettings()
+    if tokens[0].is_keyword("digest"):
+        return _parse_personal_digest(tokens[1:])
+    name = tokens[0].text.lower()
+    if name not in FIELDS:
+        raise InvalidCommand(
+            f"I don't know your setting {quote(tokens[0].text)}. Yours: "
+            "`/milestone me hours 10:00-17:00`, `me days mon-thu`, `me holidays GB` "
+            "(`default` for the workspace's), `me digest monday 09:00` (`me digest off`); "
+            "`/milestone me` alone shows them."
+        )
+    text = _working_time_value("me", name, tokens[1:])
+    return MySettings(name=name, value=stored_value(name, text))
 
 
 def _parse_managers(values: list[Token]) -> ManagersSetting:
@@ -556,10 +605,7 @@ ME_USAGE = (
 )
 
 
-def _parse_me(tokens: list[Token]) -> PersonalDigestSetting:
-    if not tokens or not tokens[0].is_keyword("digest"):
-        raise InvalidCommand(ME_USAGE)
-    values = tokens[1:]
+def _parse_personal_digest(values: list[Token]) -> PersonalDigestSetting:
     if len(values) == 1 and values[0].is_keyword("off"):
         return PersonalDigestSetting()
     if len(values) != 2:

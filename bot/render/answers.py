@@ -38,8 +38,10 @@ from bot.domain.errors import (
     Standing,
     TooLong,
     UnknownCoachRule,
+    UnknownHolidays,
     UnknownTimeZone,
     UnreadableDate,
+    UnreadableWorkingTime,
     Written,
 )
 from bot.domain.links import NoLinks, NothingShared
@@ -112,6 +114,25 @@ def refusal(error: MilestoneError) -> str:
                 f"There is no open goal {quote(error.text)} in this channel. "
                 "`/milestone goal list` shows them; name one by reference (G-3) or by its name "
                 'in quotes (`goal "Launch mobile app"`).'
+            )
+        case UnreadableWorkingTime(what="hours"):
+            return (
+                f"{quote(error.text)} is not working hours ({error.problem}). Write opening and "
+                "closing on a 24-hour clock, like `09:00-18:00` or `10:00-17:00`, or `default`. "
+                "Nothing was changed."
+            )
+        case UnreadableWorkingTime():
+            return (
+                f"{quote(error.text)} is not a set of working days. Use three-letter days with "
+                "ranges or commas, like `mon-fri`, `mon-thu` or `mon,tue,thu`, or `default`. "
+                "Nothing was changed."
+            )
+        case UnknownHolidays():
+            hint = f" Did you mean {', '.join(error.nearest)}?" if error.nearest else ""
+            return (
+                f"I know no public holidays for {quote(error.code)}.{hint} Use a country code, "
+                "with a subdivision if you like, as the holidays library names them: `GB`, "
+                "`FR`, `US-CA`, `DE-BY`; or `default`. Nothing was changed."
             )
         case NoLinks():
             return (

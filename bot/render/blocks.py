@@ -18,6 +18,7 @@ from bot.domain.dates import format_day
 from bot.domain.goals import Progress
 from bot.domain.health import Detail, Verdict
 from bot.domain.milestones import Change, ListScope
+from bot.domain.schedules import week_of
 from bot.domain.status_report import (
     RECORD_PERIOD,
     ChangeKind,
@@ -26,6 +27,7 @@ from bot.domain.status_report import (
     Record,
     WeekChange,
 )
+from bot.domain.working_time import WorkingWeek, format_days
 from bot.render.answers import advice
 from bot.render.text import escape, quote, shorten, user
 from bot.store.models import (
@@ -38,6 +40,7 @@ from bot.store.models import (
     Milestone,
     MilestoneEvent,
     NudgeRoute,
+    PersonSchedule,
     Status,
 )
 
@@ -303,11 +306,13 @@ def overdue_nudge(milestone: Milestone, *, days_overdue: int, in_channel: bool =
     return _reminder(milestone, text, f"{milestone.reference} is {_days(days_overdue)} overdue")
 
 
-def due_soon_reminder(milestone: Milestone) -> Message:
+def due_soon_reminder(milestone: Milestone, *, on_a_working_day: bool = True) -> Message:
+    """To the owner on their working day before the due date; `on_a_working_day`: whether the
+    due date is one of their working days, and so "the next working day"."""
     text = (
         f":spiral_calendar_pad: {_title_line(milestone)} is due "
         f"*{format_date(milestone.due_date)}*"
-        + (", the next working day." if milestone.due_date.weekday() < 5 else ".")
+        + (", the next working day." if on_a_working_day else ".")
     )
     return _reminder(milestone, text, f"{milestone.reference} is due soon")
 
@@ -697,11 +702,13 @@ as a file, sent to you.
 `/milestone review` · `status` · `status mine` · `away 2026-12-24 to 2027-01-02` · `away off`
     The coach's suggestions; this channel's status now (what changed, what is coming, how we \
 are doing); yours from every channel, privately; a break from reminders.
+`/milestone me` · `me hours 10:00-17:00` · `me days mon-thu` · `me holidays GB` · `me hours default`
+    When your reminders come: in your working hours, on your working days, not on public holidays.
 `/milestone me digest monday 09:00` · `me digest off`
     Your own week by DM, in your time zone: due, overdue, waiting for your approval.
-`/milestone settings` · `settings managers @alex @sam` · `settings managers anyone`
+`/milestone settings` · `settings managers @alex @sam` · `settings hours 09:00-18:00`
     This channel's settings: weekly status, nudges, mentions, escalation, approvals, coach, \
-and who may change them (workspace admins always may).
+working time (hours, days, holidays) and who may change them (workspace admins always may).
 `/milestone calendar` · `calendar reset` · `share` · `share G-1` · `share list` · `share revoke`
     A calendar feed of this channel's due dates; a read-only page for people outside Slack.
 *Make it a milestone* in a message's ⋯ menu turns that message into a milestone.
@@ -823,7 +830,37 @@ def sent_for_approval(milestone: Milestone) -> str:
     )
 
 
-def channel_settings(settings: ChannelSettings, default_timezone: str) -> Message:
+def working_week_words(week: WorkingWeek) -> str:
+    """ "10:00-17:00 on mon-thu, not on public holidays in GB", for settings shown."""
+    holidays = (
+        f"not on public holidays in {week.holidays}" if week.holidays else "no public holidays"
+    )
+    return f"{week.hours} on {format_days(week.days)}, {holidays}"
+
+
+def my_settings(week: WorkingWeek, chosen: PersonSchedule, timezone: str) -> Message:
+    """A person's own settings: when their reminders come, and how to change that."""
+
+    def source(value: str | None) -> str:
+        return "yours" if value else "the workspace's"
+
+    lines = [
+        f"• Reminders and nudges come in your working time: *{escape(working_week_words(week))}*, "
+        f"in your Slack time zone ({escape(timezone)}), and wait while do-not-disturb is on.",
+        f"• Hours *{week.hours}* ({source(chosen.working_hours)}). "
+        "`me hours &lt;HH:MM-HH:MM&gt;|default`",
+        f"• Days *{format_days(week.days)}* ({source(chosen.working_days)}). "
+        "`me days &lt;days such as mon-fri&gt;|default`",
+        f"• Public holidays *{escape(week.holidays or 'none')}* ({source(chosen.holidays)}). "
+        "`me holidays &lt;country[-subdivision]&gt;|default`",
+    ]
+    text = "*Your settings*\n" + "\n".join(lines)
+    return {"text": "Your settings", "blocks": [_section(text)]}
+
+
+def channel_settings(
+    settings: ChannelSettings, default_timezone: str, default_week: WorkingWeek | None = None
+) -> Message:
     """This channel's settings, each with the command that changes it."""
     if settings.digest_enabled:
         timezone = settings.digest_timezone or default_timezone
@@ -859,6 +896,10 @@ def channel_settings(settings: ChannelSettings, default_timezone: str) -> Messag
         "• The coach "
         + (f"skips {', '.join(coach_off)}" if coach_off else "uses all its rules")
         + ". `settings coach off|on &lt;rule&gt;`",
+        "• Nudges posted here and escalations to the channel go out in its working time, "
+        f"*{escape(working_week_words(week_of(default_week or WorkingWeek(), settings)))}* "
+        f"({escape(settings.digest_timezone or default_timezone)}); a weekly status due on a "
+        "day off posts on the next working day. `settings hours|days|holidays …|default`",
         f"• These settings can be changed by {_managers_words(settings, user)}. "
         "`settings managers @someone …|anyone`",
     ]
@@ -877,7 +918,10 @@ def _managers_words(settings: ChannelSettings, person: Callable[[str], str]) -> 
 
 
 def _setting_values(
-    settings: ChannelSettings, default_timezone: str, person: Callable[[str], str]
+    settings: ChannelSettings,
+    default_timezone: str,
+    person: Callable[[str], str],
+    default_week: WorkingWeek | None = None,
 ) -> dict[str, str]:
     """Each setting in a few words, to show what a change made of it."""
     digest = "off"
@@ -897,6 +941,9 @@ def _setting_values(
         "approvals": "separate" if settings.separate_approvals else "shared",
         "coach rules turned off": ", ".join(coach_off) or "none",
         "who may change the settings": _managers_words(settings, person),
+        "working time": escape(
+            working_week_words(week_of(default_week or WorkingWeek(), settings))
+        ),
     }
 
 
@@ -907,13 +954,14 @@ def settings_changed(
     actor_id: str,
     default_timezone: str,
     person: Callable[[str], str] = user,
+    default_week: WorkingWeek | None = None,
 ) -> Message | None:
     """For the channel: who changed which settings, old value → new; None if none changed.
 
     `person` shows a user: an @-mention, or a plain name where the channel has mentions off.
     """
-    old = _setting_values(before, default_timezone, person)
-    new = _setting_values(after, default_timezone, person)
+    old = _setting_values(before, default_timezone, person, default_week)
+    new = _setting_values(after, default_timezone, person, default_week)
     lines = [f"• {name}: {old[name]} → *{new[name]}*" for name in new if old[name] != new[name]]
     if not lines:
         return None

@@ -178,6 +178,8 @@ class SlackAPI:
         self.responses: list[dict] = []
         self.errors: list[str] = []  # exceptions raised inside the fake's handlers
         self._users: dict[str, dict] = {}
+        # user id -> (start, end) of their do-not-disturb, in Unix seconds; absent: off.
+        self._dnd: dict[str, tuple[float, float]] = {}
         self._plans: dict[str, dict[int, _Failure]] = {}
         # method -> [(params to match, failures left, failure)], for fail(..., where=...).
         self._targeted: dict[str, list[list]] = {}
@@ -279,6 +281,18 @@ class SlackAPI:
         user["profile"] = profile
         with self._cond:
             self._users[user_id] = user
+
+    def set_dnd(
+        self, user_id: str, start: dt.datetime | None, end: dt.datetime | None = None
+    ) -> None:
+        """Make dnd.info say ``user_id``'s do-not-disturb runs from ``start`` to ``end``
+        (``start=None``: off, the default for everyone)."""
+        with self._cond:
+            if start is None:
+                self._dnd.pop(user_id, None)
+            else:
+                assert end is not None and end > start
+                self._dnd[user_id] = (start.timestamp(), end.timestamp())
 
     def answer(self, method: str, body: dict) -> None:
         """Make every later successful call to ``method`` answer ``body`` (HTTP 200).
@@ -666,6 +680,13 @@ class SlackAPI:
             return {"ok": True, "message_ts": self._next_ts()}
         if method == "conversations.open":
             return self._conversations_open(params)
+        if method == "dnd.info":
+            return {"ok": True, **self._dnd_of(str(params.get("user"))), "snooze_enabled": False}
+        if method == "dnd.teamInfo":
+            users = [user for user in str(params.get("users", "")).split(",") if user]
+            if not users:
+                return {"ok": False, "error": "no_users_provided"}
+            return {"ok": True, "users": {user: self._dnd_of(user) for user in users[:50]}}
         if method == "users.info":
             user = self._users.get(str(params.get("user")))
             if user is None:
@@ -678,6 +699,15 @@ class SlackAPI:
         if method in ("views.open", "views.update", "views.push", "views.publish"):
             return {"ok": True, "view": self._view(method, params)}
         return {"ok": True}
+
+    def _dnd_of(self, user_id: str) -> dict:
+        """A user's do-not-disturb as Slack describes it (1 for "none scheduled")."""
+        start, end = self._dnd.get(user_id, (0, 0))
+        return {
+            "dnd_enabled": bool(end),
+            "next_dnd_start_ts": int(start) or 1,
+            "next_dnd_end_ts": int(end) or 1,
+        }
 
     def _oauth_access(self, params: dict) -> dict:
         if params.get("grant_type") == "refresh_token":

@@ -11,6 +11,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from datetime import UTC, datetime
 from typing import Protocol
 
 from slack_sdk import WebClient
@@ -401,6 +402,23 @@ def _attempt(work: Callable[[], object]) -> None:
         FAILURES.labels("background").inc()
 
 
+# dnd.teamInfo answers for at most this many people a call.
+DND_USERS_PER_CALL = 50
+
+
+def _dnd_end(answer: dict, now: datetime) -> datetime | None:
+    """When the do-not-disturb Slack describes in `answer` (scheduled hours, or a snooze where
+    Slack tells) ends, if it is on at `now`."""
+    instant = now.timestamp()
+    ends = []
+    if answer.get("snooze_enabled") and (answer.get("snooze_endtime") or 0) > instant:
+        ends.append(answer["snooze_endtime"])
+    start, end = answer.get("next_dnd_start_ts") or 0, answer.get("next_dnd_end_ts") or 0
+    if answer.get("dnd_enabled") and start <= instant < end:
+        ends.append(end)
+    return datetime.fromtimestamp(max(ends), UTC) if ends else None
+
+
 class Messenger:
     """Posts, updates and DMs built messages as the bot of one workspace.
 
@@ -503,6 +521,19 @@ class Messenger:
         """Show `view` on the user's App Home tab, replacing what was there."""
         with _refusals_typed():
             self.client.views_publish(user_id=user_id, view=view)
+
+    def do_not_disturb(self, user_ids: list[str], now: datetime) -> dict[str, datetime | None]:
+        """For each user, when their do-not-disturb ends if it is on at `now` (else None):
+        dnd.info for one, dnd.teamInfo for up to 50 at a time (Slack's limit) for more."""
+        if len(user_ids) == 1:
+            [user_id] = user_ids
+            return {user_id: _dnd_end(self.client.dnd_info(user=user_id).data, now)}
+        found = {}
+        for start in range(0, len(user_ids), DND_USERS_PER_CALL):
+            batch = user_ids[start : start + DND_USERS_PER_CALL]
+            users = self.client.dnd_teamInfo(users=",".join(batch)).get("users") or {}
+            found.update({user_id: _dnd_end(users.get(user_id) or {}, now) for user_id in batch})
+        return found
 
     def profile_of(self, user_id: str) -> Profile:
         """The user's time zone, name and status from users.info; a field is None when empty.

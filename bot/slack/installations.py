@@ -51,6 +51,9 @@ BOT_SCOPES = (
     "channels:read",
     "groups:read",
     "files:write",
+    "dnd:read",
+    "channels:read",
+    "groups:read",
 )
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"

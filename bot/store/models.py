@@ -204,6 +204,17 @@ class Person(SQLModel, table=True):
     inactive_since: datetime | None = None
 
 
+class PersonSchedule(SQLModel, table=True):
+    """When someone wants reminders: their working hours, days and public holidays, each None
+    for the deployment's default. Kept apart from Person, which is a cache of Slack's answer."""
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    user_id: str = Field(primary_key=True, max_length=32)
+    working_hours: str | None = Field(default=None, max_length=11)
+    working_days: str | None = Field(default=None, max_length=40)
+    holidays: str | None = Field(default=None, max_length=24)
+
+
 class ChannelSettings(SQLModel, table=True):
     team_id: str = Field(primary_key=True, max_length=32)
     channel_id: str = Field(primary_key=True, max_length=32)
@@ -229,6 +240,12 @@ class ChannelSettings(SQLModel, table=True):
     # channel by until the bot is added back or someone uses /milestone in it.
     paused_at: datetime | None = None
     paused_reason: str | None = Field(default=None, max_length=40)
+    # When channel posts (nudges routed here, escalations) may go out; None: the deployment's
+    # WORKING_HOURS, WORKING_DAYS and HOLIDAYS. Hours "09:00-18:00", days "mon-fri", holidays
+    # a country code as the holidays library spells it ("GB", "US-CA").
+    working_hours: str | None = Field(default=None, max_length=11)
+    working_days: str | None = Field(default=None, max_length=40)
+    holidays: str | None = Field(default=None, max_length=24)
 
 
 class PersonalDigest(SQLModel, table=True):

@@ -39,17 +39,16 @@ def test_owner_away_by_command_hears_nothing_on_both_days_and_is_nudged_once_bac
     assert "Wed 2 Dec 2026" in response.json()["text"]
     assert "Thu 3 Dec 2026" in response.json()["text"]
 
-    # Olive is in New York: her 2 and 3 December run from 05:00 UTC on the 2nd to 04:59 on
-    # the 4th.
-    assert sweep(bot, at(2, 5)) == 0
+    # Olive is in New York: her working hours on 2 and 3 December are 14:00 to 22:59 UTC.
+    assert sweep(bot, at(2, 14)) == 0
     assert sweep(bot, at(3, 17)) == 0
-    assert sweep(bot, at(4, 4, 59)) == 0
+    assert sweep(bot, at(4, 13, 59)) == 0  # 08:59 on the 4th in New York
     assert claimed_kinds(bot) == []
-    assert sweep(bot, at(4, 5)) == 1
+    assert sweep(bot, at(4, 14)) == 1
     assert sweep(bot, at(4, 22)) == 0
 
     [nudge] = direct_messages(bot.slack, OWNER)
-    # Days away are not caught up: one nudge, counting every day since the due date.
+    # Days away are not caught up: one nudge, counting every working day since the due date.
     assert "*3 days overdue*" in message_text(nudge)
 
 
@@ -81,7 +80,8 @@ def test_an_absence_only_silences_the_person_away(bot):
     bot.add(f'"Vendor contract signed" due {DUE} owner <@{OTHER}|otto>')
     bot.command("away 2026-12-01 to 2026-12-04")
 
-    assert sweep(bot, at(2, 17)) == 1
+    assert sweep(bot, at(2, 17)) == 0  # Olive's working hours, but she is away
+    assert sweep(bot, at(3, 1)) == 1  # 10:00 on 3 December in Tokyo, where Otto is
 
     assert direct_messages(bot.slack, OWNER) == []
     assert len(direct_messages(bot.slack, OTHER)) == 1
@@ -107,9 +107,10 @@ def test_no_escalation_while_away_and_only_sent_nudges_count_toward_it(bot):
     assert sweep(bot, at(3, 17)) == 1
     assert sweep(bot, at(4, 17)) == 0
     assert sweep(bot, at(5, 17)) == 0
+    assert sweep(bot, at(6, 17)) == 0  # Sunday
     assert channel_posts(bot.slack, "is overdue") == []
     # The third nudge, and then the word to the channel.
-    assert sweep(bot, at(6, 17)) == 2
+    assert sweep(bot, at(7, 17)) == 2
 
     assert len(channel_posts(bot.slack, "is overdue")) == 1
 

@@ -328,6 +328,8 @@ def test_weekly_status_in_the_hour_that_repeats_in_autumn_posts_once_at_its_firs
     bot.clock.set(datetime(2026, 10, 1, 12, 0, tzinfo=UTC))
     bot.add('"General availability" due 2027-06-01')
     bot.command("settings digest sunday 02:30 Europe/Paris")
+    # A channel that works on Sundays: its status is not moved to Monday.
+    bot.command("settings days mon-sun")
 
     # Sunday 25 October 2026: Paris passes 02:30 at 00:30 UTC (summer time) and again at
     # 01:30 UTC (winter time). The bot comes back at 01:10 UTC, 02:10 on the second pass.

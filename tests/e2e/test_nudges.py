@@ -55,13 +55,16 @@ def nudged(bot):
     return milestone, nudge
 
 
-def test_owner_is_nudged_once_a_day_by_the_calendar_of_their_own_time_zone(bot):
-    # Otto is in Tokyo, nine hours ahead: his 2 December starts at 15:00 UTC on 1 December.
+def test_owner_is_nudged_once_a_day_in_working_hours_of_their_own_time_zone(bot):
+    # Otto is in Tokyo, nine hours ahead: his 2 December starts at 15:00 UTC on 1 December,
+    # and his working day at 09:00 there, midnight UTC.
     milestone = bot.add(f'"Vendor contract signed" due {DUE} owner <@{OTHER}|otto>')
 
-    assert sweep(bot, at(1, 14, 59)) == 0
-    assert sweep(bot, at(1, 15, 0)) == 1
-    # Midnight in UTC, but still 2 December in Tokyo.
+    assert sweep(bot, at(1, 15, 0)) == 0  # midnight in Tokyo: nobody is woken
+    assert sweep(bot, at(1, 23, 59)) == 0  # 08:59
+    assert sweep(bot, at(2, 0, 0)) == 1  # 09:00
+    assert sweep(bot, at(2, 8, 59)) == 0  # 17:59, nudged already
+    # 23:00 in Tokyo, still 2 December.
     assert sweep(bot, at(2, 14, 0)) == 0
 
     [nudge] = direct_messages(bot.slack, OTHER)
@@ -77,10 +80,10 @@ def test_owner_is_nudged_once_a_day_by_the_calendar_of_their_own_time_zone(bot):
 def test_nudge_sweep_run_twice_the_same_day_sends_one_dm(bot):
     bot.add(f'"Beta version completed" due {DUE}')
 
-    # Olive is in New York: 2 December from 05:00 UTC on 2 December to 04:59 on the 3rd.
-    assert sweep(bot, at(2, 13)) == 1
-    assert sweep(bot, at(2, 13)) == 0
-    assert sweep(bot, at(3, 4, 59)) == 0
+    # Olive is in New York: her working 2 December is 14:00 to 22:59 UTC.
+    assert sweep(bot, at(2, 14)) == 1
+    assert sweep(bot, at(2, 14)) == 0
+    assert sweep(bot, at(2, 22, 59)) == 0
 
     assert len(direct_messages(bot.slack, OWNER)) == 1
 
@@ -88,8 +91,9 @@ def test_nudge_sweep_run_twice_the_same_day_sends_one_dm(bot):
 def test_next_day_brings_another_nudge_with_the_days_counted(bot):
     bot.add(f'"Beta version completed" due {DUE}')
 
-    assert sweep(bot, at(2, 13)) == 1
-    assert sweep(bot, at(3, 5)) == 1
+    assert sweep(bot, at(2, 14)) == 1
+    assert sweep(bot, at(3, 5)) == 0  # midnight in New York: the 3rd, before opening
+    assert sweep(bot, at(3, 14)) == 1
 
     first, second = direct_messages(bot.slack, OWNER)
     assert "*1 day overdue*" in message_text(first)
@@ -113,8 +117,11 @@ def test_channel_is_told_once_after_the_third_nudge(bot):
     assert "3 days overdue" in text
     assert f"<@{OWNER}>" in text
 
-    assert sweep(bot, at(5, 15)) == 1
-    assert sweep(bot, at(6, 15)) == 1
+    # No nudges on the weekend of 5 and 6 December.
+    assert sweep(bot, at(5, 15)) == 0
+    assert sweep(bot, at(6, 15)) == 0
+    assert sweep(bot, at(7, 15)) == 1
+    assert sweep(bot, at(8, 15)) == 1
     assert len(direct_messages(bot.slack, OWNER)) == 5
     assert len(channel_posts(bot.slack, "is overdue")) == 1
 
@@ -157,9 +164,9 @@ def test_nudge_that_slack_fails_to_take_is_sent_by_a_later_sweep_once(bot, slack
     # The DM fails on its first try and on both retries.
     slack.fail("chat.postMessage", status=500, times=3)
 
-    assert sweep(bot, at(2, 13)) == 0
-    assert sweep(bot, at(2, 13, 30)) == 1
     assert sweep(bot, at(2, 14)) == 0
+    assert sweep(bot, at(2, 14, 30)) == 1
+    assert sweep(bot, at(2, 15)) == 0
 
     assert len(direct_messages(slack, OWNER)) == 1
 
@@ -173,7 +180,7 @@ def test_reached_and_cancelled_milestones_get_no_nudges(bot):
     bot.command(f"done {soon_reached.reference}")
     bot.command(f"cancel {cancelled.reference} because the scope changed")
 
-    for day in (2, 3, 4, 5):
+    for day in (2, 3, 4, 7):  # Wednesday to Friday, and Monday
         sweep(bot, at(day, 17))
 
     nudges = direct_messages(bot.slack, OWNER)
@@ -186,10 +193,11 @@ def test_owner_without_a_time_zone_is_nudged_by_the_default_time_zone(bot, slack
     slack.set_user(OWNER, tz=None, real_name="Olive Owner")
     bot.add(f'"Beta version completed" due {DUE}')
 
-    # DEFAULT_TIMEZONE is UTC: 2 December starts at midnight UTC (New York would wait).
-    assert sweep(bot, at(1, 23, 59)) == 0
-    assert sweep(bot, at(2, 0, 30)) == 1
-    assert sweep(bot, at(2, 23, 59)) == 0
+    # DEFAULT_TIMEZONE is UTC: the working 2 December opens at 09:00 UTC (New York's later).
+    assert sweep(bot, at(2, 0, 30)) == 0
+    assert sweep(bot, at(2, 8, 59)) == 0
+    assert sweep(bot, at(2, 9, 0)) == 1
+    assert sweep(bot, at(2, 17, 59)) == 0
 
     [nudge] = direct_messages(slack, OWNER)
     assert "*1 day overdue*" in message_text(nudge)
@@ -200,7 +208,7 @@ def test_owner_who_cannot_be_messaged_is_not_retried_all_day(bot, slack):
     # Slack's answer for a deactivated owner: retrying every sweep would never succeed.
     slack.fail("conversations.open", status=200, error="user_disabled", times=2)
 
-    assert sweep(bot, at(2, 13)) == 0
+    assert sweep(bot, at(2, 14)) == 0
     assert sweep(bot, at(2, 15)) == 0
 
     assert len(slack.attempts_to("conversations.open")) == 1

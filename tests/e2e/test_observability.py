@@ -333,6 +333,9 @@ def test_metrics_count_deliveries_and_time_the_sweeps(bot):
         sample("milestone_bot_sweep_duration_seconds_count", sweep="nudges"),
         sample("milestone_bot_failures_total", where="delivery"),
     )
+    # All three in Paris, so that one sweep finds them all in working hours.
+    for user in (OWNER, OTHER):
+        bot.slack.set_user(user, tz="Europe/Paris", real_name=f"Person {user}")
     bot.add('"Beta shipped" due 2026-12-01')
     bot.add('"Contract signed" due 2026-12-01', user=OTHER)
     bot.add('"Store listing" due 2026-12-01', user=APPROVER)

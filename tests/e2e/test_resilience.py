@@ -35,7 +35,7 @@ from tests.support.sweeping import MONDAY, STATUS_TEXT, at, direct_messages, sta
 OTHER_CHANNEL = "C222"
 DUE = "2026-12-01"
 # Olive (New York) is one day overdue from 05:00 UTC on 2 December.
-NUDGE_DAY = at(2, 13)
+NUDGE_DAY = at(2, 14)  # 09:00 in New York, where the owner works
 
 
 def digest_sweep(bot, now: datetime):
@@ -152,7 +152,7 @@ def test_a_channel_the_bot_lost_is_paused_and_the_others_carry_on(bot, error):
 
     bot.slack.reset()
     digest_sweep(bot, MONDAY + timedelta(days=7))
-    nudge_sweep(bot, at(4, 13))
+    nudge_sweep(bot, at(4, 14))
 
     assert all(c.params["channel"] != CHANNEL for c in bot.slack.attempts_to("chat.postMessage"))
     assert len(statuses(bot.slack, OTHER_CHANNEL)) == 1
@@ -232,7 +232,7 @@ def test_a_deactivated_person_gets_no_more_dms(bot, error):
         assert session.get(Person, (TEAM, OWNER)).inactive_since is not None
     bot.slack.reset()
 
-    later = nudge_sweep(bot, at(3, 13))
+    later = nudge_sweep(bot, at(3, 14))
 
     assert (later.sent, later.dropped) == (0, 1)
     assert bot.slack.attempts_to("chat.postMessage") == []

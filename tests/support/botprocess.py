@@ -25,9 +25,20 @@ STARTUP_TIMEOUT = 20.0
 STOP_TIMEOUT = 10.0
 
 
+# A process runs on the wall clock: unless a test says otherwise, whenever it runs is working
+# time, so that its reminders and statuses do not depend on the hour or day the suite runs.
+AROUND_THE_CLOCK = {"WORKING_HOURS": "00:00-24:00", "WORKING_DAYS": "mon-sun"}
+
+
 def environment(home: Path, **settings: str) -> dict[str, str]:
-    """Only what a shell gives every program, plus `settings`: no stray SLACK_* variables."""
-    return {"PATH": os.environ.get("PATH", os.defpath), "HOME": str(home), **settings}
+    """Only what a shell gives every program, working time around the clock, plus
+    `settings`: no stray SLACK_* variables."""
+    return {
+        "PATH": os.environ.get("PATH", os.defpath),
+        "HOME": str(home),
+        **AROUND_THE_CLOCK,
+        **settings,
+    }
 
 
 def run(

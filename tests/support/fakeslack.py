@@ -9,7 +9,8 @@ Point a ``slack_sdk.WebClient`` at it::
         assert slack.calls_to("chat.postMessage")[0].params["text"] == "hi"
 
 Everything it answers, records and can be told to do (fail, hang, answer, grant, revoke,
-limit_posts, files uploaded with files_upload_v2) is the core's; see bot/sandbox/slackapi.py.
+limit_posts, set_dnd, files uploaded with files_upload_v2) is the core's; see
+bot/sandbox/slackapi.py.
 """
 
 from __future__ import annotations

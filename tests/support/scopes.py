@@ -11,6 +11,8 @@ SCOPES = {
     "users.info": "users:read",
     # files_upload_v2: files.getUploadURLExternal, then files.completeUploadExternal.
     "files.upload.v2": "files:write",
+    "dnd.info": "dnd:read",
+    "dnd.teamInfo": "dnd:read",
     "views.open": None,
     "views.publish": None,
     "auth.test": None,
