@@ -224,6 +224,7 @@ class ShareList:
     pass
 
 
+@dataclass(frozen=True)
 class MySettings:
     """`/milestone me`: show the caller's settings; with `name` ("hours", "days" or
     "holidays"), set that one to `value` (None: back to the default)."""
@@ -531,8 +532,7 @@ def _parse_me(tokens: list[Token]) -> MySettings | PersonalDigestSetting:
         raise InvalidCommand(
             f"I don't know your setting {quote(tokens[0].text)}. Yours: "
             "`/milestone me hours 10:00-17:00`, `me days mon-thu`, `me holidays GB` "
-            "(`default` for the workspace's), `me digest monday 09:00` (`me digest off`); "
-            "`/milestone me` alone shows them."
+            "(`default` for the workspace's); `/milestone me` alone shows them. " + ME_USAGE
         )
     text = _working_time_value("me", name, tokens[1:])
     return MySettings(name=name, value=stored_value(name, text))
