@@ -9,6 +9,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import hypothesis
 import pytest
 import yaml
 
@@ -31,6 +32,10 @@ from tests.support.harness import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# Fewer examples for the property tests while working on them (`pytest tests/unit
+# --hypothesis-profile=quick`); `make test` runs them in full.
+hypothesis.settings.register_profile("quick", max_examples=10)
 
 
 def _database_params() -> list:
