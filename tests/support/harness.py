@@ -113,6 +113,7 @@ class Bot:
         self._url = url
         self._application = application
         self._resources = contextlib.ExitStack()
+        self._serving = threading.Lock()  # two threads reading `url` first start one server
         self._dispatcher: ThreadPoolExecutor | None = None
         if application is not None:
             self._dispatcher = ThreadPoolExecutor(max_workers=4, thread_name_prefix="request")
@@ -121,8 +122,9 @@ class Bot:
     @property
     def url(self) -> str:
         """Where the bot is served over HTTP (served from the first time this is read)."""
-        if self._url is None:
-            self._url = self._resources.enter_context(serving(self._application))
+        with self._serving:
+            if self._url is None:
+                self._url = self._resources.enter_context(serving(self._application))
         return self._url
 
     def close(self) -> None:
