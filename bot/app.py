@@ -32,6 +32,9 @@ class MilestoneApp(App):
     def __init__(self, *, signing_secret: str, **kwargs: Any) -> None:
         self.listened_names: set[str] = set()
         self.verifier = signatures.verifier(signing_secret)
+        # Bolt names an app after the file that made it, found by reading the whole call stack
+        # (inspect.stack(), slow under a deep one); this file's name, given, is the same name.
+        kwargs.setdefault("name", "app.py")
         super().__init__(signing_secret=signing_secret, **kwargs)
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:

@@ -9,11 +9,17 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import hypothesis
 import pytest
 import yaml
 
 from bot.store import schema
-from tests.support.databases import PostgresqlSchema
+from tests.support.databases import (
+    PostgresqlSchema,
+    create_database,
+    drop_database,
+    worker_database_url,
+)
 from tests.support.fakeslack import FakeSlack
 from tests.support.harness import (
     APPROVER,
@@ -26,6 +32,10 @@ from tests.support.harness import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# Fewer examples for the property tests while working on them (`pytest tests/unit
+# --hypothesis-profile=quick`); `make test` runs them in full.
+hypothesis.settings.register_profile("quick", max_examples=10)
 
 
 def _database_params() -> list:
@@ -45,9 +55,18 @@ def sqlite_template(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgresql_schema() -> PostgresqlSchema | None:
+def postgresql_schema() -> Iterator[PostgresqlSchema | None]:
+    """TEST_DATABASE_URL's database; under pytest-xdist, each worker's own database beside it
+    (`<name>_gw0`, ...), made at the worker's start and dropped at its end."""
     url = os.environ.get("TEST_DATABASE_URL")
-    return PostgresqlSchema(url) if url else None
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "master")
+    if not url or worker == "master":
+        yield PostgresqlSchema(url) if url else None
+        return
+    own = worker_database_url(url, worker)
+    create_database(own)
+    yield PostgresqlSchema(own)
+    drop_database(own)
 
 
 @pytest.fixture(params=_database_params())

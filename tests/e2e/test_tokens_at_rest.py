@@ -215,7 +215,9 @@ def test_without_a_key_the_start_says_tokens_are_stored_in_clear_text(
 
 
 @pytest.mark.parametrize(
-    "value, which", [("not-a-key", "key 1 of 1"), (f"{NEW_KEY}, {NEW_KEY[:-4]}", "key 2 of 2")]
+    "value, which",
+    [("not-a-key", "key 1 of 1"), (f"{NEW_KEY}, {NEW_KEY[:-4]}", "key 2 of 2")],
+    ids=["not-a-key", "second-key-cut-short"],  # the same on every xdist worker
 )
 def test_a_malformed_key_is_refused_without_quoting_it(value, which):
     with pytest.raises(ConfigError) as refused:

@@ -1,12 +1,59 @@
-"""The PostgreSQL test database (TEST_DATABASE_URL), kept at the head revision between tests."""
+"""The PostgreSQL test database (TEST_DATABASE_URL), kept at the head revision between tests; with
+pytest-xdist, one database per worker, named after it."""
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 
 from bot.store import schema
 from bot.store.db import make_engine
 from bot.store.tables import all_metadata
+
+
+def worker_database_url(url: str, worker: str) -> str:
+    """TEST_DATABASE_URL for one xdist worker: the same server and credentials, the database
+    name suffixed with the worker's id (`test` -> `test_gw0`). Without xdist ("master"), `url`."""
+    if worker == "master":
+        return url
+    given = make_url(url)
+    return given.set(database=f"{given.database}_{worker}").render_as_string(hide_password=False)
+
+
+def _on_server(url: str, statement: str) -> None:
+    """`statement` run outside a transaction in the server's `postgres` database (CREATE and
+    DROP DATABASE may not run inside one, nor in the database they name)."""
+    engine = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
+def _quoted_name(url: str) -> tuple[str, str]:
+    name = make_url(url).database
+    return name, '"' + name.replace('"', '""') + '"'
+
+
+def create_database(url: str) -> None:
+    """The database `url` names, made on its server unless it exists."""
+    name, quoted = _quoted_name(url)
+    engine = create_engine(make_url(url).set(database="postgres"))
+    try:
+        with engine.connect() as connection:
+            exists = connection.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            ).first()
+    finally:
+        engine.dispose()
+    if not exists:
+        _on_server(url, f"CREATE DATABASE {quoted}")
+
+
+def drop_database(url: str) -> None:
+    """The database `url` names dropped, with whatever connections are left to it."""
+    _name, quoted = _quoted_name(url)
+    _on_server(url, f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
 
 
 class PostgresqlSchema:

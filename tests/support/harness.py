@@ -1,16 +1,20 @@
-"""The bot under test, served over real HTTP by waitress in this process and reached the way
-Slack reaches it (signed requests), with its settings, a clock the test sets, a pacer that does
-not wait, and the workspace, channel and people the tests use."""
+"""The bot under test, reached the way Slack reaches it (signed requests, dispatched to its WSGI
+app in this process, or over real HTTP to waitress when a test asks for its URL), with its
+settings, a clock the test sets, a pacer that does not wait, and the workspace, channel and
+people the tests use."""
 
 from __future__ import annotations
 
 import contextlib
+import io
 import json
+import logging
+import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
@@ -23,7 +27,7 @@ from bot.app import build_app
 from bot.config import load_settings
 from bot.render import blocks
 from bot.runtime import build_runtime
-from bot.server import make_wsgi_app
+from bot.server import EVENTS_PATH, make_wsgi_app
 from bot.slack.client import Pacer
 from bot.store.db import session_scope
 from bot.store.models import Milestone
@@ -84,15 +88,51 @@ def slash_command_fields(
     }
 
 
-@dataclass
 class Bot:
-    """The bot under test, reached the way Slack reaches it: signed HTTP requests."""
+    """The bot under test, reached the way Slack reaches it: signed requests to its WSGI app.
 
-    url: str
-    runtime: object
-    slack: FakeSlack
-    clock: Clock
-    verifier: SignatureVerifier = field(default_factory=lambda: SignatureVerifier(SIGNING_SECRET))
+    Made by running_bot, the requests are dispatched in this process: the signed body and
+    headers become the WSGI environ waitress would make of them, and the app runs in a thread
+    of a pool of four, as under waitress; the answer is a requests.Response. `url` serves the
+    same app over real HTTP (waitress on a free port), started the first time it is read, for
+    tests whose subject is HTTP itself. A Bot made with `url` alone sends its requests there.
+    """
+
+    def __init__(
+        self,
+        *,
+        runtime,
+        slack: FakeSlack,
+        clock: Clock,
+        url: str | None = None,
+        application: Callable | None = None,
+    ) -> None:
+        if (url is None) == (application is None):
+            raise ValueError("a Bot is reached either at a url or through its WSGI app")
+        self.runtime = runtime
+        self.slack = slack
+        self.clock = clock
+        self.verifier = SignatureVerifier(SIGNING_SECRET)
+        self._url = url
+        self._application = application
+        self._resources = contextlib.ExitStack()
+        self._serving = threading.Lock()  # two threads reading `url` first start one server
+        self._dispatcher: ThreadPoolExecutor | None = None
+        if application is not None:
+            self._dispatcher = ThreadPoolExecutor(max_workers=4, thread_name_prefix="request")
+            self._resources.callback(self._dispatcher.shutdown)
+
+    @property
+    def url(self) -> str:
+        """Where the bot is served over HTTP (served from the first time this is read)."""
+        with self._serving:
+            if self._url is None:
+                self._url = self._resources.enter_context(serving(self._application))
+        return self._url
+
+    def close(self) -> None:
+        """Stops the HTTP server, if one was started, and the request threads."""
+        self._resources.close()
 
     @property
     def engine(self):
@@ -116,9 +156,14 @@ class Bot:
             all_headers["X-Slack-Signature"] = signature or self.verifier.generate_signature(
                 timestamp=str(timestamp), body=body
             )
-        response = requests.post(
-            f"{self.url}/slack/events", data=body.encode(), headers=all_headers
-        )
+        if self._application is None:
+            response = requests.post(
+                f"{self.url}/slack/events", data=body.encode(), headers=all_headers
+            )
+        else:
+            response = self._dispatcher.submit(
+                dispatch, self._application, EVENTS_PATH, body.encode(), all_headers
+            ).result()
         if settle:
             self.settle()
         return response
@@ -343,6 +388,11 @@ def serving(application, *, threads: int = 4) -> Iterator[str]:
     server = waitress.create_server(application, host="127.0.0.1", port=0, threads=threads)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
+    # Its threads waiting for work before the first request: one arriving sooner is queued,
+    # and waitress warns of the queue (on a busy machine), which tests of the logs would read.
+    deadline = time.monotonic() + 5
+    while server.task_dispatcher.active_count and time.monotonic() < deadline:
+        time.sleep(0.001)
     try:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
@@ -391,15 +441,90 @@ def pacer_without_waiting() -> Pacer:
     return Pacer(clock=time_.monotonic, sleep=time_.sleep, pause=time_.pause)
 
 
+def dispatch(application: Callable, path: str, body: bytes, headers: dict) -> requests.Response:
+    """POST `body` with `headers` to `application` as waitress would hand it over from a
+    socket (the same environ, an exception answered 500 and logged by the "waitress"
+    logger), and its answer as requests would read it off the socket."""
+    environ = {
+        "REMOTE_ADDR": "127.0.0.1",
+        "REMOTE_HOST": "127.0.0.1",
+        "REMOTE_PORT": "50000",
+        "REQUEST_METHOD": "POST",
+        "SERVER_PORT": "80",
+        "SERVER_NAME": "localhost",
+        "SERVER_SOFTWARE": "waitress",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "SCRIPT_NAME": "",
+        "PATH_INFO": path,
+        "REQUEST_URI": path,
+        "QUERY_STRING": "",
+        "wsgi.url_scheme": "http",
+        "wsgi.version": (1, 0),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.input_terminated": True,
+    }
+    sent = {
+        "User-Agent": requests.utils.default_user_agent(),
+        "Accept-Encoding": "gzip, deflate",
+        "Accept": "*/*",
+        "Connection": "keep-alive",
+        "Content-Length": str(len(body)),
+        **headers,
+    }
+    for name, value in sent.items():
+        key = name.upper().replace("-", "_")
+        if "_" in name:
+            continue  # waitress drops header names with underscores
+        if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            environ[key] = str(value)
+        else:
+            environ[f"HTTP_{key}"] = str(value)
+    answered: dict = {}
+
+    def start_response(status: str, response_headers: list, exc_info=None) -> None:
+        answered["status"], answered["headers"] = status, response_headers
+
+    try:
+        chunks = application(environ, start_response)
+        try:
+            content = b"".join(chunks)
+        finally:
+            if hasattr(chunks, "close"):
+                chunks.close()
+    except Exception:
+        logging.getLogger("waitress").exception("Exception while serving %s", path)
+        answered["status"] = "500 Internal Server Error"
+        answered["headers"] = [("Content-Type", "text/plain; charset=utf-8")]
+        content = (
+            b"Internal Server Error\n\nThe server encountered an unexpected internal server error"
+        )
+    response = requests.Response()
+    code, _, reason = answered["status"].partition(" ")
+    response.status_code, response.reason = int(code), reason
+    response.headers = requests.structures.CaseInsensitiveDict(answered["headers"])
+    response.headers.setdefault("Content-Length", str(len(content)))
+    response._content = content
+    response.encoding = requests.utils.get_encoding_from_headers(response.headers)
+    response.url = f"http://localhost{path}"
+    return response
+
+
 @contextlib.contextmanager
 def running_bot(settings, slack: FakeSlack, clock: Clock) -> Iterator[Bot]:
-    """The bot with `settings`, served over HTTP for the block."""
+    """The bot with `settings`, reached in this process (and over HTTP at its `url`) for the
+    block."""
     runtime = build_runtime(settings, clock=clock, pacer=pacer_without_waiting())
     app = build_app(runtime)
+    application = make_wsgi_app(app, runtime.engine, public_links=public_links(runtime))
+    bot = Bot(runtime=runtime, slack=slack, clock=clock, application=application)
     try:
-        with serving(make_wsgi_app(app, runtime.engine, public_links=public_links(runtime))) as url:
-            yield Bot(url=url, runtime=runtime, slack=slack, clock=clock)
+        yield bot
     finally:
+        bot.close()
         runtime.background.join(timeout=5)
         runtime.background.shutdown()
         runtime.engine.dispose()

@@ -45,7 +45,9 @@ class SocketModeServer:
         except ConnectionClosed:
             pass
 
-    def reply(self, timeout: float = 10.0) -> dict:
+    def reply(self, timeout: float = 20.0) -> dict:
+        """The bot's next reply. The first waits for the bot to start: as long as a start may
+        take (tests.support.botprocess.STARTUP_TIMEOUT) on a machine running tests in parallel."""
         try:
             return self.replies.get(timeout=timeout)
         except queue.Empty:

@@ -50,7 +50,8 @@ from tests.support.slacklimits import assert_fits, assert_options_fit
 
 settings.register_profile(
     "limits",
-    max_examples=50,
+    # 50, or fewer under a profile asking for fewer (pytest --hypothesis-profile=quick).
+    max_examples=min(50, settings.default.max_examples),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
