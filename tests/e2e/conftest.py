@@ -61,6 +61,9 @@ def browser_page(chromium, sandbox, request):
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(f"{sandbox.url}/?as={ALEX}")
+    # The page has its people and channels (its first answer from the sandbox) before a test
+    # draws anything with them.
+    page.wait_for_function("() => page.setup !== null")
     steps = Steps(page, request.node.nodeid)
     yield page, steps
     report = getattr(request.node, "report_call", None)

@@ -264,13 +264,14 @@ def test_status_mine_and_me_digest_are_read():
         weekday=4, at=time(7, 30)
     )
     assert parsing.parse_command("me digest off") == parsing.PersonalDigestSetting()
+    # `me` alone shows the caller's own settings.
+    assert parsing.parse_command("me") == parsing.MySettings()
 
 
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
         ("status theirs", "`/milestone status mine`"),
-        ("me", "`/milestone me digest"),
         ("me dinner", "`/milestone me digest"),
         ("me digest", "`/milestone me digest"),
         ("me digest monday", "`/milestone me digest"),

@@ -15,6 +15,7 @@ from bot.domain.working_time import (
     parse_days,
     parse_hours,
 )
+from bot.render import answers
 
 NEW_YORK = ZoneInfo("America/New_York")
 PARIS = ZoneInfo("Europe/Paris")
@@ -167,7 +168,7 @@ def test_an_unknown_holiday_code_is_refused_with_the_nearest_codes():
         check_holidays("us-txs")
     assert refused.value.code == "us-txs"
     assert "US-TX" in refused.value.nearest
-    assert "Did you mean US-TX" in refused.value.message
+    assert "Did you mean US-TX" in answers.refusal(refused.value)
 
 
 def test_a_weekly_status_on_a_day_off_moves_to_the_same_wall_clock_time_next_working_day():
