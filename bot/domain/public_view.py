@@ -8,7 +8,6 @@ People are named from what the bot already knows of them (never asking Slack on 
 from __future__ import annotations
 
 import re
-import statistics
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -20,6 +19,7 @@ from sqlmodel import Session, col, select
 from bot.domain.dependencies import prerequisites_of
 from bot.domain.health import Detail, describe
 from bot.domain.plan import Plan, gather
+from bot.domain.status_report import Reached, Record, track_record
 from bot.store.models import (
     Goal,
     LinkKind,
@@ -48,28 +48,13 @@ class Entry:
 
 
 @dataclass(frozen=True)
-class OnTime:
-    """Of the milestones reached in a window that had a due date: how many were reached on or
-    before their first due date, and the median days late of the others (None when none was
-    late). The weekly status's record counts the same way."""
-
-    reached: int
-    on_time: int
-    median_days_late: float | None
-
-    @property
-    def share(self) -> float | None:
-        return self.on_time / self.reached if self.reached else None
-
-
-@dataclass(frozen=True)
 class PublicView:
     link: PublicLink
     goal: Goal | None
     entries: list[Entry]
     # This week's history of those milestones, newest first.
     changes: list[tuple[MilestoneEvent, Milestone]]
-    on_time: OnTime
+    on_time: Record
     names: dict[str, str | None]
     now: datetime
     # The same milestones as the timeline draws them (cancelled ones left out), on `today`.
@@ -77,22 +62,16 @@ class PublicView:
     today: date
 
 
-def on_time(milestones: Iterable[Milestone], *, since: datetime, zone: ZoneInfo) -> OnTime:
+def on_time(milestones: Iterable[Milestone], *, since: datetime, zone: ZoneInfo) -> Record:
     """The on-time line over the milestones reached since `since`, each reached on the date
-    it was in `zone` (the channel's calendar)."""
-    late_days = [
-        (m.reached_at.astimezone(zone).date() - m.first_due_date).days
+    it was in `zone` (the channel's calendar): counted as the weekly status counts it."""
+    return track_record(
+        Reached(m.reached_at.astimezone(zone).date(), m.first_due_date, m.goal_id)
         for m in milestones
         if m.status == Status.REACHED
         and m.reached_at is not None
         and m.reached_at >= since
         and m.first_due_date is not None
-    ]
-    late = [days for days in late_days if days > 0]
-    return OnTime(
-        reached=len(late_days),
-        on_time=len(late_days) - len(late),
-        median_days_late=statistics.median(late) if late else None,
     )
 
 

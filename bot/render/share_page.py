@@ -116,7 +116,7 @@ def on_time_words(view: PublicView) -> str:
         f"in the last 90 days {'was' if line.reached == 1 else 'were'} on time (on or before "
         "their first due date)"
     )
-    median = line.median_days_late
+    median = line.median_slip
     if median is None:
         return sentence + "."
     late = line.reached - line.on_time

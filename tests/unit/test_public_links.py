@@ -58,12 +58,9 @@ def test_on_time_counts_reached_on_or_before_the_first_due_date_and_the_median_l
 
     line = on_time(milestones, since=datetime(2026, 9, 7, tzinfo=UTC), zone=UTC)
 
-    assert (line.reached, line.on_time, line.median_days_late) == (4, 2, 7)
-    assert line.share == 0.5
-    assert on_time([], since=NOW, zone=UTC).share is None
-    assert (
-        on_time(milestones[:1], since=NOW - timedelta(days=90), zone=UTC).median_days_late is None
-    )
+    assert (line.reached, line.on_time, line.median_slip) == (4, 2, 7)
+    assert on_time([], since=NOW, zone=UTC).reached == 0
+    assert on_time(milestones[:1], since=NOW - timedelta(days=90), zone=UTC).median_slip is None
 
 
 def test_the_day_a_milestone_was_reached_is_the_channels():
