@@ -50,9 +50,8 @@ from sqlalchemy import update  # noqa: E402
 from sqlmodel import col  # noqa: E402
 
 from bot.config import load_settings  # noqa: E402
-from bot.delivery.nudges import changed_health, due_reminders  # noqa: E402
+from bot.delivery.nudges import changed_health, claim_reminders, due_reminders  # noqa: E402
 from bot.runtime import build_runtime  # noqa: E402
-from bot.store.claims import claim  # noqa: E402
 from bot.store.db import session_scope  # noqa: E402
 from bot.store.models import Milestone, Person  # noqa: E402
 from tests.support.fakeslack import FakeSlack  # noqa: E402
@@ -175,21 +174,7 @@ def first_sweep(runtime, slack, queries: QueryCounter, now: datetime, name: str)
         f" ({len(reminders)} due)"
     )
     with session_scope(runtime.engine) as session:
-        claim(
-            session,
-            [
-                {
-                    "team_id": r.milestone.team_id,
-                    "kind": r.kind,
-                    "key": r.key,
-                    "milestone_id": r.milestone.id,
-                    "channel_id": r.milestone.channel_id,
-                    "due_date": r.milestone.due_date,
-                    "claimed_at": now,
-                }
-                for r in reminders
-            ],
-        )
+        claim_reminders(session, reminders, now=now)
 
 
 if __name__ == "__main__":

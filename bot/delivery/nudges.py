@@ -492,6 +492,27 @@ def _away(
     return found
 
 
+def claim_reminders(
+    session: Session, reminders: list[Reminder], *, now: datetime
+) -> dict[tuple[str, str], int]:
+    """Claim each reminder's delivery; the ones this process won, by (kind, key)."""
+    return claim(
+        session,
+        [
+            {
+                "team_id": r.milestone.team_id,
+                "kind": r.kind,
+                "key": r.key,
+                "milestone_id": r.milestone.id,
+                "channel_id": r.milestone.channel_id,
+                "due_date": r.milestone.due_date,
+                "claimed_at": now,
+            }
+            for r in reminders
+        ],
+    )
+
+
 def run_nudge_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
     """Send every nudge and reminder due at `now` that nobody has claimed; refresh cards."""
     reminders = due_reminders(runtime, now=now)
@@ -505,21 +526,7 @@ def run_nudge_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
             or settings[r.milestone.team_id, r.milestone.channel_id].nudges != NudgeRoute.CHANNEL
             or _channel_at_work(runtime, settings[r.milestone.team_id, r.milestone.channel_id], now)
         ]
-        won = claim(
-            session,
-            [
-                {
-                    "team_id": r.milestone.team_id,
-                    "kind": r.kind,
-                    "key": r.key,
-                    "milestone_id": r.milestone.id,
-                    "channel_id": r.milestone.channel_id,
-                    "due_date": r.milestone.due_date,
-                    "claimed_at": now,
-                }
-                for r in reminders
-            ],
-        )
+        won = claim_reminders(session, reminders, now=now)
         # Nudges sent before today's: only a milestone that reaches ESCALATE_AFTER with today's
         # needs a closer look once it is sent.
         earlier = sent_counts(

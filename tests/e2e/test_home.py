@@ -21,6 +21,7 @@ from bot.render.home import GOALS_SHOWN, MAX_HOME_BLOCKS, MILESTONES_SHOWN
 from bot.server import EVENTS_PATH
 from bot.store.db import session_scope
 from bot.store.models import HomeViewer, Status
+from tests.support.events import event_callback
 from tests.support.forms import edit_form, values
 from tests.support.harness import APPROVER, CHANNEL, OTHER, OWNER, TEAM
 
@@ -38,27 +39,7 @@ def opened_body(user: str, *, tab: str = "home", team: str = TEAM) -> str:
     }
     if tab == "home":
         event_body["view"] = {"id": "V0HOME", "team_id": team, "type": "home", "blocks": []}
-    return json.dumps(
-        {
-            "token": "verification_token",
-            "team_id": team,
-            "api_app_id": "A111",
-            "event": event_body,
-            "type": "event_callback",
-            "event_id": f"Ev{uuid.uuid4().hex[:10].upper()}",
-            "event_time": int(time.time()),
-            "authorizations": [
-                {
-                    "enterprise_id": None,
-                    "team_id": team,
-                    "user_id": "UBOT",
-                    "is_bot": True,
-                    "is_enterprise_install": False,
-                }
-            ],
-            "is_ext_shared_channel": False,
-        }
-    )
+    return event_callback(event_body, team=team)
 
 
 def open_home(bot, user: str = OWNER, *, tab: str = "home") -> requests.Response:

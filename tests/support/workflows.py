@@ -3,7 +3,6 @@ carrying function_executed events, and reading how each step ended from the fake
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import requests
 import yaml
 
+from tests.support.events import event_callback
 from tests.support.harness import TEAM
 
 MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
@@ -26,47 +26,28 @@ def function_executed_body(
     """A function_executed event for the step `callback_id`, as manifest.yml declares it."""
     declared = yaml.safe_load(MANIFEST.read_text())["functions"][callback_id]
     now = time.time()
-    return json.dumps(
-        {
-            "token": "verification_token",
-            "team_id": team,
-            "api_app_id": "A111",
-            "event": {
-                "type": "function_executed",
-                "function": {
-                    "id": f"Fn{uuid.uuid4().hex[:10].upper()}",
-                    "callback_id": callback_id,
-                    "title": declared["title"],
-                    "description": declared["description"],
-                    "type": "app",
-                    "input_parameters": list(declared["input_parameters"].values()),
-                    "output_parameters": list(declared["output_parameters"].values()),
-                    "app_id": "A111",
-                    "date_created": int(now) - 86400,
-                    "date_updated": int(now) - 86400,
-                    "date_deleted": 0,
-                },
-                "inputs": inputs,
-                "function_execution_id": execution_id,
-                "workflow_execution_id": f"Wx{uuid.uuid4().hex[:10].upper()}",
-                "event_ts": f"{now:.6f}",
-                "bot_access_token": STEP_TOKEN,
-            },
-            "type": "event_callback",
-            "event_id": f"Ev{uuid.uuid4().hex[:10].upper()}",
-            "event_time": int(now),
-            "authorizations": [
-                {
-                    "enterprise_id": None,
-                    "team_id": team,
-                    "user_id": "UBOT",
-                    "is_bot": True,
-                    "is_enterprise_install": False,
-                }
-            ],
-            "is_ext_shared_channel": False,
-        }
-    )
+    event = {
+        "type": "function_executed",
+        "function": {
+            "id": f"Fn{uuid.uuid4().hex[:10].upper()}",
+            "callback_id": callback_id,
+            "title": declared["title"],
+            "description": declared["description"],
+            "type": "app",
+            "input_parameters": list(declared["input_parameters"].values()),
+            "output_parameters": list(declared["output_parameters"].values()),
+            "app_id": "A111",
+            "date_created": int(now) - 86400,
+            "date_updated": int(now) - 86400,
+            "date_deleted": 0,
+        },
+        "inputs": inputs,
+        "function_execution_id": execution_id,
+        "workflow_execution_id": f"Wx{uuid.uuid4().hex[:10].upper()}",
+        "event_ts": f"{now:.6f}",
+        "bot_access_token": STEP_TOKEN,
+    }
+    return event_callback(event, team=team, at=now)
 
 
 def run_step(
