@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import mimetypes
+import re
 import secrets
 import threading
 import time
@@ -36,7 +37,7 @@ from bot.delivery.status_sweep import run_digest_sweep
 from bot.runtime import Runtime, build_runtime
 from bot.sandbox import demo
 from bot.sandbox.slackapi import APP_ID, TEAM_ID, SlackAPI
-from bot.sandbox.world import CHANNELS, PEOPLE, Target, World, dm_channel
+from bot.sandbox.world import CHANNELS, PEOPLE, SharedFile, Target, World, dm_channel
 from bot.server import EVENTS_PATH, make_wsgi_app
 from bot.slack.client import Pacer
 
@@ -379,7 +380,7 @@ class Sandbox:
     def application(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
-        if path.startswith(("/api/", "/response/")):
+        if path.startswith(("/api/", "/response/", "/upload/")):
             length = int(environ.get("CONTENT_LENGTH") or 0)
             body = environ["wsgi.input"].read(length) if length else b""
             headers = {
@@ -408,6 +409,8 @@ class Sandbox:
         query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
         if name == "setup":
             return _json(start_response, self.setup())
+        if name.startswith("files/"):
+            return _shared_file(start_response, self.world.file(name[len("files/") :]))
         if name == "state":
             user_id = query.get("as", PEOPLE[0].id)
             since = int(query.get("since", -1))
@@ -491,3 +494,26 @@ def _file(start_response: Callable, name: str):
         "200 OK", [("Content-Type", f"{kind}; charset=utf-8"), ("Cache-Control", "no-store")]
     )
     return [resource.read_bytes()]
+
+
+def _shared_file(start_response: Callable, shared: SharedFile | None):
+    """A file the bot shared: an image shown in the page, anything else downloaded."""
+    if shared is None:
+        return _json(start_response, {"error": "not found"}, 404)
+    kind = shared.mimetype
+    if kind.startswith("text/"):
+        kind += "; charset=utf-8"
+    headers = [
+        ("Content-Type", kind),
+        ("Content-Length", str(len(shared.content))),
+        # A file's URL is its own and its bytes never change: the page draws it again and
+        # again without asking.
+        ("Cache-Control", "private, max-age=86400, immutable"),
+    ]
+    if not shared.mimetype.startswith("image/"):
+        plain = re.sub(r"[^A-Za-z0-9._-]", "_", shared.name)
+        quoted = quote(shared.name, safe="")
+        disposition = f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quoted}"
+        headers.append(("Content-Disposition", disposition))
+    start_response("200 OK", headers)
+    return [shared.content]

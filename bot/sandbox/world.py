@@ -1,16 +1,23 @@
 """The workspace the sandbox page shows: its people and channels, and the messages, ephemeral
-answers, modals and App Homes that the bot's Web API calls and response URL posts made."""
+answers, modals, App Homes and shared files that the bot's Web API calls and response URL posts
+made."""
 
 from __future__ import annotations
 
+import base64
 import copy
 import itertools
+import mimetypes
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.sandbox.slackapi import BOT_USER_ID, TEAM_ID, Call, SlackAPI
+from bot.sandbox.slackapi import BOT_USER_ID, TEAM_ID, Call, SlackAPI, UploadedFile
+
+# Where the page fetches the bytes of a file the bot shared.
+FILES_PATH = "/sandbox/files/"
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,15 @@ class Target:
     ephemeral: bool = False  # ... which only `user_id` sees
 
 
+@dataclass(frozen=True)
+class SharedFile:
+    """The bytes of a file the bot shared, as the sandbox serves them to the page."""
+
+    name: str
+    mimetype: str
+    content: bytes
+
+
 @dataclass
 class Refusal:
     """A call the Web API refused as Slack would, shown on the page."""
@@ -79,6 +95,7 @@ class World:
         self.homes: dict[str, dict] = {}
         self.modals: dict[str, list[dict]] = {}  # user -> their stack of open modals
         self.refusals: list[Refusal] = []
+        self.files: dict[str, SharedFile] = {}  # key in its URL -> the file
         self._triggers: dict[str, str] = {}  # trigger_id -> the user who triggered it
         self._targets: dict[str, Target] = {}
         self._names = itertools.count(1)
@@ -149,6 +166,11 @@ class World:
                 return copy.deepcopy(home)
         return None
 
+    def file(self, key: str) -> SharedFile | None:
+        """A shared file by the key in its URL (FILES_PATH + key)."""
+        with self._lock:
+            return self.files.get(key)
+
     def message(self, channel_id: str, ts: str) -> dict | None:
         with self._lock:
             found = self._find(Target("", channel_id, ts))
@@ -201,6 +223,14 @@ class World:
                     "replies": [[c, ts, replies] for (c, ts), replies in self.replies.items()],
                     "ephemeral": self.ephemeral,
                     "homes": self.homes,
+                    "files": {
+                        key: {
+                            "name": shared.name,
+                            "mimetype": shared.mimetype,
+                            "content": base64.b64encode(shared.content).decode(),
+                        }
+                        for key, shared in self.files.items()
+                    },
                 }
             )
 
@@ -210,6 +240,10 @@ class World:
             self.replies = {(c, ts): replies for c, ts, replies in snapshot["replies"]}
             self.ephemeral = snapshot["ephemeral"]
             self.homes = snapshot["homes"]
+            self.files = {
+                key: SharedFile(kept["name"], kept["mimetype"], base64.b64decode(kept["content"]))
+                for key, kept in snapshot.get("files", {}).items()
+            }
             self._changed()
 
     # ------------------------------------------------------------------ from the Web API
@@ -267,6 +301,8 @@ class World:
                             stack[index] = view
             case "views.publish":
                 self.homes[str(params["user_id"])] = response["view"]
+            case "files.completeUploadExternal":
+                return self._share([str(shared["id"]) for shared in response["files"]])
             case _:
                 return False
         return True
@@ -292,6 +328,38 @@ class World:
             self.replies.setdefault((channel_id, thread_ts), []).append(message)
         else:
             self.channels.setdefault(channel_id, []).append(message)
+
+    def _share(self, file_ids: list[str]) -> bool:
+        """The files just shared, as Slack shows them: one message from the bot in their
+        channel (in the thread when one was given), with the comment as its text."""
+        uploaded = [found for file_id in file_ids if (found := self._uploaded(file_id))]
+        if not uploaded or not uploaded[0].channel:
+            return False
+        first = uploaded[0]
+        message = self._bot_message({"text": first.initial_comment or ""})
+        message.update(subtype="file_share", upload=True, files=[])
+        if first.thread_ts:
+            message["thread_ts"] = first.thread_ts
+        for shared in uploaded:
+            key = uuid.uuid4().hex
+            mimetype = mimetypes.guess_type(shared.name)[0] or "application/octet-stream"
+            self.files[key] = SharedFile(shared.name, mimetype, shared.content)
+            message["files"].append(
+                {
+                    "id": shared.id,
+                    "name": shared.name,
+                    "title": shared.title or shared.name,
+                    "alt_text": shared.alt_text,
+                    "mimetype": mimetype,
+                    "size": shared.size,
+                    "url_private": FILES_PATH + key,
+                }
+            )
+        self._post(first.channel, message)
+        return True
+
+    def _uploaded(self, file_id: str) -> UploadedFile | None:
+        return next((f for f in reversed(self.api.files) if f.id == file_id), None)
 
     def _find(self, target: Target) -> dict | None:
         for message in self.ephemeral:

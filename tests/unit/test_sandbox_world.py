@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from bot.sandbox.server import next_monday_morning
 from bot.sandbox.slackapi import SlackAPI
-from bot.sandbox.world import Target, World
+from bot.sandbox.world import FILES_PATH, Target, World
 
 ALEX, SAM = "U0ALEX", "U0SAM"
 LAUNCH = "C0LAUNCH"
@@ -136,3 +136,78 @@ def test_next_monday_morning():
     assert next_monday_morning(thursday) == datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
     assert next_monday_morning(monday_early) == datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
     assert next_monday_morning(monday_late) == datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+
+
+def upload(api: SlackAPI, name: str, content: bytes, **shared) -> str:
+    """A file sent as slack_sdk's files_upload_v2 sends it; the id Slack gave it."""
+    given = call(api, "files.getUploadURLExternal", filename=name, length=len(content))
+    path = given["upload_url"].split("127.0.0.1", 1)[1]
+    status, _, _ = api.handle(
+        "POST", path, "", content, {"content-type": "application/octet-stream"}
+    )
+    assert status == 200
+    answer = call(api, "files.completeUploadExternal", files=[{"id": given["file_id"]}], **shared)
+    assert answer["ok"]
+    return given["file_id"]
+
+
+def test_a_file_shared_in_a_thread_is_a_message_there_with_its_bytes_kept_for_the_page():
+    api, place = world()
+    status = call(api, "chat.postMessage", channel=LAUNCH, text="Status for the week")
+    picture = b"\x89PNG\r\n\x1a\n picture"
+    file_id = upload(
+        api,
+        "timeline.png",
+        picture,
+        channel_id=LAUNCH,
+        thread_ts=status["ts"],
+        initial_comment="The plan",
+    )
+
+    [shown] = place.seen_by(SAM)["conversations"][LAUNCH]
+    assert shown["text"] == "Status for the week"
+    [reply] = shown["replies"]
+    assert reply["text"] == "The plan" and reply["user"] == "UBOT"
+    assert float(reply["ts"]) > float(status["ts"])
+    [file] = reply["files"]
+    assert file["id"] == file_id and file["name"] == "timeline.png"
+    assert file["mimetype"] == "image/png" and file["size"] == len(picture)
+    assert file["url_private"].startswith(FILES_PATH)
+    kept = place.file(file["url_private"].removeprefix(FILES_PATH))
+    assert kept is not None and kept.content == picture and kept.mimetype == "image/png"
+
+
+def test_an_image_keeps_its_alt_text_and_an_export_goes_to_the_persons_messages():
+    api, place = world()
+    given = call(api, "files.getUploadURLExternal", filename="t.png", length=3, alt_txt="Timeline")
+    api.handle("POST", f"/upload/{given['file_id']}", "", b"png", {})
+    call(api, "files.completeUploadExternal", files=[{"id": given["file_id"]}], channel_id=LAUNCH)
+    dm = call(api, "conversations.open", users=ALEX)["channel"]["id"]
+    upload(api, "milestones.csv", b"record,reference\r\n", channel_id=dm)
+
+    [image] = place.seen_by(SAM)["conversations"][LAUNCH]
+    assert image["files"][0]["alt_text"] == "Timeline" and image["text"] == ""
+    assert place.seen_by(SAM)["conversations"]["DU0SAM"] == []
+    [export] = place.seen_by(ALEX)["conversations"]["DU0ALEX"]
+    assert export["files"][0]["mimetype"] == "text/csv"
+
+
+def test_shared_files_are_kept_across_a_restart():
+    api, place = world()
+    upload(api, "milestones.json", b'{"milestones": []}', channel_id=LAUNCH)
+    kept = json.loads(json.dumps(place.snapshot()))
+
+    _, restarted = world()
+    restarted.restore(kept)
+    [message] = restarted.seen_by(ALEX)["conversations"][LAUNCH]
+    shared = restarted.file(message["files"][0]["url_private"].removeprefix(FILES_PATH))
+    assert shared is not None and shared.content == b'{"milestones": []}'
+    assert shared.mimetype == "application/json"
+
+
+def test_an_upload_never_completed_shows_nothing():
+    api, place = world()
+    given = call(api, "files.getUploadURLExternal", filename="t.png", length=3)
+    api.handle("POST", f"/upload/{given['file_id']}", "", b"png", {})
+    assert place.seen_by(ALEX)["conversations"][LAUNCH] == []
+    assert place.files == {}

@@ -443,13 +443,32 @@ function renderMessage(message, channel, { inThread = false } = {}) {
   el("div", { class: "message-main" },
     el("div", { class: "message-meta" }, el("b", {}, author), el("span", { class: "app-badge" }, "APP"), el("span", { class: "time" }, when),
       message.edited ? el("span", { class: "edited" }, "(edited)") : null),
-    message.blocks && message.blocks.length ? renderBlocks(message.blocks, where) : el("div", { class: "mrkdwn", html: mrkdwn(message.text) }),
+    message.blocks && message.blocks.length ? renderBlocks(message.blocks, where)
+      : message.text || !message.files ? el("div", { class: "mrkdwn", html: mrkdwn(message.text) }) : null,
+    message.files ? el("div", { class: "files" }, message.files.map(renderFile)) : null,
     message.only ? el("div", { class: "only-you" }, "👁 Only visible to you") : null,
     !inThread && message.replies && message.replies.length
       ? el("a", { href: "#", class: "replies", "data-testid": "replies", onclick: (e) => { e.preventDefault(); page.thread = { channel, ts: message.ts }; draw(); } },
         `${message.replies.length} ${message.replies.length === 1 ? "reply" : "replies"}`)
       : null));
   return node;
+}
+
+// A file the bot shared: an image is shown, anything else is a link that downloads it.
+function renderFile(file) {
+  if (file.mimetype.startsWith("image/")) {
+    return el("a", { href: file.url_private, target: "_blank", rel: "noopener", class: "file file-image", "data-testid": "file" },
+      el("img", { src: file.url_private, alt: file.alt_text || file.title, title: file.title }));
+  }
+  return el("a", { href: file.url_private, download: file.name, class: "file file-download", "data-testid": "file" },
+    el("span", { class: "file-icon" }, "📄"), el("span", { class: "file-name" }, file.name),
+    el("span", { class: "file-size" }, fileSize(file.size)));
+}
+
+function fileSize(bytes) {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
 function drawSidebar() {
@@ -488,7 +507,13 @@ function drawMessages() {
   const list = $("#messages");
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
   list.replaceChildren(...(messages.length ? messages.map((m) => renderMessage(m, id)) : [el("p", { class: "hint" }, "No messages yet. Type /milestone help below.")]));
-  if (atBottom) list.scrollTop = list.scrollHeight;
+  if (atBottom) {
+    list.scrollTop = list.scrollHeight;
+    // A picture still loading grows the list: keep its end in view once it is drawn.
+    for (const image of list.querySelectorAll("img")) {
+      if (!image.complete) image.addEventListener("load", () => { list.scrollTop = list.scrollHeight; }, { once: true });
+    }
+  }
   $("#composer-input").placeholder = page.place === "dm" ? "/milestone list" : `/milestone add "Beta ready" due next friday — in #${channelName(id)}`;
 }
 
