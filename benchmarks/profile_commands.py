@@ -124,6 +124,9 @@ def main() -> None:
     parser.add_argument(
         "--time-only", action="store_true", help="no profiler: the median time per request"
     )
+    parser.add_argument(
+        "--show-sql", action="store_true", help="print the statements of each kind's last request"
+    )
     parser.add_argument("--dump", help="a folder to write each profile to (<kind>.prof)")
     args = parser.parse_args()
 
@@ -165,10 +168,12 @@ def main() -> None:
     runtime = build_runtime(settings)
     wsgi = make_wsgi_app(build_app(runtime), runtime.engine)
     statements: Counter[str] = Counter()
+    last: list[str] = []
 
     @event.listens_for(runtime.engine, "before_cursor_execute")
     def count(_conn, _cursor, statement, _params, _context, _many):
         statements[statement.split(None, 1)[0].upper()] += 1
+        last.append(" ".join(statement.split())[:160])
 
     with Session(runtime.engine) as session:
         owned = session.exec(
@@ -207,20 +212,26 @@ def main() -> None:
         work = bodies(kind, args.requests)
         profile = cProfile.Profile()
         statements.clear()
-        spent = []
+        spent, cpu = [], []
         for body in work:
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.thread_time()
             if not args.time_only:
                 profile.enable()
             status = call(wsgi, body)
             if not args.time_only:
                 profile.disable()
             spent.append(time.perf_counter() - started)
+            answered = len(last)
+            cpu.append(time.thread_time() - cpu_started)
             assert status == 200, status
             runtime.background.join(timeout=60)
+            if body is not work[-1]:
+                last.clear()
+        if args.show_sql:
+            print("\n".join(["answer:", *last[:answered], "after the answer:", *last[answered:]]))
         per = {verb: n / len(work) for verb, n in statements.most_common()}
-        median = statistics.median(spent) * 1000
-        print(f"\n=== {kind}: median {median:.2f} ms per request, ", end="")
+        median, on_cpu = statistics.median(spent) * 1000, statistics.median(cpu) * 1000
+        print(f"\n=== {kind}: median {median:.2f} ms per request ({on_cpu:.2f} ms CPU), ", end="")
         sql = ", ".join(f"{verb} {n:.1f}" for verb, n in per.items())
         print(f"SQL per request incl. background: {sql}")
         if args.time_only:

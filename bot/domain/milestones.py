@@ -675,16 +675,19 @@ def _transition(
         values["cancelled_at"] = now
     if due_date is not None:
         values["due_date"] = due_date
-    result = session.execute(
+    # RETURNING the whole row refreshes `milestone` from the same statement (what a
+    # session.refresh after it read with one more SELECT).
+    updated = session.execute(
         update(Milestone)
         .where(col(Milestone.id) == milestone.id, col(Milestone.revision) == milestone.revision)
         .values(**values)
-    )
-    if result.rowcount != 1:
+        .returning(Milestone),
+        execution_options={"populate_existing": True, "synchronize_session": False},
+    ).first()
+    if updated is None:
         session.rollback()
         current = session.get(Milestone, milestone.id, populate_existing=True)
         raise AlreadyInState(Already.SETTLED, standing(current))
-    session.refresh(milestone)
 
 
 def _record(
