@@ -88,20 +88,23 @@ def describe(
     *,
     today_of: Callable[[Milestone], date],
     prerequisites: dict[int, list[Milestone]] | None = None,
+    goals: dict[int, Goal] | None = None,
 ) -> dict[int, Detail]:
     """Health, goal and open prerequisites of each milestone, from two queries.
 
     `today_of` gives the calendar date a milestone's health is judged on (its owner's).
-    `prerequisites` may give those already read (as `prerequisites_of` returns them).
+    `prerequisites` may give those already read (as `prerequisites_of` returns them), and
+    `goals` the milestones' goals already read, by id.
     """
     if prerequisites is None:
         prerequisites = prerequisites_of(session, [m.id for m in milestones])
-    goal_ids = {m.goal_id for m in milestones if m.goal_id is not None}
-    goals = (
-        {g.id: g for g in session.exec(select(Goal).where(col(Goal.id).in_(goal_ids))).all()}
-        if goal_ids
-        else {}
-    )
+    goal_ids = {m.goal_id for m in milestones if m.goal_id is not None} if goals is None else ()
+    if goals is None:
+        goals = (
+            {g.id: g for g in session.exec(select(Goal).where(col(Goal.id).in_(goal_ids))).all()}
+            if goal_ids
+            else {}
+        )
     details = {}
     for milestone in milestones:
         waits_on = tuple(

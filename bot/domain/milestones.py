@@ -42,7 +42,7 @@ from bot.domain.errors import (
     Waiting,
     Written,
 )
-from bot.store.models import EventKind, Health, Milestone, MilestoneEvent, Status
+from bot.store.models import EventKind, Goal, Health, Milestone, MilestoneEvent, Status
 
 # A header block holds 150 characters of plain text; the title is shown in one.
 MAX_TITLE_LENGTH = 150
@@ -241,6 +241,31 @@ def list_channel(
     today: date,
 ) -> list[Milestone]:
     """The channel's milestones for `/milestone list`, by due date; cancelled ones never."""
+    query = _listed(
+        team_id=team_id, channel_id=channel_id, scope=scope, user_id=user_id, today=today
+    )
+    return list(session.exec(query).all())
+
+
+def list_channel_with_goals(
+    session: Session,
+    *,
+    team_id: str,
+    channel_id: str,
+    scope: ListScope,
+    user_id: str,
+    today: date,
+) -> tuple[list[Milestone], dict[int, Goal]]:
+    """`list_channel`, and the goals of the milestones it lists by id, from one query."""
+    query = _listed(
+        team_id=team_id, channel_id=channel_id, scope=scope, user_id=user_id, today=today
+    ).add_columns(Goal)
+    # execute, not exec: sqlmodel's exec would give only the first entity of each row.
+    rows = session.execute(query.outerjoin(Goal, col(Goal.id) == Milestone.goal_id)).all()
+    return [milestone for milestone, _ in rows], {g.id: g for _, g in rows if g is not None}
+
+
+def _listed(*, team_id: str, channel_id: str, scope: ListScope, user_id: str, today: date):
     query = select(Milestone).where(
         Milestone.team_id == team_id,
         Milestone.channel_id == channel_id,
@@ -261,8 +286,7 @@ def list_channel(
             query = query.where(Milestone.due_date < today)
         case ListScope.DONE:
             query = query.where(Milestone.status == Status.REACHED)
-    order = (nulls_last(col(Milestone.due_date)), Milestone.id)
-    return list(session.exec(query.order_by(*order)).all())
+    return query.order_by(nulls_last(col(Milestone.due_date)), Milestone.id)
 
 
 def request_completion(
@@ -675,16 +699,19 @@ def _transition(
         values["cancelled_at"] = now
     if due_date is not None:
         values["due_date"] = due_date
-    result = session.execute(
+    # RETURNING the whole row refreshes `milestone` from the same statement (what a
+    # session.refresh after it read with one more SELECT).
+    updated = session.execute(
         update(Milestone)
         .where(col(Milestone.id) == milestone.id, col(Milestone.revision) == milestone.revision)
         .values(**values)
-    )
-    if result.rowcount != 1:
+        .returning(Milestone),
+        execution_options={"populate_existing": True, "synchronize_session": False},
+    ).first()
+    if updated is None:
         session.rollback()
         current = session.get(Milestone, milestone.id, populate_existing=True)
         raise AlreadyInState(Already.SETTLED, standing(current))
-    session.refresh(milestone)
 
 
 def _record(

@@ -193,7 +193,7 @@ def handle_list(call: Call, command: parsing.ListMilestones) -> None:
     today = call.today()
     runtime = call.runtime
     with session_scope(runtime.engine) as session:
-        found = milestones.list_channel(
+        found, goals = milestones.list_channel_with_goals(
             session,
             team_id=call.team_id,
             channel_id=call.channel_id,
@@ -201,7 +201,9 @@ def handle_list(call: Call, command: parsing.ListMilestones) -> None:
             user_id=call.user_id,
             today=today,
         )
-        details = describe(session, found, today_of=runtime.timezones.today_of(call.now))
+        details = describe(
+            session, found, today_of=runtime.timezones.today_of(call.now), goals=goals
+        )
     call.ack(**blocks.milestone_list(found, scope=command.scope, today=today, details=details))
 
 

@@ -2,9 +2,11 @@
 
 from datetime import timedelta
 
+from sqlmodel import select
+
 from bot.render import blocks
 from bot.store.db import session_scope
-from bot.store.models import Milestone
+from bot.store.models import Goal, Milestone
 from tests.support.harness import APPROVER, OTHER, OWNER
 
 
@@ -114,3 +116,27 @@ def test_list_mine_includes_what_i_declared_for_nobody(bot):
 
     assert f"*M-{unowned.id}*" in mine and "no owner" in mine
     assert f"*M-{unowned.id}*" not in theirs
+
+
+def test_each_listed_milestone_shows_its_own_goal(bot):
+    # The list reads the goals with the milestones (one query): each line names its own goal.
+    launch = bot.command('goal add "Launch mobile app"')
+    hiring = bot.command('goal add "Hire two engineers"')
+    assert launch.status_code == hiring.status_code == 200
+    with session_scope(bot.engine) as session:
+        goal_ids = {g.name: g.id for g in session.exec(select(Goal)).all()}
+    app_goal, hiring_goal = goal_ids["Launch mobile app"], goal_ids["Hire two engineers"]
+    beta = bot.add(f'"Beta version completed" due 2026-12-15 goal G-{app_goal}')
+    offer = bot.add(f'"Offer accepted" due 2026-12-10 goal G-{hiring_goal}')
+    loose = bot.add('"Feedback collected" due 2026-12-20')
+
+    lines = {
+        m.id: line
+        for m in (beta, offer, loose)
+        for line in listed(bot).splitlines()
+        if f"*M-{m.id}*" in line
+    }
+
+    assert f"G-{app_goal}" in lines[beta.id] and f"G-{hiring_goal}" not in lines[beta.id]
+    assert f"G-{hiring_goal}" in lines[offer.id] and f"G-{app_goal}" not in lines[offer.id]
+    assert "G-" not in lines[loose.id]
