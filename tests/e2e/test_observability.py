@@ -397,7 +397,9 @@ def test_the_scheduler_serves_health_checks_and_metrics(tmp_path, slack):
 
     with BotProcess("scheduler", cwd=tmp_path, env=env) as scheduler:
         health = scheduler.wait_until_healthy()
-        slack.wait_for("chat.postMessage", timeout=10)
+        # The first sweep runs as the process starts; a busy machine (the tests run in parallel)
+        # can take a while to get it to Slack.
+        slack.wait_for("chat.postMessage", timeout=30)
         swept = sample("milestone_bot_sweep_duration_seconds_count", sweep="nudges")
         deadline = time.monotonic() + 10
         while read(scheduler.url, swept) < 1:
