@@ -15,6 +15,7 @@ import pytest
 from bot.config import ConfigError, load_settings
 from tests.support.botprocess import (
     BotProcess,
+    closed_port,
     declare_milestone,
     environment,
     free_port,
@@ -262,21 +263,21 @@ def test_a_port_in_use_stops_the_bot_with_one_line(tmp_path, slack):
 
 
 def test_an_unreachable_slack_api_stops_the_bot_with_one_line(tmp_path):
-    closed = f"http://127.0.0.1:{free_port()}/api/"
-
-    result = run(
-        "serve",
-        "--no-scheduler",
-        cwd=tmp_path,
-        env=environment(
-            tmp_path,
-            SLACK_BOT_TOKEN=BOT_TOKEN,
-            SLACK_SIGNING_SECRET="shh",
-            SLACK_API_URL=closed,
-            DATABASE_URL=sqlite_url(tmp_path),
-            PORT=str(free_port()),
-        ),
-    )
+    with closed_port() as port:
+        closed = f"http://127.0.0.1:{port}/api/"
+        result = run(
+            "serve",
+            "--no-scheduler",
+            cwd=tmp_path,
+            env=environment(
+                tmp_path,
+                SLACK_BOT_TOKEN=BOT_TOKEN,
+                SLACK_SIGNING_SECRET="shh",
+                SLACK_API_URL=closed,
+                DATABASE_URL=sqlite_url(tmp_path),
+                PORT=str(free_port()),
+            ),
+        )
 
     # The client's retries are logged as they happen; the refusal is the last line.
     line = refusal_line(result)

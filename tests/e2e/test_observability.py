@@ -26,6 +26,7 @@ from bot.render import blocks
 from bot.slack.client import make_client
 from tests.support.botprocess import (
     BotProcess,
+    closed_port,
     declare_milestone,
     environment,
     free_port,
@@ -369,10 +370,10 @@ def test_slack_retries_are_counted_by_cause(bot, status, cause):
 
 def test_connection_retries_are_counted(bot, slack, database_url):
     counted = Metrics(bot.url, retried("connection"))
-    nowhere = make_settings(database_url, slack, SLACK_API_URL=f"http://127.0.0.1:{free_port()}/")
-
-    with pytest.raises(OSError):
-        make_client(nowhere, "xoxb-test-token").auth_test()
+    with closed_port() as port:
+        nowhere = make_settings(database_url, slack, SLACK_API_URL=f"http://127.0.0.1:{port}/")
+        with pytest.raises(OSError):
+            make_client(nowhere, "xoxb-test-token").auth_test()
 
     assert counted.grown(retried("connection")) == 2
 

@@ -3,12 +3,14 @@ environment and working folder, and milestones put straight into its database be
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
@@ -53,6 +55,16 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def closed_port() -> Iterator[int]:
+    """A local port nothing answers on for the block: bound here and never listening, so
+    connecting is refused at once, and no server of a test running beside this one can take
+    it (a port found free and let go could be, and then hold the connection unanswered)."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        yield holder.getsockname()[1]
 
 
 def _output_file(path: Path):
