@@ -12,13 +12,13 @@ Playwright drives an installed Chromium (CHROMIUM, default /usr/bin/chromium: on
 
 from __future__ import annotations
 
-import argparse
 import html
-import os
 import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from snapshot import CHANNEL, TEAM, example_milestone, make_picture, screenshot
 
 from bot.domain import health
 from bot.domain.goals import Progress
@@ -29,25 +29,19 @@ from bot.store.models import Goal, Health, Milestone, Status
 
 HERE = Path(__file__).resolve().parent
 PICTURE = HERE.parent / "card-and-status.png"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
-TEAM, CHANNEL = "T0TEAM", "C0LAUNCH"
 PEOPLE = {"U0ALEX": "alex", "U0SAM": "sam", "U0KIM": "kim", "U0LEE": "lee"}
 MONDAY = date(2026, 12, 7)
 DECLARED = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 
 
 def milestone(number: int, title: str, owner: str, due: date, **fields) -> Milestone:
-    return Milestone(
-        id=number,
-        team_id=TEAM,
-        channel_id=CHANNEL,
-        title=title,
-        owner_id=owner,
-        creator_id=owner,
-        due_date=due,
-        first_due_date=fields.pop("first_due_date", due),
-        created_at=DECLARED,
+    return example_milestone(
+        number,
+        title,
+        owner,
+        due,
+        declared=DECLARED,
         **fields,
     )
 
@@ -234,29 +228,15 @@ def page(card: dict, status: list[dict]) -> str:
     </body></html>"""
 
 
-def screenshot(document: str, path: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
-        )
-        view = browser.new_page(viewport={"width": 860, "height": 400}, device_scale_factor=2)
-        view.set_content(document)
-        view.locator(".channel").screenshot(path=str(path))
-        browser.close()
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--html", type=Path, help="also write the page to this file")
-    parser.add_argument("--out", type=Path, default=PICTURE, help=f"default: {PICTURE}")
-    args = parser.parse_args()
-    document = page(*example())
-    if args.html:
-        args.html.write_text(document)
-    screenshot(document, args.out)
-    print(f"wrote {args.out}")
+    make_picture(
+        __doc__.splitlines()[0],
+        PICTURE,
+        lambda: page(*example()),
+        lambda document, path: screenshot(
+            document, path, width=860, height=400, scale=2, selector=".channel"
+        ),
+    )
 
 
 if __name__ == "__main__":

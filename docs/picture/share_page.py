@@ -9,10 +9,10 @@ default /usr/bin/chromium). A dev tool, not run by the tests:
 
 from __future__ import annotations
 
-import argparse
-import os
 from datetime import UTC, date, datetime, time
 from pathlib import Path
+
+from snapshot import CHANNEL, TEAM, example_milestone, make_picture, screenshot
 
 from bot.domain import health
 from bot.domain.health import Detail
@@ -32,9 +32,7 @@ from bot.store.models import (
 
 HERE = Path(__file__).resolve().parent
 PICTURE = HERE.parent / "share-page.png"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
-TEAM, CHANNEL = "T0TEAM", "C0LAUNCH"
 NAMES = {"U0ALEX": "Alex Moreau", "U0SAM": "Sam Okafor", "U0KIM": "Kim Tanaka"}
 TODAY = date(2026, 12, 7)
 NOW = datetime.combine(TODAY, time(9, 30), UTC)
@@ -42,16 +40,12 @@ DECLARED = datetime(2026, 10, 20, 9, 30, tzinfo=UTC)
 
 
 def milestone(number: int, title: str, owner: str, due: date, **fields) -> Milestone:
-    return Milestone(
-        id=number,
-        team_id=TEAM,
-        channel_id=CHANNEL,
-        title=title,
-        owner_id=owner,
-        creator_id=owner,
-        due_date=due,
-        first_due_date=fields.pop("first_due_date", due),
-        created_at=DECLARED,
+    return example_milestone(
+        number,
+        title,
+        owner,
+        due,
+        declared=DECLARED,
         goal_id=fields.pop("goal_id", 3),
         **fields,
     )
@@ -167,29 +161,13 @@ def example() -> PublicView:
     )
 
 
-def screenshot(document: str, path: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
-        )
-        view = browser.new_page(viewport={"width": 1100, "height": 900}, device_scale_factor=1)
-        view.set_content(document)
-        view.screenshot(path=str(path), full_page=True)
-        browser.close()
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--html", type=Path, help="also write the page to this file")
-    parser.add_argument("--out", type=Path, default=PICTURE, help=f"default: {PICTURE}")
-    args = parser.parse_args()
-    document = page_html(example())
-    if args.html:
-        args.html.write_text(document)
-    screenshot(document, args.out)
-    print(f"wrote {args.out}")
+    make_picture(
+        __doc__.splitlines()[0],
+        PICTURE,
+        lambda: page_html(example()),
+        lambda document, path: screenshot(document, path, width=1100, height=900, scale=1),
+    )
 
 
 if __name__ == "__main__":
