@@ -9,6 +9,9 @@ set, so nobody can make the bot grow a new series.
 
 from __future__ import annotations
 
+import random
+import time
+from collections.abc import Callable
 from contextvars import ContextVar
 
 from prometheus_client import Counter, Histogram
@@ -93,13 +96,23 @@ def has_failed() -> bool:
 
 
 class _CountedRetries:
-    """Counts each retry the slack_sdk handler it is mixed into decides to make."""
+    """Counts each retry the slack_sdk handler it is mixed into decides to make, and waits
+    before it with `sleep` (the bot's pacer's, so that tests pass time instead of sleeping)."""
 
     cause: str
 
-    def prepare_for_next_attempt(self, **kwargs) -> None:
+    def __init__(self, *args, sleep: Callable[[float], None] = time.sleep, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._sleep = sleep
+
+    def prepare_for_next_attempt(self, *, state, request, response=None, error=None) -> None:
         SLACK_RETRIES.labels(self.cause).inc()
-        super().prepare_for_next_attempt(**kwargs)  # type: ignore[misc]
+        state.next_attempt_requested = True
+        self._sleep(self.seconds_before_retry(state=state, response=response, error=error))
+        state.increment_current_attempt()
+
+    def seconds_before_retry(self, *, state, response, error) -> float:
+        return self.interval_calculator.calculate_sleep_duration(state.current_attempt)  # type: ignore[attr-defined]
 
 
 class CountedConnectionErrorRetries(_CountedRetries, ConnectionErrorRetryHandler):
@@ -108,6 +121,15 @@ class CountedConnectionErrorRetries(_CountedRetries, ConnectionErrorRetryHandler
 
 class CountedRateLimitRetries(_CountedRetries, RateLimitErrorRetryHandler):
     cause = "rate_limit"
+
+    def seconds_before_retry(self, *, state, response, error) -> float:
+        """As long as the 429's Retry-After says, plus up to a second of jitter (slack_sdk's
+        own rule), so that clients refused together do not all come back at once."""
+        if response is None:
+            raise error
+        headers = {name.lower(): values for name, values in response.headers.items()}
+        wait = (headers.get("retry-after") or [""])[0]
+        return (int(wait) if wait.isdigit() else 1) + random.random()
 
 
 class CountedServerErrorRetries(_CountedRetries, ServerErrorRetryHandler):

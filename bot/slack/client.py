@@ -112,16 +112,19 @@ def _refusals_typed() -> Iterator[None]:
         raise
 
 
-def make_client(settings: Settings, token: str | None) -> WebClient:
-    """A Web API client with the bot's base URL and retries; `token` None for OAuth calls."""
+def make_client(
+    settings: Settings, token: str | None, *, sleep: Callable[[float], None] = time.sleep
+) -> WebClient:
+    """A Web API client with the bot's base URL and retries (waiting with `sleep` between
+    them); `token` None for OAuth calls."""
     return WebClient(
         token=token,
         base_url=settings.slack_api_url,
         timeout=10,
         retry_handlers=[
-            CountedConnectionErrorRetries(max_retry_count=2),
-            BoundedRateLimitRetries(max_retry_count=3),
-            CountedServerErrorRetries(max_retry_count=2),
+            CountedConnectionErrorRetries(max_retry_count=2, sleep=sleep),
+            BoundedRateLimitRetries(max_retry_count=3, sleep=sleep),
+            CountedServerErrorRetries(max_retry_count=2, sleep=sleep),
         ],
     )
 
@@ -233,6 +236,10 @@ class Pacer:
             posted = _posted_to.get()
             if posted is not None:
                 posted.add((team_id, channel_id))
+
+    def sleep(self, seconds: float) -> None:
+        """Wait on the pacer's time: also how long the Slack clients wait before a retry."""
+        self._sleep(seconds)
 
     def wait(self, team_id: str, channel_id: str) -> float:
         """Sleep until a message may go to the channel; the seconds slept."""

@@ -239,11 +239,11 @@ class SlackAccess:
             self._rotator = TokenRotator(
                 client_id=settings.slack_client_id,
                 client_secret=settings.slack_client_secret,
-                client=make_client(settings, None),
+                client=make_client(settings, None, sleep=self.pacer.sleep),
             )
-            self.client = make_client(settings, None)
+            self.client = make_client(settings, None, sleep=self.pacer.sleep)
         else:
-            self.client = make_client(settings, settings.slack_bot_token)
+            self.client = make_client(settings, settings.slack_bot_token, sleep=self.pacer.sleep)
 
     def _prepare_stored_tokens(self) -> None:
         """At start: tokens still in clear text are encrypted, or without a key the operator
@@ -379,8 +379,10 @@ class SlackAccess:
             if client is None:
                 if len(self._clients) > 1000:  # tokens of workspaces long gone
                     self._clients.clear()
-                make = make_quick_client if quick else make_client
-                client = make(self._settings, token)
+                if quick:
+                    client = make_quick_client(self._settings, token)
+                else:
+                    client = make_client(self._settings, token, sleep=self.pacer.sleep)
                 self._clients[token, quick] = client
             return client
 
