@@ -3,6 +3,7 @@ function that shortens text to one of Slack's limits."""
 
 import re
 import unicodedata
+from collections.abc import Iterator
 
 ELLIPSIS = "…"
 # The characters of user text a quotation shows: enough to recognise what was typed, short
@@ -49,15 +50,20 @@ def shorten(text: str, limit: int) -> str:
     return "".join(kept).rstrip() + ELLIPSIS
 
 
-def _units(text: str) -> list[str]:
-    units: list[str] = []
+def _units(text: str) -> Iterator[str]:
+    """`text`'s units in order, read only as far as the caller goes on asking (a cut needs
+    the first few of a text that may be thousands of characters long)."""
+    pending: list[str] = []
     for match in _UNIT.finditer(text):
         unit = match.group()
-        if units and (_attaches(unit) or units[-1].endswith(_JOINER)):
-            units[-1] += unit
-        else:
-            units.append(unit)
-    return units
+        if pending and (_attaches(unit) or pending[-1].endswith(_JOINER)):
+            pending.append(unit)
+            continue
+        if pending:
+            yield "".join(pending)
+        pending = [unit]
+    if pending:
+        yield "".join(pending)
 
 
 def _attaches(unit: str) -> bool:
