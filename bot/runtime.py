@@ -48,12 +48,21 @@ class Runtime:
 
 
 def build_runtime(
-    settings: Settings, *, clock: Clock = utc_now, pacer: Pacer | None = None
+    settings: Settings,
+    *,
+    clock: Clock = utc_now,
+    pacer: Pacer | None = None,
+    engine: Engine | None = None,
 ) -> Runtime:
-    """Everything the bot runs on; `pacer` spaces its posts (by default in real time)."""
+    """Everything the bot runs on; `pacer` spaces its posts (by default in real time).
+    `engine`, made by make_engine for settings.database_url, is for a caller that keeps one
+    engine across runtimes (the tests: SQLAlchemy caches compiled statements per engine)."""
     # An empty database gets the schema now; any other than this code's is refused.
     prepare(settings.database_url)
-    engine = make_engine(settings.database_url)
+    if engine is None:
+        engine = make_engine(settings.database_url)
+    elif engine.url.render_as_string(hide_password=False) != settings.database_url:
+        raise ValueError("the engine given is not DATABASE_URL's")
     slack = SlackAccess(settings, engine, clock=clock, pacer=pacer)
     background = Background(slack.pacer)
     timezones = Timezones(

@@ -18,6 +18,7 @@ from tests.support.databases import (
     PostgresqlSchema,
     create_database,
     drop_database,
+    kept_engine,
     worker_database_url,
 )
 from tests.support.fakeslack import FakeSlack
@@ -69,13 +70,27 @@ def postgresql_schema() -> Iterator[PostgresqlSchema | None]:
     drop_database(own)
 
 
+@pytest.fixture(scope="session")
+def sqlite_path(tmp_path_factory) -> Path:
+    """Where each test's SQLite database is, the same file for every test of a worker, so that
+    the test's engine can be kept (tests/support/databases.py, kept_engine)."""
+    return tmp_path_factory.mktemp("database") / "milestones.db"
+
+
 @pytest.fixture(params=_database_params())
-def database_url(request, tmp_path) -> Iterator[str]:
+def database_url(request) -> Iterator[str]:
     """A database at the head revision, with no rows. A test that changes its schema (adds a
     trigger, drops a table) is marked `changes_schema`."""
     if request.param == "sqlite":
-        path = tmp_path / "milestones.db"
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        path = request.getfixturevalue("sqlite_path")
+        # A fresh copy of the template moved into place: whoever still had the last test's
+        # file open keeps that file, not this one; the kept engine lets go of it.
+        kept_engine(f"sqlite:///{path}").dispose()
+        copy = path.with_name("copy.db")
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), copy)
+        for leftover in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            leftover.unlink(missing_ok=True)
+        os.replace(copy, path)
         yield f"sqlite:///{path}"
         return
     postgresql = request.getfixturevalue("postgresql_schema")

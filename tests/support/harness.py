@@ -32,6 +32,7 @@ from bot.slack.client import Pacer
 from bot.store.db import session_scope
 from bot.store.models import Milestone
 from bot.web import public_links
+from tests.support.databases import kept_engine
 from tests.support.fakeslack import FakeSlack
 
 SIGNING_SECRET = "test-signing-secret"
@@ -517,7 +518,12 @@ def dispatch(application: Callable, path: str, body: bytes, headers: dict) -> re
 def running_bot(settings, slack: FakeSlack, clock: Clock) -> Iterator[Bot]:
     """The bot with `settings`, reached in this process (and over HTTP at its `url`) for the
     block."""
-    runtime = build_runtime(settings, clock=clock, pacer=pacer_without_waiting())
+    runtime = build_runtime(
+        settings,
+        clock=clock,
+        pacer=pacer_without_waiting(),
+        engine=kept_engine(settings.database_url),
+    )
     app = build_app(runtime)
     application = make_wsgi_app(app, runtime.engine, public_links=public_links(runtime))
     bot = Bot(runtime=runtime, slack=slack, clock=clock, application=application)
