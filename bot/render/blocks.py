@@ -522,30 +522,36 @@ def status_body(status: ChannelStatus, person: Callable[[str], str] = user) -> l
     if any(m.goal_id not in known_goals for m in shown):
         groups.append((None, "*Without a goal*" if groups else ""))
 
-    def in_group(milestone: Milestone, goal_id: int | None) -> bool:
-        return milestone.goal_id == goal_id or (
-            goal_id is None and milestone.goal_id not in known_goals
-        )
+    def group_of(milestone: Milestone) -> int | None:
+        return milestone.goal_id if milestone.goal_id in known_goals else None
 
+    def by_group(items: list, milestone_of: Callable = lambda m: m) -> dict[int | None, list]:
+        grouped: dict[int | None, list] = {}
+        for item in items:
+            grouped.setdefault(group_of(milestone_of(item)), []).append(item)
+        return grouped
+
+    grouped_sections = [(name, by_group(milestones)) for name, milestones in sections]
+    grouped_changes = by_group(status.changes, lambda change: change.milestone)
+    grouped_coming_up = by_group(status.coming_up)
     blocks: list[dict] = []
     for goal_id, heading in groups:
         lines = [heading] if heading else []
-        for name, milestones in sections:
-            own = [m for m in milestones if in_group(m, goal_id)]
+        for name, grouped in grouped_sections:
+            own = grouped.get(goal_id, [])
             if own:
                 lines.append(f"{name} ({len(own)})")
                 lines.extend(_status_item(m, status, person) for m in own)
         changes: dict[str, list[WeekChange]] = {}
-        for change in status.changes:
-            if in_group(change.milestone, goal_id):
-                changes.setdefault(CHANGE_HEADINGS[change.kind], []).append(change)
+        for change in grouped_changes.get(goal_id, []):
+            changes.setdefault(CHANGE_HEADINGS[change.kind], []).append(change)
         for name in dict.fromkeys(CHANGE_HEADINGS.values()):
             if name in changes:
                 lines.append(f"{name} ({len(changes[name])})")
                 lines.extend(_change_item(change, person) for change in changes[name])
         if len(lines) == 1 and goal_id is not None:
             lines.append("Nothing reached, due or overdue this week.")
-        lines += _coming_up_lines([m for m in status.coming_up if in_group(m, goal_id)], person)
+        lines += _coming_up_lines(grouped_coming_up.get(goal_id, []), person)
         blocks.extend(sections_from_lines("", lines))
     return blocks
 
