@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 import requests
 import waitress
 from slack_sdk.signature import SignatureVerifier
-from sqlmodel import select
+from sqlmodel import func, select
 
 from bot.app import build_app
 from bot.config import load_settings
@@ -359,12 +359,14 @@ class Bot:
 
     def add(self, text: str, **kwargs) -> Milestone:
         """Declare a milestone through the command and return it."""
-        before = len(self.milestones())
+        with session_scope(self.engine) as session:
+            last = session.scalar(select(func.max(Milestone.id))) or 0
         response = self.command(f"add {text}", **kwargs)
         assert response.status_code == 200, response.text
-        created = self.milestones()
-        assert len(created) == before + 1, response.text
-        return created[-1]
+        with session_scope(self.engine) as session:
+            created = list(session.exec(select(Milestone).where(Milestone.id > last)).all())
+        assert len(created) == 1, response.text
+        return created[0]
 
     def button(self, milestone: Milestone, action_id: str = blocks.COMPLETE) -> str:
         return blocks.button_value(self.milestone(milestone.id))
