@@ -90,7 +90,8 @@ class FakeSlack(SlackAPI):
             self.root_url = f"http://127.0.0.1:{self._server.server_address[1]}"
             self._thread = threading.Thread(
                 target=self._server.serve_forever,
-                kwargs={"poll_interval": 0.05},
+                # How long stop() waits for the loop to notice: every test stops one.
+                kwargs={"poll_interval": 0.01},
                 name="FakeSlack",
                 daemon=True,
             )
