@@ -373,7 +373,7 @@ def test_connection_retries_are_counted(bot, slack, database_url):
     with closed_port() as port:
         nowhere = make_settings(database_url, slack, SLACK_API_URL=f"http://127.0.0.1:{port}/")
         with pytest.raises(OSError):
-            make_client(nowhere, "xoxb-test-token").auth_test()
+            make_client(nowhere, "xoxb-test-token", sleep=bot.runtime.slack.pacer.sleep).auth_test()
 
     assert counted.grown(retried("connection")) == 2
 
