@@ -24,6 +24,7 @@ from bot.domain.dependencies import prerequisites_in_channels
 from bot.domain.goals import Tally, progress, tallies
 from bot.domain.health import describe
 from bot.domain.people import is_zone, local_date
+from bot.domain.rows import rows, select_rows
 from bot.domain.schedules import week_of
 from bot.domain.status_report import (
     WINDOW,
@@ -547,7 +548,7 @@ def load_statuses(
         and_(Milestone.status == Status.REACHED, col(Milestone.reached_at) >= news_since),
     )
     with session_scope(runtime.engine) as session:
-        milestones = list(session.exec(select(Milestone).where(chosen, shown)).all())
+        milestones = rows(session.execute(select_rows().where(chosen, shown)))
         details = describe(
             session,
             milestones,

@@ -200,12 +200,13 @@ class Timezones:
         owners: dict[str, set[str]] = {}
         for milestone in milestones:
             owners.setdefault(milestone.team_id, set()).add(milestone.responsible_id)
-        known = {
-            (team_id, user_id): person
+        dates = {
+            (team_id, user_id): self.date_of(person, now=now)
             for team_id, user_ids in owners.items()
             for user_id, person in self.known(session, team_id, user_ids).items()
         }
-        return lambda m: self.date_of(known.get((m.team_id, m.responsible_id)), now=now)
+        default = self.date_of(None, now=now)
+        return lambda m: dates.get((m.team_id, m.responsible_id), default)
 
     def people(
         self, team_id: str, user_ids: Iterable[str], *, now: datetime, max_age: timedelta

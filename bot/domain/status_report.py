@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from bot.domain.goals import Progress
 from bot.domain.health import Detail
+from bot.domain.rows import MilestoneRow, select_rows
 from bot.store.models import EventKind, Health, Milestone, MilestoneEvent, Status
 
 WINDOW = timedelta(days=7)
@@ -236,25 +237,26 @@ CHANGE_EVENTS = (
 
 def events_since(
     session: Session, where: ColumnElement, *, since: datetime
-) -> list[tuple[MilestoneEvent, Milestone]]:
+) -> list[tuple[MilestoneEvent, MilestoneRow]]:
     """The events at or after `since` that may be changes of the week, of the milestones
-    matching `where`, oldest first, each with its milestone."""
-    return list(
-        session.exec(
-            select(MilestoneEvent, Milestone)
-            .join(Milestone, col(Milestone.id) == col(MilestoneEvent.milestone_id))
-            .where(
-                where,
-                col(MilestoneEvent.at) >= since,
-                col(MilestoneEvent.kind).in_(CHANGE_EVENTS),
-            )
-            .order_by(col(MilestoneEvent.at), col(MilestoneEvent.id))
-        ).all()
-    )
+    matching `where`, oldest first, each with its milestone (as a row)."""
+    found = session.execute(
+        select_rows()
+        .add_columns(MilestoneEvent)
+        .join(MilestoneEvent, col(Milestone.id) == col(MilestoneEvent.milestone_id))
+        .where(
+            where,
+            col(MilestoneEvent.at) >= since,
+            col(MilestoneEvent.kind).in_(CHANGE_EVENTS),
+        )
+        .order_by(col(MilestoneEvent.at), col(MilestoneEvent.id))
+    ).all()
+    make = MilestoneRow._make
+    return [(row[-1], make(row[:-1])) for row in found]
 
 
 def week_changes(
-    events: Iterable[tuple[MilestoneEvent, Milestone]], *, since: datetime
+    events: Iterable[tuple[MilestoneEvent, Milestone | MilestoneRow]], *, since: datetime
 ) -> list[WeekChange]:
     """The changes made at or after `since`, at most one of each kind per milestone, in the
     order of the milestones' first events.
