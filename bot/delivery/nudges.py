@@ -17,7 +17,8 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import partial
+from functools import lru_cache, partial
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -53,6 +54,7 @@ from bot.domain.channels import paused as paused_channels
 from bot.domain.dependencies import IDS_PER_QUERY
 from bot.domain.health import describe
 from bot.domain.people import FRESH_FOR, is_zone
+from bot.domain.rows import MilestoneRow, rows, select_rows
 from bot.domain.schedules import week_from, working_time_of
 from bot.domain.working_time import WorkingTime, WorkingWeek
 from bot.render import blocks
@@ -93,7 +95,7 @@ PersonKey = tuple[str, str]  # (team_id, user_id)
 class Reminder:
     kind: DeliveryKind  # NUDGE or DUE_SOON
     key: str
-    milestone: Milestone
+    milestone: MilestoneRow
     today: date
     # Working days (the owner's) since the due date: what a nudge and an escalation say.
     days_overdue: int = 0
@@ -101,9 +103,9 @@ class Reminder:
     week: WorkingWeek = WorkingWeek()
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """What deciding on a reminder needs of a milestone, read without loading all of it."""
+class Candidate(NamedTuple):
+    """What deciding on a reminder needs of a milestone, read without loading all of it (a
+    tuple: a first sweep of the day reads tens of thousands)."""
 
     id: int
     team_id: str
@@ -113,15 +115,32 @@ class Candidate:
 
 
 def reminder_on(
-    milestone: Milestone | Candidate, today: date, week: WorkingWeek
+    milestone: Milestone | MilestoneRow | Candidate, today: date, week: WorkingWeek
 ) -> tuple[DeliveryKind, str] | None:
     """The kind and key of the reminder due about `milestone` on `today`, a working day of its
     owner's `week`: a nudge once overdue, a reminder on the working day before the due date."""
-    if milestone.due_date < today:
-        return DeliveryKind.NUDGE, f"{milestone.id}:{today}"
-    if milestone.due_date > today and week.previous_working_day(milestone.due_date) == today:
-        return DeliveryKind.DUE_SOON, f"{milestone.id}:{milestone.due_date}"
+    kind = reminder_kind(milestone.due_date, today, week)
+    if kind == DeliveryKind.NUDGE:
+        return kind, f"{milestone.id}:{today}"
+    if kind == DeliveryKind.DUE_SOON:
+        return kind, f"{milestone.id}:{milestone.due_date}"
     return None
+
+
+@lru_cache(maxsize=4096)
+def reminder_kind(due_date: date, today: date, week: WorkingWeek) -> DeliveryKind | None:
+    """`reminder_on`'s kind, for any milestone due on `due_date`: the same for the thousands
+    of candidates that share a due date and a week."""
+    if due_date < today:
+        return DeliveryKind.NUDGE
+    if due_date > today and week.previous_working_day(due_date) == today:
+        return DeliveryKind.DUE_SOON
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _working_days_overdue(week: WorkingWeek, due_date: date, today: date) -> int:
+    return week.working_days_between(due_date, today)
 
 
 def _person(milestone: Milestone | Candidate) -> PersonKey:
@@ -162,19 +181,22 @@ def due_reminders(runtime: Runtime, *, now: datetime) -> list[Reminder]:
         paused = paused_channels(session)
     found = []
     weeks: dict[PersonKey, WorkingWeek] = {}
+    # The few schedule keys' weeks, worked out once each rather than once per candidate.
+    week_of_key: dict[ScheduleKey, WorkingWeek] = {}
     for id_, team_id, channel_id, responsible_id, due_date, *schedule in rows:
         if team_id in departed or (team_id, channel_id) in paused:
             continue
-        candidate = Candidate(id_, team_id, channel_id, responsible_id, due_date)
         key = _schedule_key(schedule)
         # A person first seen since the keys were read waits for the next sweep.
-        if key not in dates.by_key:
+        day = dates.by_key.get(key)
+        if day is None:
             continue
-        week = week_from(runtime.settings.working_week, *key[1:])
-        weeks[_person(candidate)] = week
-        reminder = reminder_on(candidate, dates.by_key[key], week)
-        if reminder is not None:
-            found.append(candidate)
+        week = week_of_key.get(key)
+        if week is None:
+            week = week_of_key[key] = week_from(runtime.settings.working_week, *key[1:])
+        weeks[team_id, responsible_id] = week
+        if reminder_kind(due_date, day, week) is not None:
+            found.append(Candidate(id_, team_id, channel_id, responsible_id, due_date))
     owners = {_person(c) for c in found}
     fresh = _people(runtime, owners, now=now, max_age=STATUS_FRESH_FOR)
     # Judged again on each owner's zone as Slack gives it now.
@@ -198,14 +220,13 @@ def due_reminders(runtime: Runtime, *, now: datetime) -> list[Reminder]:
             kind,
             key,
             milestones[candidate.id],
-            days[_person(candidate)],
-            weeks[_person(candidate)].working_days_between(
-                candidate.due_date, days[_person(candidate)]
-            ),
-            weeks[_person(candidate)],
+            days[owner],
+            _working_days_overdue(weeks[owner], candidate.due_date, days[owner]),
+            weeks[owner],
         )
         for candidate, (kind, key) in due
         if candidate.id in milestones
+        for owner in (_person(candidate),)
     ]
 
 
@@ -224,19 +245,22 @@ def _schedule_key(values) -> ScheduleKey:
     return zone, hours, days, holidays
 
 
-def _load(runtime: Runtime, ids: list[int]) -> dict[int, Milestone]:
+def _load(runtime: Runtime, ids: list[int]) -> dict[int, MilestoneRow]:
+    """The milestones of `ids` still open, as rows: what the reminders say of them."""
     found = {}
     with session_scope(runtime.engine) as session:
         for start in range(0, len(ids), IDS_PER_QUERY):
             found.update(
                 (m.id, m)
-                for m in session.exec(
-                    select(Milestone).where(
-                        col(Milestone.id).in_(ids[start : start + IDS_PER_QUERY]),
-                        # Reached or cancelled since it was found: nothing to remind about.
-                        Milestone.status == Status.OPEN,
+                for m in rows(
+                    session.execute(
+                        select_rows().where(
+                            col(Milestone.id).in_(ids[start : start + IDS_PER_QUERY]),
+                            # Reached or cancelled since it was found: nothing to remind about.
+                            Milestone.status == Status.OPEN,
+                        )
                     )
-                ).all()
+                )
             )
     return found
 

@@ -127,11 +127,12 @@ def due_digests(
         .order_by(col(Milestone.team_id), col(Milestone.channel_id))
     ).all()
     saved = {(s.team_id, s.channel_id): s for s in session.exec(select(ChannelSettings)).all()}
+    # One for every channel that saved none: building a SQLModel object per channel took
+    # longer than the rest of the loop, and only the settings are read of it.
+    unsaved = ChannelSettings(team_id="", channel_id="")
     due = []
     for team_id, channel_id, first_declared in channels:
-        settings = saved.get((team_id, channel_id)) or ChannelSettings(
-            team_id=team_id, channel_id=channel_id
-        )
+        settings = saved.get((team_id, channel_id)) or unsaved
         if not settings.digest_enabled:
             continue
         zone = channel_zone(settings, default_timezone)
