@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_
@@ -235,14 +236,34 @@ CHANGE_EVENTS = (
 )
 
 
+# What `week_changes` reads of an event.
+EVENT_COLUMNS = (
+    col(MilestoneEvent.kind),
+    col(MilestoneEvent.at),
+    col(MilestoneEvent.old_due_date),
+    col(MilestoneEvent.new_due_date),
+    col(MilestoneEvent.reason),
+)
+
+
+class EventRow(NamedTuple):
+    """The part of a MilestoneEvent that `week_changes` reads, as read."""
+
+    kind: str
+    at: datetime
+    old_due_date: date | None
+    new_due_date: date | None
+    reason: str | None
+
+
 def events_since(
     session: Session, where: ColumnElement, *, since: datetime
-) -> list[tuple[MilestoneEvent, MilestoneRow]]:
+) -> list[tuple[EventRow, MilestoneRow]]:
     """The events at or after `since` that may be changes of the week, of the milestones
-    matching `where`, oldest first, each with its milestone (as a row)."""
+    matching `where`, oldest first, each with its milestone (both as rows)."""
     found = session.execute(
         select_rows()
-        .add_columns(MilestoneEvent)
+        .add_columns(*EVENT_COLUMNS)
         .join(MilestoneEvent, col(Milestone.id) == col(MilestoneEvent.milestone_id))
         .where(
             where,
@@ -251,12 +272,13 @@ def events_since(
         )
         .order_by(col(MilestoneEvent.at), col(MilestoneEvent.id))
     ).all()
-    make = MilestoneRow._make
-    return [(row[-1], make(row[:-1])) for row in found]
+    split = len(MilestoneRow._fields)
+    milestone, event = MilestoneRow._make, EventRow._make
+    return [(event(row[split:]), milestone(row[:split])) for row in found]
 
 
 def week_changes(
-    events: Iterable[tuple[MilestoneEvent, Milestone | MilestoneRow]], *, since: datetime
+    events: Iterable[tuple[MilestoneEvent | EventRow, Milestone | MilestoneRow]], *, since: datetime
 ) -> list[WeekChange]:
     """The changes made at or after `since`, at most one of each kind per milestone, in the
     order of the milestones' first events.
