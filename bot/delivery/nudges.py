@@ -51,7 +51,7 @@ from bot.delivery.deliveries import (
 from bot.delivery.fanout import fan_out
 from bot.domain import away, workspaces
 from bot.domain.channels import paused as paused_channels
-from bot.domain.dependencies import IDS_PER_QUERY
+from bot.domain.dependencies import IDS_PER_QUERY, prerequisites_of
 from bot.domain.health import describe
 from bot.domain.people import FRESH_FOR, is_zone
 from bot.domain.rows import MilestoneRow, rows, select_rows
@@ -723,7 +723,7 @@ def refresh_health_cards(runtime: Runtime, *, now: datetime) -> int:
     return updated
 
 
-def changed_health(runtime: Runtime, *, now: datetime) -> list[tuple[Milestone, str | None]]:
+def changed_health(runtime: Runtime, *, now: datetime) -> list[tuple[MilestoneRow, str | None]]:
     """Active milestones with a card whose health at `now` is not the one the card shows,
     each with its health now."""
     with session_scope(runtime.engine) as session:
@@ -732,9 +732,11 @@ def changed_health(runtime: Runtime, *, now: datetime) -> list[tuple[Milestone, 
         milestones = [
             milestone
             for start in range(0, len(ids), IDS_PER_QUERY)
-            for milestone in session.exec(
-                select(Milestone).where(col(Milestone.id).in_(ids[start : start + IDS_PER_QUERY]))
-            ).all()
+            for milestone in rows(
+                session.execute(
+                    select_rows().where(col(Milestone.id).in_(ids[start : start + IDS_PER_QUERY]))
+                )
+            )
         ]
         departed = workspaces.departed(session)
         paused = paused_channels(session)
@@ -744,10 +746,13 @@ def changed_health(runtime: Runtime, *, now: datetime) -> list[tuple[Milestone, 
             if m.team_id not in departed and (m.team_id, m.channel_id) not in paused
         ]
         # Owners' zones as last looked up, read once per workspace rather than once per owner.
+        # Only their health is read: their goals are not.
         details = describe(
             session,
             milestones,
             today_of=runtime.timezones.known_today_of(session, milestones, now=now),
+            prerequisites=prerequisites_of(session, [m.id for m in milestones], as_rows=True),
+            goals={},
         )
     changed = []
     for milestone in milestones:

@@ -554,7 +554,9 @@ def load_statuses(
             session,
             milestones,
             today_of=runtime.timezones.known_today_of(session, milestones, now=now),
-            prerequisites=prerequisites_in_channels(session, _in_channels(Milestone, keys)),
+            prerequisites=prerequisites_in_channels(
+                session, _in_channels(Milestone, keys), as_rows=True
+            ),
         )
         events = events_since(session, chosen, since=news_since)
         reached = reached_in_period(
