@@ -181,12 +181,16 @@ def due_reminders(runtime: Runtime, *, now: datetime) -> list[Reminder]:
         paused = paused_channels(session)
     found = []
     weeks: dict[PersonKey, WorkingWeek] = {}
-    # The few schedule keys' weeks, worked out once each rather than once per candidate.
+    # The few schedule keys and their weeks, worked out once each rather than per candidate.
+    key_of: dict[tuple, ScheduleKey] = {}
     week_of_key: dict[ScheduleKey, WorkingWeek] = {}
     for id_, team_id, channel_id, responsible_id, due_date, *schedule in rows:
         if team_id in departed or (team_id, channel_id) in paused:
             continue
-        key = _schedule_key(schedule)
+        stored = tuple(schedule)
+        key = key_of.get(stored)
+        if key is None:
+            key = key_of[stored] = _schedule_key(stored)
         # A person first seen since the keys were read waits for the next sweep.
         day = dates.by_key.get(key)
         if day is None:
@@ -208,25 +212,25 @@ def due_reminders(runtime: Runtime, *, now: datetime) -> list[Reminder]:
             days[owner] = day
     unreachable = set(_away(runtime, days, fresh))
     unreachable |= _in_do_not_disturb(runtime, set(days) - unreachable, now=now)
+    reachable = {owner: day for owner, day in days.items() if owner not in unreachable}
     due = [
-        (candidate, reminder)
+        (candidate, owner, reminder)
         for candidate in found
-        if (owner := _person(candidate)) in days and owner not in unreachable
-        if (reminder := reminder_on(candidate, days[owner], weeks[owner])) is not None
+        if (owner := (candidate.team_id, candidate.responsible_id)) in reachable
+        if (reminder := reminder_on(candidate, reachable[owner], weeks[owner])) is not None
     ]
-    milestones = _load(runtime, [candidate.id for candidate, _reminder in due])
+    milestones = _load(runtime, [candidate.id for candidate, _owner, _reminder in due])
     return [
         Reminder(
             kind,
             key,
             milestones[candidate.id],
-            days[owner],
-            _working_days_overdue(weeks[owner], candidate.due_date, days[owner]),
+            reachable[owner],
+            _working_days_overdue(weeks[owner], candidate.due_date, reachable[owner]),
             weeks[owner],
         )
-        for candidate, (kind, key) in due
+        for candidate, owner, (kind, key) in due
         if candidate.id in milestones
-        for owner in (_person(candidate),)
     ]
 
 
