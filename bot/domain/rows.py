@@ -39,3 +39,7 @@ def select_rows() -> Select:
 def rows(result: Iterable) -> list[MilestoneRow]:
     make = MilestoneRow._make
     return [make(row) for row in result]
+
+
+# A milestone as the ORM loads it, or as a sweep reads it: what showing or judging one takes.
+AnyMilestone = Milestone | MilestoneRow
