@@ -17,7 +17,8 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import partial
+from functools import lru_cache, partial
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -50,9 +51,10 @@ from bot.delivery.deliveries import (
 from bot.delivery.fanout import fan_out
 from bot.domain import away, workspaces
 from bot.domain.channels import paused as paused_channels
-from bot.domain.dependencies import IDS_PER_QUERY
+from bot.domain.dependencies import IDS_PER_QUERY, prerequisites_of
 from bot.domain.health import describe
 from bot.domain.people import FRESH_FOR, is_zone
+from bot.domain.rows import MilestoneRow, rows, select_rows
 from bot.domain.schedules import week_from, working_time_of
 from bot.domain.working_time import WorkingTime, WorkingWeek
 from bot.render import blocks
@@ -93,7 +95,7 @@ PersonKey = tuple[str, str]  # (team_id, user_id)
 class Reminder:
     kind: DeliveryKind  # NUDGE or DUE_SOON
     key: str
-    milestone: Milestone
+    milestone: MilestoneRow
     today: date
     # Working days (the owner's) since the due date: what a nudge and an escalation say.
     days_overdue: int = 0
@@ -101,9 +103,9 @@ class Reminder:
     week: WorkingWeek = WorkingWeek()
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """What deciding on a reminder needs of a milestone, read without loading all of it."""
+class Candidate(NamedTuple):
+    """What deciding on a reminder needs of a milestone, read without loading all of it (a
+    tuple: a first sweep of the day reads tens of thousands)."""
 
     id: int
     team_id: str
@@ -113,15 +115,32 @@ class Candidate:
 
 
 def reminder_on(
-    milestone: Milestone | Candidate, today: date, week: WorkingWeek
+    milestone: Milestone | MilestoneRow | Candidate, today: date, week: WorkingWeek
 ) -> tuple[DeliveryKind, str] | None:
     """The kind and key of the reminder due about `milestone` on `today`, a working day of its
     owner's `week`: a nudge once overdue, a reminder on the working day before the due date."""
-    if milestone.due_date < today:
-        return DeliveryKind.NUDGE, f"{milestone.id}:{today}"
-    if milestone.due_date > today and week.previous_working_day(milestone.due_date) == today:
-        return DeliveryKind.DUE_SOON, f"{milestone.id}:{milestone.due_date}"
+    kind = reminder_kind(milestone.due_date, today, week)
+    if kind == DeliveryKind.NUDGE:
+        return kind, f"{milestone.id}:{today}"
+    if kind == DeliveryKind.DUE_SOON:
+        return kind, f"{milestone.id}:{milestone.due_date}"
     return None
+
+
+@lru_cache(maxsize=4096)
+def reminder_kind(due_date: date, today: date, week: WorkingWeek) -> DeliveryKind | None:
+    """`reminder_on`'s kind, for any milestone due on `due_date`: the same for the thousands
+    of candidates that share a due date and a week."""
+    if due_date < today:
+        return DeliveryKind.NUDGE
+    if due_date > today and week.previous_working_day(due_date) == today:
+        return DeliveryKind.DUE_SOON
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _working_days_overdue(week: WorkingWeek, due_date: date, today: date) -> int:
+    return week.working_days_between(due_date, today)
 
 
 def _person(milestone: Milestone | Candidate) -> PersonKey:
@@ -162,19 +181,26 @@ def due_reminders(runtime: Runtime, *, now: datetime) -> list[Reminder]:
         paused = paused_channels(session)
     found = []
     weeks: dict[PersonKey, WorkingWeek] = {}
+    # The few schedule keys and their weeks, worked out once each rather than per candidate.
+    key_of: dict[tuple, ScheduleKey] = {}
+    week_of_key: dict[ScheduleKey, WorkingWeek] = {}
     for id_, team_id, channel_id, responsible_id, due_date, *schedule in rows:
         if team_id in departed or (team_id, channel_id) in paused:
             continue
-        candidate = Candidate(id_, team_id, channel_id, responsible_id, due_date)
-        key = _schedule_key(schedule)
+        stored = tuple(schedule)
+        key = key_of.get(stored)
+        if key is None:
+            key = key_of[stored] = _schedule_key(stored)
         # A person first seen since the keys were read waits for the next sweep.
-        if key not in dates.by_key:
+        day = dates.by_key.get(key)
+        if day is None:
             continue
-        week = week_from(runtime.settings.working_week, *key[1:])
-        weeks[_person(candidate)] = week
-        reminder = reminder_on(candidate, dates.by_key[key], week)
-        if reminder is not None:
-            found.append(candidate)
+        week = week_of_key.get(key)
+        if week is None:
+            week = week_of_key[key] = week_from(runtime.settings.working_week, *key[1:])
+        weeks[team_id, responsible_id] = week
+        if reminder_kind(due_date, day, week) is not None:
+            found.append(Candidate(id_, team_id, channel_id, responsible_id, due_date))
     owners = {_person(c) for c in found}
     fresh = _people(runtime, owners, now=now, max_age=STATUS_FRESH_FOR)
     # Judged again on each owner's zone as Slack gives it now.
@@ -186,25 +212,24 @@ def due_reminders(runtime: Runtime, *, now: datetime) -> list[Reminder]:
             days[owner] = day
     unreachable = set(_away(runtime, days, fresh))
     unreachable |= _in_do_not_disturb(runtime, set(days) - unreachable, now=now)
+    reachable = {owner: day for owner, day in days.items() if owner not in unreachable}
     due = [
-        (candidate, reminder)
+        (candidate, owner, reminder)
         for candidate in found
-        if (owner := _person(candidate)) in days and owner not in unreachable
-        if (reminder := reminder_on(candidate, days[owner], weeks[owner])) is not None
+        if (owner := (candidate.team_id, candidate.responsible_id)) in reachable
+        if (reminder := reminder_on(candidate, reachable[owner], weeks[owner])) is not None
     ]
-    milestones = _load(runtime, [candidate.id for candidate, _reminder in due])
+    milestones = _load(runtime, [candidate.id for candidate, _owner, _reminder in due])
     return [
         Reminder(
             kind,
             key,
             milestones[candidate.id],
-            days[_person(candidate)],
-            weeks[_person(candidate)].working_days_between(
-                candidate.due_date, days[_person(candidate)]
-            ),
-            weeks[_person(candidate)],
+            reachable[owner],
+            _working_days_overdue(weeks[owner], candidate.due_date, reachable[owner]),
+            weeks[owner],
         )
-        for candidate, (kind, key) in due
+        for candidate, owner, (kind, key) in due
         if candidate.id in milestones
     ]
 
@@ -224,19 +249,22 @@ def _schedule_key(values) -> ScheduleKey:
     return zone, hours, days, holidays
 
 
-def _load(runtime: Runtime, ids: list[int]) -> dict[int, Milestone]:
+def _load(runtime: Runtime, ids: list[int]) -> dict[int, MilestoneRow]:
+    """The milestones of `ids` still open, as rows: what the reminders say of them."""
     found = {}
     with session_scope(runtime.engine) as session:
         for start in range(0, len(ids), IDS_PER_QUERY):
             found.update(
                 (m.id, m)
-                for m in session.exec(
-                    select(Milestone).where(
-                        col(Milestone.id).in_(ids[start : start + IDS_PER_QUERY]),
-                        # Reached or cancelled since it was found: nothing to remind about.
-                        Milestone.status == Status.OPEN,
+                for m in rows(
+                    session.execute(
+                        select_rows().where(
+                            col(Milestone.id).in_(ids[start : start + IDS_PER_QUERY]),
+                            # Reached or cancelled since it was found: nothing to remind about.
+                            Milestone.status == Status.OPEN,
+                        )
                     )
-                ).all()
+                )
             )
     return found
 
@@ -699,7 +727,7 @@ def refresh_health_cards(runtime: Runtime, *, now: datetime) -> int:
     return updated
 
 
-def changed_health(runtime: Runtime, *, now: datetime) -> list[tuple[Milestone, str | None]]:
+def changed_health(runtime: Runtime, *, now: datetime) -> list[tuple[MilestoneRow, str | None]]:
     """Active milestones with a card whose health at `now` is not the one the card shows,
     each with its health now."""
     with session_scope(runtime.engine) as session:
@@ -708,9 +736,11 @@ def changed_health(runtime: Runtime, *, now: datetime) -> list[tuple[Milestone, 
         milestones = [
             milestone
             for start in range(0, len(ids), IDS_PER_QUERY)
-            for milestone in session.exec(
-                select(Milestone).where(col(Milestone.id).in_(ids[start : start + IDS_PER_QUERY]))
-            ).all()
+            for milestone in rows(
+                session.execute(
+                    select_rows().where(col(Milestone.id).in_(ids[start : start + IDS_PER_QUERY]))
+                )
+            )
         ]
         departed = workspaces.departed(session)
         paused = paused_channels(session)
@@ -720,10 +750,13 @@ def changed_health(runtime: Runtime, *, now: datetime) -> list[tuple[Milestone, 
             if m.team_id not in departed and (m.team_id, m.channel_id) not in paused
         ]
         # Owners' zones as last looked up, read once per workspace rather than once per owner.
+        # Only their health is read: their goals are not.
         details = describe(
             session,
             milestones,
             today_of=runtime.timezones.known_today_of(session, milestones, now=now),
+            prerequisites=prerequisites_of(session, [m.id for m in milestones], as_rows=True),
+            goals={},
         )
     changed = []
     for milestone in milestones:

@@ -24,6 +24,7 @@ from bot.domain.dependencies import prerequisites_in_channels
 from bot.domain.goals import Tally, progress, tallies
 from bot.domain.health import describe
 from bot.domain.people import is_zone, local_date
+from bot.domain.rows import rows, select_rows
 from bot.domain.schedules import week_of
 from bot.domain.status_report import (
     WINDOW,
@@ -126,11 +127,12 @@ def due_digests(
         .order_by(col(Milestone.team_id), col(Milestone.channel_id))
     ).all()
     saved = {(s.team_id, s.channel_id): s for s in session.exec(select(ChannelSettings)).all()}
+    # One for every channel that saved none: building a SQLModel object per channel took
+    # longer than the rest of the loop, and only the settings are read of it.
+    unsaved = ChannelSettings(team_id="", channel_id="")
     due = []
     for team_id, channel_id, first_declared in channels:
-        settings = saved.get((team_id, channel_id)) or ChannelSettings(
-            team_id=team_id, channel_id=channel_id
-        )
+        settings = saved.get((team_id, channel_id)) or unsaved
         if not settings.digest_enabled:
             continue
         zone = channel_zone(settings, default_timezone)
@@ -547,12 +549,14 @@ def load_statuses(
         and_(Milestone.status == Status.REACHED, col(Milestone.reached_at) >= news_since),
     )
     with session_scope(runtime.engine) as session:
-        milestones = list(session.exec(select(Milestone).where(chosen, shown)).all())
+        milestones = rows(session.execute(select_rows().where(chosen, shown)))
         details = describe(
             session,
             milestones,
             today_of=runtime.timezones.known_today_of(session, milestones, now=now),
-            prerequisites=prerequisites_in_channels(session, _in_channels(Milestone, keys)),
+            prerequisites=prerequisites_in_channels(
+                session, _in_channels(Milestone, keys), as_rows=True
+            ),
         )
         events = events_since(session, chosen, since=news_since)
         reached = reached_in_period(

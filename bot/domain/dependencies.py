@@ -9,46 +9,62 @@ from sqlalchemy import ColumnElement, delete, text, update
 from sqlmodel import Session, col, select
 
 from bot.domain.errors import CancelledPrerequisite, DependencyCycle, SelfDependency
+from bot.domain.rows import MilestoneRow, select_rows
 from bot.store.models import Dependency, Milestone, Status
 
 IDS_PER_QUERY = 10_000
 
 
-def prerequisites_of(session: Session, milestone_ids: list[int]) -> dict[int, list[Milestone]]:
-    """Each milestone's prerequisites (cancelled ones left out), from one query."""
-    found: dict[int, list[Milestone]] = {milestone_id: [] for milestone_id in milestone_ids}
+def prerequisites_of(
+    session: Session, milestone_ids: list[int], *, as_rows: bool = False
+) -> dict[int, list[Milestone]] | dict[int, list[MilestoneRow]]:
+    """Each milestone's prerequisites (cancelled ones left out), from one query; `as_rows`:
+    as MilestoneRows, for a sweep that only shows or judges them."""
+    found: dict[int, list] = {milestone_id: [] for milestone_id in milestone_ids}
     # In slices, so that the IN list stays within the databases' limits on bound values.
     for start in range(0, len(milestone_ids), IDS_PER_QUERY):
-        rows = session.exec(
-            select(Dependency.milestone_id, Milestone)
-            .join(Milestone, col(Milestone.id) == Dependency.prerequisite_id)
-            .where(
-                col(Dependency.milestone_id).in_(milestone_ids[start : start + IDS_PER_QUERY]),
-                Milestone.status != Status.CANCELLED,
-            )
-            .order_by(col(Milestone.id))
-        ).all()
-        for milestone_id, prerequisite in rows:
+        chosen = col(Dependency.milestone_id).in_(milestone_ids[start : start + IDS_PER_QUERY])
+        for milestone_id, prerequisite in _prerequisites(session, chosen, as_rows=as_rows):
             found[milestone_id].append(prerequisite)
     return found
 
 
 def prerequisites_in_channels(
-    session: Session, channels: ColumnElement[bool]
-) -> dict[int, list[Milestone]]:
+    session: Session, channels: ColumnElement[bool], *, as_rows: bool = False
+) -> dict[int, list[Milestone]] | dict[int, list[MilestoneRow]]:
     """The prerequisites (cancelled ones left out) of every milestone in the channels that
-    `channels` (a condition on Milestone) selects, by milestone id, from one query."""
-    found: dict[int, list[Milestone]] = {}
-    rows = session.exec(
-        select(Dependency.milestone_id, Milestone)
-        .join(Milestone, col(Milestone.id) == Dependency.prerequisite_id)
-        # The prerequisite's channel is its dependent's.
-        .where(channels, Milestone.status != Status.CANCELLED)
-        .order_by(col(Milestone.id))
-    ).all()
-    for milestone_id, prerequisite in rows:
+    `channels` (a condition on Milestone) selects, by milestone id, from one query; `as_rows`:
+    as MilestoneRows."""
+    found: dict[int, list] = {}
+    # The prerequisite's channel is its dependent's.
+    for milestone_id, prerequisite in _prerequisites(session, channels, as_rows=as_rows):
         found.setdefault(milestone_id, []).append(prerequisite)
     return found
+
+
+def _prerequisites(
+    session: Session, where: ColumnElement[bool], *, as_rows: bool
+) -> list[tuple[int, Milestone | MilestoneRow]]:
+    """(dependent's id, prerequisite) of the links `where` selects, cancelled prerequisites
+    left out, in the order of the prerequisites' ids."""
+    if not as_rows:
+        return list(
+            session.exec(
+                select(Dependency.milestone_id, Milestone)
+                .join(Milestone, col(Milestone.id) == Dependency.prerequisite_id)
+                .where(where, Milestone.status != Status.CANCELLED)
+                .order_by(col(Milestone.id))
+            ).all()
+        )
+    found = session.execute(
+        select_rows()
+        .add_columns(Dependency.milestone_id)
+        .join(Dependency, col(Milestone.id) == Dependency.prerequisite_id)
+        .where(where, Milestone.status != Status.CANCELLED)
+        .order_by(col(Milestone.id))
+    ).all()
+    make = MilestoneRow._make
+    return [(row[-1], make(row[:-1])) for row in found]
 
 
 def open_prerequisites(session: Session, milestone: Milestone) -> list[Milestone]:

@@ -11,8 +11,9 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from bot.domain.dependencies import prerequisites_of
+from bot.domain.rows import AnyMilestone
 from bot.domain.working_time import WorkingWeek
-from bot.store.models import Goal, Health, Milestone, Status
+from bot.store.models import Goal, Health, Status
 
 # A milestone due within this many working days while a prerequisite is still open is at risk.
 RISK_WORKING_DAYS = 2
@@ -44,7 +45,9 @@ def working_days_until(today: date, due_date: date) -> int:
     return MONDAY_TO_FRIDAY.working_days_between(today, due_date)
 
 
-def assess(milestone: Milestone, *, today: date, open_prerequisites: list[Milestone]) -> Verdict:
+def assess(
+    milestone: AnyMilestone, *, today: date, open_prerequisites: list[AnyMilestone]
+) -> Verdict:
     """The health of an open milestone on `today` (in its owner's time zone).
 
     What someone said by hand comes first for blocked; lateness outranks a hand-set risk.
@@ -67,7 +70,7 @@ def assess(milestone: Milestone, *, today: date, open_prerequisites: list[Milest
     return Verdict(Health.ON_TRACK)
 
 
-def _names(milestones: list[Milestone]) -> str:
+def _names(milestones: list[AnyMilestone]) -> str:
     """ "M-3 is", or "M-3, M-4 are"."""
     references = ", ".join(m.reference for m in milestones)
     return f"{references} {'is' if len(milestones) == 1 else 'are'}"
@@ -79,15 +82,15 @@ class Detail:
 
     health: Verdict | None = None  # None once it is reached or cancelled
     goal: Goal | None = None
-    waits_on: tuple[Milestone, ...] = ()  # prerequisites not reached yet
+    waits_on: tuple[AnyMilestone, ...] = ()  # prerequisites not reached yet
 
 
 def describe(
     session: Session,
-    milestones: list[Milestone],
+    milestones: list[AnyMilestone],
     *,
-    today_of: Callable[[Milestone], date],
-    prerequisites: dict[int, list[Milestone]] | None = None,
+    today_of: Callable[[AnyMilestone], date],
+    prerequisites: dict[int, list[AnyMilestone]] | None = None,
     goals: dict[int, Goal] | None = None,
 ) -> dict[int, Detail]:
     """Health, goal and open prerequisites of each milestone, from two queries.

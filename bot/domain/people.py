@@ -200,12 +200,23 @@ class Timezones:
         owners: dict[str, set[str]] = {}
         for milestone in milestones:
             owners.setdefault(milestone.team_id, set()).add(milestone.responsible_id)
-        known = {
-            (team_id, user_id): person
-            for team_id, user_ids in owners.items()
-            for user_id, person in self.known(session, team_id, user_ids).items()
+        default = self.date_of(None, now=now)
+        zones: dict[tuple[str, str], str | None] = {}
+        for team_id, user_ids in owners.items():
+            zones.update(
+                ((team_id, user_id), timezone)
+                for user_id, timezone in session.exec(
+                    select(Person.user_id, Person.timezone).where(
+                        Person.team_id == team_id, col(Person.user_id).in_(sorted(user_ids))
+                    )
+                ).all()
+            )
+        # Worked out once per zone: the owners are thousands, their zones a handful.
+        by_zone = {
+            zone: self.date_of(Person(timezone=zone), now=now) for zone in set(zones.values())
         }
-        return lambda m: self.date_of(known.get((m.team_id, m.responsible_id)), now=now)
+        dates = {key: by_zone[zone] for key, zone in zones.items()}
+        return lambda m: dates.get((m.team_id, m.responsible_id), default)
 
     def people(
         self, team_id: str, user_ids: Iterable[str], *, now: datetime, max_age: timedelta

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_
@@ -15,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from bot.domain.goals import Progress
 from bot.domain.health import Detail
+from bot.domain.rows import AnyMilestone, MilestoneRow, select_rows
 from bot.store.models import EventKind, Health, Milestone, MilestoneEvent, Status
 
 WINDOW = timedelta(days=7)
@@ -38,7 +40,7 @@ class WeekChange:
     marked blocked or at risk, cancelled or added; `reason` is the person's words, if any."""
 
     kind: ChangeKind
-    milestone: Milestone
+    milestone: AnyMilestone
     old_due_date: date | None = None
     new_due_date: date | None = None
     reason: str | None = None
@@ -72,12 +74,12 @@ class ChannelStatus:
     today: date
     # The channel's time zone: reached times are shown on its calendar.
     zone: ZoneInfo
-    reached: list[Milestone] = field(default_factory=list)
-    overdue: list[Milestone] = field(default_factory=list)
-    due_soon: list[Milestone] = field(default_factory=list)
-    awaiting_approval: list[Milestone] = field(default_factory=list)
+    reached: list[AnyMilestone] = field(default_factory=list)
+    overdue: list[AnyMilestone] = field(default_factory=list)
+    due_soon: list[AnyMilestone] = field(default_factory=list)
+    awaiting_approval: list[AnyMilestone] = field(default_factory=list)
     # Open, not overdue nor due this week, but blocked or at risk.
-    troubled: list[Milestone] = field(default_factory=list)
+    troubled: list[AnyMilestone] = field(default_factory=list)
     details: dict[int, Detail] = field(default_factory=dict)
     # The channel's open goals, in the order they were declared.
     progress: list[Progress] = field(default_factory=list)
@@ -85,7 +87,7 @@ class ChannelStatus:
     changes: list[WeekChange] = field(default_factory=list)
     # Open milestones due after the next 7 days (or with no due date), not blocked nor at
     # risk: the plan beyond this week.
-    coming_up: list[Milestone] = field(default_factory=list)
+    coming_up: list[AnyMilestone] = field(default_factory=list)
     # How the channel is doing, and each of its goals (by id; a goal with none reached: absent).
     record: Record = field(default_factory=Record)
     goal_records: dict[int, Record] = field(default_factory=dict)
@@ -103,7 +105,7 @@ class ChannelStatus:
 
 
 def channel_status(
-    milestones: list[Milestone],
+    milestones: list[AnyMilestone],
     *,
     team_id: str,
     channel_id: str,
@@ -234,27 +236,49 @@ CHANGE_EVENTS = (
 )
 
 
+# What `week_changes` reads of an event.
+EVENT_COLUMNS = (
+    col(MilestoneEvent.kind),
+    col(MilestoneEvent.at),
+    col(MilestoneEvent.old_due_date),
+    col(MilestoneEvent.new_due_date),
+    col(MilestoneEvent.reason),
+)
+
+
+class EventRow(NamedTuple):
+    """The part of a MilestoneEvent that `week_changes` reads, as read."""
+
+    kind: str
+    at: datetime
+    old_due_date: date | None
+    new_due_date: date | None
+    reason: str | None
+
+
 def events_since(
     session: Session, where: ColumnElement, *, since: datetime
-) -> list[tuple[MilestoneEvent, Milestone]]:
+) -> list[tuple[EventRow, MilestoneRow]]:
     """The events at or after `since` that may be changes of the week, of the milestones
-    matching `where`, oldest first, each with its milestone."""
-    return list(
-        session.exec(
-            select(MilestoneEvent, Milestone)
-            .join(Milestone, col(Milestone.id) == col(MilestoneEvent.milestone_id))
-            .where(
-                where,
-                col(MilestoneEvent.at) >= since,
-                col(MilestoneEvent.kind).in_(CHANGE_EVENTS),
-            )
-            .order_by(col(MilestoneEvent.at), col(MilestoneEvent.id))
-        ).all()
-    )
+    matching `where`, oldest first, each with its milestone (both as rows)."""
+    found = session.execute(
+        select_rows()
+        .add_columns(*EVENT_COLUMNS)
+        .join(MilestoneEvent, col(Milestone.id) == col(MilestoneEvent.milestone_id))
+        .where(
+            where,
+            col(MilestoneEvent.at) >= since,
+            col(MilestoneEvent.kind).in_(CHANGE_EVENTS),
+        )
+        .order_by(col(MilestoneEvent.at), col(MilestoneEvent.id))
+    ).all()
+    split = len(MilestoneRow._fields)
+    milestone, event = MilestoneRow._make, EventRow._make
+    return [(event(row[split:]), milestone(row[:split])) for row in found]
 
 
 def week_changes(
-    events: Iterable[tuple[MilestoneEvent, Milestone]], *, since: datetime
+    events: Iterable[tuple[MilestoneEvent | EventRow, AnyMilestone]], *, since: datetime
 ) -> list[WeekChange]:
     """The changes made at or after `since`, at most one of each kind per milestone, in the
     order of the milestones' first events.

@@ -41,7 +41,8 @@ CLAIMS_PER_STATEMENT = 1000
 
 
 def claim(session: Session, rows: list[dict]) -> dict[tuple[str, str], int]:
-    """Claim `rows` (team_id, kind, key, claimed_at, ...); return {(kind, key): id} of those won.
+    """Claim `rows` (team_id, kind, key, claimed_at, ...; the same keys in each); return
+    {(kind, key): id} of those won.
 
     INSERT ... ON CONFLICT DO UPDATE ... WHERE ... RETURNING (one statement per thousand
     rows): a key claimed and not yet given up, by an earlier run or by another process at the
@@ -53,12 +54,9 @@ def claim(session: Session, rows: list[dict]) -> dict[tuple[str, str], int]:
         return {}
     now = max(row["claimed_at"] for row in unique)
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    won = {}
-    # In slices: one statement's bound values must stay under the databases' limits (32,766
-    # on SQLite, 65,535 on PostgreSQL) however many channels or milestones a sweep claims.
-    for start in range(0, len(unique), CLAIMS_PER_STATEMENT):
-        insert = dialect.insert(Delivery).values(unique[start : start + CLAIMS_PER_STATEMENT])
-        statement = insert.on_conflict_do_update(
+    insert = dialect.insert(Delivery)
+    statement = (
+        insert.on_conflict_do_update(
             index_elements=["team_id", "kind", "key"],
             set_={
                 "state": DeliveryState.CLAIMED,
@@ -66,9 +64,16 @@ def claim(session: Session, rows: list[dict]) -> dict[tuple[str, str], int]:
                 "attempts": Delivery.attempts + 1,
             },
             where=_claimable(now=now),
-        ).returning(col(Delivery.kind), col(Delivery.key), col(Delivery.id))
-        won.update({(kind, key): id_ for kind, key, id_ in session.execute(statement).all()})
-    return won
+        )
+        .returning(col(Delivery.kind), col(Delivery.key), col(Delivery.id))
+        # Sent as multi-row statements of CLAIMS_PER_STATEMENT rows ("insertmanyvalues"): one
+        # statement's bound values stay under the databases' limits (32,766 on SQLite, 65,535
+        # on PostgreSQL) however many channels or milestones a sweep claims, and the statement
+        # is compiled once rather than with every row's values in it, which took longer than
+        # running it.
+        .execution_options(insertmanyvalues_page_size=CLAIMS_PER_STATEMENT)
+    )
+    return {(kind, key): id_ for kind, key, id_ in session.execute(statement, unique).all()}
 
 
 def taken(session: Session, keys: list[tuple[str, str, str]], *, now: datetime) -> set[tuple]:
