@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import and_, nulls_last, or_, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -42,7 +42,7 @@ from bot.domain.errors import (
     Waiting,
     Written,
 )
-from bot.store.models import EventKind, Goal, Health, Milestone, MilestoneEvent, Status
+from bot.store.models import EventKind, Health, Milestone, MilestoneEvent, Status
 
 # A header block holds 150 characters of plain text; the title is shown in one.
 MAX_TITLE_LENGTH = 150
@@ -229,64 +229,6 @@ def get(session: Session, *, team_id: str, milestone_id: int) -> Milestone:
     if milestone is None or milestone.team_id != team_id:
         raise MilestoneNotFound()
     return milestone
-
-
-def list_channel(
-    session: Session,
-    *,
-    team_id: str,
-    channel_id: str,
-    scope: ListScope,
-    user_id: str,
-    today: date,
-) -> list[Milestone]:
-    """The channel's milestones for `/milestone list`, by due date; cancelled ones never."""
-    query = _listed(
-        team_id=team_id, channel_id=channel_id, scope=scope, user_id=user_id, today=today
-    )
-    return list(session.exec(query).all())
-
-
-def list_channel_with_goals(
-    session: Session,
-    *,
-    team_id: str,
-    channel_id: str,
-    scope: ListScope,
-    user_id: str,
-    today: date,
-) -> tuple[list[Milestone], dict[int, Goal]]:
-    """`list_channel`, and the goals of the milestones it lists by id, from one query."""
-    query = _listed(
-        team_id=team_id, channel_id=channel_id, scope=scope, user_id=user_id, today=today
-    ).add_columns(Goal)
-    # execute, not exec: sqlmodel's exec would give only the first entity of each row.
-    rows = session.execute(query.outerjoin(Goal, col(Goal.id) == Milestone.goal_id)).all()
-    return [milestone for milestone, _ in rows], {g.id: g for _, g in rows if g is not None}
-
-
-def _listed(*, team_id: str, channel_id: str, scope: ListScope, user_id: str, today: date):
-    query = select(Milestone).where(
-        Milestone.team_id == team_id,
-        Milestone.channel_id == channel_id,
-        Milestone.status != Status.CANCELLED,
-    )
-    if scope in (ListScope.OPEN, ListScope.MINE, ListScope.OVERDUE):
-        query = query.where(col(Milestone.status).in_(Status.ACTIVE))
-    match scope:
-        case ListScope.MINE:
-            # What I answer for: mine, or declared by me and owned by nobody yet.
-            query = query.where(
-                or_(
-                    Milestone.owner_id == user_id,
-                    and_(col(Milestone.owner_id).is_(None), Milestone.creator_id == user_id),
-                )
-            )
-        case ListScope.OVERDUE:
-            query = query.where(Milestone.due_date < today)
-        case ListScope.DONE:
-            query = query.where(Milestone.status == Status.REACHED)
-    return query.order_by(nulls_last(col(Milestone.due_date)), Milestone.id)
 
 
 def request_completion(
