@@ -26,6 +26,7 @@ from bot.domain.errors import (
     Already,
     AlreadyInState,
     AwaitingApproval,
+    MilestoneError,
     MilestoneNotFound,
     MissingTitle,
     NotApprover,
@@ -132,36 +133,45 @@ def declare(
     source_permalink: str | None = None,
 ) -> Change:
     """Declare a milestone; without an owner it is the declarer's, unless `default_owner` is off
-    (the modal lets someone leave the owner empty on purpose)."""
-    if request_key:
-        existing = session.exec(
-            select(Milestone).where(Milestone.request_key == request_key)
-        ).first()
-        if existing is not None:
-            return Change(EventKind.DECLARED, existing, creator_id, repeated=True)
-    milestone = Milestone(
-        team_id=team_id,
-        channel_id=channel_id,
-        title=check_title(title),
-        owner_id=owner_id or (creator_id if default_owner else None),
-        approver_id=approver_id,
-        creator_id=creator_id,
-        goal_id=goal_id,
-        definition_of_done=check_definition(definition_of_done),
-        due_date=check_due_date(due_date, today=today),
-        created_at=now,
-        request_key=request_key,
-        source_permalink=check_permalink(source_permalink),
-    )
-    milestone.first_due_date = milestone.due_date
-    check_approver(milestone, separate_approvals=separate_approvals)
+    (the modal lets someone leave the owner empty on purpose).
+
+    A copy of a request that declared already (Slack's retry, same `request_key`) declares
+    nothing and answers with what the first declared, even where the checks would now refuse
+    it (a due date become past): the unique key finds it when the insert is refused, rather
+    than a look-up before every insert.
+    """
+    try:
+        milestone = Milestone(
+            team_id=team_id,
+            channel_id=channel_id,
+            title=check_title(title),
+            owner_id=owner_id or (creator_id if default_owner else None),
+            approver_id=approver_id,
+            creator_id=creator_id,
+            goal_id=goal_id,
+            definition_of_done=check_definition(definition_of_done),
+            due_date=check_due_date(due_date, today=today),
+            created_at=now,
+            request_key=request_key,
+            source_permalink=check_permalink(source_permalink),
+        )
+        milestone.first_due_date = milestone.due_date
+        check_approver(milestone, separate_approvals=separate_approvals)
+    except MilestoneError:
+        existing = _declared_by(session, request_key)
+        if existing is None:
+            raise
+        return Change(EventKind.DECLARED, existing, creator_id, repeated=True)
     session.add(milestone)
     try:
         session.flush()
     except IntegrityError:
-        # A copy of this request won the race; answer with what it declared.
+        if not request_key:
+            raise
         session.rollback()
-        existing = session.exec(select(Milestone).where(Milestone.request_key == request_key)).one()
+        existing = _declared_by(session, request_key)
+        if existing is None:
+            raise
         return Change(EventKind.DECLARED, existing, creator_id, repeated=True)
     _check_prerequisites_here(milestone, prerequisites)
     add_prerequisites(session, milestone, list(prerequisites))
@@ -169,6 +179,12 @@ def declare(
         session, milestone, EventKind.DECLARED, creator_id, now, new_due_date=milestone.due_date
     )
     return Change(EventKind.DECLARED, milestone, creator_id)
+
+
+def _declared_by(session: Session, request_key: str | None) -> Milestone | None:
+    if not request_key:
+        return None
+    return session.exec(select(Milestone).where(Milestone.request_key == request_key)).first()
 
 
 def check_permalink(url: str | None) -> str | None:
