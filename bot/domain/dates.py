@@ -3,6 +3,7 @@
 import re
 from collections.abc import Callable
 from datetime import date, timedelta
+from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 
@@ -440,6 +441,8 @@ def _step_to_working_day(day: date, step: timedelta) -> date:
     return day
 
 
+# A list writes the same few dozen days again and again; strftime costs microseconds each.
+@lru_cache(maxsize=4096)
 def format_day(day: date) -> str:
     """ "Tue 15 Dec 2026": how the bot writes a day, in messages and in the history."""
     return f"{day:%a} {day.day} {day:%b %Y}"
