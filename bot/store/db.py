@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -27,6 +28,8 @@ from bot.store import models  # noqa: F401  (registers the tables on SQLModel.me
 REQUEST_LOCK_WAIT_MS = 1500
 REQUEST_STATEMENT_MS = 2000
 BACKGROUND_LOCK_WAIT_MS = 15000
+# On SQLite, how long a background writer lets the requests' writers go before it.
+BACKGROUND_YIELDS_MS = 50
 
 # Set in the thread answering a Slack request; background work runs in threads of its own.
 _answering = threading.local()
@@ -84,23 +87,26 @@ def _sqlite_waits(dbapi_connection, record: ConnectionPoolEntry, _proxy) -> None
 
 
 class WriterTurns:
-    """SQLite takes one writer at a time; this engine's writers take turns on a lock in the
-    process rather than in SQLite's busy handler.
+    """SQLite takes one writer at a time; this engine's writers take turns in the process
+    rather than in SQLite's busy handler, and requests' writers go first.
 
     The busy handler sleeps between its tries (1, 2, 5, 10, 15, 20, 25 ms and more), so a
     write that finds another's transaction open waits milliseconds for a lock held a fraction
     of one: a request's insert behind an announcement's update, announcements behind each other.
     Here a transaction takes its turn at its first write (when the driver begins it) and gives
     it back when it commits or rolls back, or its connection goes back to the pool or is
-    closed; the next writer goes on at once. It waits for its turn as long as it would wait
-    for SQLite's lock, and then fails as SQLite would ("database is locked"). Writers in other
-    processes still meet in SQLite's busy handler.
+    closed; the next writer goes on at once. A writer answering a request goes before the
+    background's waiting writers, which let requests go first for at most
+    BACKGROUND_YIELDS_MS, so that a stream of requests cannot hold them back for long. A writer
+    waits for its turn as long as it would wait for SQLite's lock, and then fails as SQLite
+    would ("database is locked"). Writers in other processes still meet in SQLite's busy
+    handler.
     """
 
     def __init__(self, engine: Engine) -> None:
-        self._turn = threading.Lock()
-        # The raw connections holding the turn (a connection is used by one thread at a time).
-        self._holders: set[int] = set()
+        self._condition = threading.Condition()
+        self._holder: int | None = None  # the raw connection whose transaction writes
+        self._requests_waiting = 0
         dialect = engine.dialect
         commit, rollback = dialect.do_commit, dialect.do_rollback
 
@@ -123,18 +129,34 @@ class WriterTurns:
 
     def _take(self, connection, cursor, statement: str, *_args) -> None:
         raw = id(cursor.connection)
-        if raw in self._holders or not statement.lstrip()[:7].upper().startswith(_WRITES):
+        if self._holder == raw or not statement.lstrip()[:7].upper().startswith(_WRITES):
             return
-        wait = connection.connection._connection_record.info.get(_WAITS, BACKGROUND_LOCK_WAIT_MS)
-        if not self._turn.acquire(timeout=wait / 1000):
-            raise sqlite3.OperationalError("database is locked")
-        self._holders.add(raw)
+        answering = getattr(_answering, "active", False)
+        started = time.monotonic()
+        give_up = started + (REQUEST_LOCK_WAIT_MS if answering else BACKGROUND_LOCK_WAIT_MS) / 1000
+        stop_yielding = started + BACKGROUND_YIELDS_MS / 1000
+        with self._condition:
+            self._requests_waiting += answering
+            try:
+                while True:
+                    now = time.monotonic()
+                    yielding = not answering and self._requests_waiting and now < stop_yielding
+                    if self._holder is None and not yielding:
+                        self._holder = raw
+                        return
+                    if now >= give_up:
+                        raise sqlite3.OperationalError("database is locked")
+                    until = min(give_up, stop_yielding) if yielding else give_up
+                    self._condition.wait(until - now)
+            finally:
+                self._requests_waiting -= answering
 
     def give_back(self, dbapi_connection) -> None:
         raw = id(getattr(dbapi_connection, "dbapi_connection", dbapi_connection))
-        if raw in self._holders:
-            self._holders.discard(raw)
-            self._turn.release()
+        with self._condition:
+            if self._holder == raw:
+                self._holder = None
+                self._condition.notify_all()
 
     def _given_back_at_end(self, dbapi_connection, *_args) -> None:
         if dbapi_connection is not None:

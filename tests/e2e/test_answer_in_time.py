@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -19,6 +20,7 @@ from sqlmodel import Session
 from bot.listeners.failures import TRY_AGAIN
 from bot.store.db import (
     BACKGROUND_LOCK_WAIT_MS,
+    BACKGROUND_YIELDS_MS,
     REQUEST_LOCK_WAIT_MS,
     answering_request,
     make_engine,
@@ -290,3 +292,50 @@ def test_a_writer_goes_on_at_once_when_the_one_before_it_ended(database_url, end
 
     assert took < 0.5
     assert timezone == "Asia/Tokyo"
+
+
+def test_a_requests_writer_goes_before_the_background_writers_waiting_with_it(database_url):
+    engine = make_engine(database_url)
+    if engine.dialect.name != "sqlite":
+        engine.dispose()
+        pytest.skip("SQLite's writers take turns in the process; PostgreSQL queues row locks")
+    turns: list[tuple[str, float]] = []
+
+    def write(zone: str, *, answering: bool) -> None:
+        started = time.monotonic()
+        with (
+            answering_request() if answering else contextlib.nullcontext(),
+            engine.connect() as connection,
+        ):
+            connection.execute(
+                text("UPDATE person SET timezone = :zone WHERE user_id = 'U1'"), {"zone": zone}
+            )
+            turns.append((zone, time.monotonic() - started))
+            connection.commit()
+
+    try:
+        with session_scope(engine) as session:
+            session.add(_person("U1"))
+        with engine.connect() as sweep:
+            sweep.execute(text("UPDATE person SET timezone = 'UTC'"))  # holds the turn
+            background = threading.Thread(
+                target=write, args=("Europe/Paris",), kwargs={"answering": False}
+            )
+            request = threading.Thread(
+                target=write, args=("Asia/Tokyo",), kwargs={"answering": True}
+            )
+            background.start()
+            time.sleep(0.01)  # both wait for the turn, the background's writer first
+            request.start()
+            time.sleep(0.01)
+            sweep.commit()
+        background.join(timeout=20)
+        request.join(timeout=20)
+    finally:
+        engine.dispose()
+
+    first, waited = turns[0]
+    # The background's writer lets the request's go first, unless it had already waited its
+    # BACKGROUND_YIELDS_MS when the turn came free (a slow machine).
+    assert first == "Asia/Tokyo" or waited >= BACKGROUND_YIELDS_MS / 1000
+    assert len(turns) == 2
