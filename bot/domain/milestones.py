@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import and_, nulls_last, or_, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -26,6 +26,7 @@ from bot.domain.errors import (
     Already,
     AlreadyInState,
     AwaitingApproval,
+    MilestoneError,
     MilestoneNotFound,
     MissingTitle,
     NotApprover,
@@ -42,7 +43,7 @@ from bot.domain.errors import (
     Waiting,
     Written,
 )
-from bot.store.models import EventKind, Goal, Health, Milestone, MilestoneEvent, Status
+from bot.store.models import EventKind, Health, Milestone, MilestoneEvent, Status
 
 # A header block holds 150 characters of plain text; the title is shown in one.
 MAX_TITLE_LENGTH = 150
@@ -132,36 +133,45 @@ def declare(
     source_permalink: str | None = None,
 ) -> Change:
     """Declare a milestone; without an owner it is the declarer's, unless `default_owner` is off
-    (the modal lets someone leave the owner empty on purpose)."""
-    if request_key:
-        existing = session.exec(
-            select(Milestone).where(Milestone.request_key == request_key)
-        ).first()
-        if existing is not None:
-            return Change(EventKind.DECLARED, existing, creator_id, repeated=True)
-    milestone = Milestone(
-        team_id=team_id,
-        channel_id=channel_id,
-        title=check_title(title),
-        owner_id=owner_id or (creator_id if default_owner else None),
-        approver_id=approver_id,
-        creator_id=creator_id,
-        goal_id=goal_id,
-        definition_of_done=check_definition(definition_of_done),
-        due_date=check_due_date(due_date, today=today),
-        created_at=now,
-        request_key=request_key,
-        source_permalink=check_permalink(source_permalink),
-    )
-    milestone.first_due_date = milestone.due_date
-    check_approver(milestone, separate_approvals=separate_approvals)
+    (the modal lets someone leave the owner empty on purpose).
+
+    A copy of a request that declared already (Slack's retry, same `request_key`) declares
+    nothing and answers with what the first declared, even where the checks would now refuse
+    it (a due date become past): the unique key finds it when the insert is refused, rather
+    than a look-up before every insert.
+    """
+    try:
+        milestone = Milestone(
+            team_id=team_id,
+            channel_id=channel_id,
+            title=check_title(title),
+            owner_id=owner_id or (creator_id if default_owner else None),
+            approver_id=approver_id,
+            creator_id=creator_id,
+            goal_id=goal_id,
+            definition_of_done=check_definition(definition_of_done),
+            due_date=check_due_date(due_date, today=today),
+            created_at=now,
+            request_key=request_key,
+            source_permalink=check_permalink(source_permalink),
+        )
+        milestone.first_due_date = milestone.due_date
+        check_approver(milestone, separate_approvals=separate_approvals)
+    except MilestoneError:
+        existing = _declared_by(session, request_key)
+        if existing is None:
+            raise
+        return Change(EventKind.DECLARED, existing, creator_id, repeated=True)
     session.add(milestone)
     try:
         session.flush()
     except IntegrityError:
-        # A copy of this request won the race; answer with what it declared.
+        if not request_key:
+            raise
         session.rollback()
-        existing = session.exec(select(Milestone).where(Milestone.request_key == request_key)).one()
+        existing = _declared_by(session, request_key)
+        if existing is None:
+            raise
         return Change(EventKind.DECLARED, existing, creator_id, repeated=True)
     _check_prerequisites_here(milestone, prerequisites)
     add_prerequisites(session, milestone, list(prerequisites))
@@ -169,6 +179,12 @@ def declare(
         session, milestone, EventKind.DECLARED, creator_id, now, new_due_date=milestone.due_date
     )
     return Change(EventKind.DECLARED, milestone, creator_id)
+
+
+def _declared_by(session: Session, request_key: str | None) -> Milestone | None:
+    if not request_key:
+        return None
+    return session.exec(select(Milestone).where(Milestone.request_key == request_key)).first()
 
 
 def check_permalink(url: str | None) -> str | None:
@@ -229,64 +245,6 @@ def get(session: Session, *, team_id: str, milestone_id: int) -> Milestone:
     if milestone is None or milestone.team_id != team_id:
         raise MilestoneNotFound()
     return milestone
-
-
-def list_channel(
-    session: Session,
-    *,
-    team_id: str,
-    channel_id: str,
-    scope: ListScope,
-    user_id: str,
-    today: date,
-) -> list[Milestone]:
-    """The channel's milestones for `/milestone list`, by due date; cancelled ones never."""
-    query = _listed(
-        team_id=team_id, channel_id=channel_id, scope=scope, user_id=user_id, today=today
-    )
-    return list(session.exec(query).all())
-
-
-def list_channel_with_goals(
-    session: Session,
-    *,
-    team_id: str,
-    channel_id: str,
-    scope: ListScope,
-    user_id: str,
-    today: date,
-) -> tuple[list[Milestone], dict[int, Goal]]:
-    """`list_channel`, and the goals of the milestones it lists by id, from one query."""
-    query = _listed(
-        team_id=team_id, channel_id=channel_id, scope=scope, user_id=user_id, today=today
-    ).add_columns(Goal)
-    # execute, not exec: sqlmodel's exec would give only the first entity of each row.
-    rows = session.execute(query.outerjoin(Goal, col(Goal.id) == Milestone.goal_id)).all()
-    return [milestone for milestone, _ in rows], {g.id: g for _, g in rows if g is not None}
-
-
-def _listed(*, team_id: str, channel_id: str, scope: ListScope, user_id: str, today: date):
-    query = select(Milestone).where(
-        Milestone.team_id == team_id,
-        Milestone.channel_id == channel_id,
-        Milestone.status != Status.CANCELLED,
-    )
-    if scope in (ListScope.OPEN, ListScope.MINE, ListScope.OVERDUE):
-        query = query.where(col(Milestone.status).in_(Status.ACTIVE))
-    match scope:
-        case ListScope.MINE:
-            # What I answer for: mine, or declared by me and owned by nobody yet.
-            query = query.where(
-                or_(
-                    Milestone.owner_id == user_id,
-                    and_(col(Milestone.owner_id).is_(None), Milestone.creator_id == user_id),
-                )
-            )
-        case ListScope.OVERDUE:
-            query = query.where(Milestone.due_date < today)
-        case ListScope.DONE:
-            query = query.where(Milestone.status == Status.REACHED)
-    return query.order_by(nulls_last(col(Milestone.due_date)), Milestone.id)
 
 
 def request_completion(

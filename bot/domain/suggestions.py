@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from bot.domain.coach import Context, Draft, Suggestion, review
@@ -21,6 +22,30 @@ def draft_of(milestone: Milestone) -> Draft:
     )
 
 
+_milestone = Milestone.__table__
+_goal = Goal.__table__
+
+# Built once, their values bound at each call. Only the columns the rules read: whole Milestone
+# objects cost more to load than to review.
+_OPEN_MILESTONES = select(
+    _milestone.c.id,
+    _milestone.c.title,
+    _milestone.c.due_date,
+    _milestone.c.owner_id,
+    _milestone.c.approver_id,
+    _milestone.c.goal_id,
+).where(
+    _milestone.c.team_id == bindparam("team_id"),
+    _milestone.c.channel_id == bindparam("channel_id"),
+    _milestone.c.status.in_(Status.ACTIVE),
+)
+_GOALS_REQUIRING_APPROVAL = select(_goal.c.id).where(
+    _goal.c.team_id == bindparam("team_id"),
+    _goal.c.channel_id == bindparam("channel_id"),
+    _goal.c.requires_approval == True,  # noqa: E712  (SQL, not Python truth)
+)
+
+
 def channel_context(
     session: Session,
     *,
@@ -35,27 +60,13 @@ def channel_context(
     Without `with_open_milestones`, the channel's open milestones are left out: enough for the
     rules that do not compare a milestone with the others.
     """
-    # Only the columns the rules read: whole Milestone objects cost more to load than to review.
-    columns = select(
-        Milestone.id,
-        Milestone.title,
-        Milestone.due_date,
-        Milestone.owner_id,
-        Milestone.approver_id,
-        Milestone.goal_id,
-    ).where(
-        Milestone.team_id == team_id,
-        Milestone.channel_id == channel_id,
-        col(Milestone.status).in_(Status.ACTIVE),
+    values = {"team_id": team_id, "channel_id": channel_id}
+    session.flush()  # as the ORM's queries would: what the caller changed is read back
+    connection = session.connection()
+    open_milestones = (
+        connection.execute(_OPEN_MILESTONES, values).all() if with_open_milestones else []
     )
-    open_milestones = session.exec(columns).all() if with_open_milestones else []
-    goals = session.exec(
-        select(Goal.id).where(
-            Goal.team_id == team_id,
-            Goal.channel_id == channel_id,
-            Goal.requires_approval == True,  # noqa: E712  (SQL, not Python truth)
-        )
-    ).all()
+    goals = connection.execute(_GOALS_REQUIRING_APPROVAL, values).scalars().all()
     settings = settings or session.get(ChannelSettings, (team_id, channel_id))
     disabled = settings.coach_disabled.split(",") if settings and settings.coach_disabled else []
     return Context(

@@ -19,6 +19,7 @@ from bot.domain import (
     channels,
     goals,
     links,
+    listing,
     milestones,
     personal_digests,
     public_view,
@@ -27,7 +28,6 @@ from bot.domain import (
 )
 from bot.domain.dates import parse_due_date
 from bot.domain.errors import AdminCheckFailed, MilestoneError
-from bot.domain.health import describe
 from bot.domain.status_report import channel_reached, goal_records, track_record
 from bot.listeners import forms, parsing
 from bot.listeners.context import runtime_of
@@ -192,17 +192,15 @@ def handle_new_milestone_modal(call: Call, command: parsing.NewMilestoneModal) -
 def handle_list(call: Call, command: parsing.ListMilestones) -> None:
     today = call.today()
     runtime = call.runtime
-    with session_scope(runtime.engine) as session:
-        found, goals = milestones.list_channel_with_goals(
-            session,
+    with runtime.engine.connect() as connection:
+        found, details = listing.channel_list(
+            connection,
             team_id=call.team_id,
             channel_id=call.channel_id,
             scope=command.scope,
             user_id=call.user_id,
             today=today,
-        )
-        details = describe(
-            session, found, today_of=runtime.timezones.today_of(call.now), goals=goals
+            today_of=runtime.timezones.today_of(call.now),
         )
     call.ack(**blocks.milestone_list(found, scope=command.scope, today=today, details=details))
 

@@ -13,7 +13,7 @@ from slack_bolt.request import BoltRequest
 from sqlmodel import Session
 
 from bot.delivery.announce import announce
-from bot.domain import channels, goals, milestones, suggestions
+from bot.domain import channels, goals, listing, milestones, suggestions
 from bot.domain.dates import parse_due_date
 from bot.domain.dependencies import prerequisites_of
 from bot.domain.errors import (
@@ -179,7 +179,7 @@ def _candidates(
 ) -> list[Milestone]:
     """What "depends on" offers: the channel's open milestones, and those already chosen
     (a reached prerequisite stays), never the milestone being edited."""
-    found = milestones.list_channel(
+    found = listing.list_channel(
         session,
         team_id=team_id,
         channel_id=channel_id,

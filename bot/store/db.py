@@ -1,21 +1,23 @@
 """The database engine and sessions; SQLite gets WAL, foreign keys and a busy timeout.
 
-A transaction begun while answering a Slack request (`answering_request`) waits at most
+A connection taken while answering a Slack request (`answering_request`) waits at most
 REQUEST_LOCK_WAIT_MS for another's lock, and on PostgreSQL each of its statements at most
 REQUEST_STATEMENT_MS: the person is told to try again well inside the 3 seconds Slack waits
-for the answer. Sweeps and background work, with nobody waiting, wait longer.
+for the answer. Sweeps and background work, with nobody waiting, wait longer. The waits are
+set when the pool lends a connection, and only when they change from its last borrower's.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, create_engine
 
@@ -26,6 +28,8 @@ from bot.store import models  # noqa: F401  (registers the tables on SQLModel.me
 REQUEST_LOCK_WAIT_MS = 1500
 REQUEST_STATEMENT_MS = 2000
 BACKGROUND_LOCK_WAIT_MS = 15000
+# On SQLite, how long a background writer lets the requests' writers go before it.
+BACKGROUND_YIELDS_MS = 50
 
 # Set in the thread answering a Slack request; background work runs in threads of its own.
 _answering = threading.local()
@@ -33,7 +37,7 @@ _answering = threading.local()
 
 @contextmanager
 def answering_request() -> Iterator[None]:
-    """Transactions begun in this thread during the block wait only briefly for locks."""
+    """Connections taken in this thread during the block wait only briefly for locks."""
     before = getattr(_answering, "active", False)
     _answering.active = True
     try:
@@ -49,9 +53,13 @@ def make_engine(url: str) -> Engine:
             connect_args={"check_same_thread": False, "timeout": BACKGROUND_LOCK_WAIT_MS / 1000},
         )
         event.listen(engine, "connect", _configure_sqlite)
+        event.listen(engine, "checkout", _sqlite_waits)
+        WriterTurns(engine)
     else:
-        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
-    event.listen(engine, "begin", _limit_waits)
+        # No pool_pre_ping: the checkout below is the ping (a restarted PostgreSQL costs no
+        # failed command), and sets the waits in the same round trip.
+        engine = create_engine(url, pool_size=10, max_overflow=10)
+        event.listen(engine, "checkout", _postgresql_waits)
     return engine
 
 
@@ -62,25 +70,133 @@ def _configure_sqlite(dbapi_connection, record: ConnectionPoolEntry) -> None:
     cursor.execute(f"PRAGMA busy_timeout={BACKGROUND_LOCK_WAIT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
-    record.info["busy_timeout"] = BACKGROUND_LOCK_WAIT_MS
+    record.info[_WAITS] = BACKGROUND_LOCK_WAIT_MS
 
 
-def _limit_waits(connection: Connection) -> None:
-    """At the start of each transaction: short waits when a person waits for the answer."""
+# The key in a pooled connection's info of the waits it was last given.
+_WAITS = "waits"
+
+
+def _sqlite_waits(dbapi_connection, record: ConnectionPoolEntry, _proxy) -> None:
+    """At checkout: the busy timeout of the thread taking the connection, which the pool lends
+    to requests and sweeps in turn; set (straight through the driver) only when it changes."""
+    wait = REQUEST_LOCK_WAIT_MS if getattr(_answering, "active", False) else BACKGROUND_LOCK_WAIT_MS
+    if record.info.get(_WAITS) != wait:
+        dbapi_connection.execute(f"PRAGMA busy_timeout={wait}")
+        record.info[_WAITS] = wait
+
+
+class WriterTurns:
+    """SQLite takes one writer at a time; this engine's writers take turns in the process
+    rather than in SQLite's busy handler, and requests' writers go first.
+
+    The busy handler sleeps between its tries (1, 2, 5, 10, 15, 20, 25 ms and more), so a
+    write that finds another's transaction open waits milliseconds for a lock held a fraction
+    of one: a request's insert behind an announcement's update, announcements behind each other.
+    Here a transaction takes its turn at its first write (when the driver begins it) and gives
+    it back when it commits or rolls back, or its connection goes back to the pool or is
+    closed; the next writer goes on at once. A writer answering a request goes before the
+    background's waiting writers, which let requests go first for at most
+    BACKGROUND_YIELDS_MS, so that a stream of requests cannot hold them back for long. A writer
+    waits for its turn as long as it would wait for SQLite's lock, and then fails as SQLite
+    would ("database is locked"). Writers in other processes still meet in SQLite's busy
+    handler.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._condition = threading.Condition()
+        self._holder: int | None = None  # the raw connection whose transaction writes
+        self._requests_waiting = 0
+        dialect = engine.dialect
+        commit, rollback = dialect.do_commit, dialect.do_rollback
+
+        def do_commit(dbapi_connection) -> None:
+            try:
+                commit(dbapi_connection)
+            finally:
+                self.give_back(dbapi_connection)
+
+        def do_rollback(dbapi_connection) -> None:
+            try:
+                rollback(dbapi_connection)
+            finally:
+                self.give_back(dbapi_connection)
+
+        dialect.do_commit, dialect.do_rollback = do_commit, do_rollback
+        event.listen(engine, "before_cursor_execute", self._take)
+        for ending in ("checkin", "invalidate", "close", "close_detached"):
+            event.listen(engine.pool, ending, self._given_back_at_end)
+
+    def _take(self, connection, cursor, statement: str, *_args) -> None:
+        raw = id(cursor.connection)
+        if self._holder == raw or not statement.lstrip()[:7].upper().startswith(_WRITES):
+            return
+        answering = getattr(_answering, "active", False)
+        started = time.monotonic()
+        give_up = started + (REQUEST_LOCK_WAIT_MS if answering else BACKGROUND_LOCK_WAIT_MS) / 1000
+        stop_yielding = started + BACKGROUND_YIELDS_MS / 1000
+        with self._condition:
+            self._requests_waiting += answering
+            try:
+                while True:
+                    now = time.monotonic()
+                    yielding = not answering and self._requests_waiting and now < stop_yielding
+                    if self._holder is None and not yielding:
+                        self._holder = raw
+                        return
+                    if now >= give_up:
+                        raise sqlite3.OperationalError("database is locked")
+                    until = min(give_up, stop_yielding) if yielding else give_up
+                    self._condition.wait(until - now)
+            finally:
+                self._requests_waiting -= answering
+
+    def give_back(self, dbapi_connection) -> None:
+        raw = id(getattr(dbapi_connection, "dbapi_connection", dbapi_connection))
+        with self._condition:
+            if self._holder == raw:
+                self._holder = None
+                self._condition.notify_all()
+
+    def _given_back_at_end(self, dbapi_connection, *_args) -> None:
+        if dbapi_connection is not None:
+            self.give_back(dbapi_connection)
+
+
+# The statements before which the driver begins a transaction: the ones that write.
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+# For a request: short waits. Elsewhere: the server's own settings (none, by default).
+_REQUEST_WAITS = (
+    f"SELECT set_config('lock_timeout', '{REQUEST_LOCK_WAIT_MS}ms', false), "
+    f"set_config('statement_timeout', '{REQUEST_STATEMENT_MS}ms', false)"
+)
+_SERVER_WAITS = (
+    "SELECT set_config(name, reset_val, false) FROM pg_settings "
+    "WHERE name IN ('lock_timeout', 'statement_timeout')"
+)
+
+
+def _postgresql_waits(dbapi_connection, record: ConnectionPoolEntry, _proxy) -> None:
+    """At checkout, one round trip that both checks the connection is alive (a dead one is
+    replaced, as pool_pre_ping would) and gives it the waits of the thread taking it: the
+    request's limits, or back to the server's. Set for the session, in autocommit, so that a
+    transaction rolled back later does not undo them; the next checkout sets them again."""
     answering = getattr(_answering, "active", False)
-    if connection.dialect.name == "sqlite":
-        # SQLite's busy timeout belongs to the connection, which the pool lends to requests
-        # and sweeps in turn: set it when it is not the one this transaction needs.
-        wait = REQUEST_LOCK_WAIT_MS if answering else BACKGROUND_LOCK_WAIT_MS
-        if connection.info.get("busy_timeout") != wait:
-            connection.exec_driver_sql(f"PRAGMA busy_timeout={wait}")
-            connection.info["busy_timeout"] = wait
-    elif answering:
-        # Local to the transaction: the connection goes back to the pool without them.
-        connection.exec_driver_sql(
-            f"SELECT set_config('lock_timeout', '{REQUEST_LOCK_WAIT_MS}ms', true), "
-            f"set_config('statement_timeout', '{REQUEST_STATEMENT_MS}ms', true)"
-        )
+    statement = "SELECT 1"
+    if record.info.get(_WAITS) != answering:
+        statement = _REQUEST_WAITS if answering else _SERVER_WAITS
+    autocommit = dbapi_connection.autocommit
+    try:
+        dbapi_connection.autocommit = True
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(statement)
+        dbapi_connection.autocommit = autocommit
+    except Exception as error:
+        record.info.pop(_WAITS, None)
+        raise DisconnectionError(f"the connection did not answer: {error}") from error
+    record.info[_WAITS] = answering
 
 
 @contextmanager

@@ -92,7 +92,33 @@ class Goal(SQLModel, table=True):
         return f"G-{self.id}"
 
 
-class Milestone(SQLModel, table=True):
+class MilestoneFacts:
+    """What follows from a milestone's columns: for the table's objects, and for plain rows of
+    the same columns, read where whole objects would cost more than the work done with them."""
+
+    __slots__ = ()
+
+    @property
+    def reference(self) -> str:
+        return f"M-{self.id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in Status.ACTIVE
+
+    @property
+    def responsible_id(self) -> str:
+        """Who answers for it: the owner, or while it has none, whoever declared it."""
+        return self.owner_id or self.creator_id
+
+    @property
+    def slip_days(self) -> int:
+        if self.first_due_date is None or self.due_date is None:
+            return 0
+        return (self.due_date - self.first_due_date).days
+
+
+class Milestone(MilestoneFacts, SQLModel, table=True):
     __table_args__ = (
         Index("ix_milestone_channel", "team_id", "channel_id", "status"),
         Index("ix_milestone_status_due", "status", "due_date"),
@@ -143,25 +169,6 @@ class Milestone(SQLModel, table=True):
     approval_ts: str | None = Field(default=None, max_length=32)
     # The message it was made from ("Make it a milestone"): its permalink, which the card links.
     source_permalink: str | None = Field(default=None, max_length=500)
-
-    @property
-    def reference(self) -> str:
-        return f"M-{self.id}"
-
-    @property
-    def is_active(self) -> bool:
-        return self.status in Status.ACTIVE
-
-    @property
-    def responsible_id(self) -> str:
-        """Who answers for it: the owner, or while it has none, whoever declared it."""
-        return self.owner_id or self.creator_id
-
-    @property
-    def slip_days(self) -> int:
-        if self.first_due_date is None or self.due_date is None:
-            return 0
-        return (self.due_date - self.first_due_date).days
 
 
 class Dependency(SQLModel, table=True):

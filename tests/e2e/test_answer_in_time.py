@@ -5,21 +5,27 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
+import pytest
 import requests
 from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import Session
 
 from bot.listeners.failures import TRY_AGAIN
 from bot.store.db import (
     BACKGROUND_LOCK_WAIT_MS,
+    BACKGROUND_YIELDS_MS,
     REQUEST_LOCK_WAIT_MS,
     answering_request,
     make_engine,
     session_scope,
+    waited_too_long,
 )
 from bot.store.models import Person
 from tests.support.harness import OWNER, make_settings, running_bot
@@ -199,3 +205,137 @@ def test_only_the_thread_answering_a_request_waits_briefly(database_url):
 
     assert answering == request_wait[engine.dialect.name]
     assert elsewhere == background_wait[engine.dialect.name]
+
+
+def _person(user_id: str, timezone: str = "UTC") -> Person:
+    return Person(
+        team_id="T111",
+        user_id=user_id,
+        timezone=timezone,
+        fetched_at=datetime(2026, 11, 26, tzinfo=UTC),
+    )
+
+
+def test_a_request_behind_another_writer_of_its_process_gives_up_in_time(database_url):
+    engine = make_engine(database_url)
+    try:
+        with session_scope(engine) as session:
+            session.add(_person("U1"))
+        with Session(engine) as sweep:
+            sweep.get(Person, ("T111", "U1")).timezone = "Europe/Paris"
+            sweep.flush()  # its write is under way, its transaction open
+            started = time.monotonic()
+            with (
+                pytest.raises(OperationalError) as refused,
+                answering_request(),
+                session_scope(engine) as request,
+            ):
+                request.get(Person, ("T111", "U1")).timezone = "Asia/Tokyo"
+            took = time.monotonic() - started
+            sweep.commit()
+    finally:
+        engine.dispose()
+
+    assert waited_too_long(refused.value)
+    assert REQUEST_LOCK_WAIT_MS / 1000 * 0.9 <= took < LOCKED_IN_TIME
+
+
+def _ended_by_a_rollback(engine) -> None:
+    with Session(engine) as first:
+        first.add(_person("U2"))
+        first.flush()
+        first.rollback()
+
+
+def _ended_by_a_refused_write(engine) -> None:
+    with pytest.raises(IntegrityError), Session(engine) as first:
+        first.add(_person("U1"))
+        first.flush()
+
+
+def _ended_by_closing_mid_transaction(engine) -> None:
+    with engine.connect() as first:
+        first.execute(text("UPDATE person SET timezone = 'Europe/Paris'"))
+
+
+def _ended_by_a_commit(engine) -> None:
+    with session_scope(engine) as first:
+        first.add(_person("U3"))
+
+
+@pytest.mark.parametrize(
+    "end_first_writer",
+    [
+        _ended_by_a_rollback,
+        _ended_by_a_refused_write,
+        _ended_by_closing_mid_transaction,
+        _ended_by_a_commit,
+    ],
+)
+def test_a_writer_goes_on_at_once_when_the_one_before_it_ended(database_url, end_first_writer):
+    engine = make_engine(database_url)
+    try:
+        with session_scope(engine) as session:
+            session.add(_person("U1"))
+        # Taken before the first writer's, so that the two write on connections of their own.
+        with answering_request(), engine.connect() as second:
+            second.execute(text("SELECT 1"))
+            end_first_writer(engine)
+            started = time.monotonic()
+            second.execute(text("UPDATE person SET timezone = 'Asia/Tokyo' WHERE user_id = 'U1'"))
+            second.commit()
+            took = time.monotonic() - started
+        with session_scope(engine) as session:
+            timezone = session.get(Person, ("T111", "U1")).timezone
+    finally:
+        engine.dispose()
+
+    assert took < 0.5
+    assert timezone == "Asia/Tokyo"
+
+
+def test_a_requests_writer_goes_before_the_background_writers_waiting_with_it(database_url):
+    engine = make_engine(database_url)
+    if engine.dialect.name != "sqlite":
+        engine.dispose()
+        pytest.skip("SQLite's writers take turns in the process; PostgreSQL queues row locks")
+    turns: list[tuple[str, float]] = []
+
+    def write(zone: str, *, answering: bool) -> None:
+        started = time.monotonic()
+        with (
+            answering_request() if answering else contextlib.nullcontext(),
+            engine.connect() as connection,
+        ):
+            connection.execute(
+                text("UPDATE person SET timezone = :zone WHERE user_id = 'U1'"), {"zone": zone}
+            )
+            turns.append((zone, time.monotonic() - started))
+            connection.commit()
+
+    try:
+        with session_scope(engine) as session:
+            session.add(_person("U1"))
+        with engine.connect() as sweep:
+            sweep.execute(text("UPDATE person SET timezone = 'UTC'"))  # holds the turn
+            background = threading.Thread(
+                target=write, args=("Europe/Paris",), kwargs={"answering": False}
+            )
+            request = threading.Thread(
+                target=write, args=("Asia/Tokyo",), kwargs={"answering": True}
+            )
+            background.start()
+            time.sleep(0.01)  # both wait for the turn, the background's writer first
+            request.start()
+            time.sleep(0.01)
+            sweep.commit()
+        background.join(timeout=20)
+        request.join(timeout=20)
+    finally:
+        engine.dispose()
+
+    first, waited = turns[0]
+    # The background's writer lets the request's go first, unless it had already waited its
+    # BACKGROUND_YIELDS_MS when the turn came free (a slow machine).
+    assert first == "Asia/Tokyo" or waited >= BACKGROUND_YIELDS_MS / 1000
+    assert len(turns) == 2

@@ -163,6 +163,25 @@ def test_a_retried_add_declares_once(bot):
     assert len(bot.slack.calls_to("chat.postMessage")) == 1
 
 
+def test_a_retry_after_midnight_of_an_add_due_today_declares_once_and_answers_alike(bot, clock):
+    # 26 Nov, 23:59 where the caller is: due today. Slack's retry comes after midnight, when
+    # that day has passed.
+    bot.slack.set_user(OWNER, tz="UTC")
+    clock.set(clock.now.replace(hour=23, minute=59, second=30))
+    body = bot.command_body('add "Beta shipped" due 2026-11-26')
+    first = bot.post(body)
+    clock.advance(minutes=1)
+
+    again = bot.post(body, headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "timeout"})
+
+    assert first.status_code == again.status_code == 200
+    assert again.text == first.text
+    [milestone] = bot.milestones()
+    assert milestone.due_date == date(2026, 11, 26)
+    bot.settle()
+    assert len(bot.slack.calls_to("chat.postMessage")) == 1
+
+
 def test_bot_not_in_channel_tells_the_caller_how_to_invite_it(bot):
     bot.slack.fail("chat.postMessage", status=200, error="not_in_channel")
 

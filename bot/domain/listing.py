@@ -1,0 +1,176 @@
+"""What `/milestone list` shows: a channel's milestones as plain rows, each with its health, from
+two queries built once.
+
+The list is the command people use most and reads the most rows, so it reads only the columns
+it shows, into small frozen rows rather than ORM objects, with statements built once per scope
+(their values bound at each call). The verdicts are health.assess's, as everywhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import ColumnElement, bindparam, nulls_last, or_
+from sqlalchemy.engine import Connection
+from sqlmodel import Session, select
+
+from bot.domain.health import Detail, assess
+from bot.domain.milestones import ListScope
+from bot.store.models import Dependency, Milestone, MilestoneFacts, Status
+
+_milestone = Milestone.__table__
+_dependency = Dependency.__table__
+_dependent = _milestone.alias("dependent")
+
+
+@dataclass(frozen=True)
+class Listed(MilestoneFacts):
+    """One line of the list: the milestone columns it shows or judges health by."""
+
+    id: int
+    team_id: str
+    title: str
+    owner_id: str | None
+    creator_id: str
+    goal_id: int | None
+    due_date: date | None
+    first_due_date: date | None
+    times_moved: int
+    marked_health: str | None
+    health_reason: str | None
+    status: str
+
+
+@dataclass(frozen=True)
+class Prerequisite:
+    """An open or reached prerequisite, as much of it as health reads."""
+
+    id: int
+    due_date: date | None
+    status: str
+
+    @property
+    def reference(self) -> str:
+        return f"M-{self.id}"
+
+
+@dataclass(frozen=True)
+class GoalShown:
+    """The goal a listed milestone serves, as the list shows it: its reference."""
+
+    id: int
+
+    @property
+    def reference(self) -> str:
+        return f"G-{self.id}"
+
+
+_COLUMNS = [_milestone.c[name] for name in Listed.__dataclass_fields__]
+
+
+def _conditions(scope: ListScope) -> list[ColumnElement[bool]]:
+    """Which milestones `scope` lists, with the team, channel, user and day left to bind."""
+    c = _milestone.c
+    conditions = [
+        c.team_id == bindparam("team_id"),
+        c.channel_id == bindparam("channel_id"),
+        c.status != Status.CANCELLED,
+    ]
+    if scope in (ListScope.OPEN, ListScope.MINE, ListScope.OVERDUE):
+        conditions.append(c.status.in_(Status.ACTIVE))
+    match scope:
+        case ListScope.MINE:
+            # What I answer for: mine, or declared by me and owned by nobody yet.
+            conditions.append(
+                or_(
+                    c.owner_id == bindparam("user_id"),
+                    c.owner_id.is_(None) & (c.creator_id == bindparam("user_id")),
+                )
+            )
+        case ListScope.OVERDUE:
+            conditions.append(c.due_date < bindparam("today"))
+        case ListScope.DONE:
+            conditions.append(c.status == Status.REACHED)
+    return conditions
+
+
+_ORDER = (nulls_last(_milestone.c.due_date), _milestone.c.id)
+
+_LISTED = {
+    scope: select(*_COLUMNS).where(*_conditions(scope)).order_by(*_ORDER) for scope in ListScope
+}
+
+# The prerequisites of the channel's open milestones (cancelled ones left out): health is
+# judged only for open milestones, and the list shows nothing else of a prerequisite.
+_PREREQUISITES = (
+    select(
+        _dependency.c.milestone_id,
+        _milestone.c.id,
+        _milestone.c.due_date,
+        _milestone.c.status,
+    )
+    .join(_milestone, _milestone.c.id == _dependency.c.prerequisite_id)
+    .join(_dependent, _dependent.c.id == _dependency.c.milestone_id)
+    .where(
+        _dependent.c.team_id == bindparam("team_id"),
+        _dependent.c.channel_id == bindparam("channel_id"),
+        _dependent.c.status.in_(Status.ACTIVE),
+        _milestone.c.status != Status.CANCELLED,
+    )
+    .order_by(_milestone.c.id)
+)
+
+
+def channel_list(
+    connection: Connection,
+    *,
+    team_id: str,
+    channel_id: str,
+    scope: ListScope,
+    user_id: str,
+    today: date,
+    today_of: Callable[[Listed], date],
+) -> tuple[list[Listed], dict[int, Detail]]:
+    """The channel's milestones in `scope` (by due date, undated last) and, by id, the health
+    and goal of each; `today_of` gives the date a milestone's health is judged on (its
+    owner's), asked once per person."""
+    values = _values(team_id, channel_id, user_id, today)
+    listed = [Listed(*row) for row in connection.execute(_LISTED[scope], values)]
+    waiting: dict[int, list[Prerequisite]] = {}
+    if any(milestone.is_active for milestone in listed):
+        for milestone_id, *prerequisite in connection.execute(_PREREQUISITES, values):
+            if prerequisite[2] != Status.REACHED:
+                waiting.setdefault(milestone_id, []).append(Prerequisite(*prerequisite))
+    days: dict[str, date] = {}
+    details = {}
+    for milestone in listed:
+        verdict = None
+        if milestone.is_active:
+            day = days.get(milestone.responsible_id)
+            if day is None:
+                day = days[milestone.responsible_id] = today_of(milestone)
+            verdict = assess(milestone, today=day, open_prerequisites=waiting.get(milestone.id, []))
+        goal = GoalShown(milestone.goal_id) if milestone.goal_id is not None else None
+        details[milestone.id] = Detail(verdict, goal, tuple(waiting.get(milestone.id, ())))
+    return listed, details
+
+
+def list_channel(
+    session: Session,
+    *,
+    team_id: str,
+    channel_id: str,
+    scope: ListScope,
+    user_id: str,
+    today: date,
+) -> list[Milestone]:
+    """The same milestones as `channel_list`, as whole objects (a form offers them to choose
+    from)."""
+    query = select(Milestone).where(*_conditions(scope)).order_by(*_ORDER)
+    return list(session.exec(query, params=_values(team_id, channel_id, user_id, today)))
+
+
+def _values(team_id: str, channel_id: str, user_id: str, today: date) -> dict[str, object]:
+    return {"team_id": team_id, "channel_id": channel_id, "user_id": user_id, "today": today}
