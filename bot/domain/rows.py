@@ -14,21 +14,16 @@ from collections.abc import Iterable
 
 from sqlalchemy import Select, select
 
-from bot.store.models import Milestone
+from bot.store.models import Milestone, MilestoneFacts
 
 # Every column of the milestone table, in its order.
 COLUMNS = tuple(Milestone.__table__.columns)
 
 
-class MilestoneRow(namedtuple("MilestoneRow", [column.name for column in COLUMNS])):
-    """A milestone as read, with `Milestone`'s properties (the very same functions)."""
+class MilestoneRow(MilestoneFacts, namedtuple("MilestoneRow", [column.name for column in COLUMNS])):
+    """A milestone as read, with `Milestone`'s properties (the same MilestoneFacts)."""
 
     __slots__ = ()
-
-    reference = vars(Milestone)["reference"]
-    is_active = vars(Milestone)["is_active"]
-    responsible_id = vars(Milestone)["responsible_id"]
-    slip_days = vars(Milestone)["slip_days"]
 
 
 def select_rows() -> Select:

@@ -4,6 +4,7 @@ lock held by someone else, still leaves the person answered well inside Slack's 
 from __future__ import annotations
 
 import contextlib
+import shutil
 import sqlite3
 import threading
 import time
@@ -294,11 +295,12 @@ def test_a_writer_goes_on_at_once_when_the_one_before_it_ended(database_url, end
     assert timezone == "Asia/Tokyo"
 
 
-def test_a_requests_writer_goes_before_the_background_writers_waiting_with_it(database_url):
-    engine = make_engine(database_url)
-    if engine.dialect.name != "sqlite":
-        engine.dispose()
-        pytest.skip("SQLite's writers take turns in the process; PostgreSQL queues row locks")
+def test_a_requests_writer_goes_before_the_background_writers_waiting_with_it(
+    tmp_path, sqlite_template
+):
+    # SQLite only: its writers take turns in the process (PostgreSQL queues row locks itself).
+    shutil.copyfile(sqlite_template, tmp_path / "milestones.db")
+    engine = make_engine(f"sqlite:///{tmp_path / 'milestones.db'}")
     turns: list[tuple[str, float]] = []
 
     def write(zone: str, *, answering: bool) -> None:
