@@ -34,9 +34,15 @@ from tests.support.harness import (
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# No deadline per example: four test processes share two cores, so an example's time says
+# more about its neighbours than about the code (speed is measured by benchmarks/, not here).
+hypothesis.settings.register_profile("suite", deadline=None)
+hypothesis.settings.load_profile("suite")
 # Fewer examples for the property tests while working on them (`pytest tests/unit
 # --hypothesis-profile=quick`); `make test` runs them in full.
-hypothesis.settings.register_profile("quick", max_examples=10)
+hypothesis.settings.register_profile(
+    "quick", parent=hypothesis.settings.get_profile("suite"), max_examples=10
+)
 
 
 def _database_params() -> list:
