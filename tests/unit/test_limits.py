@@ -317,7 +317,8 @@ def test_approver_changes_fit(milestone, actor, old_approver):
 @LIMITS
 @given(st.dates(), st.integers(0, 10**4))
 def test_the_away_answer_fits(first_day, length):
-    last_day = min(first_day + timedelta(days=length), first_day.max)
+    # At most the last day there is (adding past it overflows rather than stopping there).
+    last_day = first_day + timedelta(days=min(length, (first_day.max - first_day).days))
     absence = Absence(team_id="T0TEAM", user_id="U0ME", first_day=first_day, last_day=last_day)
     assert_fits(blocks.away_noted(absence))
 
