@@ -167,7 +167,12 @@ def test_a_restart_keeps_the_cards_and_the_clock_and_the_cards_still_change(tmp_
         sandbox.command("U0LEE", "C0LAUNCH", "done M-3")
         cards = sandbox.world.seen_by("U0LEE")["conversations"]["C0LAUNCH"]
 
-    assert len([card for card in cards if not card.get("only")]) == 5
+    # The milestones' cards: a day on from the real clock may also have brought the weekly
+    # status (on a Sunday after 09:00), which is not what this test is about.
+    milestone_cards = [
+        card for card in cards if not card.get("only") and card["text"] != "Weekly milestone status"
+    ]
+    assert len(milestone_cards) == 5
     [payments] = [card for card in cards if "M-3" in card["text"]]
     assert payments["text"] == "Milestone M-3 reached: Payments provider contract signed"
     assert any(reply["text"].startswith(":tada: M-3 reached") for reply in payments["replies"])
