@@ -175,6 +175,7 @@ def test_three_processes_posting_to_one_workspace_keep_within_its_budget(databas
     settings = make_settings(database_url, slack, SLACK_MESSAGES_PER_MINUTE="120")
     runtimes = [build_runtime(settings) for _ in range(3)]
     message = {"text": "Weekly status", "blocks": []}
+    started = time.monotonic()  # the fake Slack's clock
     try:
         for index, runtime in enumerate(runtimes):
             messenger = runtime.messenger(TEAM)
@@ -190,10 +191,10 @@ def test_three_processes_posting_to_one_workspace_keep_within_its_budget(databas
 
     arrivals = sorted(call.at for call in slack.calls_to("chat.postMessage"))
     assert len(arrivals) == 126
-    # GCRA: any n messages beyond the minute's 120 span at least (n - 120) half seconds, less
-    # a margin: the burst's first messages reach Slack later than reserved (new connections,
-    # threads starting on a busy machine), those after it on time.
-    for first in range(len(arrivals)):
-        for last in range(first + 120, len(arrivals)):
-            span = arrivals[last] - arrivals[first]
-            assert span >= (last - first + 1 - 120) * 0.5 - 0.5, (first, last, span)
+    # GCRA: the minute's 120 may go at once; from the moment posting began, message k beyond
+    # them reaches Slack no sooner than (k + 1 - 120) half seconds later. (Measured from the
+    # start, not from the first arrival: on a busy machine the burst's first messages reach
+    # Slack late, which says nothing about the budget.) Were the budget each process's own,
+    # all 126 would arrive within the first second.
+    for k in range(120, len(arrivals)):
+        assert arrivals[k] - started >= (k + 1 - 120) * 0.5 - 0.05, (k, arrivals[k] - started)

@@ -1,6 +1,7 @@
 """The sandbox in a real headless Chromium: a person walks through the bot as in Slack."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
 
@@ -71,8 +72,20 @@ def test_the_clock_jumps_to_monday_morning_and_the_weekly_status_posts(browser_p
     steps.done("weekly-status")
 
 
-def test_a_day_on_the_overdue_owner_is_nudged_in_their_messages(browser_page):
+def kims_work_a_day_later(now: datetime) -> datetime:
+    """The first hour from `now` whose next day is a working hour for Kim (Tokyo, weekdays
+    09:00-18:00): the sandbox's clock is the real one, and nudges wait for the owner's hours."""
+    moment = now
+    while True:
+        later = (moment + timedelta(days=1)).astimezone(ZoneInfo("Asia/Tokyo"))
+        if later.weekday() < 5 and 10 <= later.hour < 17:
+            return moment
+        moment += timedelta(hours=1)
+
+
+def test_a_day_on_the_overdue_owner_is_nudged_in_their_messages(browser_page, sandbox):
     page, steps = browser_page
+    sandbox.clock.set(kims_work_a_day_later(sandbox.clock()))
     page.select_option("#person", "U0KIM")
     page.click("#nav-dm")
     page.get_by_role("button", name="+1 day").click()
