@@ -435,14 +435,13 @@ def percentile(timings: list[float], share: float) -> float:
 
 
 def one_run(args: argparse.Namespace) -> dict:
-    from sqlalchemy import text
+
+    from seeding import fresh_engine
 
     from bot.app import build_app
     from bot.config import load_settings
     from bot.runtime import build_runtime
     from bot.server import make_wsgi_app
-    from bot.store import schema
-    from bot.store.db import make_engine
 
     context = multiprocessing.get_context("spawn")
     urls = context.Queue()
@@ -454,12 +453,7 @@ def one_run(args: argparse.Namespace) -> dict:
     slack_url = urls.get(timeout=30)
 
     database_url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
-    engine = make_engine(database_url)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-    schema.migrate(database_url)
+    engine = fresh_engine(database_url)
     now = datetime.now(UTC)
     today = now.date()
     shape = Shape(open_per_channel=args.open_per_channel)

@@ -131,27 +131,21 @@ def main() -> None:
     parser.add_argument("--dump", help="a folder to write each profile to (<kind>.prof)")
     args = parser.parse_args()
 
-    from sqlalchemy import event, select, text
+    from seeding import fresh_engine
+    from sqlalchemy import event, select
     from sqlmodel import Session
 
     from bot.app import build_app
     from bot.config import load_settings
     from bot.runtime import build_runtime
     from bot.server import make_wsgi_app
-    from bot.store import schema
-    from bot.store.db import make_engine
     from bot.store.models import Milestone, Status
     from tests.support.fakeslack import FakeSlack
 
     slack = FakeSlack().start()
     slack.set_user(CALLER, tz="UTC")
     database_url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/profile.db"
-    engine = make_engine(database_url)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-    schema.migrate(database_url)
+    engine = fresh_engine(database_url)
     now = datetime.now(UTC)
     today = now.date()
     seeded = seed(engine, Shape(), today, now)
