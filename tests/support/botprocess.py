@@ -1,5 +1,8 @@
 """The bot as an operator runs it: `milestone-bot` in a process of its own, with a controlled
-environment and working folder, and milestones put straight into its database beforehand."""
+environment and working folder, and milestones put straight into its database beforehand.
+
+`milestone-bot` is started through tests/support/launcher.py (forked from a process that has
+imported the bot); any other program, such as gunicorn, with subprocess."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -20,6 +24,7 @@ import requests
 from bot.domain import channels, milestones
 from bot.store.db import make_engine, session_scope
 from bot.store.schema import migrate
+from tests.support.launcher import Started
 
 # The console script installed beside this Python (pip install -e '.[test]').
 MILESTONE_BOT = str(Path(sys.executable).with_name("milestone-bot"))
@@ -46,9 +51,22 @@ def environment(home: Path, **settings: str) -> dict[str, str]:
 def run(
     *args: str, cwd: Path, env: dict[str, str], timeout: float = 30.0
 ) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [MILESTONE_BOT, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
-    )
+    """`milestone-bot <args>` to its end, as subprocess.run(capture_output=True, text=True)."""
+    with tempfile.TemporaryDirectory(prefix="milestone-bot-output-") as kept:
+        stdout, stderr = Path(kept) / "stdout", Path(kept) / "stderr"
+        started = Started(MILESTONE_BOT, list(args), cwd=cwd, env=env, stdout=stdout, stderr=stderr)
+        try:
+            returncode = started.wait(timeout)
+        except subprocess.TimeoutExpired:
+            started.kill()
+            started.wait()
+            raise
+        return subprocess.CompletedProcess(started.args, returncode, _read(stdout), _read(stderr))
+
+
+def _read(path: Path) -> str:
+    """What the process wrote, as subprocess's text mode gives it (universal newlines)."""
+    return path.read_text(encoding="utf-8") if path.exists() else ""
 
 
 def free_port() -> int:
@@ -85,14 +103,24 @@ class BotProcess:
         self.url = f"http://127.0.0.1:{env.get('PORT', '3000')}"
         self._stdout = _output_file(cwd / "bot.stdout")
         self._stderr = _output_file(cwd / "bot.stderr")
-        self.process = subprocess.Popen(
-            [program, *args],
-            cwd=cwd,
-            env=env,
-            stdout=self._stdout,
-            stderr=self._stderr,
-            text=True,
-        )
+        if program == MILESTONE_BOT:
+            self.process = Started(
+                program,
+                list(args),
+                cwd=cwd,
+                env=env,
+                stdout=self._stdout.name,
+                stderr=self._stderr.name,
+            )
+        else:
+            self.process = subprocess.Popen(
+                [program, *args],
+                cwd=cwd,
+                env=env,
+                stdout=self._stdout,
+                stderr=self._stderr,
+                text=True,
+            )
 
     def wait_until_healthy(self) -> requests.Response:
         """Poll GET /healthz (serve) until the bot answers; fail if it exits or takes too long."""

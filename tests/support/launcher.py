@@ -1,0 +1,102 @@
+"""`milestone-bot` in a process of its own, forked from one that has imported the bot already.
+
+Starting the console script costs about a second of CPU, nearly all of it importing SQLAlchemy,
+Bolt, Alembic and the bot; the suite starts the bot a few hundred times. Python's forkserver
+imports them once per test worker (this module is its preload) and forks every start from it:
+each start is still a process of its own, with its own pid, environment, working folder, output
+files, signals and exit status, running the console script's `bot.cli.main` with the same
+arguments. What it skips is the interpreter's start and the imports; tests/e2e/test_deployment.py
+and `python -m bot` in test_cli.py run the installed script itself.
+"""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+# What any `milestone-bot` command imports, done here once, in the forkserver.
+import bot.app  # noqa: F401
+import bot.cli
+import bot.server  # noqa: F401
+import bot.store.schema  # noqa: F401
+
+_FORKSERVER = multiprocessing.get_context("forkserver")
+_FORKSERVER.set_forkserver_preload([__name__])
+
+
+def _as_the_console_script(
+    program: str, args: list[str], cwd: str, env: dict[str, str], stdout: str, stderr: str
+) -> None:
+    """The child: what the console script does, in the environment and folder it was given.
+
+    Output goes to the two files in append mode, as Python sets up its streams when they are
+    files: stdout fully buffered, stderr line-buffered."""
+    os.chdir(cwd)
+    os.environ.clear()
+    os.environ.update(env)
+    time.tzset()
+    for fd, path in ((1, stdout), (2, stderr)):
+        opened = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        os.dup2(opened, fd)
+        os.close(opened)
+    sys.stdout = io.TextIOWrapper(
+        io.BufferedWriter(io.FileIO(1, "w", closefd=False)), encoding="utf-8"
+    )
+    sys.stderr = io.TextIOWrapper(
+        io.BufferedWriter(io.FileIO(2, "w", closefd=False)),
+        encoding="utf-8",
+        errors="backslashreplace",
+        line_buffering=True,
+    )
+    sys.argv = [program, *args]
+    # multiprocessing turns SystemExit into the exit status, as the interpreter does.
+    sys.exit(bot.cli.main())
+
+
+class Started:
+    """The parts of subprocess.Popen the tests use, for a forked start."""
+
+    def __init__(
+        self,
+        program: str,
+        args: list[str],
+        *,
+        cwd: Path,
+        env: dict[str, str],
+        stdout: Path,
+        stderr: Path,
+    ) -> None:
+        self.args = [program, *args]
+        self._process = _FORKSERVER.Process(
+            target=_as_the_console_script,
+            args=(program, list(args), str(cwd), dict(env), str(stdout), str(stderr)),
+            # Stopped (SIGTERM) should a test leave it running, instead of awaited forever.
+            daemon=True,
+        )
+        self._process.start()
+        self.pid = self._process.pid
+
+    @property
+    def returncode(self) -> int | None:
+        return self._process.exitcode
+
+    def poll(self) -> int | None:
+        return self._process.exitcode
+
+    def wait(self, timeout: float | None = None) -> int:
+        self._process.join(timeout)
+        if self._process.exitcode is None:
+            raise subprocess.TimeoutExpired(self.args, timeout)
+        return self._process.exitcode
+
+    def send_signal(self, signal_number: int) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, signal_number)
+
+    def kill(self) -> None:
+        self._process.kill()
