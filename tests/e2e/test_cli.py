@@ -21,6 +21,7 @@ from tests.support.botprocess import (
     free_port,
     refusal_line,
     run,
+    run_installed,
     schedule_digest,
 )
 from tests.support.harness import CHANNEL, OWNER, TEAM
@@ -306,6 +307,23 @@ def test_tokens_that_slack_refuses_stop_the_bot_with_one_line(tmp_path, slack):
     assert "SLACK_BOT_TOKEN" in line
     assert "invalid_auth" in line
     assert [call.method for call in slack.calls] == ["auth.test"]
+
+
+def test_the_installed_script_answers_as_the_bot_the_tests_start(tmp_path):
+    """The tests start milestone-bot forked from a process that imported the bot
+    (tests/support/launcher.py); the script an operator runs gives the same output and status."""
+    env = environment(tmp_path, SLACK_BOT_TOKEN=BOT_TOKEN, PORT="eighty")
+
+    for args in (["serve"], ["--version"], ["run-job", "--help"]):
+        installed = run_installed(*args, cwd=tmp_path, env=env)
+        forked = run(*args, cwd=tmp_path, env=env)
+
+        assert (forked.returncode, forked.stdout, forked.stderr) == (
+            installed.returncode,
+            installed.stdout,
+            installed.stderr,
+        )
+    assert "PORT" in one_line_refusal(run("serve", cwd=tmp_path, env=env))
 
 
 def test_python_m_bot_shows_the_commands(tmp_path):

@@ -16,7 +16,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from bot.config import load_settings
-from tests.support.botprocess import environment, run
+from tests.support.botprocess import environment, run_installed
 
 ROOT = Path(__file__).resolve().parents[2]
 BOT_SERVICES = ("migrate", "web", "scheduler")
@@ -73,7 +73,8 @@ def test_every_bot_process_uses_the_compose_postgresql_with_valid_settings(compo
 def test_each_services_command_is_one_the_bot_has(compose, service, tmp_path):
     command = compose["services"][service]["command"]
 
-    result = run(*command[1:], "--help", cwd=tmp_path, env=environment(tmp_path))
+    assert command[0] == "milestone-bot"
+    result = run_installed(*command[1:], "--help", cwd=tmp_path, env=environment(tmp_path))
 
     assert result.returncode == 0, result.stderr
 

@@ -64,6 +64,15 @@ def run(
         return subprocess.CompletedProcess(started.args, returncode, _read(stdout), _read(stderr))
 
 
+def run_installed(
+    *args: str, cwd: Path, env: dict[str, str], timeout: float = 30.0
+) -> subprocess.CompletedProcess:
+    """`milestone-bot <args>` through the installed console script: a new interpreter."""
+    return subprocess.run(
+        [MILESTONE_BOT, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
 def _read(path: Path) -> str:
     """What the process wrote, as subprocess's text mode gives it (universal newlines)."""
     return path.read_text(encoding="utf-8") if path.exists() else ""
