@@ -4,7 +4,7 @@ one at head, and refuses any other."""
 
 from __future__ import annotations
 
-import subprocess
+import contextlib
 import time
 from datetime import UTC, date, datetime
 
@@ -21,7 +21,6 @@ from bot.store.db import make_engine, session_scope
 from bot.store.models import Delivery, Milestone
 from bot.store.tables import all_metadata
 from tests.support.botprocess import (
-    MILESTONE_BOT,
     BotProcess,
     environment,
     free_port,
@@ -318,30 +317,25 @@ def test_processes_starting_together_on_an_empty_database_migrate_it_once(
     schema made (were they not to wait, both would create the tables, and one would fail)."""
     env = bot_environment(tmp_path, empty_database_url)
 
-    with schema.migration_lock(empty_database_url) as holder:
-        starts = [
-            subprocess.Popen(
-                [MILESTONE_BOT, *command],
-                cwd=tmp_path,
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            for command in (["migrate"], ["run-job", "digest"])
-        ]
-        if holder.dialect.name == "postgresql":
-            wait_until_both_wait_for_the_lock(holder, starts)
-        assert set(inspect(holder).get_table_names()) == set()
+    with contextlib.ExitStack() as running:
+        with schema.migration_lock(empty_database_url) as holder:
+            starts = []
+            for command in (["migrate"], ["run-job", "digest"]):
+                folder = tmp_path / command[0]
+                folder.mkdir()
+                starts.append(running.enter_context(BotProcess(*command, cwd=folder, env=env)))
+            if holder.dialect.name == "postgresql":
+                wait_until_both_wait_for_the_lock(holder, starts)
+            assert set(inspect(holder).get_table_names()) == set()
 
-    results = [start.communicate(timeout=60) for start in starts]
+        statuses = [start.process.wait(timeout=60) for start in starts]
+        assert statuses == [0, 0], [start.output() for start in starts]
 
-    assert [start.returncode for start in starts] == [0, 0], results
     assert revision_of(empty_database_url) == schema.head()
     assert differences(empty_database_url) == []
 
 
-def wait_until_both_wait_for_the_lock(holder, starts: list[subprocess.Popen]) -> None:
+def wait_until_both_wait_for_the_lock(holder, starts: list[BotProcess]) -> None:
     deadline = time.monotonic() + 20
     while True:
         waiting = holder.execute(
@@ -353,7 +347,7 @@ def wait_until_both_wait_for_the_lock(holder, starts: list[subprocess.Popen]) ->
         ).scalar()
         if waiting == 2:
             return
-        exited = [start.communicate() for start in starts if start.poll() is not None]
+        exited = [start.output() for start in starts if start.process.poll() is not None]
         assert not exited, f"a process did not wait for the lock: {exited}"
         assert time.monotonic() < deadline, "the processes did not ask for the lock in 20s"
         time.sleep(0.05)
