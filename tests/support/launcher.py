@@ -2,7 +2,7 @@
 
 Starting the console script costs about a second of CPU, nearly all of it importing SQLAlchemy,
 Bolt, Alembic and the bot; the suite starts the bot a few hundred times. Python's forkserver
-imports them once per test worker (this module is its preload) and forks every start from it:
+imports them once per test worker (PRELOADED below) and forks every start from it:
 each start is still a process of its own, with its own pid, environment, working folder, output
 files, signals and exit status, running the console script's `bot.cli.main` with the same
 arguments. What it skips is the interpreter's start and the imports; tests/e2e/test_deployment.py
@@ -19,14 +19,24 @@ import sys
 import time
 from pathlib import Path
 
-# What any `milestone-bot` command imports, done here once, in the forkserver.
-import bot.app  # noqa: F401
 import bot.cli
-import bot.server  # noqa: F401
-import bot.store.schema  # noqa: F401
 
+# What `milestone-bot` commands import, imported once in the forkserver. By name, not through
+# this module: the forkserver starts in the folder the test worker is in at that moment (a test
+# may have moved into its tmp_path), where `tests` may not be importable, and Python drops a
+# preload that fails to import without a word. Each child imports this module when it starts,
+# with the worker's sys.path; with the bot already imported, that is quick.
+PRELOADED = [
+    "bot.app",
+    "bot.cli",
+    "bot.delivery.scheduler",
+    "bot.render.chart",
+    "bot.server",
+    "bot.store.schema",
+    "psycopg",
+]
 _FORKSERVER = multiprocessing.get_context("forkserver")
-_FORKSERVER.set_forkserver_preload([__name__])
+_FORKSERVER.set_forkserver_preload(PRELOADED)
 
 
 def _as_the_console_script(
