@@ -60,8 +60,11 @@ def hostile_text(max_size: int) -> st.SearchStrategy[str]:
     return st.builds(lambda motif, n: (motif * n)[:n], _motif, size)
 
 
-user_ids = st.from_regex(r"U[A-Z0-9]{8,11}", fullmatch=True)
-channel_ids = st.from_regex(r"C[A-Z0-9]{8,11}", fullmatch=True)
+# Slack's ids: a letter for the kind, then 8 to 11 of A-Z and 0-9 (drawn as text, not with
+# from_regex, which draws the same strings several times slower).
+_ID_CHARACTERS = st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=8, max_size=11)
+user_ids = _ID_CHARACTERS.map("U".__add__)
+channel_ids = _ID_CHARACTERS.map("C".__add__)
 ids = st.integers(1, 10**9)
 days = st.dates(TODAY - timedelta(days=400), TODAY + timedelta(days=400))
 moments = st.datetimes(datetime(2025, 1, 1), datetime(2028, 1, 1), timezones=st.just(UTC))
@@ -71,28 +74,39 @@ definitions = hostile_text(MAX_DEFINITION_LENGTH)
 display_names = hostile_text(MAX_DISPLAY_NAME)
 
 
+# Strategies are built once: a strategy built inside a draw is validated again at each draw.
+_statuses = st.sampled_from(STATUSES)
+_maybe_user = st.none() | user_ids
+_maybe_definition = st.none() | definitions
+_maybe_day = st.none() | days
+_maybe_moment = st.none() | moments
+_maybe_reason = st.none() | reasons
+_times_moved = st.integers(0, 10**4)
+_revisions = st.integers(1, 10**6)
+
+
 @st.composite
 def milestones(draw, status: str | None = None) -> Milestone:
-    status = status or draw(st.sampled_from(STATUSES))
+    status = status or draw(_statuses)
     # A milestone waits for approval only with an approver.
-    approvers = user_ids if status == Status.AWAITING_APPROVAL else st.none() | user_ids
+    approvers = user_ids if status == Status.AWAITING_APPROVAL else _maybe_user
     return Milestone(
         id=draw(ids),
         team_id="T0TEAM",
         channel_id=draw(channel_ids),
         title=draw(titles),
-        owner_id=draw(st.none() | user_ids),
+        owner_id=draw(_maybe_user),
         approver_id=draw(approvers),
         creator_id=draw(user_ids),
-        definition_of_done=draw(st.none() | definitions),
-        due_date=draw(st.none() | days),
-        first_due_date=draw(st.none() | days),
-        times_moved=draw(st.integers(0, 10**4)),
+        definition_of_done=draw(_maybe_definition),
+        due_date=draw(_maybe_day),
+        first_due_date=draw(_maybe_day),
+        times_moved=draw(_times_moved),
         status=status,
-        revision=draw(st.integers(1, 10**6)),
+        revision=draw(_revisions),
         created_at=NOW,
-        reached_at=draw(st.none() | moments),
-        health_reason=draw(st.none() | reasons),
+        reached_at=draw(_maybe_moment),
+        health_reason=draw(_maybe_reason),
     )
 
 
@@ -130,11 +144,14 @@ def many(template: st.SearchStrategy, most: int, renumber=_numbered) -> st.Searc
     return st.builds(repeat, st.lists(template, min_size=1, max_size=3), st.integers(0, most))
 
 
-@st.composite
-def details(draw, milestone_strategy=None) -> Detail:
-    waits_on = draw(many(milestone_strategy or milestones(status=Status.OPEN), 300))
-    return Detail(
-        health=draw(st.none() | verdicts), goal=draw(st.none() | goals), waits_on=tuple(waits_on)
+def details(milestone_strategy=None) -> st.SearchStrategy[Detail]:
+    """A milestone's health, goal and up to 300 prerequisites (open milestones by default)."""
+    waits_on = many(milestone_strategy or milestones(status=Status.OPEN), 300)
+    return st.builds(
+        Detail,
+        health=st.none() | verdicts,
+        goal=st.none() | goals,
+        waits_on=waits_on.map(tuple),
     )
 
 
