@@ -31,9 +31,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.app import build_app
 from bot.config import load_settings
-from bot.delivery.announce import run_announcement_sweep
-from bot.delivery.nudges import run_nudge_sweep
-from bot.delivery.status_sweep import run_digest_sweep
+from bot.delivery.scheduler import SWEEPS, Sweep
 from bot.runtime import Runtime, build_runtime
 from bot.sandbox import demo
 from bot.sandbox.slackapi import APP_ID, TEAM_ID, SlackAPI
@@ -94,6 +92,18 @@ def next_monday_morning(now: datetime) -> datetime:
     if now.weekday() == 0 and now.hour < 9:
         monday = now.replace(hour=9, minute=0, second=0, microsecond=0)
     return monday
+
+
+def sweep_instants(start: datetime, end: datetime) -> list[datetime]:
+    """Every top of the hour after `start` and before `end`, then `end`: where a move of the
+    clock runs the nudge sweep on its way (people's working hours start on the hour unless they
+    chose otherwise), and where it lands."""
+    instants = []
+    moment = start.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    while moment < end:
+        instants.append(moment)
+        moment += timedelta(hours=1)
+    return [*instants, end]
 
 
 class Sandbox:
@@ -191,24 +201,34 @@ class Sandbox:
 
     # ------------------------------------------------------------------ the clock
     def move_clock(self, move: ClockMove) -> datetime:
-        """Move the bot's clock and run the sweeps at that instant, as the scheduler would."""
+        """Move the bot's clock and run the sweeps at the instant it lands on. On the way, the
+        nudge sweep runs at the top of every hour it passes (the scheduler runs it every 30
+        minutes): a day on passes through each person's working morning, and the nudges due
+        then go out whatever the hour the move lands on. The other sweeps catch up at the
+        landing (a weekly status due on the way posts then, once)."""
         now = self.clock()
         match move:
             case ClockMove.NEXT_MONDAY:
-                self.clock.set(next_monday_morning(now))
+                landing = next_monday_morning(now)
             case ClockMove.DAY:
-                self.clock.set(now + timedelta(days=1))
+                landing = now + timedelta(days=1)
             case ClockMove.HOUR:
-                self.clock.set(now + timedelta(hours=1))
-        self.run_sweeps()
+                landing = now + timedelta(hours=1)
+        *on_the_way, landing = sweep_instants(now, landing)
+        for moment in on_the_way:
+            self.clock.set(moment)
+            self.run_sweeps(Sweep.NUDGES)
+        self.clock.set(landing)
+        self.run_sweeps(Sweep.ANNOUNCEMENTS, Sweep.DIGEST, Sweep.NUDGES)
         return self.clock()
 
-    def run_sweeps(self) -> None:
+    def run_sweeps(self, *sweeps: Sweep) -> None:
+        """Run `sweeps`, in this order, at the clock's instant and wait for their Slack calls."""
         assert self.runtime is not None
         with self._sweeping:
             moment = self.clock()
-            for sweep in (run_announcement_sweep, run_digest_sweep, run_nudge_sweep):
-                sweep(self.runtime, now=moment)
+            for sweep in sweeps:
+                SWEEPS[sweep](self.runtime, now=moment)
             self.settle()
 
     # ------------------------------------------------------------------ signed requests

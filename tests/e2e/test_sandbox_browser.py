@@ -72,20 +72,20 @@ def test_the_clock_jumps_to_monday_morning_and_the_weekly_status_posts(browser_p
     steps.done("weekly-status")
 
 
-def kims_work_a_day_later(now: datetime) -> datetime:
-    """The first hour from `now` whose next day is a working hour for Kim (Tokyo, weekdays
-    09:00-18:00): the sandbox's clock is the real one, and nudges wait for the owner's hours."""
-    moment = now
-    while True:
-        later = (moment + timedelta(days=1)).astimezone(ZoneInfo("Asia/Tokyo"))
-        if later.weekday() < 5 and 10 <= later.hour < 17:
-            return moment
-        moment += timedelta(hours=1)
+def a_tokyo_evening_before_a_weekday(now: datetime) -> datetime:
+    """The first 20:00 in Tokyo after `now` that a weekday follows: a day on from it lands in
+    the evening, after Kim's hours (09:00-18:00), and passes through her working morning."""
+    evening = now.astimezone(ZoneInfo("Asia/Tokyo")).replace(
+        hour=20, minute=0, second=0, microsecond=0
+    )
+    while evening <= now or (evening + timedelta(days=1)).weekday() >= 5:
+        evening += timedelta(days=1)
+    return evening
 
 
 def test_a_day_on_the_overdue_owner_is_nudged_in_their_messages(browser_page, sandbox):
     page, steps = browser_page
-    sandbox.clock.set(kims_work_a_day_later(sandbox.clock()))
+    sandbox.clock.set(a_tokyo_evening_before_a_weekday(sandbox.clock()))
     page.select_option("#person", "U0KIM")
     page.click("#nav-dm")
     page.get_by_role("button", name="+1 day").click()
