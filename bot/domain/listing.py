@@ -2,15 +2,15 @@
 two queries built once.
 
 The list is the command people use most and reads the most rows, so it reads only the columns
-it shows, into small frozen rows rather than ORM objects, with statements built once per scope
+it shows, into named tuples rather than ORM objects, with statements built once per scope
 (their values bound at each call). The verdicts are health.assess's, as everywhere else.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, bindparam, nulls_last, or_
 from sqlalchemy.engine import Connection
@@ -18,17 +18,14 @@ from sqlmodel import Session, select
 
 from bot.domain.health import Detail, assess
 from bot.domain.milestones import ListScope
-from bot.store.models import Dependency, Milestone, MilestoneFacts, Status
+from bot.store.models import Dependency, Milestone, MilestoneFacts, Status, active_status
 
 _milestone = Milestone.__table__
 _dependency = Dependency.__table__
 _dependent = _milestone.alias("dependent")
 
 
-@dataclass(frozen=True)
-class Listed(MilestoneFacts):
-    """One line of the list: the milestone columns it shows or judges health by."""
-
+class _ListedColumns(NamedTuple):
     id: int
     team_id: str
     title: str
@@ -43,8 +40,13 @@ class Listed(MilestoneFacts):
     status: str
 
 
-@dataclass(frozen=True)
-class Prerequisite:
+class Listed(MilestoneFacts, _ListedColumns):
+    """One line of the list: the milestone columns it shows or judges health by."""
+
+    __slots__ = ()
+
+
+class Prerequisite(NamedTuple):
     """An open or reached prerequisite, as much of it as health reads."""
 
     id: int
@@ -56,8 +58,7 @@ class Prerequisite:
         return f"M-{self.id}"
 
 
-@dataclass(frozen=True)
-class GoalShown:
+class GoalShown(NamedTuple):
     """The goal a listed milestone serves, as the list shows it: its reference."""
 
     id: int
@@ -67,7 +68,7 @@ class GoalShown:
         return f"G-{self.id}"
 
 
-_COLUMNS = [_milestone.c[name] for name in Listed.__dataclass_fields__]
+_COLUMNS = [_milestone.c[name] for name in Listed._fields]
 
 
 def _conditions(scope: ListScope) -> list[ColumnElement[bool]]:
@@ -79,7 +80,7 @@ def _conditions(scope: ListScope) -> list[ColumnElement[bool]]:
         c.status != Status.CANCELLED,
     ]
     if scope in (ListScope.OPEN, ListScope.MINE, ListScope.OVERDUE):
-        conditions.append(c.status.in_(Status.ACTIVE))
+        conditions.append(active_status(c.status))
     match scope:
         case ListScope.MINE:
             # What I answer for: mine, or declared by me and owned by nobody yet.
@@ -116,7 +117,7 @@ _PREREQUISITES = (
     .where(
         _dependent.c.team_id == bindparam("team_id"),
         _dependent.c.channel_id == bindparam("channel_id"),
-        _dependent.c.status.in_(Status.ACTIVE),
+        active_status(_dependent.c.status),
         _milestone.c.status != Status.CANCELLED,
     )
     .order_by(_milestone.c.id)
@@ -137,7 +138,7 @@ def channel_list(
     and goal of each; `today_of` gives the date a milestone's health is judged on (its
     owner's), asked once per person."""
     values = _values(team_id, channel_id, user_id, today)
-    listed = [Listed(*row) for row in connection.execute(_LISTED[scope], values)]
+    listed = list(map(Listed._make, connection.execute(_LISTED[scope], values)))
     waiting: dict[int, list[Prerequisite]] = {}
     if any(milestone.is_active for milestone in listed):
         for milestone_id, *prerequisite in connection.execute(_PREREQUISITES, values):

@@ -8,7 +8,7 @@ from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from bot.domain.coach import Context, Draft, Suggestion, review
-from bot.store.models import ChannelSettings, Goal, Milestone, Status
+from bot.store.models import ChannelSettings, Goal, Milestone, active_status
 
 
 def draft_of(milestone: Milestone) -> Draft:
@@ -37,7 +37,7 @@ _OPEN_MILESTONES = select(
 ).where(
     _milestone.c.team_id == bindparam("team_id"),
     _milestone.c.channel_id == bindparam("channel_id"),
-    _milestone.c.status.in_(Status.ACTIVE),
+    active_status(_milestone.c.status),
 )
 _GOALS_REQUIRING_APPROVAL = select(_goal.c.id).where(
     _goal.c.team_id == bindparam("team_id"),
