@@ -84,7 +84,8 @@ def claim(session: Session, rows: list[dict]) -> dict[tuple[str, str], int]:
     statement = _CLAIMS[session.get_bind().dialect.name]
     # Every row carries it; the statement takes it from the first.
     unique = [{**row, "stale_before": stale_before} for row in unique]
-    return {(kind, key): id_ for kind, key, id_ in session.execute(statement, unique).all()}
+    found = session.connection().execute(statement, unique)
+    return {(kind, key): id_ for kind, key, id_ in found}
 
 
 def taken(session: Session, keys: list[tuple[str, str, str]], *, now: datetime) -> set[tuple]:
@@ -100,12 +101,15 @@ def taken(session: Session, keys: list[tuple[str, str, str]], *, now: datetime) 
     return set(rows)
 
 
+_MARK_SENT = (
+    update(Delivery.__table__)
+    .where(Delivery.__table__.c.id == bindparam("delivery_id"))
+    .values(state=DeliveryState.SENT, last_error=None)
+)
+
+
 def mark_sent(session: Session, delivery_id: int, *, now: datetime) -> None:
-    session.execute(
-        update(Delivery)
-        .where(col(Delivery.id) == delivery_id)
-        .values(state=DeliveryState.SENT, sent_at=now, last_error=None)
-    )
+    session.connection().execute(_MARK_SENT, {"delivery_id": delivery_id, "sent_at": now})
 
 
 def mark_failed(session: Session, delivery_id: int, *, error: str) -> bool:
