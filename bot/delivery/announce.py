@@ -603,7 +603,6 @@ def refresh_homes(runtime: Runtime, milestone: Milestone, *, also: set[str] = fr
     """Re-publish the Home of each person `milestone` concerns (and `also`), if they have ever
     opened it."""
     with session_scope(runtime.engine) as session:
-        concerned = dashboard.people_concerned(session, milestone=milestone) | set(also)
-        viewers = dashboard.home_viewers(session, team_id=milestone.team_id, user_ids=concerned)
+        viewers = dashboard.home_viewers_concerned(session, milestone=milestone, also=also)
     for user_id in viewers:
         publish_home(runtime, team_id=milestone.team_id, user_id=user_id)
