@@ -151,6 +151,7 @@ def handle_add(call: Call, command: parsing.Add) -> None:
             channel_id=call.channel_id,
             today=today,
             settings=settings,
+            goals=[goal] if goal else [],
         )
         change = milestones.declare(
             session,
