@@ -79,6 +79,8 @@ class Change:
     ready: tuple[Milestone, ...] = ()
     # The approver an edit replaced or removed: they and the channel are told.
     approver_was: str | None = None
+    # A declaration's prerequisites, as it linked them (its card judges its health by them).
+    prerequisites: tuple[Milestone, ...] = ()
 
 
 def parse_reference(text: str) -> int:
@@ -178,7 +180,7 @@ def declare(
     _record(
         session, milestone, EventKind.DECLARED, creator_id, now, new_due_date=milestone.due_date
     )
-    return Change(EventKind.DECLARED, milestone, creator_id)
+    return Change(EventKind.DECLARED, milestone, creator_id, prerequisites=prerequisites)
 
 
 def _declared_by(session: Session, request_key: str | None) -> Milestone | None:

@@ -173,7 +173,8 @@ def handle_add(call: Call, command: parsing.Add) -> None:
     advice = [] if change.repeated else suggestions.advise_in(context, milestone=change.milestone)
     # The coach answers privately, and only when it has something to say.
     call.ack(**blocks.coaching(change.milestone, advice)) if advice else call.ack()
-    announce(call.runtime, change, on_channel_gone=call.channel_gone(change.milestone.reference))
+    on_channel_gone = call.channel_gone(change.milestone.reference)
+    announce(call.runtime, change, on_channel_gone=on_channel_gone, goal=goal)
 
 
 def handle_new_milestone_modal(call: Call, command: parsing.NewMilestoneModal) -> None:
