@@ -29,7 +29,7 @@ from bot.render.home import home_view
 from bot.runtime import Runtime
 from bot.slack.client import ChannelGone
 from bot.store.claims import claim, taken
-from bot.store.db import session_scope
+from bot.store.db import reading, session_scope
 from bot.store.models import (
     ChannelSettings,
     DeliveryKind,
@@ -631,7 +631,7 @@ def publish_home(
 def refresh_homes(runtime: Runtime, milestone: Milestone, *, also: set[str] = frozenset()) -> None:
     """Re-publish the Home of each person `milestone` concerns (and `also`), if they have ever
     opened it."""
-    with session_scope(runtime.engine) as session:
-        viewers = dashboard.home_viewers_concerned(session, milestone=milestone, also=also)
+    with reading(runtime.engine) as connection:
+        viewers = dashboard.home_viewers_concerned(connection, milestone=milestone, also=also)
     for user_id in viewers:
         publish_home(runtime, team_id=milestone.team_id, user_id=user_id)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import and_, bindparam, nulls_last, or_
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from bot.domain.goals import Progress, progress
@@ -161,7 +162,7 @@ _VIEWERS_CONCERNED = (
 
 
 def home_viewers_concerned(
-    session: Session, *, milestone: AnyMilestone, also: Iterable[str] = ()
+    connection: Connection, *, milestone: AnyMilestone, also: Iterable[str] = ()
 ) -> list[str]:
     """Those whose Home shows `milestone` (its owner, declarer, approver and its goal's owner),
     and those of `also`, who have opened the Home: publishing to others would be wasted. One
@@ -172,4 +173,4 @@ def home_viewers_concerned(
         "user_ids": sorted(person for person in people if person),
         "goal_id": milestone.goal_id,
     }
-    return list(session.connection().execute(_VIEWERS_CONCERNED, values).scalars())
+    return list(connection.execute(_VIEWERS_CONCERNED, values).scalars())

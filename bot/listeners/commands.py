@@ -38,7 +38,7 @@ from bot.render.text import quote
 from bot.runtime import Runtime
 from bot.slack.client import ChannelGone, slack_error
 from bot.store.claims import claim, mark_dropped, mark_sent
-from bot.store.db import session_scope
+from bot.store.db import reading, session_scope
 from bot.store.models import ChannelSettings, DeliveryKind, EventKind
 
 log = logging.getLogger(__name__)
@@ -194,7 +194,7 @@ def handle_new_milestone_modal(call: Call, command: parsing.NewMilestoneModal) -
 def handle_list(call: Call, command: parsing.ListMilestones) -> None:
     today = call.today()
     runtime = call.runtime
-    with runtime.engine.connect() as connection:
+    with reading(runtime.engine) as connection:
         found, details = listing.channel_list(
             connection,
             team_id=call.team_id,
