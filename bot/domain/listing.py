@@ -138,10 +138,10 @@ def channel_list(
     and goal of each; `today_of` gives the date a milestone's health is judged on (its
     owner's), asked once per person."""
     values = _values(team_id, channel_id, user_id, today)
-    listed = list(map(Listed._make, connection.execute(_LISTED[scope], values)))
+    listed = list(map(Listed._make, connection.execute(_LISTED[scope], values).all()))
     waiting: dict[int, list[Prerequisite]] = {}
     if any(milestone.is_active for milestone in listed):
-        for milestone_id, *prerequisite in connection.execute(_PREREQUISITES, values):
+        for milestone_id, *prerequisite in connection.execute(_PREREQUISITES, values).all():
             if prerequisite[2] != Status.REACHED:
                 waiting.setdefault(milestone_id, []).append(Prerequisite(*prerequisite))
     days: dict[str, date] = {}
