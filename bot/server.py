@@ -173,6 +173,9 @@ def _body_problem(decoded: str, content_type: str) -> str | None:
     # Bolt parses as JSON whatever starts with "{", as a form anything else.
     if media_type == "application/json" or decoded.startswith("{"):
         return None if _is_json_object(decoded) else "a JSON body that is not a JSON object"
+    # Nor does Bolt look for a `payload` in a form that does not hold the word (a slash command).
+    if "payload" not in decoded:
+        return None
     payload = parse_qs(decoded).get("payload")
     if payload is not None and not _is_json_object(payload[0]):
         return "a payload that is not a JSON object"

@@ -29,11 +29,12 @@ from bot.render.home import home_view
 from bot.runtime import Runtime
 from bot.slack.client import ChannelGone
 from bot.store.claims import claim, taken
-from bot.store.db import session_scope
+from bot.store.db import reading, session_scope
 from bot.store.models import (
     ChannelSettings,
     DeliveryKind,
     EventKind,
+    Goal,
     Milestone,
     MilestoneEvent,
     Status,
@@ -47,15 +48,25 @@ def announce(
     change: Change,
     *,
     on_channel_gone: Callable[[str], None] | None = None,
+    goal: Goal | None = None,
 ) -> None:
-    """Queue the Slack side of `change`; `on_channel_gone` hears if the channel is out of reach."""
+    """Queue the Slack side of `change`; `on_channel_gone` hears if the channel is out of reach.
+
+    `goal`: a declared milestone's goal, when the caller read it, for its card (which reads it
+    otherwise), as the declaration's prerequisites are.
+    """
     if change.repeated:
         return
 
     def deliver() -> None:
         try:
             if change.kind == EventKind.DECLARED:
-                gone = post_card(runtime, change.milestone, now=runtime.clock())
+                gone = post_card(
+                    runtime,
+                    change.milestone,
+                    now=runtime.clock(),
+                    read=Read(prerequisites=change.prerequisites, goal=goal),
+                )
                 if gone and on_channel_gone is not None:
                     on_channel_gone(gone)
             else:
@@ -113,11 +124,25 @@ DECISIONS = {
 }
 
 
+@dataclass(frozen=True)
+class Read:
+    """What the request that declared a milestone read of it, for its card: its prerequisites,
+    and its goal if the request had it."""
+
+    prerequisites: tuple[Milestone, ...]
+    goal: Goal | None = None
+
+
 def post_card(
-    runtime: Runtime, milestone: Milestone, *, now: datetime, report: SweepReport | None = None
+    runtime: Runtime,
+    milestone: Milestone,
+    *,
+    now: datetime,
+    report: SweepReport | None = None,
+    read: Read | None = None,
 ) -> str | None:
     """Post a declared milestone's channel card, once, whether the request's background work
-    or a later sweep posts it.
+    or a later sweep posts it; what the request `read` is not read again.
 
     Returns why the channel is out of reach (such as "not_in_channel"), or None.
     """
@@ -127,9 +152,13 @@ def post_card(
         # after the ack rather than in a later list or status that must not wait on Slack.
         runtime.timezones.name(milestone.team_id, milestone.responsible_id, now=now)
         with session_scope(runtime.engine) as session:
-            detail = describe(session, [milestone], today_of=runtime.timezones.today_of(now))[
-                milestone.id
-            ]
+            detail = describe(
+                session,
+                [milestone],
+                today_of=runtime.timezones.today_of(now),
+                prerequisites={milestone.id: list(read.prerequisites)} if read else None,
+                goals={read.goal.id: read.goal} if read and read.goal else None,
+            )[milestone.id]
         message = blocks.announcement(milestone, detail)
         ts = runtime.messenger(milestone.team_id).post(milestone.channel_id, message)
         return ts, detail.health.state if detail.health else None
@@ -602,8 +631,7 @@ def publish_home(
 def refresh_homes(runtime: Runtime, milestone: Milestone, *, also: set[str] = frozenset()) -> None:
     """Re-publish the Home of each person `milestone` concerns (and `also`), if they have ever
     opened it."""
-    with session_scope(runtime.engine) as session:
-        concerned = dashboard.people_concerned(session, milestone=milestone) | set(also)
-        viewers = dashboard.home_viewers(session, team_id=milestone.team_id, user_ids=concerned)
+    with reading(runtime.engine) as connection:
+        viewers = dashboard.home_viewers_concerned(connection, milestone=milestone, also=also)
     for user_id in viewers:
         publish_home(runtime, team_id=milestone.team_id, user_id=user_id)

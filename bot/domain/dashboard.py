@@ -9,11 +9,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, nulls_last, or_
+from sqlalchemy import and_, bindparam, nulls_last, or_
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from bot.domain.goals import Progress, progress
 from bot.domain.health import Detail, describe
+from bot.domain.rows import AnyMilestone
 from bot.domain.status_report import WINDOW
 from bot.store.models import Goal, GoalStatus, HomeViewer, Milestone, Status
 
@@ -143,24 +145,32 @@ def record_opened(session: Session, *, team_id: str, user_id: str, now: datetime
     session.add(viewer)
 
 
-def people_concerned(session: Session, *, milestone: Milestone) -> set[str]:
-    """Whose Home shows `milestone`: owner, declarer, approver, and its goal's owner."""
-    people = {milestone.owner_id, milestone.creator_id, milestone.approver_id}
-    if milestone.goal_id is not None:
-        goal = session.get(Goal, milestone.goal_id)
-        people.add(goal.owner_id if goal else None)
-    return {person for person in people if person}
-
-
-def home_viewers(session: Session, *, team_id: str, user_ids: Iterable[str]) -> list[str]:
-    """Those of `user_ids` who have opened the Home: publishing to others would be wasted."""
-    wanted = sorted(set(user_ids))
-    if not wanted:
-        return []
-    return list(
-        session.exec(
-            select(HomeViewer.user_id)
-            .where(HomeViewer.team_id == team_id, col(HomeViewer.user_id).in_(wanted))
-            .order_by(col(HomeViewer.user_id))
-        ).all()
+_viewer, _goal = HomeViewer.__table__, Goal.__table__
+# Built once, its values bound at each call: the people's Homes, and the goal owner's.
+_VIEWERS_CONCERNED = (
+    select(_viewer.c.user_id)
+    .where(
+        _viewer.c.team_id == bindparam("team_id"),
+        or_(
+            _viewer.c.user_id.in_(bindparam("user_ids", expanding=True)),
+            _viewer.c.user_id
+            == select(_goal.c.owner_id).where(_goal.c.id == bindparam("goal_id")).scalar_subquery(),
+        ),
     )
+    .order_by(_viewer.c.user_id)
+)
+
+
+def home_viewers_concerned(
+    connection: Connection, *, milestone: AnyMilestone, also: Iterable[str] = ()
+) -> list[str]:
+    """Those whose Home shows `milestone` (its owner, declarer, approver and its goal's owner),
+    and those of `also`, who have opened the Home: publishing to others would be wasted. One
+    query."""
+    people = {milestone.owner_id, milestone.creator_id, milestone.approver_id, *also}
+    values = {
+        "team_id": milestone.team_id,
+        "user_ids": sorted(person for person in people if person),
+        "goal_id": milestone.goal_id,
+    }
+    return list(connection.execute(_VIEWERS_CONCERNED, values).scalars())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import zlib
 from datetime import date
 
-from sqlalchemy import ColumnElement, delete, text, update
+from sqlalchemy import ColumnElement, Select, bindparam, delete, text, update
 from sqlmodel import Session, col, select
 
 from bot.domain.errors import CancelledPrerequisite, DependencyCycle, SelfDependency
@@ -21,10 +21,11 @@ def prerequisites_of(
     """Each milestone's prerequisites (cancelled ones left out), from one query; `as_rows`:
     as MilestoneRows, for a sweep that only shows or judges them."""
     found: dict[int, list] = {milestone_id: [] for milestone_id in milestone_ids}
+    statement = _PREREQUISITES_OF[as_rows]
     # In slices, so that the IN list stays within the databases' limits on bound values.
     for start in range(0, len(milestone_ids), IDS_PER_QUERY):
-        chosen = col(Dependency.milestone_id).in_(milestone_ids[start : start + IDS_PER_QUERY])
-        for milestone_id, prerequisite in _prerequisites(session, chosen, as_rows=as_rows):
+        chosen = {"milestone_ids": milestone_ids[start : start + IDS_PER_QUERY]}
+        for milestone_id, prerequisite in _read(session, statement, chosen, as_rows=as_rows):
             found[milestone_id].append(prerequisite)
     return found
 
@@ -37,34 +38,49 @@ def prerequisites_in_channels(
     as MilestoneRows."""
     found: dict[int, list] = {}
     # The prerequisite's channel is its dependent's.
-    for milestone_id, prerequisite in _prerequisites(session, channels, as_rows=as_rows):
+    statement = _prerequisites(channels, as_rows=as_rows)
+    for milestone_id, prerequisite in _read(session, statement, {}, as_rows=as_rows):
         found.setdefault(milestone_id, []).append(prerequisite)
     return found
 
 
-def _prerequisites(
-    session: Session, where: ColumnElement[bool], *, as_rows: bool
-) -> list[tuple[int, Milestone | MilestoneRow]]:
-    """(dependent's id, prerequisite) of the links `where` selects, cancelled prerequisites
-    left out, in the order of the prerequisites' ids."""
+def _prerequisites(where: ColumnElement[bool], *, as_rows: bool) -> Select:
+    """SELECT (dependent's id, prerequisite) of the links `where` selects, cancelled
+    prerequisites left out, in the order of the prerequisites' ids; `as_rows`: the
+    prerequisite's columns, after the dependent's id, for MilestoneRows."""
     if not as_rows:
-        return list(
-            session.exec(
-                select(Dependency.milestone_id, Milestone)
-                .join(Milestone, col(Milestone.id) == Dependency.prerequisite_id)
-                .where(where, Milestone.status != Status.CANCELLED)
-                .order_by(col(Milestone.id))
-            ).all()
+        return (
+            select(Dependency.milestone_id, Milestone)
+            .join(Milestone, col(Milestone.id) == Dependency.prerequisite_id)
+            .where(where, Milestone.status != Status.CANCELLED)
+            .order_by(col(Milestone.id))
         )
-    found = session.execute(
-        select_rows()
-        .add_columns(Dependency.milestone_id)
-        .join(Dependency, col(Milestone.id) == Dependency.prerequisite_id)
+    return (
+        select(Dependency.milestone_id, *select_rows().selected_columns)
+        .join(Milestone, col(Milestone.id) == Dependency.prerequisite_id)
         .where(where, Milestone.status != Status.CANCELLED)
         .order_by(col(Milestone.id))
-    ).all()
+    )
+
+
+def _read(
+    session: Session, statement: Select, values: dict, *, as_rows: bool
+) -> list[tuple[int, Milestone | MilestoneRow]]:
+    if not as_rows:
+        return list(session.exec(statement, params=values).all())
     make = MilestoneRow._make
-    return [(row[-1], make(row[:-1])) for row in found]
+    return [(row[0], make(row[1:])) for row in session.execute(statement, values)]
+
+
+# Built once, for any number of milestones (their ids bound, as a list, at each call): building
+# the statement cost more than running it for the one milestone a change or a card asks about.
+_PREREQUISITES_OF = {
+    as_rows: _prerequisites(
+        col(Dependency.milestone_id).in_(bindparam("milestone_ids", expanding=True)),
+        as_rows=as_rows,
+    )
+    for as_rows in (False, True)
+}
 
 
 def open_prerequisites(session: Session, milestone: Milestone) -> list[Milestone]:

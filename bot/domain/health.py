@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from bot.domain.dependencies import prerequisites_of
@@ -76,6 +77,10 @@ def _names(milestones: list[AnyMilestone]) -> str:
     return f"{references} {'is' if len(milestones) == 1 else 'are'}"
 
 
+# Built once, the ids bound at each call.
+_GOALS = select(Goal).where(col(Goal.id).in_(bindparam("goal_ids", expanding=True)))
+
+
 @dataclass(frozen=True)
 class Detail:
     """What is shown about a milestone beyond its own fields."""
@@ -103,11 +108,8 @@ def describe(
         prerequisites = prerequisites_of(session, [m.id for m in milestones])
     goal_ids = {m.goal_id for m in milestones if m.goal_id is not None} if goals is None else ()
     if goals is None:
-        goals = (
-            {g.id: g for g in session.exec(select(Goal).where(col(Goal.id).in_(goal_ids))).all()}
-            if goal_ids
-            else {}
-        )
+        found = session.exec(_GOALS, params={"goal_ids": list(goal_ids)}) if goal_ids else ()
+        goals = {goal.id: goal for goal in found}
     details = {}
     for milestone in milestones:
         waits_on = tuple(

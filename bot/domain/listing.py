@@ -1,16 +1,16 @@
 """What `/milestone list` shows: a channel's milestones as plain rows, each with its health, from
-two queries built once.
+one query built once.
 
 The list is the command people use most and reads the most rows, so it reads only the columns
-it shows, into small frozen rows rather than ORM objects, with statements built once per scope
-(their values bound at each call). The verdicts are health.assess's, as everywhere else.
+it shows, into named tuples rather than ORM objects, with a statement built once per scope
+(its values bound at each call). The verdicts are health.assess's, as everywhere else.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, bindparam, nulls_last, or_
 from sqlalchemy.engine import Connection
@@ -18,17 +18,14 @@ from sqlmodel import Session, select
 
 from bot.domain.health import Detail, assess
 from bot.domain.milestones import ListScope
-from bot.store.models import Dependency, Milestone, MilestoneFacts, Status
+from bot.store.models import Dependency, Milestone, MilestoneFacts, Status, active_status
 
 _milestone = Milestone.__table__
 _dependency = Dependency.__table__
-_dependent = _milestone.alias("dependent")
+_prerequisite = _milestone.alias("prerequisite")
 
 
-@dataclass(frozen=True)
-class Listed(MilestoneFacts):
-    """One line of the list: the milestone columns it shows or judges health by."""
-
+class _ListedColumns(NamedTuple):
     id: int
     team_id: str
     title: str
@@ -43,8 +40,13 @@ class Listed(MilestoneFacts):
     status: str
 
 
-@dataclass(frozen=True)
-class Prerequisite:
+class Listed(MilestoneFacts, _ListedColumns):
+    """One line of the list: the milestone columns it shows or judges health by."""
+
+    __slots__ = ()
+
+
+class Prerequisite(NamedTuple):
     """An open or reached prerequisite, as much of it as health reads."""
 
     id: int
@@ -56,8 +58,7 @@ class Prerequisite:
         return f"M-{self.id}"
 
 
-@dataclass(frozen=True)
-class GoalShown:
+class GoalShown(NamedTuple):
     """The goal a listed milestone serves, as the list shows it: its reference."""
 
     id: int
@@ -67,7 +68,7 @@ class GoalShown:
         return f"G-{self.id}"
 
 
-_COLUMNS = [_milestone.c[name] for name in Listed.__dataclass_fields__]
+_COLUMNS = [_milestone.c[name] for name in Listed._fields]
 
 
 def _conditions(scope: ListScope) -> list[ColumnElement[bool]]:
@@ -79,7 +80,7 @@ def _conditions(scope: ListScope) -> list[ColumnElement[bool]]:
         c.status != Status.CANCELLED,
     ]
     if scope in (ListScope.OPEN, ListScope.MINE, ListScope.OVERDUE):
-        conditions.append(c.status.in_(Status.ACTIVE))
+        conditions.append(active_status(c.status))
     match scope:
         case ListScope.MINE:
             # What I answer for: mine, or declared by me and owned by nobody yet.
@@ -98,29 +99,26 @@ def _conditions(scope: ListScope) -> list[ColumnElement[bool]]:
 
 _ORDER = (nulls_last(_milestone.c.due_date), _milestone.c.id)
 
+# Each listed milestone with its prerequisites (cancelled ones left out), one row for each,
+# in the order of their ids; health is judged only for open milestones, so only theirs are
+# joined, and the list shows nothing else of a prerequisite than what health reads.
 _LISTED = {
-    scope: select(*_COLUMNS).where(*_conditions(scope)).order_by(*_ORDER) for scope in ListScope
+    scope: select(*_COLUMNS, *(_prerequisite.c[name] for name in Prerequisite._fields))
+    .select_from(
+        _milestone.outerjoin(
+            _dependency,
+            (_dependency.c.milestone_id == _milestone.c.id) & active_status(_milestone.c.status),
+        ).outerjoin(
+            _prerequisite,
+            (_prerequisite.c.id == _dependency.c.prerequisite_id)
+            & (_prerequisite.c.status != Status.CANCELLED),
+        )
+    )
+    .where(*_conditions(scope))
+    .order_by(*_ORDER, _prerequisite.c.id)
+    for scope in ListScope
 }
-
-# The prerequisites of the channel's open milestones (cancelled ones left out): health is
-# judged only for open milestones, and the list shows nothing else of a prerequisite.
-_PREREQUISITES = (
-    select(
-        _dependency.c.milestone_id,
-        _milestone.c.id,
-        _milestone.c.due_date,
-        _milestone.c.status,
-    )
-    .join(_milestone, _milestone.c.id == _dependency.c.prerequisite_id)
-    .join(_dependent, _dependent.c.id == _dependency.c.milestone_id)
-    .where(
-        _dependent.c.team_id == bindparam("team_id"),
-        _dependent.c.channel_id == bindparam("channel_id"),
-        _dependent.c.status.in_(Status.ACTIVE),
-        _milestone.c.status != Status.CANCELLED,
-    )
-    .order_by(_milestone.c.id)
-)
+_WIDTH = len(_COLUMNS)
 
 
 def channel_list(
@@ -136,13 +134,16 @@ def channel_list(
     """The channel's milestones in `scope` (by due date, undated last) and, by id, the health
     and goal of each; `today_of` gives the date a milestone's health is judged on (its
     owner's), asked once per person."""
-    values = _values(team_id, channel_id, user_id, today)
-    listed = [Listed(*row) for row in connection.execute(_LISTED[scope], values)]
+    listed: list[Listed] = []
     waiting: dict[int, list[Prerequisite]] = {}
-    if any(milestone.is_active for milestone in listed):
-        for milestone_id, *prerequisite in connection.execute(_PREREQUISITES, values):
-            if prerequisite[2] != Status.REACHED:
-                waiting.setdefault(milestone_id, []).append(Prerequisite(*prerequisite))
+    for row in connection.execute(
+        _LISTED[scope], _values(team_id, channel_id, user_id, today)
+    ).all():
+        # A milestone's rows come together, one for each of its prerequisites.
+        if not listed or listed[-1].id != row[0]:
+            listed.append(Listed._make(row[:_WIDTH]))
+        if row[_WIDTH] is not None and row[-1] != Status.REACHED:
+            waiting.setdefault(row[0], []).append(Prerequisite._make(row[_WIDTH:]))
     days: dict[str, date] = {}
     details = {}
     for milestone in listed:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from bot.domain.coach import Context, Draft, Suggestion, review
-from bot.store.models import ChannelSettings, Goal, Milestone, Status
+from bot.store.models import ChannelSettings, Goal, Milestone, active_status
 
 
 def draft_of(milestone: Milestone) -> Draft:
@@ -37,7 +38,7 @@ _OPEN_MILESTONES = select(
 ).where(
     _milestone.c.team_id == bindparam("team_id"),
     _milestone.c.channel_id == bindparam("channel_id"),
-    _milestone.c.status.in_(Status.ACTIVE),
+    active_status(_milestone.c.status),
 )
 _GOALS_REQUIRING_APPROVAL = select(_goal.c.id).where(
     _goal.c.team_id == bindparam("team_id"),
@@ -54,11 +55,14 @@ def channel_context(
     today: date,
     settings: ChannelSettings | None = None,
     with_open_milestones: bool = True,
+    goals: Iterable[Goal] | None = None,
 ) -> Context:
     """What the rules need to know of the channel; `settings`, if the caller has them already.
 
     Without `with_open_milestones`, the channel's open milestones are left out: enough for the
-    rules that do not compare a milestone with the others.
+    rules that do not compare a milestone with the others. With `goals`, the goals of the
+    milestones to be reviewed, the rules know from them which goals ask for approvals, and the
+    channel's are not read.
     """
     values = {"team_id": team_id, "channel_id": channel_id}
     session.flush()  # as the ORM's queries would: what the caller changed is read back
@@ -66,7 +70,10 @@ def channel_context(
     open_milestones = (
         connection.execute(_OPEN_MILESTONES, values).all() if with_open_milestones else []
     )
-    goals = connection.execute(_GOALS_REQUIRING_APPROVAL, values).scalars().all()
+    if goals is None:
+        requiring_approval = connection.execute(_GOALS_REQUIRING_APPROVAL, values).scalars()
+    else:
+        requiring_approval = (goal.id for goal in goals if goal.requires_approval)
     settings = settings or session.get(ChannelSettings, (team_id, channel_id))
     disabled = settings.coach_disabled.split(",") if settings and settings.coach_disabled else []
     return Context(
@@ -82,7 +89,7 @@ def channel_context(
             )
             for milestone_id, title, due_date, owner_id, approver_id, goal_id in open_milestones
         ),
-        goals_requiring_approval=frozenset(goals),
+        goals_requiring_approval=frozenset(requiring_approval),
         disabled=frozenset(disabled),
         references={row.id: f"M-{row.id}" for row in open_milestones},
     )
@@ -104,6 +111,8 @@ def advise_in(context: Context, *, milestone: Milestone) -> list[Suggestion]:
 
 def on_completion(session: Session, *, milestone: Milestone, today: date) -> list[Suggestion]:
     """At completion only one rule speaks: a goal asking for approvals, and none given."""
+    if milestone.goal_id is None:
+        return []  # it speaks of a goal's milestones only: nothing to read
     # That rule compares nothing with the channel's other milestones: they are not read.
     context = channel_context(
         session,

@@ -38,7 +38,7 @@ from bot.render.text import quote
 from bot.runtime import Runtime
 from bot.slack.client import ChannelGone, slack_error
 from bot.store.claims import claim, mark_dropped, mark_sent
-from bot.store.db import session_scope
+from bot.store.db import reading, session_scope
 from bot.store.models import ChannelSettings, DeliveryKind, EventKind
 
 log = logging.getLogger(__name__)
@@ -151,6 +151,7 @@ def handle_add(call: Call, command: parsing.Add) -> None:
             channel_id=call.channel_id,
             today=today,
             settings=settings,
+            goals=[goal] if goal else [],
         )
         change = milestones.declare(
             session,
@@ -172,7 +173,8 @@ def handle_add(call: Call, command: parsing.Add) -> None:
     advice = [] if change.repeated else suggestions.advise_in(context, milestone=change.milestone)
     # The coach answers privately, and only when it has something to say.
     call.ack(**blocks.coaching(change.milestone, advice)) if advice else call.ack()
-    announce(call.runtime, change, on_channel_gone=call.channel_gone(change.milestone.reference))
+    on_channel_gone = call.channel_gone(change.milestone.reference)
+    announce(call.runtime, change, on_channel_gone=on_channel_gone, goal=goal)
 
 
 def handle_new_milestone_modal(call: Call, command: parsing.NewMilestoneModal) -> None:
@@ -192,7 +194,7 @@ def handle_new_milestone_modal(call: Call, command: parsing.NewMilestoneModal) -
 def handle_list(call: Call, command: parsing.ListMilestones) -> None:
     today = call.today()
     runtime = call.runtime
-    with runtime.engine.connect() as connection:
+    with reading(runtime.engine) as connection:
         found, details = listing.channel_list(
             connection,
             team_id=call.team_id,

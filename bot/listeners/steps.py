@@ -165,7 +165,7 @@ def _declare(execution: Execution) -> None:
         )
         add_log_context(milestone_id=change.milestone.id)
     gone: list[str] = []
-    announce(runtime, change, on_channel_gone=gone.append)
+    announce(runtime, change, on_channel_gone=gone.append, goal=goal)
     # The card is posted in the channel's lane of the background worker; this runs after it.
     runtime.background.submit(
         channel_id, lambda: _finish_declaring(execution, change.milestone.id, gone)

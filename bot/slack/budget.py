@@ -3,13 +3,26 @@ workspace (web replicas, the scheduler) spends the same one."""
 
 from __future__ import annotations
 
-from sqlalchemy import case, text, update
+from sqlalchemy import bindparam, case, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import col
 
-from bot.store.db import session_scope
 from bot.store.models import PostingBudget
+
+_next_at = col(PostingBudget.next_at)
+# Built once (building it cost as much as running it), the workspace and times bound per call.
+_ADVANCE = (
+    update(PostingBudget)
+    .where(col(PostingBudget.team_id) == bindparam("workspace"))
+    .values(
+        next_at=case((_next_at > bindparam("floor"), _next_at), else_=bindparam("floor"))
+        + bindparam("spacing")
+    )
+    .returning(_next_at)
+)
+# Lost in a crash, the last moments' spending only lets a few more messages go.
+_ASYNCHRONOUS_COMMIT = text("SET LOCAL synchronous_commit = off")
 
 
 class SharedBudget:
@@ -18,27 +31,21 @@ class SharedBudget:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._postgresql = engine.dialect.name == "postgresql"
 
     def advance(self, team_id: str, *, floor: float, spacing: float) -> float:
-        next_at = col(PostingBudget.next_at)
-        statement = (
-            update(PostingBudget)
-            .where(col(PostingBudget.team_id) == team_id)
-            .values(next_at=case((next_at > floor, next_at), else_=floor) + spacing)
-            .returning(next_at)
-        )
-        with session_scope(self._engine) as session:
-            if session.get_bind().dialect.name == "postgresql":
-                # Lost in a crash, the last moments' spending only lets a few more messages go.
-                session.execute(text("SET LOCAL synchronous_commit = off"))
-            advanced = session.execute(statement).scalar_one_or_none()
+        values = {"workspace": team_id, "floor": floor, "spacing": spacing}
+        with self._engine.begin() as connection:
+            if self._postgresql:
+                connection.execute(_ASYNCHRONOUS_COMMIT)
+            advanced = connection.execute(_ADVANCE, values).scalar_one_or_none()
             if advanced is not None:
                 return advanced
-            dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+            dialect = postgresql if self._postgresql else sqlite
             # The workspace's first message: another process may be making its row at once.
-            session.execute(
+            connection.execute(
                 dialect.insert(PostingBudget)
                 .values(team_id=team_id, next_at=floor)
                 .on_conflict_do_nothing(index_elements=["team_id"])
             )
-            return session.execute(statement).scalar_one()
+            return connection.execute(_ADVANCE, values).scalar_one()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, tuple_, update
+from sqlalchemy import Insert, bindparam, func, or_, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -25,37 +25,26 @@ MAX_ATTEMPTS = 8
 def settled(*, now: datetime):
     """A condition on Delivery: claims that a claim now would not win (sent, given up, or in
     the hands of a live process)."""
-    return ~_claimable(now=now)
+    return ~_claimable(stale_before=now - STALE_AFTER)
 
 
-def _claimable(*, now: datetime):
-    """Rows a new claim may take over: failed, or abandoned by a process that died."""
+def _claimable(*, stale_before):
+    """Rows a new claim may take over: failed, or abandoned by a process that died (claimed
+    before `stale_before`, a time or a bound parameter)."""
     return or_(
         col(Delivery.state) == DeliveryState.FAILED,
-        (col(Delivery.state) == DeliveryState.CLAIMED)
-        & (col(Delivery.claimed_at) < now - STALE_AFTER),
+        (col(Delivery.state) == DeliveryState.CLAIMED) & (col(Delivery.claimed_at) < stale_before),
     )
 
 
 CLAIMS_PER_STATEMENT = 1000
 
 
-def claim(session: Session, rows: list[dict]) -> dict[tuple[str, str], int]:
-    """Claim `rows` (team_id, kind, key, claimed_at, ...; the same keys in each); return
-    {(kind, key): id} of those won.
-
-    INSERT ... ON CONFLICT DO UPDATE ... WHERE ... RETURNING (one statement per thousand
-    rows): a key claimed and not yet given up, by an earlier run or by another process at the
-    same moment, comes back as not won; a failed or abandoned one is taken over by exactly one
-    claimant.
-    """
-    unique = list({(row["team_id"], row["kind"], row["key"]): row for row in rows}.values())
-    if not unique:
-        return {}
-    now = max(row["claimed_at"] for row in unique)
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+def _claim_statement(dialect) -> Insert:
+    """INSERT ... ON CONFLICT DO UPDATE ... WHERE ... RETURNING in `dialect`, with the claim's
+    rows and its `stale_before` left to bind."""
     insert = dialect.insert(Delivery)
-    statement = (
+    return (
         insert.on_conflict_do_update(
             index_elements=["team_id", "kind", "key"],
             set_={
@@ -63,7 +52,7 @@ def claim(session: Session, rows: list[dict]) -> dict[tuple[str, str], int]:
                 "claimed_at": insert.excluded.claimed_at,
                 "attempts": Delivery.attempts + 1,
             },
-            where=_claimable(now=now),
+            where=_claimable(stale_before=bindparam("stale_before")),
         )
         .returning(col(Delivery.kind), col(Delivery.key), col(Delivery.id))
         # Sent as multi-row statements of CLAIMS_PER_STATEMENT rows ("insertmanyvalues"): one
@@ -73,7 +62,30 @@ def claim(session: Session, rows: list[dict]) -> dict[tuple[str, str], int]:
         # running it.
         .execution_options(insertmanyvalues_page_size=CLAIMS_PER_STATEMENT)
     )
-    return {(kind, key): id_ for kind, key, id_ in session.execute(statement, unique).all()}
+
+
+# Built once: building it (the conflict's EXCLUDED row, its conditions) cost more than a
+# single claim's running it.
+_CLAIMS = {"postgresql": _claim_statement(postgresql), "sqlite": _claim_statement(sqlite)}
+
+
+def claim(session: Session, rows: list[dict]) -> dict[tuple[str, str], int]:
+    """Claim `rows` (team_id, kind, key, claimed_at, ...; the same keys in each); return
+    {(kind, key): id} of those won.
+
+    One statement per thousand rows: a key claimed and not yet given up, by an earlier run or
+    by another process at the same moment, comes back as not won; a failed or abandoned one
+    is taken over by exactly one claimant.
+    """
+    unique = list({(row["team_id"], row["kind"], row["key"]): row for row in rows}.values())
+    if not unique:
+        return {}
+    stale_before = max(row["claimed_at"] for row in unique) - STALE_AFTER
+    statement = _CLAIMS[session.get_bind().dialect.name]
+    # Every row carries it; the statement takes it from the first.
+    unique = [{**row, "stale_before": stale_before} for row in unique]
+    found = session.connection().execute(statement, unique)
+    return {(kind, key): id_ for kind, key, id_ in found}
 
 
 def taken(session: Session, keys: list[tuple[str, str, str]], *, now: datetime) -> set[tuple]:
@@ -83,18 +95,21 @@ def taken(session: Session, keys: list[tuple[str, str, str]], *, now: datetime) 
     rows = session.exec(
         select(Delivery.team_id, Delivery.kind, Delivery.key).where(
             tuple_(col(Delivery.team_id), col(Delivery.kind), col(Delivery.key)).in_(keys),
-            ~_claimable(now=now),
+            settled(now=now),
         )
     ).all()
     return set(rows)
 
 
+_MARK_SENT = (
+    update(Delivery.__table__)
+    .where(Delivery.__table__.c.id == bindparam("delivery_id"))
+    .values(state=DeliveryState.SENT, last_error=None)
+)
+
+
 def mark_sent(session: Session, delivery_id: int, *, now: datetime) -> None:
-    session.execute(
-        update(Delivery)
-        .where(col(Delivery.id) == delivery_id)
-        .values(state=DeliveryState.SENT, sent_at=now, last_error=None)
-    )
+    session.connection().execute(_MARK_SENT, {"delivery_id": delivery_id, "sent_at": now})
 
 
 def mark_failed(session: Session, delivery_id: int, *, error: str) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum, nonmember
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import ColumnElement, Index, UniqueConstraint, literal
 from sqlmodel import Field, SQLModel
 
 
@@ -21,6 +21,12 @@ class Status(StrEnum):
     CANCELLED = "cancelled"
 
     ACTIVE = nonmember((OPEN, AWAITING_APPROVAL))
+
+
+def active_status(status: ColumnElement[str]) -> ColumnElement[bool]:
+    """`status IN ('open', 'awaiting_approval')` with its two values bound one by one: in a
+    statement built once, this is not expanded again at every execution, as an IN of a list is."""
+    return status.in_([literal(value, status.type) for value in Status.ACTIVE])
 
 
 class Health(StrEnum):

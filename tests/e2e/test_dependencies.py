@@ -61,6 +61,21 @@ def test_add_after_makes_a_milestone_wait_on_several(bot):
     assert f"Waits on {design.reference}, {contract.reference}" in card_of(bot, beta)
 
 
+def test_a_new_cards_health_is_judged_on_its_prerequisites_open_ones_only(bot):
+    reached = bot.add('"Design approved" due 2026-12-04')
+    bot.command(f"done {reached.reference}")
+    late = bot.add('"Vendor contract signed" due 2026-12-18')
+
+    beta = bot.add(
+        f'"Beta version completed" due 2026-12-15 after {reached.reference}, {late.reference}'
+    )
+
+    card = card_of(bot, beta)
+    assert f"Waits on {late.reference}" in card
+    assert reached.reference not in card
+    assert f"At risk: {late.reference} is due after it" in card
+
+
 def test_depends_adds_a_prerequisite_and_nodeps_removes_them_all(bot):
     design = bot.add('"Design approved" due 2026-12-04')
     contract = bot.add('"Vendor contract signed" due 2026-12-07')

@@ -261,6 +261,24 @@ def test_a_malformed_body_gets_400_and_one_warning(bot, caplog, body, content_ty
     assert warning.name == "bot.server"
 
 
+def test_a_form_whose_payload_is_spelt_in_escapes_is_left_to_bolt_as_a_plain_form(bot, caplog):
+    """Bolt looks for an interaction's `payload` only in a body holding the word, so the edge
+    does the same: a form naming it only in escapes is no interaction for Bolt either, and goes
+    unanswered as any form that is no command does (and a slash command is not parsed twice)."""
+    body = b"%70ayload=%5B1%2C2%5D"
+    before, slack_calls = rows(bot.engine), list(bot.slack.calls)
+    caplog.set_level(logging.DEBUG)
+
+    response = post(
+        bot, body, signed_headers(body, content_type="application/x-www-form-urlencoded")
+    )
+
+    assert response.status_code == 404
+    assert bot.slack.calls == slack_calls
+    assert rows(bot.engine) == before
+    assert not [record for record in caplog.records if record.exc_info]
+
+
 class EndlessBody(io.RawIOBase):
     """A request body without end, as a chunked upload that never stops; counts what is read."""
 

@@ -377,6 +377,20 @@ def test_a_change_to_my_milestone_republishes_my_home_once_i_opened_it(bot):
     assert "moved once, +21 days" in section_after(after_move, "Later")
 
 
+def test_a_change_to_a_milestone_of_my_goal_republishes_my_home_as_the_goals_owner(bot):
+    bot.command('goal add "Launch mobile app" due 2026-12-31', user=OTHER)
+    open_home(bot, OTHER)
+    opened = len(homes(bot, OTHER))
+
+    milestone = bot.add('"Beta shipped" due 2026-11-30 goal G-1')
+    bot.command(f"done {milestone.reference}")
+
+    assert len(homes(bot, OTHER)) == opened + 2
+    assert "*G-1* · Launch mobile app — 1 of 1 reached" in section_after(
+        home_of(bot, OTHER), "Your goals"
+    )
+
+
 def test_a_change_does_not_publish_the_home_of_someone_who_never_opened_it(bot):
     milestone = bot.add(f'"Contract signed" due 2026-12-04 approver <@{APPROVER}>')
     open_home(bot, OWNER)
