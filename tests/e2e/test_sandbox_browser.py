@@ -90,7 +90,8 @@ def test_a_day_on_the_overdue_owner_is_nudged_in_their_messages(browser_page, sa
     page.click("#nav-dm")
     page.get_by_role("button", name="+1 day").click()
     nudge = page.locator("#messages [data-testid=message]", has_text="Crash rate under 1%")
-    expect(nudge).to_contain_text("overdue")
+    # A day on runs the nudge sweep 24 times before the page shows what it sent.
+    expect(nudge).to_contain_text("overdue", timeout=60_000)
     steps.done("nudged")
 
 
