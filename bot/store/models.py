@@ -121,7 +121,18 @@ class MilestoneFacts:
 class Milestone(MilestoneFacts, SQLModel, table=True):
     __table_args__ = (
         Index("ix_milestone_channel", "team_id", "channel_id", "status"),
-        Index("ix_milestone_status_due", "status", "due_date"),
+        # Covers what the nudge sweep decides a reminder on (which owner, which channel, due
+        # when), so it reads the table only for the milestones it reminds about.
+        Index(
+            "ix_milestone_reminders",
+            "status",
+            "due_date",
+            "team_id",
+            "channel_id",
+            "owner_id",
+            "creator_id",
+            postgresql_include=["id"],
+        ),
         # Covers what the health sweep reads to leave out cards that surely show the right
         # health, so it scans this index instead of the table (SQLite keeps the id in every
         # index; PostgreSQL needs it included).
