@@ -35,7 +35,6 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from bot.delivery.announce import refresh_card, refresh_homes
@@ -50,7 +49,12 @@ from bot.delivery.deliveries import (
 from bot.delivery.fanout import fan_out
 from bot.domain import away, workspaces
 from bot.domain.channels import paused as paused_channels
-from bot.domain.dependencies import IDS_PER_QUERY, prerequisites_of
+from bot.domain.dependencies import (
+    IDS_PER_QUERY,
+    prerequisites_of,
+    waiting_on_later,
+    waiting_on_open,
+)
 from bot.domain.health import describe
 from bot.domain.people import FRESH_FOR, is_zone
 from bot.domain.rows import COLUMNS, MilestoneRow, rows, select_rows
@@ -65,7 +69,6 @@ from bot.store.models import (
     ChannelSettings,
     Delivery,
     DeliveryKind,
-    Dependency,
     EscalateTo,
     Health,
     Milestone,
@@ -238,6 +241,11 @@ class OwnerDays:
             },
             default=runtime.timezones.date_of(None, now=now),
         )
+
+    @property
+    def earliest(self) -> date:
+        """The earliest of the owners' dates: a milestone due before it is overdue for all."""
+        return min([self.default, *self.by_zone.values()])
 
     def of_owner(self) -> ColumnElement[date]:
         """The date of the person who answers for each milestone (joined by `_owner_known`)."""
@@ -712,16 +720,14 @@ def changed_health(runtime: Runtime, *, now: datetime) -> list[tuple[MilestoneRo
     each with its health now."""
     with session_scope(runtime.engine) as session:
         days = OwnerDays.at(runtime, session, now=now)
-        ids = sorted(set(session.exec(_health_may_differ(now, days)).scalars().all()))
-        milestones = [
-            milestone
-            for start in range(0, len(ids), IDS_PER_QUERY)
-            for milestone in rows(
-                session.execute(
-                    select_rows().where(col(Milestone.id).in_(ids[start : start + IDS_PER_QUERY]))
-                )
+        may_differ = _health_may_differ(now, days).subquery()
+        milestones = rows(
+            session.execute(
+                select_rows()
+                .where(col(Milestone.id).in_(select(may_differ.c.id)))
+                .order_by(col(Milestone.id))
             )
-        ]
+        )
         departed = workspaces.departed(session)
         paused = paused_channels(session)
         milestones = [
@@ -752,24 +758,20 @@ def _health_may_differ(now: datetime, days: OwnerDays) -> Select:
     shows: all but those whose health is certain from their row, their owner's date and
     their prerequisites, and already shown (as `health.assess` would judge them).
 
-    A union of parts that each read a range of ix_milestone_health (or, for those waiting on
-    an open milestone due after them, start from the links), so that the milestones far from
-    their due date and showing their health are never read.
+    A union of parts that each read a range of ix_milestone_health (the owners' rows only
+    where a due date is close enough for their zones to matter, the links only where it is
+    close enough for an open prerequisite to matter), or, for the cards waiting on a
+    milestone due after them, ix_milestone_waits_on_later: the milestones far from their due
+    date and showing their health are never read.
     """
-    # Every owner's date at `now` is before the day after UTC's (zones reach +14 hours).
+    # Every owner's date at `now` is before the day after UTC's (zones reach +14 hours), and
+    # none before the earliest of their zones'.
     latest = now.date() + timedelta(days=1)
     # Five days after any owner's date hold three working days: beyond RISK_WORKING_DAYS.
     beyond_risk = latest + timedelta(days=5)
     owner_day = days.of_owner()
     shown, due = col(Milestone.shown_health), col(Milestone.due_date)
     marked = func.coalesce(col(Milestone.marked_health), "")
-    prerequisite = aliased(Milestone)
-    waits_on_open = (
-        select(Dependency.prerequisite_id)
-        .join(prerequisite, col(prerequisite.id) == Dependency.prerequisite_id)
-        .where(Dependency.milestone_id == Milestone.id, col(prerequisite.status).in_(Status.ACTIVE))
-    )
-    waits_on_later = waits_on_open.where(col(prerequisite.due_date) > due)
     cards = select(Milestone.id).where(
         col(Milestone.status).in_(Status.ACTIVE), col(Milestone.announcement_ts).is_not(None)
     )
@@ -778,10 +780,16 @@ def _health_may_differ(now: datetime, days: OwnerDays) -> Select:
         cards.where(shown.is_(None)),
         # Blocked by hand is blocked, whatever else.
         cards.where(shown == Health.BLOCKED, marked != Health.BLOCKED),
-        # Overdue is off track, unless blocked.
-        _owner_known(cards).where(
-            shown == Health.OFF_TRACK,
-            or_(marked == Health.BLOCKED, due.is_(None), due >= owner_day),
+        # Overdue is off track, unless blocked (each mark a range of the index of its own).
+        cards.where(shown == Health.OFF_TRACK, or_(marked == Health.BLOCKED, due.is_(None))),
+        *(
+            _owner_known(cards).where(
+                shown == Health.OFF_TRACK, mark, due >= days.earliest, due >= owner_day
+            )
+            for mark in (
+                col(Milestone.marked_health).is_(None),
+                col(Milestone.marked_health) == Health.AT_RISK,
+            )
         ),
         # At risk by hand stays so until overdue; so does one waiting on an open milestone
         # due after it.
@@ -789,21 +797,16 @@ def _health_may_differ(now: datetime, days: OwnerDays) -> Select:
             shown == Health.AT_RISK,
             ~or_(
                 and_(marked == Health.AT_RISK, or_(due.is_(None), due >= owner_day)),
-                and_(marked == "", due.is_not(None), due >= owner_day, waits_on_later.exists()),
+                and_(marked == "", due.is_not(None), due >= owner_day, waiting_on_later()),
             ),
         ),
-        cards.where(shown == Health.ON_TRACK, marked != ""),
+        cards.where(shown == Health.ON_TRACK, col(Milestone.marked_health).is_not(None)),
         # Otherwise on track: with no due date, or not overdue and waiting on no open
         # milestone, or far from due with no open prerequisite due after it.
-        _owner_known(on_track).where(due < latest, or_(due < owner_day, waits_on_open.exists())),
-        on_track.where(due >= latest, due < beyond_risk, waits_on_open.exists()),
-        on_track.join(Dependency, col(Dependency.milestone_id) == Milestone.id)
-        .join(prerequisite, col(prerequisite.id) == Dependency.prerequisite_id)
-        .where(
-            due >= beyond_risk,
-            col(prerequisite.status).in_(Status.ACTIVE),
-            col(prerequisite.due_date) > due,
-        ),
+        on_track.where(due < days.earliest),
+        _owner_known(on_track).where(due >= days.earliest, due < latest, due < owner_day),
+        on_track.where(due >= days.earliest, due < beyond_risk, waiting_on_open()),
+        on_track.where(col(Milestone.waits_on_later)),
     )
 
 

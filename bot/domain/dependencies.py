@@ -5,7 +5,8 @@ from __future__ import annotations
 import zlib
 from datetime import date
 
-from sqlalchemy import ColumnElement, delete, text, update
+from sqlalchemy import ColumnElement, Exists, delete, or_, text, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from bot.domain.errors import CancelledPrerequisite, DependencyCycle, SelfDependency
@@ -109,6 +110,13 @@ def add_prerequisites(
     if not prerequisites:
         return
     _lock_graph(session, milestone)
+    # Held until the transaction ends (SQLite has one writer anyway): a prerequisite's change
+    # made meanwhile comes before or after this link, not beside it (refresh_waits_on_later).
+    session.execute(
+        select(Milestone.id)
+        .where(col(Milestone.id).in_([p.id for p in prerequisites]))
+        .with_for_update(read=True)
+    )
     existing = {m.id for m in prerequisites_of(session, [milestone.id])[milestone.id]}
     for prerequisite in prerequisites:
         if prerequisite.id == milestone.id:
@@ -140,6 +148,56 @@ def _lock_graph(session: Session, milestone: Milestone) -> None:
             .where(col(Milestone.id) == milestone.id)
             .values(revision=Milestone.revision)
         )
+
+
+def waiting_on_open() -> Exists:
+    """A condition on Milestone: a prerequisite of it is still open (or awaiting approval)."""
+    return _waiting_on(later=False)
+
+
+def waiting_on_later() -> Exists:
+    """A condition on Milestone: a prerequisite still open (or awaiting approval) is due after
+    it (what puts it at risk however far its due date is)."""
+    return _waiting_on(later=True)
+
+
+def _waiting_on(*, later: bool) -> Exists:
+    """The milestone's links first, each prerequisite then by its id: as a join, SQLite
+    without statistics would start from every open milestone (due after this one) instead."""
+    prerequisite = aliased(Milestone)
+    conditions = [
+        col(prerequisite.id) == Dependency.prerequisite_id,
+        col(prerequisite.status).in_(Status.ACTIVE),
+    ]
+    if later:
+        conditions.append(col(prerequisite.due_date) > Milestone.due_date)
+    prerequisite_open = (
+        select(prerequisite.id).where(*conditions).correlate(Milestone, Dependency).exists()
+    )
+    return (
+        select(Dependency.prerequisite_id)
+        .where(Dependency.milestone_id == Milestone.id, prerequisite_open)
+        .exists()
+    )
+
+
+def refresh_waits_on_later(session: Session, milestone: Milestone) -> None:
+    """Set `waits_on_later` of `milestone` and of the milestones that wait on it, from the due
+    dates, statuses and links as they now stand: after any change of them.
+
+    Two changes at the same moment meet on the rows they both update (a prerequisite's change
+    updates its dependents' flags), and `add_prerequisites` holds the prerequisites it links
+    to, so whichever comes second sets the flags from the first's outcome.
+    """
+    session.flush()
+    dependents = select(Dependency.milestone_id).where(Dependency.prerequisite_id == milestone.id)
+    session.execute(
+        update(Milestone)
+        .where(or_(col(Milestone.id) == milestone.id, col(Milestone.id).in_(dependents)))
+        .values(waits_on_later=waiting_on_later()),
+        # Objects already loaded keep the value they were read with: only the sweep reads it.
+        execution_options={"synchronize_session": False},
+    )
 
 
 def remove_prerequisites(session: Session, milestone: Milestone) -> int:
