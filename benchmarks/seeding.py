@@ -344,8 +344,10 @@ def seed(
         Dependency,
         ({"milestone_id": d, "prerequisite_id": p} for d, p in dependencies),
     )
-    # As the bot keeps it with every change (the rows went in around it).
-    with engine.begin() as connection:
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        # Statistics first: PostgreSQL would plan the update below as if the tables were empty.
+        connection.execute(text("ANALYZE"))
+        # As the bot keeps it with every change (the rows went in around it).
         connection.execute(
             update(Milestone)
             .where(col(Milestone.id).in_(select(Dependency.milestone_id)))

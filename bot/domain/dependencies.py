@@ -5,7 +5,7 @@ from __future__ import annotations
 import zlib
 from datetime import date
 
-from sqlalchemy import ColumnElement, Exists, delete, or_, text, update
+from sqlalchemy import ColumnElement, Exists, Integer, delete, literal, text, union_all, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -190,10 +190,15 @@ def refresh_waits_on_later(session: Session, milestone: Milestone) -> None:
     to, so whichever comes second sets the flags from the first's outcome.
     """
     session.flush()
-    dependents = select(Dependency.milestone_id).where(Dependency.prerequisite_id == milestone.id)
+    # A list of ids rather than "this one OR its dependents", which PostgreSQL would answer by
+    # reading the whole table.
+    affected = union_all(
+        select(literal(milestone.id, Integer)),
+        select(Dependency.milestone_id).where(Dependency.prerequisite_id == milestone.id),
+    )
     session.execute(
         update(Milestone)
-        .where(or_(col(Milestone.id) == milestone.id, col(Milestone.id).in_(dependents)))
+        .where(col(Milestone.id).in_(affected))
         .values(waits_on_later=waiting_on_later()),
         # Objects already loaded keep the value they were read with: only the sweep reads it.
         execution_options={"synchronize_session": False},
