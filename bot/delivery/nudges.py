@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
+from operator import attrgetter
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -57,7 +58,13 @@ from bot.domain.dependencies import (
 )
 from bot.domain.health import describe
 from bot.domain.people import FRESH_FOR, is_zone
-from bot.domain.rows import COLUMNS, MilestoneRow, rows, select_rows
+from bot.domain.rows import (
+    REMINDED_COLUMNS,
+    MilestoneRow,
+    RemindedMilestone,
+    rows,
+    select_rows,
+)
 from bot.domain.schedules import week_from, working_time_of
 from bot.domain.working_time import WorkingTime, WorkingWeek
 from bot.render import blocks
@@ -99,7 +106,7 @@ class Reminder(NamedTuple):
 
     kind: DeliveryKind  # NUDGE or DUE_SOON
     key: str
-    milestone: MilestoneRow
+    milestone: RemindedMilestone
     today: date
     # Working days (the owner's) since the due date: what a nudge and an escalation say.
     days_overdue: int = 0
@@ -137,20 +144,20 @@ def due_reminders(runtime: Runtime, *, now: datetime) -> list[Reminder]:
     working time), not away and not in do-not-disturb.
 
     The milestones due a reminder are found with what is known of their owners' time zones
-    (asking Slack first about owners not looked up for a day) and working weeks, and read
-    whole in the same query; their owners are then looked up afresh (once each), and judged
-    on that, and asked whether their do-not-disturb is on.
+    (asking Slack first about owners not looked up for a day) and working weeks, and read in
+    the same query (what a reminder needs of them); their owners are then looked up afresh
+    (once each), and judged on that, and asked whether their do-not-disturb is on.
     """
     with session_scope(runtime.engine) as session:
         stale = session.exec(_owners_to_look_up(now)).all()
     _people(runtime, {(team_id, user_id) for team_id, user_id in stale}, now=now, max_age=FRESH_FOR)
     # Each owner's milestones due a reminder, and their schedule key: grouped rather than
     # kept in a tuple each, since a zone's first sweep of the day finds tens of thousands.
-    due_by_owner: dict[PersonKey, list[MilestoneRow]] = {}
+    due_by_owner: dict[PersonKey, list[RemindedMilestone]] = {}
     keys: dict[PersonKey, ScheduleKey] = {}
     # The few schedule keys, made once each rather than per milestone.
     key_of: dict[tuple, ScheduleKey] = {}
-    make = MilestoneRow._make
+    make = RemindedMilestone._make
     with session_scope(runtime.engine) as session:
         dates = OwnerWorkingDates.at(runtime, session, now=now)
         # Workspaces that removed the app, and channels the bot cannot post in: few, if any.
@@ -181,31 +188,30 @@ def due_reminders(runtime: Runtime, *, now: datetime) -> list[Reminder]:
             days[owner] = day
     unreachable = set(_away(runtime, days, fresh))
     unreachable |= _in_do_not_disturb(runtime, set(days) - unreachable, now=now)
-    # The kind and the working days overdue, worked out once per week, due date and day
-    # rather than for each of the thousands of milestones that share them.
-    verdicts: dict[tuple[ScheduleKey, date, date], tuple[DeliveryKind | None, int]] = {}
+    # The kind, the key's date and the working days overdue, worked out once per schedule,
+    # day and due date rather than for each of the thousands of milestones that share them.
+    verdicts: dict[tuple[ScheduleKey, date], dict[date, tuple[DeliveryKind | None, str, int]]] = {}
     reminders = []
     for owner, today in days.items():
         if owner in unreachable:
             continue
         key = keys[owner]
         week = weeks[key]
+        on_day = verdicts.setdefault((key, today), {})
         for milestone in due_by_owner[owner]:
             due_date = milestone.due_date
-            verdict = verdicts.get((key, due_date, today))
+            verdict = on_day.get(due_date)
             if verdict is None:
-                verdict = verdicts[key, due_date, today] = (
-                    reminder_kind(due_date, today, week),
-                    week.working_days_between(due_date, today),
+                kind = reminder_kind(due_date, today, week)
+                # A nudge a day; one reminder before each due date.
+                about = today if kind == DeliveryKind.NUDGE else due_date
+                days_overdue = week.working_days_between(due_date, today)
+                verdict = on_day[due_date] = (kind, f":{about}", days_overdue)
+            kind, about, days_overdue = verdict
+            if kind is not None:
+                reminders.append(
+                    Reminder(kind, f"{milestone.id}{about}", milestone, today, days_overdue, week)
                 )
-            kind, days_overdue = verdict
-            if kind is None:
-                continue
-            # A nudge a day; one reminder before each due date.
-            about = today if kind == DeliveryKind.NUDGE else due_date
-            reminders.append(
-                Reminder(kind, f"{milestone.id}:{about}", milestone, today, days_overdue, week)
-            )
     return reminders
 
 
@@ -413,16 +419,17 @@ SCHEDULE_COLUMNS = 4
 
 
 def _reminders_due(now: datetime, dates: OwnerWorkingDates) -> Select:
-    """The milestones due a reminder at `now` that is not claimed yet, whole, each after its
-    owner's schedule key as stored (zone, hours, days, holidays): owners at work (by the zone
-    known), a nudge once overdue on their working date, a reminder when due by their next
-    working day. Whatever is claimed already is left out in the query, so a sweep after the
-    day's first reads little, and so is every owner not at work.
+    """The milestones due a reminder at `now` that is not claimed yet (RemindedMilestone's
+    columns), each after its owner's schedule key as stored (zone, hours, days, holidays):
+    owners at work (by the zone known), a nudge once overdue on their working date, a
+    reminder when due by their next working day. Whatever is claimed already is left out in
+    the query, so a sweep after the day's first reads little, and so is every owner not at
+    work.
 
     One part for the nudges of each working date the owners at work have, and one for the
     reminders of each working date and next working day (one or two of each, mostly), each
     deciding on a range of ix_milestone_reminders and the owners' rows; only the milestones
-    due a reminder are read whole.
+    due a reminder are read from the table.
     """
     due = col(Milestone.due_date)
     reference = cast(Milestone.id, String) + ":"
@@ -469,9 +476,12 @@ def _reminders_due(now: datetime, dates: OwnerWorkingDates) -> Select:
     ]
     decided = union_all(*nudges, *before_due).subquery()
     return (
-        select(*(decided.c[name] for name in owner), *COLUMNS)
+        select(
+            *(decided.c[name] for name in owner),
+            *(Milestone.__table__.c[name] for name in REMINDED_COLUMNS),
+        )
         # Named first, so that SQLite decides on the index and the owners' rows before it
-        # reads a milestone whole.
+        # reads a milestone's row.
         .select_from(decided)
         .join(Milestone, col(Milestone.id) == decided.c.id)
     )
@@ -596,7 +606,7 @@ def run_nudge_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
 
 
 def _settings(
-    session: Session, milestones: list[Milestone]
+    session: Session, milestones: list[RemindedMilestone]
 ) -> dict[tuple[str, str], ChannelSettings]:
     by_team: dict[str, set[str]] = {}
     for m in milestones:
@@ -721,12 +731,12 @@ def changed_health(runtime: Runtime, *, now: datetime) -> list[tuple[MilestoneRo
     with session_scope(runtime.engine) as session:
         days = OwnerDays.at(runtime, session, now=now)
         may_differ = _health_may_differ(now, days).subquery()
-        milestones = rows(
-            session.execute(
-                select_rows()
-                .where(col(Milestone.id).in_(select(may_differ.c.id)))
-                .order_by(col(Milestone.id))
-            )
+        # Put in order here: asked to, PostgreSQL would read the whole table in id order.
+        milestones = sorted(
+            rows(
+                session.execute(select_rows().where(col(Milestone.id).in_(select(may_differ.c.id))))
+            ),
+            key=attrgetter("id"),
         )
         departed = workspaces.departed(session)
         paused = paused_channels(session)

@@ -14,17 +14,21 @@ from bot.domain.rows import MilestoneRow, select_rows
 from bot.store.models import Dependency, Milestone, Status
 
 IDS_PER_QUERY = 10_000
+# With more milestones in one query, PostgreSQL expects so many prerequisites that it reads
+# the whole milestone table rather than look each up (3 times slower at 7,600 milestones).
+PREREQUISITES_PER_QUERY = 1_000
 
 
 def prerequisites_of(
     session: Session, milestone_ids: list[int], *, as_rows: bool = False
 ) -> dict[int, list[Milestone]] | dict[int, list[MilestoneRow]]:
-    """Each milestone's prerequisites (cancelled ones left out), from one query; `as_rows`:
-    as MilestoneRows, for a sweep that only shows or judges them."""
+    """Each milestone's prerequisites (cancelled ones left out), from one query per thousand
+    milestones; `as_rows`: as MilestoneRows, for a sweep that only shows or judges them."""
     found: dict[int, list] = {milestone_id: [] for milestone_id in milestone_ids}
-    # In slices, so that the IN list stays within the databases' limits on bound values.
-    for start in range(0, len(milestone_ids), IDS_PER_QUERY):
-        chosen = col(Dependency.milestone_id).in_(milestone_ids[start : start + IDS_PER_QUERY])
+    for start in range(0, len(milestone_ids), PREREQUISITES_PER_QUERY):
+        chosen = col(Dependency.milestone_id).in_(
+            milestone_ids[start : start + PREREQUISITES_PER_QUERY]
+        )
         for milestone_id, prerequisite in _prerequisites(session, chosen, as_rows=as_rows):
             found[milestone_id].append(prerequisite)
     return found

@@ -26,6 +26,31 @@ class MilestoneRow(MilestoneFacts, namedtuple("MilestoneRow", [column.name for c
     __slots__ = ()
 
 
+# What a reminder needs of the milestone it is about (to say, to claim, to send, and the
+# properties of MilestoneFacts): a zone's first sweep of the day reads tens of thousands.
+REMINDED_COLUMNS = (
+    "id",
+    "team_id",
+    "channel_id",
+    "title",
+    "owner_id",
+    "approver_id",
+    "creator_id",
+    "due_date",
+    "first_due_date",
+    "status",
+    "revision",
+    "announcement_ts",
+)
+
+
+class RemindedMilestone(MilestoneFacts, namedtuple("RemindedMilestone", REMINDED_COLUMNS)):
+    """A milestone a reminder is about, as read: the columns of REMINDED_COLUMNS, with
+    `Milestone`'s properties."""
+
+    __slots__ = ()
+
+
 def select_rows() -> Select:
     """SELECT every column of the milestones; `rows` makes MilestoneRows of the result."""
     return select(*COLUMNS)
