@@ -56,7 +56,7 @@ from bot.domain.dependencies import (
     waiting_on_later,
     waiting_on_open,
 )
-from bot.domain.health import describe
+from bot.domain.health import assess
 from bot.domain.people import FRESH_FOR, is_zone
 from bot.domain.rows import (
     REMINDED_COLUMNS,
@@ -746,18 +746,12 @@ def changed_health(runtime: Runtime, *, now: datetime) -> list[tuple[MilestoneRo
             if m.team_id not in departed and (m.team_id, m.channel_id) not in paused
         ]
         # Owners' zones as last looked up, read once per workspace rather than once per owner.
-        # Only their health is read: their goals are not.
-        details = describe(
-            session,
-            milestones,
-            today_of=runtime.timezones.known_today_of(session, milestones, now=now),
-            prerequisites=prerequisites_of(session, [m.id for m in milestones], as_rows=True),
-            goals={},
-        )
+        today_of = runtime.timezones.known_today_of(session, milestones, now=now)
+        prerequisites = prerequisites_of(session, [m.id for m in milestones], as_rows=True)
     changed = []
     for milestone in milestones:
-        health = details[milestone.id].health
-        state = health.state if health else None
+        waiting_on = [p for p in prerequisites[milestone.id] if p.status != Status.REACHED]
+        state = assess(milestone, today=today_of(milestone), open_prerequisites=waiting_on).state
         if state != milestone.shown_health:
             changed.append((milestone, state))
     return changed
