@@ -50,6 +50,7 @@ from bot.delivery.deliveries import (
 from bot.delivery.fanout import fan_out
 from bot.domain import away, workspaces
 from bot.domain.channels import paused as paused_channels
+from bot.domain.channels import silenced as silenced_channels
 from bot.domain.dependencies import (
     IDS_PER_QUERY,
     prerequisites_of,
@@ -160,13 +161,14 @@ def due_reminders(runtime: Runtime, *, now: datetime) -> list[Reminder]:
     make = RemindedMilestone._make
     with session_scope(runtime.engine) as session:
         dates = OwnerWorkingDates.at(runtime, session, now=now)
-        # Workspaces that removed the app, and channels the bot cannot post in: few, if any.
+        # Workspaces that removed the app, channels the bot cannot post in, and those that
+        # turned nudges off: few, and left out here rather than looked up for each milestone.
         departed = workspaces.departed(session)
-        paused = paused_channels(session)
+        quiet = paused_channels(session) | silenced_channels(session)
         for row in session.execute(_reminders_due(now, dates)) if dates.by_key else ():
             milestone = make(row[SCHEDULE_COLUMNS:])
             team_id = milestone.team_id
-            if team_id in departed or (team_id, milestone.channel_id) in paused:
+            if team_id in departed or (team_id, milestone.channel_id) in quiet:
                 continue
             owner = team_id, milestone.responsible_id
             owned = due_by_owner.get(owner)
@@ -371,7 +373,8 @@ def _unclaimed(
     query: Select, kind: DeliveryKind, key: ColumnElement[str], *, now: datetime
 ) -> Select:
     """`query` without the milestones whose delivery of `kind` under `key` is claimed already
-    (sent, or in a live process's hands); joined last, as `_not_silenced` is."""
+    (sent, or in a live process's hands). Joined, after the owners, so that SQLite looks a
+    claim up only for the milestones whose owners are at work."""
     return query.outerjoin(
         Delivery,
         and_(
@@ -453,8 +456,7 @@ def _reminders_due(now: datetime, dates: OwnerWorkingDates) -> Select:
         )
         if dates.chosen:
             query = _owner_schedule(query)
-        query = _not_silenced(query.where(dates.owner_among(keys)))
-        return _unclaimed(query, kind, key, now=now)
+        return _unclaimed(query.where(dates.owner_among(keys)), kind, key, now=now)
 
     on_day: dict[date, list[ScheduleKey]] = {}
     by_day: dict[WorkingDay, list[ScheduleKey]] = {}
