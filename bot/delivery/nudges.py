@@ -59,13 +59,7 @@ from bot.domain.dependencies import (
 )
 from bot.domain.health import assess
 from bot.domain.people import FRESH_FOR, is_zone
-from bot.domain.rows import (
-    REMINDED_COLUMNS,
-    MilestoneRow,
-    RemindedMilestone,
-    rows,
-    select_rows,
-)
+from bot.domain.rows import SweptMilestone, rows, select_rows
 from bot.domain.schedules import week_from, working_time_of
 from bot.domain.working_time import WorkingTime, WorkingWeek
 from bot.render import blocks
@@ -107,7 +101,7 @@ class Reminder(NamedTuple):
 
     kind: DeliveryKind  # NUDGE or DUE_SOON
     key: str
-    milestone: RemindedMilestone
+    milestone: SweptMilestone
     today: date
     # Working days (the owner's) since the due date: what a nudge and an escalation say.
     days_overdue: int = 0
@@ -154,11 +148,11 @@ def due_reminders(runtime: Runtime, *, now: datetime) -> list[Reminder]:
     _people(runtime, {(team_id, user_id) for team_id, user_id in stale}, now=now, max_age=FRESH_FOR)
     # Each owner's milestones due a reminder, and their schedule key: grouped rather than
     # kept in a tuple each, since a zone's first sweep of the day finds tens of thousands.
-    due_by_owner: dict[PersonKey, list[RemindedMilestone]] = {}
+    due_by_owner: dict[PersonKey, list[SweptMilestone]] = {}
     keys: dict[PersonKey, ScheduleKey] = {}
     # The few schedule keys, made once each rather than per milestone.
     key_of: dict[tuple, ScheduleKey] = {}
-    make = RemindedMilestone._make
+    make = SweptMilestone._make
     with session_scope(runtime.engine) as session:
         dates = OwnerWorkingDates.at(runtime, session, now=now)
         # Workspaces that removed the app, channels the bot cannot post in, and those that
@@ -166,7 +160,7 @@ def due_reminders(runtime: Runtime, *, now: datetime) -> list[Reminder]:
         departed = workspaces.departed(session)
         quiet = paused_channels(session) | silenced_channels(session)
         for row in session.execute(_reminders_due(now, dates)) if dates.by_key else ():
-            milestone = make(row[SCHEDULE_COLUMNS:])
+            milestone = make(row[:-SCHEDULE_COLUMNS])
             team_id = milestone.team_id
             if team_id in departed or (team_id, milestone.channel_id) in quiet:
                 continue
@@ -174,7 +168,7 @@ def due_reminders(runtime: Runtime, *, now: datetime) -> list[Reminder]:
             owned = due_by_owner.get(owner)
             if owned is None:
                 owned = due_by_owner[owner] = []
-                stored = row[:SCHEDULE_COLUMNS]
+                stored = row[-SCHEDULE_COLUMNS:]
                 key = key_of.get(stored)
                 if key is None:
                     key = key_of[stored] = _schedule_key(stored)
@@ -416,13 +410,13 @@ def _owners_to_look_up(now: datetime) -> Select:
     ).distinct()
 
 
-# The owner's schedule key as stored, before the milestone's columns in each row of
+# The owner's schedule key as stored, after the milestone's columns in each row of
 # `_reminders_due`.
 SCHEDULE_COLUMNS = 4
 
 
 def _reminders_due(now: datetime, dates: OwnerWorkingDates) -> Select:
-    """The milestones due a reminder at `now` that is not claimed yet (RemindedMilestone's
+    """The milestones due a reminder at `now` that is not claimed yet (SweptMilestone's
     columns), each after its owner's schedule key as stored (zone, hours, days, holidays):
     owners at work (by the zone known), a nudge once overdue on their working date, a
     reminder when due by their next working day. Whatever is claimed already is left out in
@@ -478,10 +472,8 @@ def _reminders_due(now: datetime, dates: OwnerWorkingDates) -> Select:
     ]
     decided = union_all(*nudges, *before_due).subquery()
     return (
-        select(
-            *(decided.c[name] for name in owner),
-            *(Milestone.__table__.c[name] for name in REMINDED_COLUMNS),
-        )
+        select_rows(SweptMilestone)
+        .add_columns(*(decided.c[name] for name in owner))
         # Named first, so that SQLite decides on the index and the owners' rows before it
         # reads a milestone's row.
         .select_from(decided)
@@ -608,7 +600,7 @@ def run_nudge_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
 
 
 def _settings(
-    session: Session, milestones: list[RemindedMilestone]
+    session: Session, milestones: list[SweptMilestone]
 ) -> dict[tuple[str, str], ChannelSettings]:
     by_team: dict[str, set[str]] = {}
     for m in milestones:
@@ -727,7 +719,7 @@ def refresh_health_cards(runtime: Runtime, *, now: datetime) -> int:
     return updated
 
 
-def changed_health(runtime: Runtime, *, now: datetime) -> list[tuple[MilestoneRow, str | None]]:
+def changed_health(runtime: Runtime, *, now: datetime) -> list[tuple[SweptMilestone, str | None]]:
     """Active milestones with a card whose health at `now` is not the one the card shows,
     each with its health now."""
     with session_scope(runtime.engine) as session:
@@ -736,7 +728,12 @@ def changed_health(runtime: Runtime, *, now: datetime) -> list[tuple[MilestoneRo
         # Put in order here: asked to, PostgreSQL would read the whole table in id order.
         milestones = sorted(
             rows(
-                session.execute(select_rows().where(col(Milestone.id).in_(select(may_differ.c.id))))
+                session.execute(
+                    select_rows(SweptMilestone).where(
+                        col(Milestone.id).in_(select(may_differ.c.id))
+                    )
+                ),
+                SweptMilestone,
             ),
             key=attrgetter("id"),
         )
@@ -749,7 +746,7 @@ def changed_health(runtime: Runtime, *, now: datetime) -> list[tuple[MilestoneRo
         ]
         # Owners' zones as last looked up, read once per workspace rather than once per owner.
         today_of = runtime.timezones.known_today_of(session, milestones, now=now)
-        prerequisites = prerequisites_of(session, [m.id for m in milestones], as_rows=True)
+        prerequisites = prerequisites_of(session, [m.id for m in milestones], row=SweptMilestone)
     changed = []
     for milestone in milestones:
         waiting_on = [p for p in prerequisites[milestone.id] if p.status != Status.REACHED]

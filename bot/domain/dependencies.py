@@ -10,7 +10,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from bot.domain.errors import CancelledPrerequisite, DependencyCycle, SelfDependency
-from bot.domain.rows import MilestoneRow, select_rows
+from bot.domain.rows import AnyMilestone, Row, select_rows
 from bot.store.models import Dependency, Milestone, Status
 
 IDS_PER_QUERY = 10_000
@@ -20,39 +20,39 @@ PREREQUISITES_PER_QUERY = 1_000
 
 
 def prerequisites_of(
-    session: Session, milestone_ids: list[int], *, as_rows: bool = False
-) -> dict[int, list[Milestone]] | dict[int, list[MilestoneRow]]:
+    session: Session, milestone_ids: list[int], *, row: Row | None = None
+) -> dict[int, list]:
     """Each milestone's prerequisites (cancelled ones left out), from one query per thousand
-    milestones; `as_rows`: as MilestoneRows, for a sweep that only shows or judges them."""
+    milestones: Milestones, or rows of type `row`, for a sweep that only shows or judges them."""
     found: dict[int, list] = {milestone_id: [] for milestone_id in milestone_ids}
     for start in range(0, len(milestone_ids), PREREQUISITES_PER_QUERY):
         chosen = col(Dependency.milestone_id).in_(
             milestone_ids[start : start + PREREQUISITES_PER_QUERY]
         )
-        for milestone_id, prerequisite in _prerequisites(session, chosen, as_rows=as_rows):
+        for milestone_id, prerequisite in _prerequisites(session, chosen, row=row):
             found[milestone_id].append(prerequisite)
     return found
 
 
 def prerequisites_in_channels(
-    session: Session, channels: ColumnElement[bool], *, as_rows: bool = False
-) -> dict[int, list[Milestone]] | dict[int, list[MilestoneRow]]:
+    session: Session, channels: ColumnElement[bool], *, row: Row | None = None
+) -> dict[int, list]:
     """The prerequisites (cancelled ones left out) of every milestone in the channels that
-    `channels` (a condition on Milestone) selects, by milestone id, from one query; `as_rows`:
-    as MilestoneRows."""
+    `channels` (a condition on Milestone) selects, by milestone id, from one query: Milestones,
+    or rows of type `row`."""
     found: dict[int, list] = {}
     # The prerequisite's channel is its dependent's.
-    for milestone_id, prerequisite in _prerequisites(session, channels, as_rows=as_rows):
+    for milestone_id, prerequisite in _prerequisites(session, channels, row=row):
         found.setdefault(milestone_id, []).append(prerequisite)
     return found
 
 
 def _prerequisites(
-    session: Session, where: ColumnElement[bool], *, as_rows: bool
-) -> list[tuple[int, Milestone | MilestoneRow]]:
+    session: Session, where: ColumnElement[bool], *, row: Row | None
+) -> list[tuple[int, AnyMilestone]]:
     """(dependent's id, prerequisite) of the links `where` selects, cancelled prerequisites
     left out, in the order of the prerequisites' ids."""
-    if not as_rows:
+    if row is None:
         return list(
             session.exec(
                 select(Dependency.milestone_id, Milestone)
@@ -62,14 +62,14 @@ def _prerequisites(
             ).all()
         )
     found = session.execute(
-        select_rows()
+        select_rows(row)
         .add_columns(Dependency.milestone_id)
         .join(Dependency, col(Milestone.id) == Dependency.prerequisite_id)
         .where(where, Milestone.status != Status.CANCELLED)
         .order_by(col(Milestone.id))
     ).all()
-    make = MilestoneRow._make
-    return [(row[-1], make(row[:-1])) for row in found]
+    make = row._make
+    return [(values[-1], make(values[:-1])) for values in found]
 
 
 def open_prerequisites(session: Session, milestone: Milestone) -> list[Milestone]:
