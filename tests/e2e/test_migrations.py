@@ -441,9 +441,7 @@ def test_milestones_waiting_on_a_later_open_one_are_marked_when_the_flag_is_adde
             (launch, reached),
             (undated, contract),
         ]:
-            written_then(
-                engine, "dependency", milestone_id=milestone, prerequisite_id=prerequisite
-            )
+            written_then(engine, "dependency", milestone_id=milestone, prerequisite_id=prerequisite)
 
         schema.migrate(empty_database_url)
 
