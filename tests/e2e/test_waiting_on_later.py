@@ -97,18 +97,14 @@ def test_editing_the_due_date_or_what_it_waits_on_marks_or_clears_it(bot):
     design = bot.add('"Design approved" due 2026-12-04')
     beta = bot.add(f'"Beta version completed" due 2026-12-21 after {contract.reference}')
 
-    edited = values("Beta version completed", due="2026-12-15", after=(contract.id,))
-    assert closed(bot.submit_view(edit_form(bot, beta), edited))
-    assert marked(bot)[beta.id] is True
-
-    edited = values("Beta version completed", due="2026-12-15", after=(design.id,))
-    assert closed(bot.submit_view(edit_form(bot, bot.milestone(beta.id)), edited))
-    assert marked(bot)[beta.id] is False
-
-    # The prerequisite's own edit moves it past its dependent.
-    edited = values("Design approved", due="2026-12-16")
-    assert closed(bot.submit_view(edit_form(bot, design), edited))
-    assert marked(bot)[beta.id] is True
+    for edited, form, waits in [
+        (beta, values("Beta version completed", due="2026-12-15", after=(contract.id,)), True),
+        (beta, values("Beta version completed", due="2026-12-15", after=(design.id,)), False),
+        # The prerequisite's own edit moves it past its dependent.
+        (design, values("Design approved", due="2026-12-16"), True),
+    ]:
+        assert closed(bot.submit_view(edit_form(bot, bot.milestone(edited.id)), form))
+        assert marked(bot)[beta.id] is waits
     assert marked(bot) == as_the_links_say(bot)
 
 
