@@ -159,7 +159,9 @@ def due_reminders(runtime: Runtime, *, now: datetime) -> list[Reminder]:
         # turned nudges off: few, and left out here rather than looked up for each milestone.
         departed = workspaces.departed(session)
         quiet = paused_channels(session) | silenced_channels(session)
-        for row in session.execute(_reminders_due(now, dates)) if dates.by_key else ():
+        # Plain rows through the connection: the ORM's result handling would only slow them.
+        found = session.connection().execute(_reminders_due(now, dates)) if dates.by_key else ()
+        for row in found:
             milestone = make(row[:-SCHEDULE_COLUMNS])
             team_id = milestone.team_id
             if team_id in departed or (team_id, milestone.channel_id) in quiet:
@@ -728,7 +730,7 @@ def changed_health(runtime: Runtime, *, now: datetime) -> list[tuple[SweptMilest
         # Put in order here: asked to, PostgreSQL would read the whole table in id order.
         milestones = sorted(
             rows(
-                session.execute(
+                session.connection().execute(
                     select_rows(SweptMilestone).where(
                         col(Milestone.id).in_(select(may_differ.c.id))
                     )
