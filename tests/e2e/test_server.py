@@ -71,7 +71,7 @@ def test_serve_runs_the_sweeps_in_the_same_process(tmp_path, slack):
     with BotProcess("serve", cwd=tmp_path, env=env) as bot:
         bot.wait_until_healthy()
         # The sweeps run once at start, then on their intervals.
-        [nudge] = slack.wait_for("chat.postMessage", timeout=10)
+        [nudge] = slack.wait_for("chat.postMessage", timeout=30)
 
         assert nudge.params["channel"] == f"D{OWNER}"
         assert reference in str(nudge.params["blocks"])
