@@ -71,7 +71,10 @@ def test_serve_runs_the_sweeps_in_the_same_process(tmp_path, slack):
     with BotProcess("serve", cwd=tmp_path, env=env) as bot:
         bot.wait_until_healthy()
         # The sweeps run once at start, then on their intervals.
-        [nudge] = slack.wait_for("chat.postMessage", timeout=30)
+        try:
+            [nudge] = slack.wait_for("chat.postMessage", timeout=30)
+        except AssertionError as error:
+            raise AssertionError(f"{error}\n{bot.output()}") from None
 
         assert nudge.params["channel"] == f"D{OWNER}"
         assert reference in str(nudge.params["blocks"])
