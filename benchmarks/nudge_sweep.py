@@ -21,7 +21,8 @@ the three runs asks). At Tuesday 09:00 UTC it times, with the statements each ru
   Wednesday), the earlier ones claimed; and a sweep on Saturday, when nobody works.
 
 Each is the best of three runs (they only read). Sending is not timed: it is one Slack call
-per reminder, whatever the database holds.
+per reminder, whatever the database holds. The objects made before the sweeps are set aside
+from garbage collection, as the bot does once started (`--keep-start-up-collected` does not).
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ from sqlmodel import col  # noqa: E402
 
 from bot.config import load_settings  # noqa: E402
 from bot.delivery.nudges import changed_health, claim_reminders, due_reminders  # noqa: E402
-from bot.runtime import build_runtime  # noqa: E402
+from bot.runtime import build_runtime, set_start_up_aside  # noqa: E402
 from bot.store.db import session_scope  # noqa: E402
 from bot.store.models import Milestone, Person  # noqa: E402
 from tests.support.fakeslack import FakeSlack  # noqa: E402
@@ -84,6 +85,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url", help="default: a fresh SQLite file")
     parser.add_argument("--milestones", type=int, default=1_000_000)
+    parser.add_argument(
+        "--keep-start-up-collected",
+        action="store_true",
+        help="leave the objects made before the sweeps in every garbage collection, as the "
+        "bot did before it set them aside at start-up",
+    )
     args = parser.parse_args()
     folder = tempfile.mkdtemp()
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
@@ -112,6 +119,10 @@ def main() -> None:
         }
     )
     runtime = build_runtime(settings)
+    if not args.keep_start_up_collected:
+        # As `milestone-bot serve` and `scheduler` do once started (the seeding's garbage is
+        # collected first).
+        set_start_up_aside()
     queries = QueryCounter(runtime.engine)
     print(f"{database_name(runtime.engine)}: {shape.milestones} milestones")
 

@@ -16,13 +16,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import event, make_url, text
+from sqlalchemy import event, make_url, select, text, update
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bot.domain.dependencies import waiting_on_later  # noqa: E402
 from bot.store import schema  # noqa: E402
 from bot.store.db import make_engine  # noqa: E402
 from bot.store.models import (  # noqa: E402
@@ -342,6 +344,15 @@ def seed(
         Dependency,
         ({"milestone_id": d, "prerequisite_id": p} for d, p in dependencies),
     )
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        # Statistics first: PostgreSQL would plan the update below as if the tables were empty.
+        connection.execute(text("ANALYZE"))
+        # As the bot keeps it with every change (the rows went in around it).
+        connection.execute(
+            update(Milestone)
+            .where(col(Milestone.id).in_(select(Dependency.milestone_id)))
+            .values(waits_on_later=waiting_on_later())
+        )
     if engine.dialect.name == "postgresql":
         with engine.begin() as connection:
             for table in ("milestone", "goal"):

@@ -295,6 +295,12 @@ def _runtime(settings: Settings):
     return build_runtime(settings)
 
 
+def _ready() -> None:
+    from bot.runtime import set_start_up_aside
+
+    set_start_up_aside()
+
+
 def _listen(settings: Settings, wsgi: Callable):
     """A waitress server for `wsgi` on PORT (and METRICS_PORT), not yet serving."""
     from bot.server import listen
@@ -359,6 +365,7 @@ def _serve(settings: Settings, *, with_scheduler: bool) -> int:
             "listening on port %d: POST /slack/events, GET /healthz, GET /metrics", settings.port
         )
     scheduler = build_scheduler(runtime) if with_scheduler else None
+    _ready()
     if scheduler:
         scheduler.start()
     return _run_until_stopped(server, runtime, scheduler=scheduler, socket_handler=socket_handler)
@@ -399,6 +406,7 @@ def _scheduler(settings: Settings) -> int:
     # No Slack requests here; the health check and the metrics, for probes and scrapes.
     server = _listen(settings, _web_app(settings, None, runtime, serve_links=False))
     scheduler = build_scheduler(runtime)
+    _ready()
     scheduler.start()
     log.info("scheduler started; health check and metrics on port %d", settings.port)
     return _run_until_stopped(server, runtime, scheduler=scheduler)
@@ -408,6 +416,7 @@ def _run_job(settings: Settings, job: str) -> int:
     from bot.delivery.scheduler import run_sweep
 
     runtime = _runtime(settings)
+    _ready()
     report = run_sweep(runtime, job)
     logs.print_line(f"{job}: {report}", log_format=settings.log_format, file=sys.stdout)
     # A delivery that failed for now is retried by the next sweep; cron should see it.

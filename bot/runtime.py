@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +23,19 @@ Clock = Callable[[], datetime]
 def utc_now() -> datetime:
     """Now, as an aware UTC datetime: the form stored in the database."""
     return datetime.now(UTC)
+
+
+def set_start_up_aside() -> None:
+    """Leave what start-up made (modules, settings, the app, the runtime) out of every later
+    garbage collection: called once the process is ready to work.
+
+    A sweep that reads tens of thousands of rows fills the collector's oldest generation, and
+    each full collection then walked the 150,000 objects start-up made, which are never
+    garbage: a tenth to a fifth of a zone's first sweep of the day. The garbage made so far is
+    collected first, so nothing that could be freed is set aside.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 @dataclass

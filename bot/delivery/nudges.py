@@ -17,14 +17,14 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import lru_cache, partial
+from functools import partial
+from operator import attrgetter
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
     Date,
-    Exists,
     Select,
     String,
     and_,
@@ -36,7 +36,6 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from bot.delivery.announce import refresh_card, refresh_homes
@@ -51,10 +50,16 @@ from bot.delivery.deliveries import (
 from bot.delivery.fanout import fan_out
 from bot.domain import away, workspaces
 from bot.domain.channels import paused as paused_channels
-from bot.domain.dependencies import IDS_PER_QUERY, prerequisites_of
-from bot.domain.health import describe
+from bot.domain.channels import silenced as silenced_channels
+from bot.domain.dependencies import (
+    IDS_PER_QUERY,
+    prerequisites_of,
+    waiting_on_later,
+    waiting_on_open,
+)
+from bot.domain.health import assess
 from bot.domain.people import FRESH_FOR, is_zone
-from bot.domain.rows import MilestoneRow, rows, select_rows
+from bot.domain.rows import SweptMilestone, rows, select_rows
 from bot.domain.schedules import week_from, working_time_of
 from bot.domain.working_time import WorkingTime, WorkingWeek
 from bot.render import blocks
@@ -66,7 +71,6 @@ from bot.store.models import (
     ChannelSettings,
     Delivery,
     DeliveryKind,
-    Dependency,
     EscalateTo,
     Health,
     Milestone,
@@ -91,11 +95,13 @@ STATUS_FRESH_FOR = timedelta(minutes=5)
 PersonKey = tuple[str, str]  # (team_id, user_id)
 
 
-@dataclass(frozen=True)
-class Reminder:
+class Reminder(NamedTuple):
+    """A reminder due about a milestone (a tuple: a zone's first sweep of the day finds tens of
+    thousands)."""
+
     kind: DeliveryKind  # NUDGE or DUE_SOON
     key: str
-    milestone: MilestoneRow
+    milestone: SweptMilestone
     today: date
     # Working days (the owner's) since the due date: what a nudge and an escalation say.
     days_overdue: int = 0
@@ -103,48 +109,15 @@ class Reminder:
     week: WorkingWeek = WorkingWeek()
 
 
-class Candidate(NamedTuple):
-    """What deciding on a reminder needs of a milestone, read without loading all of it (a
-    tuple: a first sweep of the day reads tens of thousands)."""
-
-    id: int
-    team_id: str
-    channel_id: str
-    responsible_id: str
-    due_date: date
-
-
-def reminder_on(
-    milestone: Milestone | MilestoneRow | Candidate, today: date, week: WorkingWeek
-) -> tuple[DeliveryKind, str] | None:
-    """The kind and key of the reminder due about `milestone` on `today`, a working day of its
-    owner's `week`: a nudge once overdue, a reminder on the working day before the due date."""
-    kind = reminder_kind(milestone.due_date, today, week)
-    if kind == DeliveryKind.NUDGE:
-        return kind, f"{milestone.id}:{today}"
-    if kind == DeliveryKind.DUE_SOON:
-        return kind, f"{milestone.id}:{milestone.due_date}"
-    return None
-
-
-@lru_cache(maxsize=4096)
 def reminder_kind(due_date: date, today: date, week: WorkingWeek) -> DeliveryKind | None:
-    """`reminder_on`'s kind, for any milestone due on `due_date`: the same for the thousands
-    of candidates that share a due date and a week."""
+    """The kind of reminder due on `today`, a working day of the owner's `week`, about a
+    milestone due on `due_date`: a nudge once overdue, a reminder on the working day before
+    the due date."""
     if due_date < today:
         return DeliveryKind.NUDGE
     if due_date > today and week.previous_working_day(due_date) == today:
         return DeliveryKind.DUE_SOON
     return None
-
-
-@lru_cache(maxsize=4096)
-def _working_days_overdue(week: WorkingWeek, due_date: date, today: date) -> int:
-    return week.working_days_between(due_date, today)
-
-
-def _person(milestone: Milestone | Candidate) -> PersonKey:
-    return milestone.team_id, milestone.responsible_id
 
 
 def _people(
@@ -165,73 +138,79 @@ def due_reminders(runtime: Runtime, *, now: datetime) -> list[Reminder]:
     """Reminders due at `now` that are not claimed yet, about owners who are at work (their
     working time), not away and not in do-not-disturb.
 
-    Candidates are found with what is known of their owners' time zones (asking Slack first
-    about owners not looked up for a day) and working weeks; the owners of those still to be
-    reminded are then looked up afresh (once each), and judged on that, and asked whether
-    their do-not-disturb is on. Only the milestones finally reminded about are loaded whole.
+    The milestones due a reminder are found with what is known of their owners' time zones
+    (asking Slack first about owners not looked up for a day) and working weeks, and read in
+    the same query (what a reminder needs of them); their owners are then looked up afresh
+    (once each), and judged on that, and asked whether their do-not-disturb is on.
     """
     with session_scope(runtime.engine) as session:
         stale = session.exec(_owners_to_look_up(now)).all()
     _people(runtime, {(team_id, user_id) for team_id, user_id in stale}, now=now, max_age=FRESH_FOR)
+    # Each owner's milestones due a reminder, and their schedule key: grouped rather than
+    # kept in a tuple each, since a zone's first sweep of the day finds tens of thousands.
+    due_by_owner: dict[PersonKey, list[SweptMilestone]] = {}
+    keys: dict[PersonKey, ScheduleKey] = {}
+    # The few schedule keys, made once each rather than per milestone.
+    key_of: dict[tuple, ScheduleKey] = {}
+    make = SweptMilestone._make
     with session_scope(runtime.engine) as session:
         dates = OwnerWorkingDates.at(runtime, session, now=now)
-        rows = session.exec(_unclaimed_candidates(now, dates)).all() if dates.by_key else []
-        # Workspaces that removed the app, and channels the bot cannot post in: few, if any.
+        # Workspaces that removed the app, channels the bot cannot post in, and those that
+        # turned nudges off: few, and left out here rather than looked up for each milestone.
         departed = workspaces.departed(session)
-        paused = paused_channels(session)
-    found = []
-    weeks: dict[PersonKey, WorkingWeek] = {}
-    # The few schedule keys and their weeks, worked out once each rather than per candidate.
-    key_of: dict[tuple, ScheduleKey] = {}
-    week_of_key: dict[ScheduleKey, WorkingWeek] = {}
-    for id_, team_id, channel_id, responsible_id, due_date, *schedule in rows:
-        if team_id in departed or (team_id, channel_id) in paused:
-            continue
-        stored = tuple(schedule)
-        key = key_of.get(stored)
-        if key is None:
-            key = key_of[stored] = _schedule_key(stored)
-        # A person first seen since the keys were read waits for the next sweep.
-        day = dates.by_key.get(key)
-        if day is None:
-            continue
-        week = week_of_key.get(key)
-        if week is None:
-            week = week_of_key[key] = week_from(runtime.settings.working_week, *key[1:])
-        weeks[team_id, responsible_id] = week
-        if reminder_kind(due_date, day, week) is not None:
-            found.append(Candidate(id_, team_id, channel_id, responsible_id, due_date))
-    owners = {_person(c) for c in found}
-    fresh = _people(runtime, owners, now=now, max_age=STATUS_FRESH_FOR)
+        quiet = paused_channels(session) | silenced_channels(session)
+        # Plain rows through the connection: the ORM's result handling would only slow them.
+        found = session.connection().execute(_reminders_due(now, dates)) if dates.by_key else ()
+        for row in found:
+            milestone = make(row[:-SCHEDULE_COLUMNS])
+            team_id = milestone.team_id
+            if team_id in departed or (team_id, milestone.channel_id) in quiet:
+                continue
+            owner = team_id, milestone.responsible_id
+            owned = due_by_owner.get(owner)
+            if owned is None:
+                owned = due_by_owner[owner] = []
+                stored = row[-SCHEDULE_COLUMNS:]
+                key = key_of.get(stored)
+                if key is None:
+                    key = key_of[stored] = _schedule_key(stored)
+                keys[owner] = key
+            owned.append(milestone)
+    weeks = {key: week_from(runtime.settings.working_week, *key[1:]) for key in key_of.values()}
+    fresh = _people(runtime, keys, now=now, max_age=STATUS_FRESH_FOR)
     # Judged again on each owner's zone as Slack gives it now.
     days = {}
-    for owner in owners:
-        working_time = weeks[owner].in_zone(_zone(runtime, fresh.get(owner)))
-        day = working_time.working_date(now)
+    for owner, key in keys.items():
+        day = weeks[key].in_zone(_zone(runtime, fresh.get(owner))).working_date(now)
         if day is not None:
             days[owner] = day
     unreachable = set(_away(runtime, days, fresh))
     unreachable |= _in_do_not_disturb(runtime, set(days) - unreachable, now=now)
-    reachable = {owner: day for owner, day in days.items() if owner not in unreachable}
-    due = [
-        (candidate, owner, reminder)
-        for candidate in found
-        if (owner := (candidate.team_id, candidate.responsible_id)) in reachable
-        if (reminder := reminder_on(candidate, reachable[owner], weeks[owner])) is not None
-    ]
-    milestones = _load(runtime, [candidate.id for candidate, _owner, _reminder in due])
-    return [
-        Reminder(
-            kind,
-            key,
-            milestones[candidate.id],
-            reachable[owner],
-            _working_days_overdue(weeks[owner], candidate.due_date, reachable[owner]),
-            weeks[owner],
-        )
-        for candidate, owner, (kind, key) in due
-        if candidate.id in milestones
-    ]
+    # The kind, the key's date and the working days overdue, worked out once per schedule,
+    # day and due date rather than for each of the thousands of milestones that share them.
+    verdicts: dict[tuple[ScheduleKey, date], dict[date, tuple[DeliveryKind | None, str, int]]] = {}
+    reminders = []
+    for owner, today in days.items():
+        if owner in unreachable:
+            continue
+        key = keys[owner]
+        week = weeks[key]
+        on_day = verdicts.setdefault((key, today), {})
+        for milestone in due_by_owner[owner]:
+            due_date = milestone.due_date
+            verdict = on_day.get(due_date)
+            if verdict is None:
+                kind = reminder_kind(due_date, today, week)
+                # A nudge a day; one reminder before each due date.
+                about = today if kind == DeliveryKind.NUDGE else due_date
+                days_overdue = week.working_days_between(due_date, today)
+                verdict = on_day[due_date] = (kind, f":{about}", days_overdue)
+            kind, about, days_overdue = verdict
+            if kind is not None:
+                reminders.append(
+                    Reminder(kind, f"{milestone.id}{about}", milestone, today, days_overdue, week)
+                )
+    return reminders
 
 
 def _zone(runtime: Runtime, person: Person | None) -> ZoneInfo:
@@ -247,26 +226,6 @@ ScheduleKey = tuple[str | None, str | None, str | None, str | None]
 def _schedule_key(values) -> ScheduleKey:
     zone, hours, days, holidays = (value or None for value in values)
     return zone, hours, days, holidays
-
-
-def _load(runtime: Runtime, ids: list[int]) -> dict[int, MilestoneRow]:
-    """The milestones of `ids` still open, as rows: what the reminders say of them."""
-    found = {}
-    with session_scope(runtime.engine) as session:
-        for start in range(0, len(ids), IDS_PER_QUERY):
-            found.update(
-                (m.id, m)
-                for m in rows(
-                    session.execute(
-                        select_rows().where(
-                            col(Milestone.id).in_(ids[start : start + IDS_PER_QUERY]),
-                            # Reached or cancelled since it was found: nothing to remind about.
-                            Milestone.status == Status.OPEN,
-                        )
-                    )
-                )
-            )
-    return found
 
 
 @dataclass(frozen=True)
@@ -287,6 +246,11 @@ class OwnerDays:
             default=runtime.timezones.date_of(None, now=now),
         )
 
+    @property
+    def earliest(self) -> date:
+        """The earliest of the owners' dates: a milestone due before it is overdue for all."""
+        return min([self.default, *self.by_zone.values()])
+
     def of_owner(self) -> ColumnElement[date]:
         """The date of the person who answers for each milestone (joined by `_owner_known`)."""
         if not self.by_zone:
@@ -298,18 +262,23 @@ class OwnerDays:
         )
 
 
+class WorkingDay(NamedTuple):
+    """An owner's working date at the sweep's instant, and their next working day: a reminder
+    before a due date goes on the last working day before it."""
+
+    today: date
+    next: date
+
+
 @dataclass(frozen=True)
 class OwnerWorkingDates:
     """Owners' working dates at one instant, by their schedule key (the time zone last looked
     up, and the hours, days and holidays they chose): only the keys whose owners are at work
     then, so that a query leaves the others out."""
 
-    by_key: dict[ScheduleKey, date]
+    by_key: dict[ScheduleKey, WorkingDay]
     # Whether anyone chose hours, days or holidays: if not, the zone alone tells.
     chosen: bool
-    # The furthest due date a reminder can be about now: the next working day of someone at
-    # work (before a holiday weekend, days away).
-    latest_due: date
 
     @classmethod
     def at(cls, runtime: Runtime, session: Session, *, now: datetime) -> OwnerWorkingDates:
@@ -327,40 +296,29 @@ class OwnerWorkingDates:
         ).all()
         keys = {_schedule_key((zone, None, None, None)) for zone in zones}
         keys |= {(None, None, None, None)} | {_schedule_key(row) for row in chosen}
-        by_key, latest_due = {}, now.date()
+        by_key = {}
         for key in keys:
             working_time = _working_time(runtime, key)
             day = working_time.working_date(now)
             if day is not None:
-                by_key[key] = day
-                latest_due = max(latest_due, working_time.week.next_working_day(day))
-        return cls(by_key=by_key, chosen=bool(chosen), latest_due=latest_due)
+                by_key[key] = WorkingDay(day, working_time.week.next_working_day(day))
+        return cls(by_key=by_key, chosen=bool(chosen))
 
-    def of_owner(self) -> ColumnElement[date]:
-        """The working date of the person who answers for each milestone (joined by
-        `_owner_known`), NULL when it is not their working time."""
-        by_zone = {
-            key[0] or "": day for key, day in self.by_key.items() if key[1:] == (None, None, None)
-        }
-        zone = func.coalesce(col(Person.timezone), "")
-        of_zone = _case(zone, by_zone)
+    def owner_among(self, keys: list[ScheduleKey]) -> ColumnElement[bool]:
+        """Whether the schedule key of the person who answers for each milestone (joined by
+        `_owner_known`, and `_owner_schedule` when anyone chose a schedule) is one of `keys`."""
+        zones = [key[0] or "" for key in keys if key[1:] == (None, None, None)]
+        by_zone = func.coalesce(col(Person.timezone), "").in_(zones)
         if not self.chosen:
-            return of_zone
+            return by_zone
         # Only the few owners who chose a schedule pay for matching all of it.
-        by_schedule = {
-            "|".join(part or "" for part in key): day for key, day in self.by_key.items()
-        }
-        return case(
-            (col(PersonSchedule.user_id).is_(None), of_zone),
-            else_=_case(_schedule_text(), by_schedule),
+        return or_(
+            and_(col(PersonSchedule.user_id).is_(None), by_zone),
+            and_(
+                col(PersonSchedule.user_id).is_not(None),
+                _schedule_text().in_(["|".join(part or "" for part in key) for key in keys]),
+            ),
         )
-
-
-def _case(value: ColumnElement[str], dates: dict[str, date]) -> ColumnElement[date]:
-    """The date `dates` gives `value`, NULL when it gives none."""
-    if not dates:
-        return literal(None, Date)
-    return case(*((value == k, literal(day, Date)) for k, day in dates.items()), else_=None)
 
 
 def _working_time(runtime: Runtime, key: ScheduleKey) -> WorkingTime:
@@ -388,25 +346,41 @@ def _same_person(table: type[PersonSchedule]) -> ColumnElement[bool]:
     return and_(Person.team_id == table.team_id, Person.user_id == table.user_id)
 
 
-def _candidates(now: datetime, latest_due: date | None = None) -> Select:
-    """Open milestones due by the furthest date a reminder can be about (`latest_due`, by
-    default what the longest weekend allows), in channels that did not turn nudges off;
-    selecting nothing yet."""
-    silenced = (
-        select(ChannelSettings.channel_id)
-        .where(
+def _candidates(due_then: ColumnElement[bool], *columns: ColumnElement) -> Select:
+    """Open milestones due `due_then`, selecting `columns`, with the person who answers for
+    each joined (`_owner_known`)."""
+    return _owner_known(select(*columns).where(Milestone.status == Status.OPEN, due_then))
+
+
+def _not_silenced(query: Select) -> Select:
+    """`query` without the milestones in channels that turned nudges off. Joined, after the
+    owners, so that SQLite looks a channel up only for the milestones whose owners qualify."""
+    return query.outerjoin(
+        ChannelSettings,
+        and_(
             ChannelSettings.team_id == Milestone.team_id,
             ChannelSettings.channel_id == Milestone.channel_id,
             ChannelSettings.nudges == NudgeRoute.OFF,
-        )
-        .exists()
-    )
-    return select().where(
-        Milestone.status == Status.OPEN,
-        col(Milestone.due_date).is_not(None),
-        col(Milestone.due_date) <= (latest_due or now.date() + LOOKAHEAD),
-        ~silenced,
-    )
+        ),
+    ).where(col(ChannelSettings.team_id).is_(None))
+
+
+def _unclaimed(
+    query: Select, kind: DeliveryKind, key: ColumnElement[str], *, now: datetime
+) -> Select:
+    """`query` without the milestones whose delivery of `kind` under `key` is claimed already
+    (sent, or in a live process's hands). Joined, after the owners, so that SQLite looks a
+    claim up only for the milestones whose owners are at work."""
+    return query.outerjoin(
+        Delivery,
+        and_(
+            Delivery.team_id == Milestone.team_id,
+            Delivery.kind == kind,
+            Delivery.key == key,
+            # One that failed for now, or was left by a process that died, is due again.
+            settled(now=now),
+        ),
+    ).where(col(Delivery.id).is_(None))
 
 
 def _responsible():
@@ -431,61 +405,81 @@ def _owner_schedule(query: Select) -> Select:
 
 def _owners_to_look_up(now: datetime) -> Select:
     """(team, user) of candidates' owners never looked up, or not for FRESH_FOR."""
-    return (
-        _owner_known(_candidates(now).add_columns(Milestone.team_id, _responsible()))
-        .where(or_(col(Person.user_id).is_(None), col(Person.fetched_at) <= now - FRESH_FOR))
-        .distinct()
-    )
+    due_soon = col(Milestone.due_date) <= now.date() + LOOKAHEAD
+    stale = or_(col(Person.user_id).is_(None), col(Person.fetched_at) <= now - FRESH_FOR)
+    return _not_silenced(
+        _candidates(due_soon, Milestone.team_id, _responsible()).where(stale)
+    ).distinct()
 
 
-def _unclaimed_candidates(now: datetime, dates: OwnerWorkingDates) -> Select:
-    """Candidates whose owner is at work (by the zone known) and whose reminder on their
-    working date is not claimed: (id, team, channel, responsible, due date, owner's zone,
-    hours, days, holidays). Who has a nudge or reminder claimed already is left out in the
-    query, so a sweep after the day's first reads little, and so is every owner not at work.
+# The owner's schedule key as stored, after the milestone's columns in each row of
+# `_reminders_due`.
+SCHEDULE_COLUMNS = 4
+
+
+def _reminders_due(now: datetime, dates: OwnerWorkingDates) -> Select:
+    """The milestones due a reminder at `now` that is not claimed yet (SweptMilestone's
+    columns), each after its owner's schedule key as stored (zone, hours, days, holidays):
+    owners at work (by the zone known), a nudge once overdue on their working date, a
+    reminder when due by their next working day. Whatever is claimed already is left out in
+    the query, so a sweep after the day's first reads little, and so is every owner not at
+    work.
+
+    One part for the nudges of each working date the owners at work have, and one for the
+    reminders of each working date and next working day (one or two of each, mostly), each
+    deciding on a range of ix_milestone_reminders and the owners' rows; only the milestones
+    due a reminder are read from the table.
     """
-    owner_day = dates.of_owner()
     due = col(Milestone.due_date)
+    reference = cast(Milestone.id, String) + ":"
+    schedule = {
+        "hours": col(PersonSchedule.working_hours),
+        "days": col(PersonSchedule.working_days),
+        "holidays": col(PersonSchedule.holidays),
+    }
+    if not dates.chosen:
+        schedule = {name: literal(None, String) for name in schedule}
+    owner = {"zone": col(Person.timezone), **schedule}
 
-    def claimed(kind: str, day) -> Exists:
-        key = cast(Milestone.id, String) + ":" + cast(day, String)
-        return (
-            select(Delivery.id)
-            .where(
-                Delivery.team_id == Milestone.team_id,
-                Delivery.kind == kind,
-                Delivery.key == key,
-                # One that failed for now, or was left by a process that died, is due again.
-                settled(now=now),
-            )
-            .exists()
+    def part(
+        keys: list[ScheduleKey],
+        due_then: ColumnElement[bool],
+        kind: DeliveryKind,
+        key: ColumnElement[str],
+    ) -> Select:
+        query = _candidates(
+            due_then, Milestone.id, *(column.label(name) for name, column in owner.items())
         )
+        if dates.chosen:
+            query = _owner_schedule(query)
+        return _unclaimed(query.where(dates.owner_among(keys)), kind, key, now=now)
 
-    columns = [
-        Milestone.id,
-        Milestone.team_id,
-        Milestone.channel_id,
-        _responsible(),
-        Milestone.due_date,
-        col(Person.timezone),
+    on_day: dict[date, list[ScheduleKey]] = {}
+    by_day: dict[WorkingDay, list[ScheduleKey]] = {}
+    for key, day in dates.by_key.items():
+        on_day.setdefault(day.today, []).append(key)
+        by_day.setdefault(day, []).append(key)
+    nudges = [
+        part(keys, due < today, DeliveryKind.NUDGE, reference + str(today))
+        for today, keys in on_day.items()
     ]
-    if dates.chosen:
-        columns += [
-            col(PersonSchedule.working_hours),
-            col(PersonSchedule.working_days),
-            col(PersonSchedule.holidays),
-        ]
-    else:
-        columns += [literal(None, String) for _ in range(3)]
-    query = _owner_known(_candidates(now, dates.latest_due).add_columns(*columns))
-    if dates.chosen:
-        query = _owner_schedule(query)
-    return query.where(
-        owner_day.is_not(None),
-        ~or_(
-            and_(due < owner_day, claimed(DeliveryKind.NUDGE, owner_day)),
-            and_(due > owner_day, claimed(DeliveryKind.DUE_SOON, due)),
-        ),
+    before_due = [
+        part(
+            keys,
+            and_(due > day.today, due <= day.next),
+            DeliveryKind.DUE_SOON,
+            reference + cast(due, String),
+        )
+        for day, keys in by_day.items()
+    ]
+    decided = union_all(*nudges, *before_due).subquery()
+    return (
+        select_rows(SweptMilestone)
+        .add_columns(*(decided.c[name] for name in owner))
+        # Named first, so that SQLite decides on the index and the owners' rows before it
+        # reads a milestone's row.
+        .select_from(decided)
+        .join(Milestone, col(Milestone.id) == decided.c.id)
     )
 
 
@@ -608,7 +602,7 @@ def run_nudge_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
 
 
 def _settings(
-    session: Session, milestones: list[Milestone]
+    session: Session, milestones: list[SweptMilestone]
 ) -> dict[tuple[str, str], ChannelSettings]:
     by_team: dict[str, set[str]] = {}
     for m in milestones:
@@ -727,21 +721,24 @@ def refresh_health_cards(runtime: Runtime, *, now: datetime) -> int:
     return updated
 
 
-def changed_health(runtime: Runtime, *, now: datetime) -> list[tuple[MilestoneRow, str | None]]:
+def changed_health(runtime: Runtime, *, now: datetime) -> list[tuple[SweptMilestone, str | None]]:
     """Active milestones with a card whose health at `now` is not the one the card shows,
     each with its health now."""
     with session_scope(runtime.engine) as session:
         days = OwnerDays.at(runtime, session, now=now)
-        ids = sorted(set(session.exec(_health_may_differ(now, days)).scalars().all()))
-        milestones = [
-            milestone
-            for start in range(0, len(ids), IDS_PER_QUERY)
-            for milestone in rows(
-                session.execute(
-                    select_rows().where(col(Milestone.id).in_(ids[start : start + IDS_PER_QUERY]))
-                )
-            )
-        ]
+        may_differ = _health_may_differ(now, days).subquery()
+        # Put in order here: asked to, PostgreSQL would read the whole table in id order.
+        milestones = sorted(
+            rows(
+                session.connection().execute(
+                    select_rows(SweptMilestone).where(
+                        col(Milestone.id).in_(select(may_differ.c.id))
+                    )
+                ),
+                SweptMilestone,
+            ),
+            key=attrgetter("id"),
+        )
         departed = workspaces.departed(session)
         paused = paused_channels(session)
         milestones = [
@@ -750,18 +747,12 @@ def changed_health(runtime: Runtime, *, now: datetime) -> list[tuple[MilestoneRo
             if m.team_id not in departed and (m.team_id, m.channel_id) not in paused
         ]
         # Owners' zones as last looked up, read once per workspace rather than once per owner.
-        # Only their health is read: their goals are not.
-        details = describe(
-            session,
-            milestones,
-            today_of=runtime.timezones.known_today_of(session, milestones, now=now),
-            prerequisites=prerequisites_of(session, [m.id for m in milestones], as_rows=True),
-            goals={},
-        )
+        today_of = runtime.timezones.known_today_of(session, milestones, now=now)
+        prerequisites = prerequisites_of(session, [m.id for m in milestones], row=SweptMilestone)
     changed = []
     for milestone in milestones:
-        health = details[milestone.id].health
-        state = health.state if health else None
+        waiting_on = [p for p in prerequisites[milestone.id] if p.status != Status.REACHED]
+        state = assess(milestone, today=today_of(milestone), open_prerequisites=waiting_on).state
         if state != milestone.shown_health:
             changed.append((milestone, state))
     return changed
@@ -772,24 +763,20 @@ def _health_may_differ(now: datetime, days: OwnerDays) -> Select:
     shows: all but those whose health is certain from their row, their owner's date and
     their prerequisites, and already shown (as `health.assess` would judge them).
 
-    A union of parts that each read a range of ix_milestone_health (or, for those waiting on
-    an open milestone due after them, start from the links), so that the milestones far from
-    their due date and showing their health are never read.
+    A union of parts that each read a range of ix_milestone_health (the owners' rows only
+    where a due date is close enough for their zones to matter, the links only where it is
+    close enough for an open prerequisite to matter), or, for the cards waiting on a
+    milestone due after them, ix_milestone_waits_on_later: the milestones far from their due
+    date and showing their health are never read.
     """
-    # Every owner's date at `now` is before the day after UTC's (zones reach +14 hours).
+    # Every owner's date at `now` is before the day after UTC's (zones reach +14 hours), and
+    # none before the earliest of their zones'.
     latest = now.date() + timedelta(days=1)
     # Five days after any owner's date hold three working days: beyond RISK_WORKING_DAYS.
     beyond_risk = latest + timedelta(days=5)
     owner_day = days.of_owner()
     shown, due = col(Milestone.shown_health), col(Milestone.due_date)
     marked = func.coalesce(col(Milestone.marked_health), "")
-    prerequisite = aliased(Milestone)
-    waits_on_open = (
-        select(Dependency.prerequisite_id)
-        .join(prerequisite, col(prerequisite.id) == Dependency.prerequisite_id)
-        .where(Dependency.milestone_id == Milestone.id, col(prerequisite.status).in_(Status.ACTIVE))
-    )
-    waits_on_later = waits_on_open.where(col(prerequisite.due_date) > due)
     cards = select(Milestone.id).where(
         col(Milestone.status).in_(Status.ACTIVE), col(Milestone.announcement_ts).is_not(None)
     )
@@ -798,10 +785,16 @@ def _health_may_differ(now: datetime, days: OwnerDays) -> Select:
         cards.where(shown.is_(None)),
         # Blocked by hand is blocked, whatever else.
         cards.where(shown == Health.BLOCKED, marked != Health.BLOCKED),
-        # Overdue is off track, unless blocked.
-        _owner_known(cards).where(
-            shown == Health.OFF_TRACK,
-            or_(marked == Health.BLOCKED, due.is_(None), due >= owner_day),
+        # Overdue is off track, unless blocked (each mark a range of the index of its own).
+        cards.where(shown == Health.OFF_TRACK, or_(marked == Health.BLOCKED, due.is_(None))),
+        *(
+            _owner_known(cards).where(
+                shown == Health.OFF_TRACK, mark, due >= days.earliest, due >= owner_day
+            )
+            for mark in (
+                col(Milestone.marked_health).is_(None),
+                col(Milestone.marked_health) == Health.AT_RISK,
+            )
         ),
         # At risk by hand stays so until overdue; so does one waiting on an open milestone
         # due after it.
@@ -809,21 +802,16 @@ def _health_may_differ(now: datetime, days: OwnerDays) -> Select:
             shown == Health.AT_RISK,
             ~or_(
                 and_(marked == Health.AT_RISK, or_(due.is_(None), due >= owner_day)),
-                and_(marked == "", due.is_not(None), due >= owner_day, waits_on_later.exists()),
+                and_(marked == "", due.is_not(None), due >= owner_day, waiting_on_later()),
             ),
         ),
-        cards.where(shown == Health.ON_TRACK, marked != ""),
+        cards.where(shown == Health.ON_TRACK, col(Milestone.marked_health).is_not(None)),
         # Otherwise on track: with no due date, or not overdue and waiting on no open
         # milestone, or far from due with no open prerequisite due after it.
-        _owner_known(on_track).where(due < latest, or_(due < owner_day, waits_on_open.exists())),
-        on_track.where(due >= latest, due < beyond_risk, waits_on_open.exists()),
-        on_track.join(Dependency, col(Dependency.milestone_id) == Milestone.id)
-        .join(prerequisite, col(prerequisite.id) == Dependency.prerequisite_id)
-        .where(
-            due >= beyond_risk,
-            col(prerequisite.status).in_(Status.ACTIVE),
-            col(prerequisite.due_date) > due,
-        ),
+        on_track.where(due < days.earliest),
+        _owner_known(on_track).where(due >= days.earliest, due < latest, due < owner_day),
+        on_track.where(due >= days.earliest, due < beyond_risk, waiting_on_open()),
+        on_track.where(col(Milestone.waits_on_later)),
     )
 
 

@@ -24,7 +24,7 @@ from bot.domain.dependencies import prerequisites_in_channels
 from bot.domain.goals import Tally, progress, tallies
 from bot.domain.health import describe
 from bot.domain.people import is_zone, local_date
-from bot.domain.rows import rows, select_rows
+from bot.domain.rows import MilestoneRow, rows, select_rows
 from bot.domain.schedules import week_of
 from bot.domain.status_report import (
     WINDOW,
@@ -555,7 +555,7 @@ def load_statuses(
             milestones,
             today_of=runtime.timezones.known_today_of(session, milestones, now=now),
             prerequisites=prerequisites_in_channels(
-                session, _in_channels(Milestone, keys), as_rows=True
+                session, _in_channels(Milestone, keys), row=MilestoneRow
             ),
         )
         events = events_since(session, chosen, since=news_since)

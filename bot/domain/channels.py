@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from bot.domain.coach import RULE_IDS
 from bot.domain.errors import NotManager, UnknownCoachRule, UnknownTimeZone
 from bot.domain.people import is_zone
-from bot.store.models import ChannelSettings
+from bot.store.models import ChannelSettings, NudgeRoute
 
 
 def settings_for(session: Session, *, team_id: str, channel_id: str) -> ChannelSettings:
@@ -111,6 +111,18 @@ def paused(session: Session) -> set[tuple[str, str]]:
         session.exec(
             select(ChannelSettings.team_id, ChannelSettings.channel_id).where(
                 col(ChannelSettings.paused_at).is_not(None)
+            )
+        ).all()
+    )
+
+
+def silenced(session: Session) -> set[tuple[str, str]]:
+    """(team_id, channel_id) of every channel that turned nudges off (due-soon reminders and
+    escalations with them)."""
+    return set(
+        session.exec(
+            select(ChannelSettings.team_id, ChannelSettings.channel_id).where(
+                ChannelSettings.nudges == NudgeRoute.OFF
             )
         ).all()
     )

@@ -5,50 +5,64 @@ from __future__ import annotations
 import zlib
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, bindparam, delete, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Exists,
+    Integer,
+    Select,
+    bindparam,
+    delete,
+    literal,
+    text,
+    union_all,
+    update,
+)
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from bot.domain.errors import CancelledPrerequisite, DependencyCycle, SelfDependency
-from bot.domain.rows import MilestoneRow, select_rows
+from bot.domain.rows import AnyMilestone, MilestoneRow, Row, SweptMilestone, select_rows
 from bot.store.models import Dependency, Milestone, Status
 
 IDS_PER_QUERY = 10_000
+# With more milestones in one query, PostgreSQL expects so many prerequisites that it reads
+# the whole milestone table rather than look each up (3 times slower at 7,600 milestones).
+PREREQUISITES_PER_QUERY = 1_000
 
 
 def prerequisites_of(
-    session: Session, milestone_ids: list[int], *, as_rows: bool = False
-) -> dict[int, list[Milestone]] | dict[int, list[MilestoneRow]]:
-    """Each milestone's prerequisites (cancelled ones left out), from one query; `as_rows`:
-    as MilestoneRows, for a sweep that only shows or judges them."""
+    session: Session, milestone_ids: list[int], *, row: Row | None = None
+) -> dict[int, list]:
+    """Each milestone's prerequisites (cancelled ones left out), from one query per thousand
+    milestones: Milestones, or rows of type `row`, for a sweep that only shows or judges them."""
     found: dict[int, list] = {milestone_id: [] for milestone_id in milestone_ids}
-    statement = _PREREQUISITES_OF[as_rows]
-    # In slices, so that the IN list stays within the databases' limits on bound values.
-    for start in range(0, len(milestone_ids), IDS_PER_QUERY):
-        chosen = {"milestone_ids": milestone_ids[start : start + IDS_PER_QUERY]}
-        for milestone_id, prerequisite in _read(session, statement, chosen, as_rows=as_rows):
+    statement = _PREREQUISITES_OF[row]
+    for start in range(0, len(milestone_ids), PREREQUISITES_PER_QUERY):
+        chosen = {"milestone_ids": milestone_ids[start : start + PREREQUISITES_PER_QUERY]}
+        for milestone_id, prerequisite in _read(session, statement, chosen, row=row):
             found[milestone_id].append(prerequisite)
     return found
 
 
 def prerequisites_in_channels(
-    session: Session, channels: ColumnElement[bool], *, as_rows: bool = False
-) -> dict[int, list[Milestone]] | dict[int, list[MilestoneRow]]:
+    session: Session, channels: ColumnElement[bool], *, row: Row | None = None
+) -> dict[int, list]:
     """The prerequisites (cancelled ones left out) of every milestone in the channels that
-    `channels` (a condition on Milestone) selects, by milestone id, from one query; `as_rows`:
-    as MilestoneRows."""
+    `channels` (a condition on Milestone) selects, by milestone id, from one query: Milestones,
+    or rows of type `row`."""
     found: dict[int, list] = {}
     # The prerequisite's channel is its dependent's.
-    statement = _prerequisites(channels, as_rows=as_rows)
-    for milestone_id, prerequisite in _read(session, statement, {}, as_rows=as_rows):
+    statement = _prerequisites(channels, row=row)
+    for milestone_id, prerequisite in _read(session, statement, {}, row=row):
         found.setdefault(milestone_id, []).append(prerequisite)
     return found
 
 
-def _prerequisites(where: ColumnElement[bool], *, as_rows: bool) -> Select:
-    """SELECT (dependent's id, prerequisite) of the links `where` selects, cancelled
-    prerequisites left out, in the order of the prerequisites' ids; `as_rows`: the
-    prerequisite's columns, after the dependent's id, for MilestoneRows."""
-    if not as_rows:
+def _prerequisites(where: ColumnElement[bool], *, row: Row | None) -> Select:
+    """SELECT the prerequisites of the links `where` selects, cancelled ones left out, in the
+    order of their ids: (dependent's id, Milestone), or a `row`'s columns then the dependent's
+    id."""
+    if row is None:
         return (
             select(Dependency.milestone_id, Milestone)
             .join(Milestone, col(Milestone.id) == Dependency.prerequisite_id)
@@ -56,30 +70,31 @@ def _prerequisites(where: ColumnElement[bool], *, as_rows: bool) -> Select:
             .order_by(col(Milestone.id))
         )
     return (
-        select(Dependency.milestone_id, *select_rows().selected_columns)
-        .join(Milestone, col(Milestone.id) == Dependency.prerequisite_id)
+        select_rows(row)
+        .add_columns(Dependency.milestone_id)
+        .join(Dependency, col(Milestone.id) == Dependency.prerequisite_id)
         .where(where, Milestone.status != Status.CANCELLED)
         .order_by(col(Milestone.id))
     )
 
 
 def _read(
-    session: Session, statement: Select, values: dict, *, as_rows: bool
-) -> list[tuple[int, Milestone | MilestoneRow]]:
-    if not as_rows:
+    session: Session, statement: Select, values: dict, *, row: Row | None
+) -> list[tuple[int, AnyMilestone]]:
+    """(dependent's id, prerequisite) from `statement` (see _prerequisites)."""
+    if row is None:
         return list(session.exec(statement, params=values).all())
-    make = MilestoneRow._make
-    return [(row[0], make(row[1:])) for row in session.execute(statement, values)]
+    make = row._make
+    return [(found[-1], make(found[:-1])) for found in session.execute(statement, values)]
 
 
 # Built once, for any number of milestones (their ids bound, as a list, at each call): building
 # the statement cost more than running it for the one milestone a change or a card asks about.
 _PREREQUISITES_OF = {
-    as_rows: _prerequisites(
-        col(Dependency.milestone_id).in_(bindparam("milestone_ids", expanding=True)),
-        as_rows=as_rows,
+    row: _prerequisites(
+        col(Dependency.milestone_id).in_(bindparam("milestone_ids", expanding=True)), row=row
     )
-    for as_rows in (False, True)
+    for row in (None, MilestoneRow, SweptMilestone)
 }
 
 
@@ -125,6 +140,13 @@ def add_prerequisites(
     if not prerequisites:
         return
     _lock_graph(session, milestone)
+    # Held until the transaction ends (SQLite has one writer anyway): a prerequisite's change
+    # made meanwhile comes before or after this link, not beside it (refresh_waits_on_later).
+    session.execute(
+        select(Milestone.id)
+        .where(col(Milestone.id).in_([p.id for p in prerequisites]))
+        .with_for_update(read=True)
+    )
     existing = {m.id for m in prerequisites_of(session, [milestone.id])[milestone.id]}
     for prerequisite in prerequisites:
         if prerequisite.id == milestone.id:
@@ -156,6 +178,61 @@ def _lock_graph(session: Session, milestone: Milestone) -> None:
             .where(col(Milestone.id) == milestone.id)
             .values(revision=Milestone.revision)
         )
+
+
+def waiting_on_open() -> Exists:
+    """A condition on Milestone: a prerequisite of it is still open (or awaiting approval)."""
+    return _waiting_on(later=False)
+
+
+def waiting_on_later() -> Exists:
+    """A condition on Milestone: a prerequisite still open (or awaiting approval) is due after
+    it (what puts it at risk however far its due date is)."""
+    return _waiting_on(later=True)
+
+
+def _waiting_on(*, later: bool) -> Exists:
+    """The milestone's links first, each prerequisite then by its id: as a join, SQLite
+    without statistics would start from every open milestone (due after this one) instead."""
+    prerequisite = aliased(Milestone)
+    conditions = [
+        col(prerequisite.id) == Dependency.prerequisite_id,
+        col(prerequisite.status).in_(Status.ACTIVE),
+    ]
+    if later:
+        conditions.append(col(prerequisite.due_date) > Milestone.due_date)
+    prerequisite_open = (
+        select(prerequisite.id).where(*conditions).correlate(Milestone, Dependency).exists()
+    )
+    return (
+        select(Dependency.prerequisite_id)
+        .where(Dependency.milestone_id == Milestone.id, prerequisite_open)
+        .exists()
+    )
+
+
+def refresh_waits_on_later(session: Session, milestone: Milestone) -> None:
+    """Set `waits_on_later` of `milestone` and of the milestones that wait on it, from the due
+    dates, statuses and links as they now stand: after any change of them.
+
+    Two changes at the same moment meet on the rows they both update (a prerequisite's change
+    updates its dependents' flags), and `add_prerequisites` holds the prerequisites it links
+    to, so whichever comes second sets the flags from the first's outcome.
+    """
+    session.flush()
+    # A list of ids rather than "this one OR its dependents", which PostgreSQL would answer by
+    # reading the whole table.
+    affected = union_all(
+        select(literal(milestone.id, Integer)),
+        select(Dependency.milestone_id).where(Dependency.prerequisite_id == milestone.id),
+    )
+    session.execute(
+        update(Milestone)
+        .where(col(Milestone.id).in_(affected))
+        .values(waits_on_later=waiting_on_later()),
+        # Objects already loaded keep the value they were read with: only the sweep reads it.
+        execution_options={"synchronize_session": False},
+    )
 
 
 def remove_prerequisites(session: Session, milestone: Milestone) -> int:

@@ -19,6 +19,7 @@ from bot.domain.dependencies import (
     dependents_of,
     open_prerequisites,
     prerequisites_of,
+    refresh_waits_on_later,
     remove_prerequisites,
     slipped_dependents,
 )
@@ -176,7 +177,9 @@ def declare(
             raise
         return Change(EventKind.DECLARED, existing, creator_id, repeated=True)
     _check_prerequisites_here(milestone, prerequisites)
-    add_prerequisites(session, milestone, list(prerequisites))
+    if prerequisites:
+        add_prerequisites(session, milestone, list(prerequisites))
+        refresh_waits_on_later(session, milestone)
     _record(
         session, milestone, EventKind.DECLARED, creator_id, now, new_due_date=milestone.due_date
     )
@@ -277,6 +280,7 @@ def request_completion(
 
 def _reach(session: Session, milestone: Milestone, user_id: str, now: datetime) -> Change:
     _transition(session, milestone, Status.REACHED, now=now)
+    refresh_waits_on_later(session, milestone)
     _record(session, milestone, EventKind.REACHED, user_id, now)
     ready = tuple(
         d for d in dependents_of(session, milestone) if not open_prerequisites(session, d)
@@ -360,6 +364,7 @@ def reschedule(
     else:
         milestone.times_moved += 1
     session.add(milestone)
+    refresh_waits_on_later(session, milestone)
     _record(
         session,
         milestone,
@@ -458,6 +463,8 @@ def edit(
     milestone.due_date = due_date
     milestone.definition_of_done = definition
     session.add(milestone)
+    if due_date != old_due_date or new_prerequisites != old_prerequisites:
+        refresh_waits_on_later(session, milestone)
     if changed:
         _record(
             session,
@@ -509,6 +516,7 @@ def cancel(
     _check_responsible(milestone, user_id, "cancel")
     reason_text = check_reason(reason)
     _transition(session, milestone, Status.CANCELLED, now=now)
+    refresh_waits_on_later(session, milestone)
     _record(session, milestone, EventKind.CANCELLED, user_id, now, reason=reason_text)
     return Change(EventKind.CANCELLED, milestone, user_id, reason=reason_text)
 
@@ -601,6 +609,7 @@ def add_dependencies(
     _check_responsible(milestone, user_id, "change what", "waits on")
     add_prerequisites(session, milestone, prerequisites)
     _transition(session, milestone, milestone.status, now=now)
+    refresh_waits_on_later(session, milestone)
     names = ", ".join(p.reference for p in prerequisites)
     _record(session, milestone, EventKind.EDITED, user_id, now, reason=f"now waits on {names}")
     return Change(EventKind.EDITED, milestone, user_id)
@@ -614,6 +623,7 @@ def remove_dependencies(
     if not remove_prerequisites(session, milestone):
         raise AlreadyInState(Already.NO_PREREQUISITES, standing(milestone))
     _transition(session, milestone, milestone.status, now=now)
+    refresh_waits_on_later(session, milestone)
     _record(session, milestone, EventKind.EDITED, user_id, now, reason="no longer waits on others")
     return Change(EventKind.EDITED, milestone, user_id)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum, nonmember
 
-from sqlalchemy import ColumnElement, Index, UniqueConstraint, literal
+from sqlalchemy import ColumnElement, Index, UniqueConstraint, literal, text
 from sqlmodel import Field, SQLModel
 
 
@@ -127,7 +127,18 @@ class MilestoneFacts:
 class Milestone(MilestoneFacts, SQLModel, table=True):
     __table_args__ = (
         Index("ix_milestone_channel", "team_id", "channel_id", "status"),
-        Index("ix_milestone_status_due", "status", "due_date"),
+        # Covers what the nudge sweep decides a reminder on (which owner, which channel, due
+        # when), so it reads the table only for the milestones it reminds about.
+        Index(
+            "ix_milestone_reminders",
+            "status",
+            "due_date",
+            "team_id",
+            "channel_id",
+            "owner_id",
+            "creator_id",
+            postgresql_include=["id"],
+        ),
         # Covers what the health sweep reads to leave out cards that surely show the right
         # health, so it scans this index instead of the table (SQLite keeps the id in every
         # index; PostgreSQL needs it included).
@@ -138,6 +149,19 @@ class Milestone(MilestoneFacts, SQLModel, table=True):
             "marked_health",
             "due_date",
             "announcement_ts",
+            postgresql_include=["id"],
+        ),
+        # The few cards waiting on a milestone due after them, for the health sweep to find
+        # those not showing it without reading the links.
+        Index(
+            "ix_milestone_waits_on_later",
+            "status",
+            "shown_health",
+            "marked_health",
+            "due_date",
+            "announcement_ts",
+            sqlite_where=text("waits_on_later = 1"),
+            postgresql_where=text("waits_on_later"),
             postgresql_include=["id"],
         ),
     )
@@ -161,6 +185,10 @@ class Milestone(MilestoneFacts, SQLModel, table=True):
     health_reason: str | None = Field(default=None, max_length=500)
     # The health the channel card shows, so a sweep can update cards whose health changed.
     shown_health: str | None = Field(default=None, max_length=20)
+    # Whether a prerequisite still open (or awaiting approval) is due after it, which puts it
+    # at risk: kept by every change of a due date, a status or a link
+    # (dependencies.refresh_waits_on_later), so that the health sweep need not read the links.
+    waits_on_later: bool = False
     status: str = Field(default=Status.OPEN, max_length=20)
     # Bumped by every change, so a button rendered before a change is recognised as stale.
     revision: int = 1

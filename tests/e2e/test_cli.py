@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 import socket
 import subprocess
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import ConfigError, load_settings
+from bot.runtime import set_start_up_aside
 from tests.support.botprocess import (
     BotProcess,
     closed_port,
@@ -583,3 +585,13 @@ def test_scheduler_runs_the_sweeps_alone_until_sigterm(tmp_path, slack):
         assert reference in str(nudge.params["blocks"])
         assert scheduler.terminate() == 0, scheduler.output()
         assert "Traceback" not in scheduler.output()
+
+
+def test_what_start_up_made_is_left_out_of_later_garbage_collections():
+    made_at_start_up = {"channels": ["C1"]}
+    try:
+        set_start_up_aside()
+
+        assert not any(tracked is made_at_start_up for tracked in gc.get_objects())
+    finally:
+        gc.unfreeze()

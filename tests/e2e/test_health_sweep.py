@@ -4,6 +4,7 @@ channel card: the nudge sweep updates it in place, once."""
 import threading
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import update
 from sqlmodel import col
 
@@ -146,9 +147,18 @@ def test_card_left_showing_a_wrong_health_far_from_its_due_date_is_corrected(bot
     assert bot.milestone(milestone.id).shown_health == Health.ON_TRACK
 
 
-def test_card_of_a_milestone_far_from_due_waiting_on_a_later_one_turns_at_risk(bot):
-    prerequisite = bot.add('"Design review passed" due 2027-04-01')
+@pytest.mark.parametrize("prerequisite_moved", [False, True])
+def test_card_of_a_milestone_far_from_due_waiting_on_a_later_one_turns_at_risk(
+    bot, prerequisite_moved
+):
+    """Declared after a later milestone, or left on track when its prerequisite moved past it
+    (as if the process had stopped before it updated the card after the move)."""
+    prerequisite = bot.add(
+        f'"Design review passed" due {"2027-02-01" if prerequisite_moved else "2027-04-01"}'
+    )
     dependent = bot.add(f'"Beta version completed" due 2027-03-01 after {prerequisite.reference}')
+    if prerequisite_moved:
+        bot.command(f"due {prerequisite.reference} 2027-04-01 because the reviewers are away")
     show_on_card(bot, dependent, Health.ON_TRACK)
     before = len(card_updates(bot, dependent))
 

@@ -414,3 +414,35 @@ def test_reschedules_and_cancellations_made_before_notes_were_claimed_are_not_to
         }
     finally:
         engine.dispose()
+
+
+def test_milestones_waiting_on_a_later_open_one_are_marked_when_the_flag_is_added(
+    empty_database_url,
+):
+    at_revision(empty_database_url, "0013")
+    engine = make_engine(empty_database_url)
+    try:
+        contract = old_milestone(engine, "Contract signed", due_date=date(2026, 12, 18))
+        reached = old_milestone(
+            engine, "Design approved", due_date=date(2026, 12, 20), status="reached", revision=2
+        )
+        undated = old_milestone(engine, "Logo chosen", due_date=None)
+        beta = old_milestone(engine, "Beta shipped", due_date=date(2026, 12, 10))
+        launch = old_milestone(engine, "Launch", due_date=date(2026, 12, 24))
+        for milestone, prerequisite in [
+            (beta, contract),
+            (launch, contract),
+            (launch, reached),
+            (undated, contract),
+        ]:
+            written_then(engine, "dependency", milestone_id=milestone, prerequisite_id=prerequisite)
+
+        schema.migrate(empty_database_url)
+
+        with session_scope(engine) as session:
+            flags = dict(session.execute(select(Milestone.id, Milestone.waits_on_later)).all())
+        # Beta waits on the contract, due after it; the launch's only later prerequisite is
+        # reached; a milestone with no due date is never late for one.
+        assert flags == {contract: False, reached: False, undated: False, beta: True, launch: False}
+    finally:
+        engine.dispose()
