@@ -48,10 +48,16 @@ def run_sweep(runtime: Runtime, name: Sweep | str) -> SweepReport:
     return report
 
 
-def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
-    """Short sweeps on intervals, the first right away so missed work is caught up at start.
+def build_scheduler(runtime: Runtime, *, now: datetime | None = None) -> BackgroundScheduler:
+    """Short sweeps on intervals, the first at `now` (the moment it is built) so missed work is
+    caught up at start.
 
-    In a thread of its own: the main thread serves the health check and the metrics."""
+    In a thread of its own: the main thread serves the health check and the metrics. A run
+    that comes late (a slow start between building and starting, a busy machine, a sweep still
+    running at the next interval) runs as soon as it can, once: APScheduler's default would
+    drop a run more than a second late, and the first sweep with it, leaving the day's nudges
+    to the next interval."""
+    first = now or datetime.now(UTC)
     scheduler = BackgroundScheduler(timezone=UTC)
     for name, minutes in EVERY_MINUTES.items():
         scheduler.add_job(
@@ -62,6 +68,7 @@ def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
             name=f"{name} sweep",
             coalesce=True,
             max_instances=1,
-            next_run_time=datetime.now(UTC),
+            misfire_grace_time=None,
+            next_run_time=first,
         )
     return scheduler
