@@ -388,11 +388,12 @@ def run_worker(app: str, slack_url: str, env: dict, listening, commands) -> None
     if app.startswith("bot"):
         from bot.app import build_app
         from bot.config import load_settings
-        from bot.runtime import build_runtime
+        from bot.runtime import build_runtime, set_start_up_aside
         from bot.server import make_wsgi_app
 
         runtime = build_runtime(load_settings(env))
         wsgi = make_wsgi_app(build_app(runtime), runtime.engine)
+        set_start_up_aside()  # as `milestone-bot serve` does once ready
     else:
         runtime, wsgi = None, bare_app(slack_url, inline=True)
     served = itertools.count()
@@ -440,7 +441,7 @@ def one_run(args: argparse.Namespace) -> dict:
 
     from bot.app import build_app
     from bot.config import load_settings
-    from bot.runtime import build_runtime
+    from bot.runtime import build_runtime, set_start_up_aside
     from bot.server import make_wsgi_app
 
     context = multiprocessing.get_context("spawn")
@@ -492,6 +493,8 @@ def one_run(args: argparse.Namespace) -> dict:
 
     for app in APPS[:3]:
         measure(app, 40, CONCURRENCY)  # warm up: connections, caches, Bolt's auth.test
+    # As `milestone-bot serve` does once ready (the bare apps in this process share it).
+    set_start_up_aside()
     results = {}
     for app in APPS:
         alone, _ = measure(app, args.requests, 1)
