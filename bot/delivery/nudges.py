@@ -160,7 +160,9 @@ def due_reminders(runtime: Runtime, *, now: datetime) -> list[Reminder]:
         departed = workspaces.departed(session)
         quiet = paused_channels(session) | silenced_channels(session)
         # Plain rows through the connection: the ORM's result handling would only slow them.
-        found = session.connection().execute(_reminders_due(now, dates)) if dates.by_key else ()
+        found = (
+            session.connection().execute(_reminders_due(now, dates)).all() if dates.by_key else ()
+        )
         for row in found:
             milestone = make(row[:-SCHEDULE_COLUMNS])
             team_id = milestone.team_id

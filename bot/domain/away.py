@@ -10,6 +10,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from bot.domain.errors import AbsenceBackwards, AbsencePast
+from bot.store.db import listed
 from bot.store.models import Absence, Person
 
 # A Slack status that says its owner is away, by its words (and OOO) or its emoji.
@@ -52,7 +53,7 @@ def away_until(session: Session, *, team_id: str, days: Mapping[str, date]) -> d
         select(Absence)
         .where(
             Absence.team_id == team_id,
-            col(Absence.user_id).in_(list(days)),
+            col(Absence.user_id).in_(listed(days)),
             Absence.last_day >= min(days.values()),
         )
         .order_by(col(Absence.first_day))

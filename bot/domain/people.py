@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot.store.db import session_scope
+from bot.store.db import listed, session_scope
 from bot.store.models import Milestone, Person
 
 log = logging.getLogger("bot.people")
@@ -188,7 +188,10 @@ class Timezones:
         return {
             person.user_id: person
             for person in session.exec(
-                select(Person).where(Person.team_id == team_id, col(Person.user_id).in_(wanted))
+                select(Person).where(
+                    Person.team_id == team_id,
+                    col(Person.user_id).in_(listed(wanted)),
+                )
             ).all()
         }
 

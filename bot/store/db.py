@@ -14,13 +14,14 @@ import sqlite3
 import threading
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import event
+from sqlalchemy import bindparam, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.sql.elements import BindParameter
 from sqlmodel import Session, create_engine
 
 from bot.store import models  # noqa: F401  (registers the tables on SQLModel.metadata)
@@ -48,6 +49,13 @@ def answering_request() -> Iterator[None]:
         yield
     finally:
         _answering.active = before
+
+
+def listed(values: Iterable[str]) -> BindParameter:
+    """`values` (ids read from the database) for an IN, written into the statement when it
+    runs rather than bound one by one: psycopg parses every placeholder of a statement again
+    each time it runs one too long for its cache, and a sweep's lists hold hundreds of ids."""
+    return bindparam(None, list(values), expanding=True, literal_execute=True)
 
 
 def make_engine(url: str, *, checkpoints_apart: bool = False) -> Engine:

@@ -6,12 +6,15 @@ import gc
 import shutil
 import sqlite3
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import inspect, text
+from sqlalchemy import delete, inspect, text
+from sqlmodel import col, select
 
 from bot.runtime import build_runtime
-from bot.store.db import checkpoints_of, make_engine
+from bot.store.db import checkpoints_of, listed, make_engine, session_scope
+from bot.store.models import Person
 from bot.store.schema import migrate
 from tests.support.harness import make_settings
 
@@ -98,3 +101,28 @@ def test_other_engines_leave_the_checkpoints_to_sqlite(tmp_path):
     with engine.connect() as connection:
         assert connection.execute(text("PRAGMA wal_autocheckpoint")).scalar() == 1000
     engine.dispose()
+
+
+HOSTILE_IDS = ["U1' OR '1'='1", "U2\\'; DROP TABLE person; --", 'U3"', "U4%s%(x)s", "U5"]
+
+
+def test_ids_written_into_a_statement_match_only_themselves(database_url):
+    """The sweeps' long lists of ids go into the statement as literals (`listed`): whatever
+    an id holds, it is quoted as one value."""
+    engine = make_engine(database_url)
+    now = datetime(2026, 12, 8, 9, 0, tzinfo=UTC)
+    with session_scope(engine) as session:
+        session.add_all(Person(team_id="T1", user_id=user, fetched_at=now) for user in HOSTILE_IDS)
+    with session_scope(engine) as session:
+        found = session.exec(
+            select(Person.user_id).where(col(Person.user_id).in_(listed(HOSTILE_IDS[:4])))
+        ).all()
+        also = session.exec(
+            select(Person.user_id).where(col(Person.user_id).in_(listed(["U1"])))
+        ).all()
+    with session_scope(engine) as session:
+        session.execute(delete(Person).where(col(Person.team_id) == "T1"))
+    engine.dispose()
+
+    assert sorted(found) == sorted(HOSTILE_IDS[:4])
+    assert also == []
