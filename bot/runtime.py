@@ -74,7 +74,7 @@ def build_runtime(
     # An empty database gets the schema now; any other than this code's is refused.
     prepare(settings.database_url)
     if engine is None:
-        engine = make_engine(settings.database_url, checkpoints_apart=True)
+        engine = make_engine(settings.database_url)
     elif engine.url.render_as_string(hide_password=False) != settings.database_url:
         raise ValueError("the engine given is not DATABASE_URL's")
     slack = SlackAccess(settings, engine, clock=clock, pacer=pacer)

@@ -9,11 +9,9 @@ set when the pool lends a connection, and only when they change from its last bo
 
 from __future__ import annotations
 
-import logging
 import sqlite3
 import threading
 import time
-import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
@@ -25,8 +23,6 @@ from sqlalchemy.sql.elements import BindParameter
 from sqlmodel import Session, create_engine
 
 from bot.store import models  # noqa: F401  (registers the tables on SQLModel.metadata)
-
-log = logging.getLogger("bot.store")
 
 # The longest a transaction waits for a lock held by another, in milliseconds: in front of a
 # person, and elsewhere. The request's limits leave room for a quick Slack call before it.
@@ -58,10 +54,7 @@ def listed(values: Iterable[str]) -> BindParameter:
     return bindparam(None, list(values), expanding=True, literal_execute=True)
 
 
-def make_engine(url: str, *, checkpoints_apart: bool = False) -> Engine:
-    """An engine for `url`. `checkpoints_apart`, for a process that runs for long (serve,
-    scheduler): on a SQLite file, the write-ahead log is copied back into the database by a
-    thread of its own (WalCheckpoints) instead of by whichever commit fills it."""
+def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
@@ -70,9 +63,6 @@ def make_engine(url: str, *, checkpoints_apart: bool = False) -> Engine:
         event.listen(engine, "connect", _configure_sqlite)
         event.listen(engine, "checkout", _sqlite_waits)
         WriterTurns(engine)
-        path = engine.url.database
-        if checkpoints_apart and path and path != ":memory:" and not path.startswith("file:"):
-            WalCheckpoints(engine, path)
     else:
         # No pool_pre_ping: the checkout below is the ping (a restarted PostgreSQL costs no
         # failed command), and sets the waits in the same round trip.
@@ -179,74 +169,6 @@ class WriterTurns:
     def _given_back_at_end(self, dbapi_connection, *_args) -> None:
         if dbapi_connection is not None:
             self.give_back(dbapi_connection)
-
-
-class WalCheckpoints:
-    """SQLite's write-ahead log copied back into the database file by a thread of its own.
-
-    By default SQLite does it in the commit that takes the log past 1,000 pages: about one
-    write in two hundred, `add`'s among them, then waited 5-25 ms on the copy and its fsyncs
-    while the person waited for the answer. Here the engine's connections never do it
-    (wal_autocheckpoint=0); after commits, this thread lets others gather for `gather`
-    seconds and runs a PASSIVE checkpoint on a connection of its own, which neither waits for
-    nor holds up readers and writers. The log stays about `gather` seconds of writes long
-    (SQLite starts it over once all of it is copied and no reader needs it). Other processes
-    on the same file checkpoint as they are set to. The thread ends when the engine is
-    garbage-collected; idle, it waits without waking.
-    """
-
-    def __init__(self, engine: Engine, path: str, *, gather: float = 0.5) -> None:
-        self._path = path
-        self._gather = gather
-        self._wrote = threading.Event()
-        self._stopping = threading.Event()
-        event.listen(engine, "connect", _no_checkpoints_in_commits)
-        event.listen(engine, "commit", self._committed)
-        self.thread = threading.Thread(target=self._run, name="sqlite-checkpoints", daemon=True)
-        self.thread.start()
-        weakref.finalize(engine, self.stop, wait=False)
-        _CHECKPOINTS[engine] = self
-
-    def _committed(self, _connection) -> None:
-        self._wrote.set()
-
-    def stop(self, *, wait: bool = True) -> None:
-        self._stopping.set()
-        self._wrote.set()
-        if wait and self.thread is not threading.current_thread():
-            self.thread.join(timeout=5)
-
-    def _run(self) -> None:
-        while True:
-            self._wrote.wait()
-            # Commits that come in the meantime are copied by this checkpoint too.
-            if self._stopping.wait(self._gather):
-                return
-            self._wrote.clear()
-            try:
-                self.checkpoint()
-            except sqlite3.Error:
-                log.warning("checkpoint of %s failed; the next one will try", self._path)
-
-    def checkpoint(self) -> tuple[int, int, int]:
-        """A PASSIVE checkpoint now: (busy, pages in the log, pages copied), as SQLite tells."""
-        connection = sqlite3.connect(self._path, timeout=BACKGROUND_LOCK_WAIT_MS / 1000)
-        try:
-            return connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-        finally:
-            connection.close()
-
-
-# Each engine's WalCheckpoints, for what looks at them (the tests).
-_CHECKPOINTS: weakref.WeakKeyDictionary[Engine, WalCheckpoints] = weakref.WeakKeyDictionary()
-
-
-def checkpoints_of(engine: Engine) -> WalCheckpoints | None:
-    return _CHECKPOINTS.get(engine)
-
-
-def _no_checkpoints_in_commits(dbapi_connection, _record: ConnectionPoolEntry) -> None:
-    dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
 
 
 # The statements before which the driver begins a transaction: the ones that write.
