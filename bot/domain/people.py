@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, Row
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -17,6 +17,9 @@ from bot.store.db import listed, session_scope
 from bot.store.models import Milestone, Person
 
 log = logging.getLogger("bot.people")
+
+# People's columns, for `known`.
+_KNOWN = select(*Person.__table__.columns)
 
 # A time zone changes rarely (travel, moves); a day-old answer is good enough.
 FRESH_FOR = timedelta(hours=24)
@@ -180,19 +183,21 @@ class Timezones:
         self._unanswered.pop((team_id, user_id), None)
         return person
 
-    def known(self, session: Session, team_id: str, user_ids: Iterable[str]) -> dict[str, Person]:
-        """The people of `user_ids` as last looked up, from one query; never asks Slack."""
+    def known(
+        self, session: Session, team_id: str, user_ids: Iterable[str]
+    ) -> dict[str, Person | Row]:
+        """The people of `user_ids` as last looked up, from one query; never asks Slack. Rows
+        with Person's columns (read, never changed: a sweep reads thousands)."""
         wanted = sorted(set(user_ids))
         if not wanted:
             return {}
         return {
             person.user_id: person
-            for person in session.exec(
-                select(Person).where(
-                    Person.team_id == team_id,
-                    col(Person.user_id).in_(listed(wanted)),
+            for person in session.connection().execute(
+                _KNOWN.where(
+                    col(Person.team_id) == team_id, col(Person.user_id).in_(listed(wanted))
                 )
-            ).all()
+            )
         }
 
     def known_today_of(
@@ -223,8 +228,9 @@ class Timezones:
 
     def people(
         self, team_id: str, user_ids: Iterable[str], *, now: datetime, max_age: timedelta
-    ) -> dict[str, Person]:
-        """The people of `user_ids`, asking Slack about those not looked up within `max_age`.
+    ) -> dict[str, Person | Row]:
+        """The people of `user_ids`, asking Slack about those not looked up within `max_age`:
+        Persons or rows with their columns, to be read only.
 
         Whoever Slack cannot tell about just now keeps what is cached, or is left out.
         """
