@@ -1,7 +1,7 @@
 """Fixtures of the end-to-end tests only (the shared ones are in tests/conftest.py)."""
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from tests.support.browser import CHROMIUM, LAUNCH_ARGS
 from tests.support.browsing import ALEX, Steps, running_sandbox
@@ -33,7 +33,9 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture(scope="session")
 def chromium():
     """The system's Chromium, headless, for the whole run (Playwright's own download is not
-    used)."""
+    used). A page's expectations wait as long as its actions (15 s), not Playwright's 5 s: the
+    suite shares two cores among six workers and the bot's own processes."""
+    expect.set_options(timeout=15_000)
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         yield launched
