@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import bindparam, event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.sql.elements import BindParameter
@@ -29,6 +29,9 @@ from bot.store import models  # noqa: F401  (registers the tables on SQLModel.me
 REQUEST_LOCK_WAIT_MS = 1500
 REQUEST_STATEMENT_MS = 2000
 BACKGROUND_LOCK_WAIT_MS = 15000
+# On PostgreSQL, how long a new connection may take (libpq's connect_timeout), unless
+# DATABASE_URL sets its own.
+CONNECT_TIMEOUT_S = 5
 # On SQLite, how long a background writer lets the requests' writers go before it.
 BACKGROUND_YIELDS_MS = 50
 
@@ -65,8 +68,12 @@ def make_engine(url: str) -> Engine:
         WriterTurns(engine)
     else:
         # No pool_pre_ping: the checkout below is the ping (a restarted PostgreSQL costs no
-        # failed command), and sets the waits in the same round trip.
-        engine = create_engine(url, pool_size=10, max_overflow=10)
+        # failed command), and sets the waits in the same round trip. A server out of reach
+        # fails a connection after CONNECT_TIMEOUT_S rather than the minutes TCP would take
+        # (or never, behind a host that accepts and never answers), unless the URL says.
+        given = make_url(url).query
+        timeout = {} if "connect_timeout" in given else {"connect_timeout": CONNECT_TIMEOUT_S}
+        engine = create_engine(url, pool_size=10, max_overflow=10, connect_args=timeout)
         event.listen(engine, "checkout", _postgresql_waits)
     return engine
 

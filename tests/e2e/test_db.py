@@ -1,13 +1,17 @@
 """The database: the schema made on the first start; SQLite in WAL mode with foreign keys; ids
 written into statements."""
 
+import socket
+import threading
+import time
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, inspect, text
+from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 
 from bot.runtime import build_runtime
-from bot.store.db import listed, make_engine, session_scope
+from bot.store.db import CONNECT_TIMEOUT_S, listed, make_engine, session_scope
 from bot.store.models import Person
 from bot.store.schema import migrate
 from tests.support.harness import make_settings
@@ -56,3 +60,29 @@ def test_ids_written_into_a_statement_match_only_themselves(database_url):
 
     assert sorted(found) == sorted(HOSTILE_IDS[:4])
     assert also == []
+
+
+def test_a_postgresql_server_that_never_answers_fails_a_connection_in_seconds():
+    """A host that takes the connection and never answers (a hung server, a broken proxy)
+    must not hold a request, a sweep or the health check for ever."""
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # the kernel accepts; nobody answers
+        port = silent.getsockname()[1]
+        engine = make_engine(f"postgresql+psycopg://bot@127.0.0.1:{port}/milestones")
+        outcome: dict = {}
+
+        def connect() -> None:
+            started = time.monotonic()
+            try:
+                engine.connect()
+            except OperationalError as error:
+                outcome["error"] = error
+            outcome["took"] = time.monotonic() - started
+
+        attempt = threading.Thread(target=connect, daemon=True)
+        attempt.start()
+        attempt.join(timeout=CONNECT_TIMEOUT_S * 3)
+        assert not attempt.is_alive(), "the connection was still waiting"
+    engine.dispose()
+
+    assert "error" in outcome
+    assert CONNECT_TIMEOUT_S - 1 <= outcome["took"] < CONNECT_TIMEOUT_S * 3
