@@ -28,6 +28,7 @@ from sqlalchemy import (
     Select,
     String,
     and_,
+    bindparam,
     case,
     cast,
     func,
@@ -253,15 +254,31 @@ class OwnerDays:
         """The earliest of the owners' dates: a milestone due before it is overdue for all."""
         return min([self.default, *self.by_zone.values()])
 
-    def of_owner(self) -> ColumnElement[date]:
-        """The date of the person who answers for each milestone (joined by `_owner_known`)."""
-        if not self.by_zone:
-            return literal(self.default, Date)
-        zone = col(Person.timezone)
-        return case(
-            *((zone == name, literal(day, Date)) for name, day in self.by_zone.items()),
-            else_=literal(self.default, Date),
-        )
+    @property
+    def zones(self) -> tuple[str, ...]:
+        """The owners' zones, in a fixed order: what the shape of a statement depends on."""
+        return tuple(sorted(self.by_zone))
+
+    def parameters(self) -> dict[str, date]:
+        """The values of `owner_day_of`'s and `earliest_day`'s parameters."""
+        return {
+            "owners_default_day": self.default,
+            "owners_earliest_day": self.earliest,
+            **{f"owners_day_{i}": self.by_zone[zone] for i, zone in enumerate(self.zones)},
+        }
+
+
+def owner_day_of(zones: tuple[str, ...]) -> ColumnElement[date]:
+    """The date of the person who answers for each milestone (joined by `_owner_known`), for
+    owners in `zones`: a parameter for each zone's date (OwnerDays.parameters gives them)."""
+    default = bindparam("owners_default_day", type_=Date)
+    if not zones:
+        return default
+    zone = col(Person.timezone)
+    return case(
+        *((zone == name, bindparam(f"owners_day_{i}", type_=Date)) for i, name in enumerate(zones)),
+        else_=default,
+    )
 
 
 class WorkingDay(NamedTuple):
@@ -728,14 +745,19 @@ def changed_health(runtime: Runtime, *, now: datetime) -> list[tuple[SweptMilest
     each with its health now."""
     with session_scope(runtime.engine) as session:
         days = OwnerDays.at(runtime, session, now=now)
-        may_differ = _health_may_differ(now, days).subquery()
+        latest = now.date() + timedelta(days=1)
         # Put in order here: asked to, PostgreSQL would read the whole table in id order.
         milestones = sorted(
             rows(
                 session.connection().execute(
-                    select_rows(SweptMilestone).where(
-                        col(Milestone.id).in_(select(may_differ.c.id))
-                    )
+                    _cards_to_judge(days.zones),
+                    {
+                        **days.parameters(),
+                        "latest_day": latest,
+                        # Five days after any owner's date hold three working days: beyond
+                        # RISK_WORKING_DAYS.
+                        "beyond_risk_day": latest + timedelta(days=5),
+                    },
                 ),
                 SweptMilestone,
             ),
@@ -760,7 +782,24 @@ def changed_health(runtime: Runtime, *, now: datetime) -> list[tuple[SweptMilest
     return changed
 
 
-def _health_may_differ(now: datetime, days: OwnerDays) -> Select:
+# The statement of the cards to judge, built once for each set of zones the owners have
+# (building it took longer than running it on a small database); the dates are its parameters.
+_CARDS_TO_JUDGE: dict[tuple[str, ...], Select] = {}
+
+
+def _cards_to_judge(zones: tuple[str, ...]) -> Select:
+    statement = _CARDS_TO_JUDGE.get(zones)
+    if statement is None:
+        if len(_CARDS_TO_JUDGE) >= 64:  # the owners' zones changed many times: start again
+            _CARDS_TO_JUDGE.clear()
+        may_differ = _health_may_differ(zones).subquery()
+        statement = _CARDS_TO_JUDGE[zones] = select_rows(SweptMilestone).where(
+            col(Milestone.id).in_(select(may_differ.c.id))
+        )
+    return statement
+
+
+def _health_may_differ(zones: tuple[str, ...]) -> Select:
     """The ids of active milestones with a card whose health may differ from what the card
     shows: all but those whose health is certain from their row, their owner's date and
     their prerequisites, and already shown (as `health.assess` would judge them).
@@ -771,12 +810,12 @@ def _health_may_differ(now: datetime, days: OwnerDays) -> Select:
     milestone due after them, ix_milestone_waits_on_later: the milestones far from their due
     date and showing their health are never read.
     """
-    # Every owner's date at `now` is before the day after UTC's (zones reach +14 hours), and
-    # none before the earliest of their zones'.
-    latest = now.date() + timedelta(days=1)
-    # Five days after any owner's date hold three working days: beyond RISK_WORKING_DAYS.
-    beyond_risk = latest + timedelta(days=5)
-    owner_day = days.of_owner()
+    # Every owner's date at `now` is before the day after UTC's (latest_day: zones reach +14
+    # hours), and none before the earliest of their zones'.
+    latest = bindparam("latest_day", type_=Date)
+    beyond_risk = bindparam("beyond_risk_day", type_=Date)
+    earliest = bindparam("owners_earliest_day", type_=Date)
+    owner_day = owner_day_of(zones)
     shown, due = col(Milestone.shown_health), col(Milestone.due_date)
     marked = func.coalesce(col(Milestone.marked_health), "")
     cards = select(Milestone.id).where(
@@ -791,7 +830,7 @@ def _health_may_differ(now: datetime, days: OwnerDays) -> Select:
         cards.where(shown == Health.OFF_TRACK, or_(marked == Health.BLOCKED, due.is_(None))),
         *(
             _owner_known(cards).where(
-                shown == Health.OFF_TRACK, mark, due >= days.earliest, due >= owner_day
+                shown == Health.OFF_TRACK, mark, due >= earliest, due >= owner_day
             )
             for mark in (
                 col(Milestone.marked_health).is_(None),
@@ -810,9 +849,9 @@ def _health_may_differ(now: datetime, days: OwnerDays) -> Select:
         cards.where(shown == Health.ON_TRACK, col(Milestone.marked_health).is_not(None)),
         # Otherwise on track: with no due date, or not overdue and waiting on no open
         # milestone, or far from due with no open prerequisite due after it.
-        on_track.where(due < days.earliest),
-        _owner_known(on_track).where(due >= days.earliest, due < latest, due < owner_day),
-        on_track.where(due >= days.earliest, due < beyond_risk, waiting_on_open()),
+        on_track.where(due < earliest),
+        _owner_known(on_track).where(due >= earliest, due < latest, due < owner_day),
+        on_track.where(due >= earliest, due < beyond_risk, waiting_on_open()),
         on_track.where(col(Milestone.waits_on_later)),
     )
 
