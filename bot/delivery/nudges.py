@@ -301,27 +301,14 @@ class OwnerWorkingDates:
 
     @classmethod
     def at(cls, runtime: Runtime, session: Session, *, now: datetime) -> OwnerWorkingDates:
-        zones = session.exec(select(Person.timezone).distinct()).all()
-        chosen = session.exec(
-            select(
-                Person.timezone,
-                PersonSchedule.working_hours,
-                PersonSchedule.working_days,
-                PersonSchedule.holidays,
-            )
-            .select_from(PersonSchedule)
-            .outerjoin(Person, _same_person(PersonSchedule))
-            .distinct()
-        ).all()
-        keys = {_schedule_key((zone, None, None, None)) for zone in zones}
-        keys |= {(None, None, None, None)} | {_schedule_key(row) for row in chosen}
+        keys, chosen = _schedule_keys(session)
         by_key = {}
         for key in keys:
             working_time = _working_time(runtime, key)
             day = working_time.working_date(now)
             if day is not None:
                 by_key[key] = WorkingDay(day, working_time.week.next_working_day(day))
-        return cls(by_key=by_key, chosen=bool(chosen))
+        return cls(by_key=by_key, chosen=chosen)
 
     def owner_among(self, keys: list[ScheduleKey]) -> ColumnElement[bool]:
         """Whether the schedule key of the person who answers for each milestone (joined by
@@ -338,6 +325,48 @@ class OwnerWorkingDates:
                 _schedule_text().in_(["|".join(part or "" for part in key) for key in keys]),
             ),
         )
+
+
+def _schedule_keys(session: Session) -> tuple[set[ScheduleKey], bool]:
+    """The owners' schedule keys (their zones as last looked up, with the hours, days and
+    holidays the few who chose them did), and whether anyone chose any."""
+    zones = session.exec(select(Person.timezone).distinct()).all()
+    chosen = session.exec(
+        select(
+            Person.timezone,
+            PersonSchedule.working_hours,
+            PersonSchedule.working_days,
+            PersonSchedule.holidays,
+        )
+        .select_from(PersonSchedule)
+        .outerjoin(Person, _same_person(PersonSchedule))
+        .distinct()
+    ).all()
+    keys = {_schedule_key((zone, None, None, None)) for zone in zones}
+    keys |= {(None, None, None, None)} | {_schedule_key(row) for row in chosen}
+    return keys, bool(chosen)
+
+
+def working_times(runtime: Runtime) -> list[WorkingTime]:
+    """Every working time the nudge sweep sends in: each owner schedule's, and each channel's
+    with settings of its own (nudges and escalations posted there wait for it). A sweep at
+    each of their openings sends whatever a sweep at any later moment of the day would. For
+    a small workspace (the sandbox's clock): it reads every channel's settings."""
+    with session_scope(runtime.engine) as session:
+        keys, _chosen = _schedule_keys(session)
+        channels = session.exec(select(ChannelSettings)).all()
+    default = runtime.settings.default_timezone
+    return [
+        *(_working_time(runtime, key) for key in keys),
+        *(
+            working_time_of(
+                runtime.settings.working_week,
+                settings,
+                ZoneInfo(settings.digest_timezone or default),
+            )
+            for settings in channels
+        ),
+    ]
 
 
 def _working_time(runtime: Runtime, key: ScheduleKey) -> WorkingTime:

@@ -190,6 +190,19 @@ class WorkingTime:
         """The local date at `instant` if it is working time, else None."""
         return instant.astimezone(self.zone).date() if self.is_working_time(instant) else None
 
+    def openings(self, start: datetime, end: datetime) -> list[datetime]:
+        """The instants after `start` and before `end` at which working time opens: the
+        opening hour of each working day (the wall clock's, across daylight-saving changes)."""
+        found = []
+        day = start.astimezone(self.zone).date()
+        while day <= end.astimezone(self.zone).date():
+            if self.week.is_working_day(day):
+                opening = datetime.combine(day, self.week.hours.opens, tzinfo=self.zone)
+                if start < opening < end:
+                    found.append(opening)
+            day += timedelta(days=1)
+        return found
+
     def next_working_instant(self, instant: datetime) -> datetime:
         """`instant` if it is working time, else the next opening (an aware datetime in the
         zone; at a daylight-saving change the wall-clock opening hour is kept)."""

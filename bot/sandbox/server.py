@@ -31,7 +31,9 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.app import build_app
 from bot.config import load_settings
+from bot.delivery.nudges import working_times
 from bot.delivery.scheduler import SWEEPS, Sweep
+from bot.domain.working_time import WorkingTime
 from bot.runtime import Runtime, build_runtime
 from bot.sandbox import demo
 from bot.sandbox.slackapi import APP_ID, TEAM_ID, SlackAPI
@@ -94,16 +96,12 @@ def next_monday_morning(now: datetime) -> datetime:
     return monday
 
 
-def sweep_instants(start: datetime, end: datetime) -> list[datetime]:
-    """Every top of the hour after `start` and before `end`, then `end`: where a move of the
-    clock runs the nudge sweep on its way (people's working hours start on the hour unless they
-    chose otherwise), and where it lands."""
-    instants = []
-    moment = start.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-    while moment < end:
-        instants.append(moment)
-        moment += timedelta(hours=1)
-    return [*instants, end]
+def sweep_instants(times: Iterable[WorkingTime], start: datetime, end: datetime) -> list[datetime]:
+    """Where a move of the clock from `start` to `end` runs the nudge sweep: at each opening
+    of one of the working `times` on its way (a person's working morning, a channel's), and
+    where it lands."""
+    openings = {opening for working in times for opening in working.openings(start, end)}
+    return [*sorted(openings), end]
 
 
 class Sandbox:
@@ -202,10 +200,11 @@ class Sandbox:
     # ------------------------------------------------------------------ the clock
     def move_clock(self, move: ClockMove) -> datetime:
         """Move the bot's clock and run the sweeps at the instant it lands on. On the way, the
-        nudge sweep runs at the top of every hour it passes (the scheduler runs it every 30
-        minutes): a day on passes through each person's working morning, and the nudges due
-        then go out whatever the hour the move lands on. The other sweeps catch up at the
-        landing (a weekly status due on the way posts then, once)."""
+        nudge sweep runs wherever someone's working time opens (a person's working morning in
+        their zone and hours, a channel's): a day on passes through each person's morning,
+        and the nudges due then go out whatever the hour the move lands on, as the scheduler's
+        sweeps every 30 minutes would send them. The other sweeps catch up at the landing (a
+        weekly status due on the way posts then, once)."""
         now = self.clock()
         match move:
             case ClockMove.NEXT_MONDAY:
@@ -214,7 +213,8 @@ class Sandbox:
                 landing = now + timedelta(days=1)
             case ClockMove.HOUR:
                 landing = now + timedelta(hours=1)
-        *on_the_way, landing = sweep_instants(now, landing)
+        assert self.runtime is not None
+        *on_the_way, landing = sweep_instants(working_times(self.runtime), now, landing)
         for moment in on_the_way:
             self.clock.set(moment)
             self.run_sweeps(Sweep.NUDGES)

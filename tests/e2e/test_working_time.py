@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
+from bot.delivery.nudges import working_times
 from bot.store.db import session_scope
 from bot.store.models import ChannelSettings, PersonSchedule
 from tests.support.harness import APPROVER, CHANNEL, OWNER, TEAM, make_settings, running_bot
@@ -322,3 +323,27 @@ def test_an_escalation_to_the_channel_waits_for_a_nudge_in_the_channels_working_
 
     [escalation] = channel_posts(bot.slack, "is overdue")
     assert "4 days overdue" in message_text(escalation)
+
+
+def test_a_sweep_at_each_opening_finds_what_any_moment_of_the_day_would(bot):
+    """The sandbox's clock sweeps only where someone's working time opens (working_times):
+    those are Olive's chosen 10:00 in New York and the channel's 19:00 UTC, and a sweep at
+    each sends what the scheduler's sweeps through the day send."""
+    bot.command("me hours 10:00-17:00")
+    bot.command("settings nudges channel")
+    bot.command("settings hours 19:00-22:00")
+    bot.add('"Beta version completed" due 2026-12-01')
+    bot.settle()
+
+    openings = sorted(
+        {
+            opening
+            for working in working_times(bot.runtime)
+            for opening in working.openings(at(2, 0), at(3, 0))
+        }
+    )
+    assert at(2, 15) in openings  # Olive's 10:00 in New York
+    assert at(2, 19) in openings  # the channel's
+    sent = [sweep(bot, moment) for moment in openings]
+    assert sum(sent) == 1
+    assert sent[openings.index(at(2, 19))] == 1  # the nudge, in the channel's working time

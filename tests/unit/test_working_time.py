@@ -59,6 +59,31 @@ def test_new_york_opens_at_nine_local_on_both_sides_of_the_end_of_summer_time():
     assert new_york.next_working_instant(utc(2026, 10, 30, 22, 0)) == utc(2026, 11, 2, 14, 0)
 
 
+def test_openings_are_each_working_days_opening_hour_between_two_instants():
+    new_york = GB.in_zone(NEW_YORK)
+    # From Thursday 24 December 2026 15:00 UTC (10:00 in New York, open since 09:00) to
+    # Tuesday 29 December noon UTC: Friday the 25th and Monday the 28th are holidays in GB
+    # (Christmas, Boxing Day moved), the weekend is not worked, Tuesday opens at 14:00 UTC.
+    assert new_york.openings(utc(2026, 12, 24, 15, 0), utc(2026, 12, 29, 12, 0)) == []
+    assert new_york.openings(utc(2026, 12, 24, 12, 0), utc(2026, 12, 29, 14, 1)) == [
+        utc(2026, 12, 24, 14, 0),
+        utc(2026, 12, 29, 14, 0),
+    ]
+    # Neither end counts: a move that lands on an opening sweeps there anyway.
+    assert new_york.openings(utc(2026, 12, 29, 14, 0), utc(2026, 12, 30, 14, 0)) == []
+
+
+def test_openings_keep_the_wall_clocks_hour_across_the_end_of_summer_time():
+    four_days = WorkingWeek(hours=parse_hours("10:00-17:00"), days=parse_days("mon-thu"))
+    new_york = four_days.in_zone(NEW_YORK)
+    # Thursday 29 October 10:00 EDT is 14:00 UTC; Friday is not worked; Monday 2 November
+    # 10:00 EST is 15:00 UTC.
+    assert new_york.openings(utc(2026, 10, 29, 0, 0), utc(2026, 11, 3, 0, 0)) == [
+        utc(2026, 10, 29, 14, 0),
+        utc(2026, 11, 2, 15, 0),
+    ]
+
+
 def test_paris_opens_at_nine_local_on_both_sides_of_the_end_of_summer_time():
     paris = DEFAULT.in_zone(PARIS)
     # Friday 23 October 2026, CEST (UTC+2): 09:00 is 07:00 UTC, 18:00 is 16:00 UTC.
