@@ -10,9 +10,9 @@ from sqlalchemy import (
     Exists,
     Integer,
     Select,
+    Update,
     bindparam,
     delete,
-    literal,
     text,
     union_all,
     update,
@@ -220,19 +220,31 @@ def refresh_waits_on_later(session: Session, milestone: Milestone) -> None:
     to, so whichever comes second sets the flags from the first's outcome.
     """
     session.flush()
-    # A list of ids rather than "this one OR its dependents", which PostgreSQL would answer by
-    # reading the whole table.
-    affected = union_all(
-        select(literal(milestone.id, Integer)),
-        select(Dependency.milestone_id).where(Dependency.prerequisite_id == milestone.id),
-    )
     session.execute(
-        update(Milestone)
-        .where(col(Milestone.id).in_(affected))
-        .values(waits_on_later=waiting_on_later()),
+        _REFRESH_WAITS_ON_LATER,
+        {"changed_id": milestone.id},
         # Objects already loaded keep the value they were read with: only the sweep reads it.
         execution_options={"synchronize_session": False},
     )
+
+
+def _refresh_waits_on_later() -> Update:
+    """The UPDATE of `refresh_waits_on_later`, for the milestone `changed_id`: built once."""
+    changed = bindparam("changed_id", type_=Integer)
+    # A list of ids rather than "this one OR its dependents", which PostgreSQL would answer by
+    # reading the whole table.
+    affected = union_all(
+        select(changed),
+        select(Dependency.milestone_id).where(Dependency.prerequisite_id == changed),
+    )
+    return (
+        update(Milestone)
+        .where(col(Milestone.id).in_(affected))
+        .values(waits_on_later=waiting_on_later())
+    )
+
+
+_REFRESH_WAITS_ON_LATER = _refresh_waits_on_later()
 
 
 def remove_prerequisites(session: Session, milestone: Milestone) -> int:
