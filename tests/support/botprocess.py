@@ -132,12 +132,15 @@ class BotProcess:
             )
 
     def wait_until_healthy(self) -> requests.Response:
-        """Poll GET /healthz (serve) until the bot answers; fail if it exits or takes too long."""
+        """Poll GET /healthz (serve) until the bot answers; fail if it exits or takes too long.
+
+        A check that gets no answer in 2 s is asked again: the port takes connections as soon
+        as it is bound, before the process serves them, and its first sweeps start with it."""
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while True:
             try:
                 return requests.get(f"{self.url}/healthz", timeout=2)
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 if self.process.poll() is not None:
                     raise AssertionError(
                         f"the bot exited with {self.process.returncode}: {self.output()}"
