@@ -472,11 +472,13 @@ function fileSize(bytes) {
 }
 
 function drawSidebar() {
+  // The links are made once and kept: one replaced while it is being clicked (news from the
+  // sandbox redraws the page) would lose the click.
   const nav = $("#channels");
-  nav.replaceChildren(...page.setup.channels.map((c) => el("a", {
-    href: "#", "data-place": c.id, class: page.place === c.id ? "active" : "",
-  }, `# ${c.name}`)));
-  for (const link of document.querySelectorAll("#apps a")) {
+  if (nav.children.length !== page.setup.channels.length) {
+    nav.replaceChildren(...page.setup.channels.map((c) => el("a", { href: "#", "data-place": c.id }, `# ${c.name}`)));
+  }
+  for (const link of document.querySelectorAll("#channels a, #apps a")) {
     link.classList.toggle("active", link.dataset.place === page.place);
   }
   $("#now").textContent = `${formatMoment(sandboxNow(), { weekday: "short", day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" })} (${zone()})`;
@@ -506,7 +508,8 @@ function drawMessages() {
   const messages = page.state.conversations[id] || [];
   const list = $("#messages");
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
-  list.replaceChildren(...(messages.length ? messages.map((m) => renderMessage(m, id)) : [el("p", { class: "hint" }, "No messages yet. Type /milestone help below.")]));
+  if (messages.length) keepDrawn(list, messages.map((m) => [`${page.me} ${id} ${JSON.stringify(m)}`, () => renderMessage(m, id)]));
+  else list.replaceChildren(el("p", { class: "hint" }, "No messages yet. Type /milestone help below."));
   if (atBottom) {
     list.scrollTop = list.scrollHeight;
     // A picture still loading grows the list: keep its end in view once it is drawn.
@@ -515,6 +518,23 @@ function drawMessages() {
     }
   }
   $("#composer-input").placeholder = page.place === "dm" ? "/milestone list" : `/milestone add "Beta ready" due next friday — in #${channelName(id)}`;
+}
+
+// Draws `items` ([key, make] pairs, in order) in `parent`, keeping the nodes already drawn
+// for the same keys where they are: a message that did not change is not replaced while
+// someone clicks one of its buttons (a replaced node loses the click).
+function keepDrawn(parent, items) {
+  const drawn = new Map();
+  for (const node of parent.children) if (node.dataset.key) drawn.set(node.dataset.key, node);
+  const nodes = items.map(([key, make]) => {
+    const node = drawn.get(key) || make();
+    node.dataset.key = key;
+    return node;
+  });
+  nodes.forEach((node, index) => {
+    if (parent.children[index] !== node) parent.insertBefore(node, parent.children[index] || null);
+  });
+  while (parent.children.length > nodes.length) parent.lastElementChild.remove();
 }
 
 function drawThread() {
