@@ -514,6 +514,8 @@ def _sandbox(args: argparse.Namespace) -> int:
             "it, or choose another with --port."
         )
     stopped = threading.Event()
+    # Before the URL is printed: a stop asked for as soon as it is shown is a clean stop.
+    _on_terminate(stopped.set)
     try:
         sandbox.start(seed=not args.empty)
         print(
@@ -522,7 +524,6 @@ def _sandbox(args: argparse.Namespace) -> int:
         )
         if args.open:
             webbrowser.open(sandbox.url + "/")
-        _on_terminate(stopped.set)
         stopped.wait()
     except (SchemaError, SQLAlchemyError) as error:
         return refuse(f"cannot use the sandbox's database {database} ({_first_line(error)})")
