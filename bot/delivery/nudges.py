@@ -260,7 +260,8 @@ class OwnerDays:
         return tuple(sorted(self.by_zone))
 
     def parameters(self) -> dict[str, date]:
-        """The values of `owner_day_of`'s and `earliest_day`'s parameters."""
+        """The values of the owners' dates' parameters: `owner_day_of`'s, and
+        `owners_earliest_day` (the earliest of them)."""
         return {
             "owners_default_day": self.default,
             "owners_earliest_day": self.earliest,
@@ -355,17 +356,9 @@ def working_times(runtime: Runtime) -> list[WorkingTime]:
     with session_scope(runtime.engine) as session:
         keys, _chosen = _schedule_keys(session)
         channels = session.exec(select(ChannelSettings)).all()
-    default = runtime.settings.default_timezone
     return [
         *(_working_time(runtime, key) for key in keys),
-        *(
-            working_time_of(
-                runtime.settings.working_week,
-                settings,
-                ZoneInfo(settings.digest_timezone or default),
-            )
-            for settings in channels
-        ),
+        *(_channel_working_time(runtime, settings) for settings in channels),
     ]
 
 
@@ -677,10 +670,14 @@ def _settings(
 
 
 def _channel_at_work(runtime: Runtime, settings: ChannelSettings, now: datetime) -> bool:
-    """Whether it is working time in the channel (its zone is its weekly status's)."""
+    """Whether it is working time in the channel."""
+    return _channel_working_time(runtime, settings).is_working_time(now)
+
+
+def _channel_working_time(runtime: Runtime, settings: ChannelSettings) -> WorkingTime:
+    """The channel's working time: its hours, days and holidays in its weekly status's zone."""
     zone = ZoneInfo(settings.digest_timezone or runtime.settings.default_timezone)
-    working_time = working_time_of(runtime.settings.working_week, settings, zone)
-    return working_time.is_working_time(now)
+    return working_time_of(runtime.settings.working_week, settings, zone)
 
 
 def _escalate_if_needed(
