@@ -104,10 +104,14 @@ class Reminder(NamedTuple):
     key: str
     milestone: SweptMilestone
     today: date
-    # Working days (the owner's) since the due date: what a nudge and an escalation say.
-    days_overdue: int = 0
     # The owner's working week.
     week: WorkingWeek = WorkingWeek()
+
+    @property
+    def days_overdue(self) -> int:
+        """Working days (the owner's) since the due date: what a nudge and an escalation say.
+        Worked out when one is sent, not for each of the thousands found."""
+        return self.week.working_days_between(self.milestone.due_date, self.today)
 
 
 def reminder_kind(due_date: date, today: date, week: WorkingWeek) -> DeliveryKind | None:
@@ -151,9 +155,13 @@ def due_reminders(runtime: Runtime, *, now: datetime) -> list[Reminder]:
     # kept in a tuple each, since a zone's first sweep of the day finds tens of thousands.
     due_by_owner: dict[PersonKey, list[SweptMilestone]] = {}
     keys: dict[PersonKey, ScheduleKey] = {}
+    # Owners looked up within STATUS_FRESH_FOR, as the query read them.
+    seen: dict[PersonKey, Seen] = {}
     # The few schedule keys, made once each rather than per milestone.
     key_of: dict[tuple, ScheduleKey] = {}
     make = SweptMilestone._make
+    owner_at = len(SweptMilestone._fields)
+    schedule_end = owner_at + SCHEDULE_COLUMNS
     with session_scope(runtime.engine) as session:
         dates = OwnerWorkingDates.at(runtime, session, now=now)
         # Workspaces that removed the app, channels the bot cannot post in, and those that
@@ -165,7 +173,7 @@ def due_reminders(runtime: Runtime, *, now: datetime) -> list[Reminder]:
             session.connection().execute(_reminders_due(now, dates)).all() if dates.by_key else ()
         )
         for row in found:
-            milestone = make(row[:-SCHEDULE_COLUMNS])
+            milestone = make(row[:owner_at])
             team_id = milestone.team_id
             if team_id in departed or (team_id, milestone.channel_id) in quiet:
                 continue
@@ -173,25 +181,38 @@ def due_reminders(runtime: Runtime, *, now: datetime) -> list[Reminder]:
             owned = due_by_owner.get(owner)
             if owned is None:
                 owned = due_by_owner[owner] = []
-                stored = row[-SCHEDULE_COLUMNS:]
+                stored = row[owner_at:schedule_end]
                 key = key_of.get(stored)
                 if key is None:
                     key = key_of[stored] = _schedule_key(stored)
                 keys[owner] = key
+                fresh_then, status_text, status_emoji = row[schedule_end:]
+                if fresh_then:
+                    seen[owner] = Seen(stored[0], status_text, status_emoji)
             owned.append(milestone)
     weeks = {key: week_from(runtime.settings.working_week, *key[1:]) for key in key_of.values()}
-    fresh = _people(runtime, keys, now=now, max_age=STATUS_FRESH_FOR)
-    # Judged again on each owner's zone as Slack gives it now.
+    # Owners not looked up within STATUS_FRESH_FOR are looked up afresh (once each).
+    fresh: dict[PersonKey, Seen | Person] = {
+        **seen,
+        **_people(runtime, keys.keys() - seen.keys(), now=now, max_age=STATUS_FRESH_FOR),
+    }
+    # Judged again on each owner's zone as Slack gives it now: worked out once per schedule
+    # and zone, which the owners share by the thousand.
     days = {}
+    day_in: dict[tuple[ScheduleKey, str | None], date | None] = {}
     for owner, key in keys.items():
-        day = weeks[key].in_zone(_zone(runtime, fresh.get(owner))).working_date(now)
+        person = fresh.get(owner)
+        zone = person.timezone if person else None
+        day = day_in.get((key, zone), False)
+        if day is False:
+            day = day_in[key, zone] = weeks[key].in_zone(_zone(runtime, person)).working_date(now)
         if day is not None:
             days[owner] = day
     unreachable = set(_away(runtime, days, fresh))
     unreachable |= _in_do_not_disturb(runtime, set(days) - unreachable, now=now)
-    # The kind, the key's date and the working days overdue, worked out once per schedule,
-    # day and due date rather than for each of the thousands of milestones that share them.
-    verdicts: dict[tuple[ScheduleKey, date], dict[date, tuple[DeliveryKind | None, str, int]]] = {}
+    # The kind and the key's date, worked out once per schedule, day and due date rather than
+    # for each of the thousands of milestones that share them.
+    verdicts: dict[tuple[ScheduleKey, date], dict[date, tuple[DeliveryKind | None, str]]] = {}
     reminders = []
     for owner, today in days.items():
         if owner in unreachable:
@@ -206,14 +227,19 @@ def due_reminders(runtime: Runtime, *, now: datetime) -> list[Reminder]:
                 kind = reminder_kind(due_date, today, week)
                 # A nudge a day; one reminder before each due date.
                 about = today if kind == DeliveryKind.NUDGE else due_date
-                days_overdue = week.working_days_between(due_date, today)
-                verdict = on_day[due_date] = (kind, f":{about}", days_overdue)
-            kind, about, days_overdue = verdict
+                verdict = on_day[due_date] = (kind, f":{about}")
+            kind, about = verdict
             if kind is not None:
-                reminders.append(
-                    Reminder(kind, f"{milestone.id}{about}", milestone, today, days_overdue, week)
-                )
+                reminders.append(Reminder(kind, f"{milestone.id}{about}", milestone, today, week))
     return reminders
+
+
+class Seen(NamedTuple):
+    """What `due_reminders` needs of an owner's profile, as its query read it."""
+
+    timezone: str | None
+    status_text: str | None
+    status_emoji: str | None
 
 
 def _zone(runtime: Runtime, person: Person | None) -> ZoneInfo:
@@ -454,7 +480,8 @@ def _owners_to_look_up(now: datetime) -> Select:
 
 
 # The owner's schedule key as stored, after the milestone's columns in each row of
-# `_reminders_due`.
+# `_reminders_due`; then whether the owner was looked up within STATUS_FRESH_FOR, and their
+# Slack status's text and emoji.
 SCHEDULE_COLUMNS = 4
 
 
@@ -480,7 +507,13 @@ def _reminders_due(now: datetime, dates: OwnerWorkingDates) -> Select:
     }
     if not dates.chosen:
         schedule = {name: literal(None, String) for name in schedule}
-    owner = {"zone": col(Person.timezone), **schedule}
+    owner = {
+        "zone": col(Person.timezone),
+        **schedule,
+        "fresh": col(Person.fetched_at) > now - STATUS_FRESH_FOR,
+        "status_text": col(Person.status_text),
+        "status_emoji": col(Person.status_emoji),
+    }
 
     def part(
         keys: list[ScheduleKey],
