@@ -18,7 +18,10 @@ the three runs asks). At Tuesday 09:00 UTC it times, with the statements each ru
 - finding the cards whose health changed (as each sweep does after its reminders): first with
   the cards as they were a day before, then at the next sweep, once those were updated;
 - the first sweep of New York's working day (14:00 UTC) and of Tokyo's next one (00:00 UTC
-  Wednesday), the earlier ones claimed; and a sweep on Saturday, when nobody works.
+  Wednesday), the earlier ones claimed and sent; New York's again as if the process that
+  claimed the day's first reminders had died before sending them (a claim held for 15 minutes
+  is taken over: those are due again, with New York's); and a sweep on Saturday, when nobody
+  works.
 
 Each is the best of three runs (they only read). Sending is not timed: it is one Slack call
 per reminder, whatever the database holds. The objects made before the sweeps are set aside
@@ -54,7 +57,7 @@ from bot.config import load_settings  # noqa: E402
 from bot.delivery.nudges import changed_health, claim_reminders, due_reminders  # noqa: E402
 from bot.runtime import build_runtime, set_start_up_aside  # noqa: E402
 from bot.store.db import session_scope  # noqa: E402
-from bot.store.models import Milestone, Person  # noqa: E402
+from bot.store.models import Delivery, DeliveryState, Milestone, Person  # noqa: E402
 from tests.support.fakeslack import FakeSlack  # noqa: E402
 
 TEAMS = 10
@@ -150,7 +153,10 @@ def main() -> None:
         f"find cards whose health changed, next:     {elapsed:6.3f} s, {statements} statements"
         f" ({len(changed)} changed)"
     )
-    first_sweep(runtime, slack, queries, NOW.replace(hour=14), "New York opens (14:00 UTC)")
+    first_sweep(
+        runtime, slack, queries, NOW.replace(hour=14), "New York opens (14:00 UTC)", claim=False
+    )
+    taken_over(runtime, queries, NOW.replace(hour=14), claimed_at=NOW)
     first_sweep(runtime, slack, queries, NOW + timedelta(hours=15), "Tokyo opens (00:00 UTC Wed)")
     saturday_at = NOW + timedelta(days=4)
     looked_up(runtime, saturday_at)
@@ -173,9 +179,11 @@ def looked_up(runtime, now: datetime) -> None:
         session.execute(update(Person).values(fetched_at=now))
 
 
-def first_sweep(runtime, slack, queries: QueryCounter, now: datetime, name: str) -> None:
+def first_sweep(
+    runtime, slack, queries: QueryCounter, now: datetime, name: str, *, claim: bool = True
+) -> None:
     """Time finding the reminders due at `now` (its first run asks Slack about do-not-disturb),
-    then claim them as the sweep would."""
+    then (unless `claim` is false) claim them as the sweep would, and send them."""
     looked_up(runtime, now)
     asked = dnd_calls(slack)
     reminders, elapsed, statements = timed(queries, lambda: due_reminders(runtime, now=now))
@@ -184,8 +192,42 @@ def first_sweep(runtime, slack, queries: QueryCounter, now: datetime, name: str)
         f"{dnd_calls(slack) - asked} do-not-disturb calls), {statements} statements"
         f" ({len(reminders)} due)"
     )
+    if claim:
+        with session_scope(runtime.engine) as session:
+            claim_reminders(session, reminders, now=now)
+        delivered(runtime)
+
+
+def delivered(runtime) -> None:
+    """As if every claimed reminder had been sent (the sweep marks each once Slack took it): a
+    claim still held after 15 minutes is taken as left by a process that died, and is due
+    again."""
+    with session_scope(runtime.engine) as session:
+        session.execute(
+            update(Delivery)
+            .where(col(Delivery.state) == DeliveryState.CLAIMED)
+            .values(state=DeliveryState.SENT)
+        )
+
+
+def taken_over(runtime, queries: QueryCounter, now: datetime, claimed_at: datetime) -> None:
+    """Time finding the reminders due at `now` when the reminders claimed at `claimed_at` were
+    left unsent by a process that died: those are found again, with the ones due now; then
+    claim and send them all."""
+    with session_scope(runtime.engine) as session:
+        session.execute(
+            update(Delivery)
+            .where(col(Delivery.claimed_at) == claimed_at)
+            .values(state=DeliveryState.CLAIMED)
+        )
+    reminders, elapsed, statements = timed(queries, lambda: due_reminders(runtime, now=now))
+    print(
+        f"find due reminders, New York opens, the day's first claims left by a process that"
+        f" died: {elapsed:6.3f} s, {statements} statements ({len(reminders)} due)"
+    )
     with session_scope(runtime.engine) as session:
         claim_reminders(session, reminders, now=now)
+    delivered(runtime)
 
 
 if __name__ == "__main__":
