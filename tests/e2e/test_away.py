@@ -185,6 +185,22 @@ def test_nudge_sweep_looks_each_owner_up_once_and_only_when_about_to_nudge(bot, 
     assert slack.calls_to("users.info") == []
 
 
+def test_a_status_looked_up_in_the_last_five_minutes_is_taken_as_it_is(bot, slack):
+    bot.add(f'"Beta version completed" due {DUE}')
+    slack.set_user(OWNER, tz="America/New_York", real_name="Olive Owner", status_text="OOO")
+    assert sweep(bot, at(2, 17)) == 0
+
+    # Back, but the status was read 4 minutes ago: it holds, and Slack is not asked.
+    slack.set_user(OWNER, tz="America/New_York", real_name="Olive Owner")
+    slack.reset()
+    assert sweep(bot, at(2, 17, 4)) == 0
+    assert slack.calls_to("users.info") == []
+
+    # Five minutes on, Slack is asked again, once, and the nudge goes.
+    assert sweep(bot, at(2, 17, 5)) == 1
+    assert [c.params["user"] for c in slack.calls_to("users.info")] == [OWNER]
+
+
 def test_status_stored_with_the_name_when_the_sweep_looks_the_owner_up(bot, slack):
     bot.add(f'"Beta version completed" due {DUE}')
     slack.set_user(
