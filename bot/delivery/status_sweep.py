@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from bot.delivery.charts import post_status_chart
 from bot.delivery.deliveries import Claimed, Recipient, SweepReport, delivery_job
-from bot.delivery.fanout import fan_out
+from bot.delivery.fanout import Job, fan_out
 from bot.domain import away, channels, workspaces
 from bot.domain.dependencies import prerequisites_in_channels
 from bot.domain.goals import Tally, progress, tallies
@@ -188,6 +188,8 @@ def run_digest_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
         )
     claimed = [d for d in due if (DeliveryKind.DIGEST, d.key) in won]
     report = SweepReport()
+    # The statuses posted, each with its first message's ts: their charts go in those threads.
+    threads: list[tuple[DueDigest, str]] = []
     jobs = []
     for digest, messages in compose_digests(runtime, claimed, now=now):
         if len(jobs) == SEND_BATCH:  # sent as composed: not every status in memory at once
@@ -201,22 +203,50 @@ def run_digest_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
                     won[DeliveryKind.DIGEST, digest.key],
                     DeliveryKind.DIGEST,
                     Recipient(digest.team_id, channel_id=digest.channel_id),
-                    partial(
-                        post_status,
-                        runtime,
-                        digest.team_id,
-                        digest.channel_id,
-                        messages,
-                        now=now,
-                        zone=digest.zone,
-                    ),
+                    partial(_post_weekly_status, runtime, digest, messages, threads),
                 ),
                 now=now,
             )
         )
     fan_out(jobs, pacer=runtime.slack.pacer, stopping=runtime.stopping)
     send_personal_digests(runtime, report, now=now)
+    # The charts last: drawing one takes a few tenths of a second, one at a time in a process,
+    # so at the sweep of thousands of channels drawn between the statuses they would hold the
+    # last statuses (and people's own weeks) back for as long as the charts before them took.
+    # A chart is never retried: should the process stop first, the statuses are out without.
+    fan_out(
+        [
+            Job(
+                Recipient(digest.team_id, channel_id=digest.channel_id).key,
+                partial(
+                    post_status_chart,
+                    runtime,
+                    digest.team_id,
+                    digest.channel_id,
+                    thread_ts=ts,
+                    now=now,
+                    zone=digest.zone,
+                ),
+            )
+            for digest, ts in threads
+        ],
+        pacer=runtime.slack.pacer,
+        stopping=runtime.stopping,
+    )
     return report
+
+
+def _post_weekly_status(
+    runtime: Runtime,
+    digest: DueDigest,
+    messages: list[blocks.Message],
+    threads: list[tuple[DueDigest, str]],
+) -> str | None:
+    """Post a weekly status's messages; note where its chart goes."""
+    first_ts = post_status_messages(runtime, digest.team_id, digest.channel_id, messages)
+    if first_ts is not None:
+        threads.append((digest, first_ts))
+    return first_ts
 
 
 @dataclass(frozen=True)
@@ -434,13 +464,22 @@ def post_status(
     zone: ZoneInfo,
 ) -> None:
     """Post a channel's status, its messages in order, then the timeline in the thread of the
-    first: the one path the weekly sweep and /milestone status both take."""
+    first: what /milestone status does (the weekly sweep draws its charts once every status of
+    the sweep is out)."""
+    first_ts = post_status_messages(runtime, team_id, channel_id, messages)
+    if first_ts is not None:
+        post_status_chart(runtime, team_id, channel_id, thread_ts=first_ts, now=now, zone=zone)
+
+
+def post_status_messages(
+    runtime: Runtime, team_id: str, channel_id: str, messages: list[blocks.Message]
+) -> str | None:
+    """Post a channel's status, its messages in order; the first one's ts."""
     first_ts = None
     for message in messages:
         ts = runtime.messenger(team_id).post(channel_id, message)
         first_ts = first_ts or ts
-    if first_ts is not None:
-        post_status_chart(runtime, team_id, channel_id, thread_ts=first_ts, now=now, zone=zone)
+    return first_ts
 
 
 def _in_channels(table: type[Milestone | Goal], keys: list[tuple[str, str]]) -> ColumnElement:

@@ -8,6 +8,7 @@ import io
 from PIL import Image
 from sqlmodel import select
 
+from bot.delivery import fanout
 from bot.render.chart import WIDTH_PX
 from bot.store.db import session_scope
 from bot.store.models import Delivery
@@ -114,6 +115,31 @@ def test_the_weekly_status_carries_the_chart_in_its_thread(bot):
     assert (shared.channel, shared.thread_ts) == (CHANNEL, status.response["ts"])
     assert shared.title == "Milestones on 30 Nov 2026"
     assert "M-1 Beta shipped, on track, due 3 Dec 2026" in shared.alt_text
+
+
+def test_the_weekly_sweep_posts_every_status_before_drawing_any_chart(bot):
+    # Drawing takes a few tenths of a second a channel: at a sweep of thousands of channels,
+    # charts drawn between the statuses would hold the last statuses back.
+    # More channels than the sweep has workers sending side by side.
+    channels = [CHANNEL, *(f"C0CHANNEL{i:02d}" for i in range(fanout.WORKERS + 2))]
+    for channel in channels:
+        bot.add('"Beta shipped" due 2026-12-03', channel=channel)
+    bot.slack.reset()
+
+    assert sweep(bot, MONDAY) == len(channels)
+
+    methods = [call.method for call in bot.slack.calls]
+    posts = [i for i, method in enumerate(methods) if method == "chat.postMessage"]
+    uploads = [i for i, method in enumerate(methods) if method.startswith("files.")]
+    assert len(posts) == len(channels) == len(bot.slack.files)
+    assert max(posts) < min(uploads)
+    # Each chart still in its own status's thread.
+    threads = {
+        call.params["channel"]: call.response["ts"]
+        for c in channels
+        for call in statuses(bot.slack, c)
+    }
+    assert {(f.channel, f.thread_ts) for f in bot.slack.files} == set(threads.items())
 
 
 def test_the_status_command_carries_the_chart_in_its_thread(bot):
