@@ -12,7 +12,8 @@ tells). At Monday 09:05 UTC every channel's status is
 due. Reports the time and the number of SQL statements to find the due channels and claim
 them, and to compose every status (Block Kit messages ready to post), which is the sweep's
 work minus the Slack posts (the best of three runs). With --post, then runs the real sweep
-again a week later against a fake Slack Web API in another process, posts included.
+again a week later against a fake Slack Web API in another process, posts included, and says
+when the status messages and the charts reached it.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ import multiprocessing
 import shutil
 import sys
 import tempfile
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -45,12 +45,31 @@ TEAMS = 10
 NOW = datetime(2026, 12, 7, 9, 5, tzinfo=UTC)
 
 
-def run_fake_slack(urls: multiprocessing.Queue, user_ids: list[str]) -> None:
-    slack = FakeSlack().start()
+def run_fake_slack(
+    urls: multiprocessing.Queue,
+    user_ids: list[str],
+    asks: multiprocessing.Queue,
+    answers: multiprocessing.Queue,
+) -> None:
+    """The fake Slack, in a process of its own; each time `asks` gets something, it puts on
+    `answers` the (method, time.time()) of every Web API call received since."""
+    slack = FakeSlack()
+    received: list[tuple[str, float]] = []
+    handle = slack.handle
+
+    def noted(http_method: str, path: str, *rest):
+        received.append((path.removeprefix("/api/"), time.time()))
+        return handle(http_method, path, *rest)
+
+    slack.handle = noted
+    slack.start()
     for user_id in user_ids:
         slack.set_user(user_id, tz="Europe/Paris", real_name=f"Person {user_id}")
     urls.put(slack.base_url)
-    threading.Event().wait()
+    while True:
+        asks.get()
+        answers.put(list(received))
+        received.clear()
 
 
 def main() -> None:
@@ -75,8 +94,10 @@ def main() -> None:
     print(f"seeded {counts} in {time.perf_counter() - started:.1f} s")
 
     urls: multiprocessing.Queue = multiprocessing.Queue()
+    asks: multiprocessing.Queue = multiprocessing.Queue()
+    answers: multiprocessing.Queue = multiprocessing.Queue()
     fake = multiprocessing.Process(
-        target=run_fake_slack, args=(urls, people_of(shape)), daemon=True
+        target=run_fake_slack, args=(urls, people_of(shape), asks, answers), daemon=True
     )
     fake.start()
     settings = load_settings(
@@ -134,14 +155,30 @@ def main() -> None:
 
     if args.post:
         week_later = NOW + timedelta(days=7)
+        asks.put(None)
+        answers.get(timeout=60)  # the calls so far (looking people up) left out
         with queries.counting():
             started = time.perf_counter()
+            began = time.time()
             report = run_digest_sweep(runtime, now=week_later)
             elapsed = time.perf_counter() - started
         print(
             f"whole sweep a week later, posting to a fake Slack: {elapsed:6.2f} s, "
             f"{queries.count} statements ({report})"
         )
+        asks.put(None)
+        received = answers.get(timeout=60)
+        posts = sorted(at - began for method, at in received if method == "chat.postMessage")
+        charts = sorted(
+            at - began for method, at in received if method == "files.completeUploadExternal"
+        )
+        for name, times in (("status message", posts), ("chart", charts)):
+            if times:
+                half = times[len(times) // 2]
+                print(
+                    f"  {len(times)} {name}s: first {times[0]:6.2f} s, half {half:6.2f} s,"
+                    f" last {times[-1]:6.2f} s after the sweep began"
+                )
     fake.terminate()
 
 
