@@ -50,14 +50,16 @@ def post_chart(
     drawn: timeline.Timeline,
     *,
     thread_ts: str | None = None,
+    awaited: bool = True,
 ) -> str:
     """Upload the timeline's picture to the channel (in a thread when `thread_ts` is given);
-    the file's id. Slack's refusals are raised as the Messenger's typed errors."""
+    the file's id. Slack's refusals are raised as the Messenger's typed errors. `awaited`:
+    whether someone is waiting for it (drawn before a sweep's charts when so)."""
     # Imported when a chart is first drawn, not when the bot starts: matplotlib takes a while
     # to import, and scans the fonts the first time.
     from bot.render import chart
 
-    picture = chart.picture(drawn)
+    picture = chart.picture(drawn, awaited=awaited)
     return runtime.messenger(team_id).upload(
         channel_id,
         filename=picture.filename,
@@ -76,8 +78,10 @@ def post_status_chart(
     thread_ts: str,
     now: datetime,
     zone: ZoneInfo,
+    awaited: bool = True,
 ) -> None:
-    """The timeline in the thread of a status just posted, when anything has a due date.
+    """The timeline in the thread of a status just posted, when anything has a due date;
+    `awaited` false for a sweep's, which let drawings someone waits for go first.
 
     The status is out already: a chart that fails is logged and counted, never retried, so
     that the status is not posted again for it.
@@ -85,7 +89,7 @@ def post_status_chart(
     try:
         drawn = draw(runtime, team_id=team_id, channel_id=channel_id, now=now, zone=zone)
         if not drawn.is_empty:
-            post_chart(runtime, team_id, channel_id, drawn, thread_ts=thread_ts)
+            post_chart(runtime, team_id, channel_id, drawn, thread_ts=thread_ts, awaited=awaited)
     except Exception:
         log.exception("the status's chart was not posted in %s", channel_id)
         FAILURES.labels("status_chart").inc()

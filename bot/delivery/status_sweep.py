@@ -226,6 +226,7 @@ def run_digest_sweep(runtime: Runtime, *, now: datetime) -> SweepReport:
                     thread_ts=ts,
                     now=now,
                     zone=digest.zone,
+                    awaited=False,
                 ),
             )
             for digest, ts in threads

@@ -10,6 +10,8 @@ from __future__ import annotations
 import html
 import io
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
@@ -120,9 +122,45 @@ def _ordinal(day: date) -> float:
     return float(day.toordinal())
 
 
-# matplotlib's settings are global: one drawing at a time, so that threads posting statuses side
-# by side never draw with each other's settings.
-_DRAWING = threading.Lock()
+class DrawingTurns:
+    """One drawing at a time (matplotlib's settings are global, so threads drawing side by side
+    would draw with each other's), and a drawing someone is waiting for (a command's chart, the
+    stakeholder page) goes before the ones a sweep draws for later: at a weekly sweep of
+    thousands of channels, its workers would otherwise take most of the turns."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._drawing = False
+        self._awaited = 0  # drawings someone waits for, waiting for their turn
+        self._waiting = 0
+
+    @property
+    def waiting(self) -> int:
+        """How many drawings are waiting for their turn."""
+        with self._condition:
+            return self._waiting
+
+    @contextmanager
+    def turn(self, *, awaited: bool = True) -> Iterator[None]:
+        with self._condition:
+            self._awaited += awaited
+            self._waiting += 1
+            try:
+                while self._drawing or (not awaited and self._awaited):
+                    self._condition.wait()
+                self._drawing = True
+            finally:
+                self._awaited -= awaited
+                self._waiting -= 1
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._drawing = False
+                self._condition.notify_all()
+
+
+_DRAWING = DrawingTurns()
 
 # Slack reads at most this many characters of an uploaded image's alt text.
 MAX_ALT_TEXT = 1000
@@ -138,20 +176,21 @@ class Picture:
     alt_text: str
 
 
-def picture(timeline: Timeline, *, filename: str = "timeline.png") -> Picture:
-    """The timeline as a PNG for Slack, its alt text within Slack's limit."""
+def picture(timeline: Timeline, *, filename: str = "timeline.png", awaited: bool = True) -> Picture:
+    """The timeline as a PNG for Slack, its alt text within Slack's limit. `awaited`: whether
+    someone is waiting for it (a sweep's drawings give such ones their turn first)."""
     return Picture(
         filename=filename,
         title=timeline.title,
-        png=render_png(timeline),
+        png=render_png(timeline, awaited=awaited),
         alt_text=alt_text(timeline, MAX_ALT_TEXT),
     )
 
 
-def render_png(timeline: Timeline) -> bytes:
+def render_png(timeline: Timeline, *, awaited: bool = True) -> bytes:
     """The timeline as a PNG, WIDTH_PX wide and `layout(timeline).height_px` high."""
     out = io.BytesIO()
-    with _DRAWING, matplotlib.rc_context(STYLE):
+    with _DRAWING.turn(awaited=awaited), matplotlib.rc_context(STYLE):
         figure = _draw(timeline)
         figure.savefig(
             out,
@@ -167,7 +206,7 @@ def render_png(timeline: Timeline) -> bytes:
 def render_svg(timeline: Timeline) -> str:
     """The timeline as an SVG document (text kept as text), for a web page."""
     out = io.StringIO()
-    with _DRAWING, matplotlib.rc_context(STYLE):
+    with _DRAWING.turn(), matplotlib.rc_context(STYLE):
         figure = _draw(timeline)
         figure.savefig(
             out, format="svg", metadata={"Date": None, "Creator": None, "Title": timeline.title}
@@ -186,7 +225,7 @@ def inline_svg(timeline: Timeline) -> str:
 
 
 def _draw(timeline: Timeline) -> Figure:
-    """The figure, drawn within STYLE (the caller holds _DRAWING)."""
+    """The figure, drawn within STYLE (the caller has its turn of _DRAWING)."""
     placed = layout(timeline)
     height = placed.height_inches
     figure = Figure(figsize=(WIDTH_INCHES, height), dpi=DPI)

@@ -4,6 +4,8 @@ same timeline, labels kept apart and inside the picture."""
 from __future__ import annotations
 
 import io
+import threading
+import time
 import xml.etree.ElementTree as ElementTree
 from datetime import date, timedelta
 
@@ -129,3 +131,58 @@ def test_the_inline_svg_is_an_image_described_by_its_alt_text():
     assert parsed.find(f"{SVG}title").text == "Timeline of #launch"
     assert parsed.find(f"{SVG}desc").text == timeline.alt_text(built)
     assert "M-1 Beta <b> & $x$ @here" in parsed.find(f"{SVG}desc").text
+
+
+def _take_turn(turns: chart.DrawingTurns, name: str, awaited: bool, order: list[str]):
+    def run() -> None:
+        with turns.turn(awaited=awaited):
+            order.append(name)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
+def _until(condition) -> None:
+    deadline = time.monotonic() + 10
+    while not condition():
+        assert time.monotonic() < deadline, "the drawings never came to wait"
+        time.sleep(0)
+
+
+def test_a_drawing_someone_waits_for_goes_before_the_sweeps():
+    turns = chart.DrawingTurns()
+    order: list[str] = []
+    with turns.turn(awaited=False):
+        # The sweep's next drawings wait first, then one for a command.
+        sweeps = [_take_turn(turns, f"sweep {i}", False, order) for i in range(3)]
+        _until(lambda: turns.waiting == 3)
+        command = _take_turn(turns, "command", True, order)
+        _until(lambda: turns.waiting == 4)
+    for thread in [*sweeps, command]:
+        thread.join(timeout=10)
+    assert order[0] == "command"
+    assert sorted(order[1:]) == ["sweep 0", "sweep 1", "sweep 2"]
+
+
+def test_drawings_take_their_turns_one_at_a_time():
+    turns = chart.DrawingTurns()
+    inside = []
+    most = []
+    lock = threading.Lock()
+
+    def draw(awaited: bool) -> None:
+        with turns.turn(awaited=awaited):
+            with lock:
+                inside.append(1)
+                most.append(len(inside))
+            time.sleep(0)  # let another thread run, were it let in
+            with lock:
+                inside.pop()
+
+    threads = [threading.Thread(target=draw, args=(i % 2 == 0,)) for i in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert len(most) == 12 and max(most) == 1
