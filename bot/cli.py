@@ -76,9 +76,11 @@ exit status:
         "run one sweep now, then exit",
         """\
 Run one sweep now and exit, for cron and operations: digest (the weekly statuses due),
-nudges (overdue nudges, due-soon reminders, escalations, cards whose health changed) or
-announcements (cards, approval requests and notes that did not go out). Prints what it did,
-such as "nudges: 3 sent, 0 to retry, 0 undeliverable".""",
+nudges (overdue nudges, due-soon reminders, escalations, cards whose health changed),
+announcements (cards, approval requests and notes that did not go out) or housekeeping (the
+claims that kept /milestone status requests and Workflow Builder steps from being answered
+twice, forgotten after a week). Prints what it did, such as "nudges: 3 sent, 0 to retry,
+0 undeliverable".""",
         """\
 environment:
   SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET), DATABASE_URL, SLACK_API_URL,
@@ -184,7 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-scheduler", action="store_true", help="do not run the sweeps here"
     )
     add("scheduler")
-    add("run-job").add_argument("job", choices=["digest", "nudges", "announcements"])
+    add("run-job").add_argument(
+        "job", choices=["digest", "nudges", "announcements", "housekeeping"]
+    )
     add("migrate")
     add("purge-team").add_argument("team_id", help="the workspace's id, such as T0123ABCD")
     add("rotate-token-key")

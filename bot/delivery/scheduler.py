@@ -11,6 +11,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.delivery.announce import run_announcement_sweep
 from bot.delivery.deliveries import SweepReport
+from bot.delivery.housekeeping import HousekeepingReport, run_housekeeping
 from bot.delivery.nudges import run_nudge_sweep
 from bot.delivery.status_sweep import run_digest_sweep
 from bot.logs import log_context
@@ -24,6 +25,7 @@ class Sweep(StrEnum):
     DIGEST = "digest"  # the weekly status
     NUDGES = "nudges"
     ANNOUNCEMENTS = "announcements"
+    HOUSEKEEPING = "housekeeping"  # old request claims forgotten
 
 
 # Each sweep, and how often it runs (minutes).
@@ -31,11 +33,12 @@ SWEEPS = {
     Sweep.DIGEST: run_digest_sweep,
     Sweep.NUDGES: run_nudge_sweep,
     Sweep.ANNOUNCEMENTS: run_announcement_sweep,
+    Sweep.HOUSEKEEPING: run_housekeeping,
 }
-EVERY_MINUTES = {Sweep.DIGEST: 5, Sweep.NUDGES: 30, Sweep.ANNOUNCEMENTS: 2}
+EVERY_MINUTES = {Sweep.DIGEST: 5, Sweep.NUDGES: 30, Sweep.ANNOUNCEMENTS: 2, Sweep.HOUSEKEEPING: 60}
 
 
-def run_sweep(runtime: Runtime, name: Sweep | str) -> SweepReport:
+def run_sweep(runtime: Runtime, name: Sweep | str) -> SweepReport | HousekeepingReport:
     """Run the sweep `name` now: timed in the metrics, its log lines marked with its name."""
     with log_context(sweep=name):
         with SWEEP_SECONDS.labels(name).time():

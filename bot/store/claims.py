@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Insert, bindparam, func, or_, tuple_, update
+from sqlalchemy import Insert, bindparam, delete, func, or_, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -168,3 +168,18 @@ def sent_counts(session: Session, *, kind: str, milestone_ids: list[int]) -> dic
         ).all()
         found.update({(milestone_id, due): count for milestone_id, due, count in rows})
     return found
+
+
+FORGET_PER_STATEMENT = 1000
+
+
+def forget(session: Session, *, kinds: list[str], before: datetime) -> int:
+    """Delete up to FORGET_PER_STATEMENT claims of `kinds` made before `before`, oldest
+    first; how many (fewer than FORGET_PER_STATEMENT: none of them is left)."""
+    oldest = (
+        select(Delivery.id)
+        .where(col(Delivery.kind).in_(kinds), col(Delivery.claimed_at) < before)
+        .order_by(col(Delivery.claimed_at))
+        .limit(FORGET_PER_STATEMENT)
+    )
+    return session.execute(delete(Delivery).where(col(Delivery.id).in_(oldest))).rowcount

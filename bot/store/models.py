@@ -342,7 +342,11 @@ class DeliveryKind(StrEnum):
 class Delivery(SQLModel, table=True):
     """A claim on one scheduled message; the unique key is what makes it go out once."""
 
-    __table_args__ = (UniqueConstraint("team_id", "kind", "key", name="uq_delivery_key"),)
+    __table_args__ = (
+        UniqueConstraint("team_id", "kind", "key", name="uq_delivery_key"),
+        # For forgetting the claims that only guard a request against Slack's retries.
+        Index("ix_delivery_kind_claimed_at", "kind", "claimed_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=32)
