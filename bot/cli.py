@@ -78,9 +78,9 @@ exit status:
 Run one sweep now and exit, for cron and operations: digest (the weekly statuses due),
 nudges (overdue nudges, due-soon reminders, escalations, cards whose health changed),
 announcements (cards, approval requests and notes that did not go out) or housekeeping (the
-claims that kept /milestone status requests and Workflow Builder steps from being answered
-twice, forgotten after a week). Prints what it did, such as "nudges: 3 sent, 0 to retry,
-0 undeliverable".""",
+claims that kept /milestone status, chart and export requests and Workflow Builder steps
+from being answered twice, forgotten after a week). Prints what it did, such as
+"nudges: 3 sent, 0 to retry, 0 undeliverable".""",
         """\
 environment:
   SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET), DATABASE_URL, SLACK_API_URL,

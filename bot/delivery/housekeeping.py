@@ -1,11 +1,11 @@
 """Housekeeping: forgetting what only had to be remembered for a while.
 
-A `/milestone status` request and a Workflow Builder step are each claimed under the request's
-own key (its trigger id, its function execution id), so that Slack's retries of it, which come
-within minutes, get one answer. Those claims guard nothing once the retries are over: kept, they
-would pile up one per request for ever. They are deleted once REQUESTS_KEPT_FOR has passed, a
-batch per transaction so that no write waits long behind them. Every other claim is kept: the
-nudges' count toward an escalation, and each says what went out.
+A `/milestone status`, `chart` or `export` request and a Workflow Builder step are each claimed
+under the request's own key (its trigger id, its function execution id), so that Slack's
+retries of it, which come within minutes, get one answer. Those claims guard nothing once the
+retries are over: kept, they would pile up one per request for ever. They are deleted once
+REQUESTS_KEPT_FOR has passed, a batch per transaction so that no write waits long behind them.
+Every other claim is kept: the nudges' count toward an escalation, and each says what went out.
 """
 
 from __future__ import annotations
@@ -24,7 +24,12 @@ log = logging.getLogger("bot.housekeeping")
 # Far beyond Slack's retries (within minutes); a week, to read in the table when asked about
 # a request.
 REQUESTS_KEPT_FOR = timedelta(days=7)
-REQUEST_KINDS = [DeliveryKind.STATUS_REQUEST, DeliveryKind.WORKFLOW_STEP]
+REQUEST_KINDS = [
+    DeliveryKind.STATUS_REQUEST,
+    DeliveryKind.CHART_REQUEST,
+    DeliveryKind.EXPORT_REQUEST,
+    DeliveryKind.WORKFLOW_STEP,
+]
 
 
 @dataclass

@@ -386,13 +386,41 @@ def handle_status(call: Call, command: parsing.Status) -> None:
     status = status_sweep.load_statuses(runtime, [request], now=call.now)[
         call.team_id, call.channel_id
     ]
-    with session_scope(runtime.engine) as session:
+    request_claim = _first_asking(call, DeliveryKind.STATUS_REQUEST)
+    if request_claim is None:
+        return
+    call.ack()
+
+    def post() -> None:
+        try:
+            with _settled(runtime, request_claim, now=call.now):
+                status_sweep.post_status(
+                    runtime,
+                    call.team_id,
+                    call.channel_id,
+                    status_sweep.status_messages(
+                        runtime, status, mentions=settings.mentions, now=call.now
+                    ),
+                    now=call.now,
+                    zone=request.zone,
+                )
+        except ChannelGone:
+            call.tell_later(blocks.notice(blocks.not_in_channel("/milestone status")))
+
+    runtime.background.submit(call.channel_id, post)
+
+
+def _first_asking(call: Call, kind: DeliveryKind) -> int | None:
+    """Claim the request under its trigger id, so that Slack's retry of it (or the same request
+    sent twice at once) is answered once: the claim's id; None for a request claimed already,
+    acknowledged with nothing more."""
+    with session_scope(call.runtime.engine) as session:
         won = claim(
             session,
             [
                 {
                     "team_id": call.team_id,
-                    "kind": DeliveryKind.STATUS_REQUEST,
+                    "kind": kind,
                     "key": call.request_key,
                     "channel_id": call.channel_id,
                     "claimed_at": call.now,
@@ -401,34 +429,23 @@ def handle_status(call: Call, command: parsing.Status) -> None:
         )
     if not won:
         call.ack()
-        return
-    [request_claim] = won.values()
-    call.ack()
+        return None
+    [claimed] = won.values()
+    return claimed
 
-    def post() -> None:
-        try:
-            status_sweep.post_status(
-                runtime,
-                call.team_id,
-                call.channel_id,
-                status_sweep.status_messages(
-                    runtime, status, mentions=settings.mentions, now=call.now
-                ),
-                now=call.now,
-                zone=request.zone,
-            )
-        except Exception as error:
-            # Not retried: the person asks again, with a new trigger id.
-            with session_scope(runtime.engine) as session:
-                mark_dropped(session, request_claim, error=slack_error(error) or repr(error))
-            if not isinstance(error, ChannelGone):
-                raise
-            call.tell_later(blocks.notice(blocks.not_in_channel("/milestone status")))
-        else:
-            with session_scope(runtime.engine) as session:
-                mark_sent(session, request_claim, now=call.now)
 
-    runtime.background.submit(call.channel_id, post)
+@contextmanager
+def _settled(runtime: Runtime, claimed: int, *, now: datetime) -> Iterator[None]:
+    """Mark a request's claim sent once the block is done; dropped when it raises, never
+    retried (the person asks again, with a new trigger id)."""
+    try:
+        yield
+    except Exception as error:
+        with session_scope(runtime.engine) as session:
+            mark_dropped(session, claimed, error=slack_error(error) or repr(error))
+        raise
+    with session_scope(runtime.engine) as session:
+        mark_sent(session, claimed, now=now)
 
 
 def handle_chart(call: Call, command: parsing.Chart) -> None:
@@ -454,10 +471,13 @@ def handle_chart(call: Call, command: parsing.Chart) -> None:
     if drawn.is_empty:
         call.ack(**blocks.notice(blocks.nothing_to_chart(goal)))
         return
+    request_claim = _first_asking(call, DeliveryKind.CHART_REQUEST)
+    if request_claim is None:
+        return
     call.ack()
 
     def post() -> None:
-        with _upload_refusals_told(call, "chart"):
+        with _upload_refusals_told(call, "chart"), _settled(runtime, request_claim, now=call.now):
             charts.post_chart(runtime, call.team_id, call.channel_id, drawn)
 
     runtime.background.submit(call.channel_id, post)
@@ -474,10 +494,16 @@ def handle_export(call: Call, command: parsing.Export) -> None:
     with session_scope(runtime.engine) as session:
         settings = channels.settings_for(session, team_id=call.team_id, channel_id=call.channel_id)
     zone = status_sweep.channel_zone(settings, runtime.settings.default_timezone)
+    request_claim = _first_asking(call, DeliveryKind.EXPORT_REQUEST)
+    if request_claim is None:
+        return
     call.ack(**blocks.notice(blocks.export_on_its_way(command.format)))
 
     def send() -> None:
-        with _upload_refusals_told(call, f"export {command.format}"):
+        with (
+            _upload_refusals_told(call, f"export {command.format}"),
+            _settled(runtime, request_claim, now=call.now),
+        ):
             exports.send_export(
                 runtime, exported, command.format, user_id=call.user_id, now=call.now, zone=zone
             )

@@ -336,6 +336,8 @@ class DeliveryKind(StrEnum):
     DIGEST = "digest"  # the weekly status
     PERSONAL_DIGEST = "personal_digest"  # a person's own week, by DM, if they asked for it
     STATUS_REQUEST = "status_request"  # /milestone status, answered once per request
+    CHART_REQUEST = "chart_request"  # /milestone chart, uploaded once per request
+    EXPORT_REQUEST = "export_request"  # /milestone export, sent once per request
     WORKFLOW_STEP = "workflow_step"  # a Workflow Builder step, run once per function execution
 
 

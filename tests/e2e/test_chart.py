@@ -11,7 +11,7 @@ from sqlmodel import select
 from bot.delivery import fanout
 from bot.render.chart import WIDTH_PX
 from bot.store.db import session_scope
-from bot.store.models import Delivery
+from bot.store.models import Delivery, DeliveryState
 from tests.support.harness import CHANNEL, OTHER
 from tests.support.sweeping import MONDAY, statuses, sweep
 
@@ -164,3 +164,38 @@ def test_a_chart_that_fails_leaves_the_status_sent_once(bot):
     with session_scope(bot.engine) as session:
         [delivery] = session.exec(select(Delivery).where(Delivery.kind == "digest")).all()
     assert delivery.sent_at is not None
+
+
+RETRY = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+
+
+def request_claims(bot, kind: str) -> list[str]:
+    with session_scope(bot.engine) as session:
+        return [d.state for d in session.exec(select(Delivery).where(Delivery.kind == kind))]
+
+
+def test_a_retried_chart_command_uploads_once(bot):
+    bot.add('"Beta shipped" due 2026-12-03')
+    body = bot.command_body("chart")
+
+    first = bot.post(body)
+    retried = bot.post(body, headers=RETRY)
+
+    assert (first.status_code, retried.status_code) == (200, 200)
+    assert retried.text == ""
+    assert len(bot.slack.files) == 1
+    assert request_claims(bot, "chart_request") == [DeliveryState.SENT]
+
+
+def test_a_chart_slack_refuses_is_told_once_and_not_tried_again(bot):
+    bot.add('"Beta shipped" due 2026-12-03')
+    bot.slack.fail("files.completeUploadExternal", status=200, error="not_in_channel")
+    body = bot.command_body("chart")
+
+    bot.post(body)
+    bot.post(body, headers=RETRY)
+
+    assert bot.slack.files == []
+    [answer] = bot.slack.responses
+    assert "/invite @Milestones" in answer["body"]["text"]
+    assert request_claims(bot, "chart_request") == [DeliveryState.DROPPED]

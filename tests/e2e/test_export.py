@@ -8,6 +8,10 @@ import csv
 import io
 import json
 
+from sqlmodel import select
+
+from bot.store.db import session_scope
+from bot.store.models import Delivery, DeliveryState
 from tests.support.harness import APPROVER, CHANNEL, OWNER
 
 
@@ -93,3 +97,18 @@ def test_an_export_needs_a_format(bot):
     response = bot.command("export xlsx")
 
     assert "`/milestone export csv`" in answer_text(response)
+
+
+def test_a_retried_export_is_sent_once(bot):
+    declare_a_plan(bot)
+    body = bot.command_body("export csv")
+
+    first = bot.post(body)
+    retried = bot.post(body, headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "timeout"})
+
+    assert "as CSV, in our direct messages" in answer_text(first)
+    assert retried.text == ""
+    assert len(bot.slack.files) == 1
+    with session_scope(bot.engine) as session:
+        [claimed] = session.exec(select(Delivery).where(Delivery.kind == "export_request")).all()
+    assert claimed.state == DeliveryState.SENT

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot.delivery.housekeeping import REQUESTS_KEPT_FOR
+from bot.delivery.housekeeping import REQUEST_KINDS, REQUESTS_KEPT_FOR
 from bot.delivery.scheduler import run_sweep
 from bot.store.claims import FORGET_PER_STATEMENT, claim
 from bot.store.db import session_scope
@@ -92,12 +92,12 @@ def test_a_status_requests_claim_is_forgotten_a_week_on_and_the_rest_kept(bot):
     assert kinds(bot) == ["announcement"]
 
 
-def test_housekeeping_forgets_old_request_claims_of_both_kinds_a_batch_at_a_time(bot):
+def test_housekeeping_forgets_old_request_claims_of_every_kind_a_batch_at_a_time(bot):
     now = bot.clock()
     old, recent = now - REQUESTS_KEPT_FOR - timedelta(hours=1), now - timedelta(days=1)
     rows = [
         {"team_id": TEAM, "kind": kind, "key": f"{kind}-{at:%d}-{i}", "claimed_at": at}
-        for kind in ("status_request", "workflow_step", "digest")
+        for kind in (*REQUEST_KINDS, "digest")
         for at, count in ((old, FORGET_PER_STATEMENT + 300), (recent, 5))
         for i in range(count)
     ]
@@ -106,11 +106,11 @@ def test_housekeeping_forgets_old_request_claims_of_both_kinds_a_batch_at_a_time
 
     report = run_sweep(bot.runtime, "housekeeping")
 
-    assert report.forgotten == 2 * (FORGET_PER_STATEMENT + 300)
+    assert report.forgotten == 4 * (FORGET_PER_STATEMENT + 300)
     with session_scope(bot.engine) as session:
         left = session.exec(select(Delivery.kind, Delivery.claimed_at)).all()
-    assert sorted(kind for kind, _ in left if kind != "digest") == (
-        ["status_request"] * 5 + ["workflow_step"] * 5
+    assert sorted(kind for kind, _ in left if kind != "digest") == sorted(
+        ["chart_request", "export_request", "status_request", "workflow_step"] * 5
     )
     # The other kinds' claims stay, however old: what went out, and the nudges' count.
     assert sum(kind == "digest" for kind, _ in left) == FORGET_PER_STATEMENT + 305
