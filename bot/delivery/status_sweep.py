@@ -74,6 +74,8 @@ class DueDigest:
     # The time of the channel's previous weekly status: what was reached since is news.
     reached_since: datetime
     mentions: bool = True
+    # Whether its timeline goes in its thread.
+    chart: bool = True
 
 
 def last_scheduled(now: datetime, *, weekday: int, at: time, zone: ZoneInfo) -> datetime:
@@ -151,7 +153,18 @@ def due_digests(
         previous = last_scheduled(
             scheduled - timedelta(seconds=1), weekday=settings.digest_weekday, at=at, zone=zone
         )
-        due.append(DueDigest(team_id, channel_id, key, today, zone, previous, settings.mentions))
+        due.append(
+            DueDigest(
+                team_id,
+                channel_id,
+                key,
+                today,
+                zone,
+                previous,
+                settings.mentions,
+                settings.status_chart,
+            )
+        )
     return due
 
 
@@ -245,7 +258,7 @@ def _post_weekly_status(
 ) -> str | None:
     """Post a weekly status's messages; note where its chart goes."""
     first_ts = post_status_messages(runtime, digest.team_id, digest.channel_id, messages)
-    if first_ts is not None:
+    if first_ts is not None and digest.chart:
         threads.append((digest, first_ts))
     return first_ts
 
@@ -463,12 +476,13 @@ def post_status(
     *,
     now: datetime,
     zone: ZoneInfo,
+    chart: bool = True,
 ) -> None:
-    """Post a channel's status, its messages in order, then the timeline in the thread of the
-    first: what /milestone status does (the weekly sweep draws its charts once every status of
-    the sweep is out)."""
+    """Post a channel's status, its messages in order, then (with `chart`) the timeline in the
+    thread of the first: what /milestone status does (the weekly sweep draws its charts once
+    every status of the sweep is out)."""
     first_ts = post_status_messages(runtime, team_id, channel_id, messages)
-    if first_ts is not None:
+    if first_ts is not None and chart:
         post_status_chart(runtime, team_id, channel_id, thread_ts=first_ts, now=now, zone=zone)
 
 

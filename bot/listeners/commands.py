@@ -403,6 +403,7 @@ def handle_status(call: Call, command: parsing.Status) -> None:
                     ),
                     now=call.now,
                     zone=request.zone,
+                    chart=settings.status_chart,
                 )
         except ChannelGone:
             call.tell_later(blocks.notice(blocks.not_in_channel("/milestone status")))

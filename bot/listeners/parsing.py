@@ -460,6 +460,7 @@ def parse_weekday(text: str) -> int | None:
 _CHANNEL_SETTINGS = {
     "nudges": ("nudges", {route.value: route for route in NudgeRoute}),
     "mentions": ("mentions", {"on": True, "off": False}),
+    "chart": ("status_chart", {"on": True, "off": False}),
     "escalate": ("escalate_to", {to.value: to for to in EscalateTo}),
     "approvals": ("separate_approvals", {"separate": True, "shared": False}),
 }
@@ -472,7 +473,7 @@ _WORKING_TIME_USAGE = {
 
 SETTINGS_USAGE = (
     "Settings: `digest &lt;weekday&gt; &lt;HH:MM&gt; [time zone]` or `digest off`, "
-    "`nudges dm|channel|off`, `mentions on|off`, `escalate channel|approver`, "
+    "`nudges dm|channel|off`, `mentions on|off`, `chart on|off`, `escalate channel|approver`, "
     "`approvals separate|shared`, `coach off|on &lt;rule&gt;`, `managers @someone …|anyone`, "
     "`hours 09:00-18:00`, `days mon-fri`, `holidays GB` (`default` for the workspace's). "
     "`/milestone settings` alone shows them."

@@ -889,6 +889,13 @@ def channel_settings(
         "• The weekly status "
         + ("@-mentions owners" if settings.mentions else "shows owners' names without a ping")
         + ". `settings mentions on|off`",
+        "• The weekly status and `/milestone status` "
+        + (
+            "carry the timeline chart in their thread"
+            if settings.status_chart
+            else "come without a chart"
+        )
+        + " (`/milestone chart` draws it any time). `settings chart on|off`",
         "• After repeated nudges, "
         + (
             "the channel hears"
@@ -943,6 +950,7 @@ def _setting_values(
             NudgeRoute.OFF: "off",
         }[settings.nudges],
         "mentions in the status": "on" if settings.mentions else "off",
+        "chart with the status": "on" if settings.status_chart else "off",
         "after repeated nudges": f"tell the {settings.escalate_to}",
         "approvals": "separate" if settings.separate_approvals else "shared",
         "coach rules turned off": ", ".join(coach_off) or "none",

@@ -268,6 +268,8 @@ class ChannelSettings(SQLModel, table=True):
     nudges: str = Field(default=NudgeRoute.DM, max_length=10)
     # Whether the weekly status and /milestone status @-mention owners or show plain names.
     mentions: bool = True
+    # Whether the weekly status and /milestone status carry the timeline in their thread.
+    status_chart: bool = True
     # Who hears after repeated nudges.
     escalate_to: str = Field(default=EscalateTo.CHANNEL, max_length=10)
     # Owner and approver must be different people.

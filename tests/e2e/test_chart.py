@@ -199,3 +199,32 @@ def test_a_chart_slack_refuses_is_told_once_and_not_tried_again(bot):
     [answer] = bot.slack.responses
     assert "/invite @Milestones" in answer["body"]["text"]
     assert request_claims(bot, "chart_request") == [DeliveryState.DROPPED]
+
+
+def test_a_channel_that_turned_the_chart_off_gets_its_statuses_without_one(bot):
+    bot.add('"Beta shipped" due 2026-12-03')
+
+    bot.command("settings chart off")
+    assert "come without a chart" in answer_text(bot.command("settings"))
+    assert sweep(bot, MONDAY) == 1
+    bot.command("status")
+
+    assert len(statuses(bot.slack)) == 2
+    assert bot.slack.files == []
+    # Asked for, it is drawn all the same.
+    bot.command("chart")
+    assert len(bot.slack.files) == 1
+
+    bot.command("settings chart on")
+    bot.command("status")
+    [_, shared] = bot.slack.files
+    assert shared.thread_ts == statuses(bot.slack)[-1].response["ts"]
+
+
+def test_a_chart_setting_that_is_neither_on_nor_off_is_refused_and_changes_nothing(bot):
+    bot.add('"Beta shipped" due 2026-12-03')
+
+    answer = answer_text(bot.command("settings chart maybe"))
+
+    assert answer == "Use `/milestone settings chart on|off`."
+    assert "carry the timeline chart in their thread" in answer_text(bot.command("settings"))
