@@ -3,12 +3,14 @@ same timeline, labels kept apart and inside the picture."""
 
 from __future__ import annotations
 
+import gc
 import io
 import threading
 import time
 import xml.etree.ElementTree as ElementTree
 from datetime import date, timedelta
 
+from matplotlib.figure import Figure
 from PIL import Image
 
 from bot.render import chart, timeline
@@ -186,3 +188,15 @@ def test_drawings_take_their_turns_one_at_a_time():
     for thread in threads:
         thread.join(timeout=10)
     assert len(most) == 12 and max(most) == 1
+
+
+def test_a_drawing_leaves_no_figure_behind():
+    # A figure's objects refer to one another: freed only by the garbage collector, which is
+    # kept from running on its own here, so that only the drawing's own collection counts.
+    gc.disable()
+    try:
+        chart.render_png(small_timeline())
+        chart.render_svg(small_timeline())
+        assert [o for o in gc.get_objects() if isinstance(o, Figure)] == []
+    finally:
+        gc.enable()
