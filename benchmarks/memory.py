@@ -150,7 +150,9 @@ def main() -> None:
         LOG_LEVEL="WARNING",
     )
     verifier = SignatureVerifier(SECRET)
-    with BotProcess("serve", cwd=folder, env=env) as bot:
+    # The console script in an interpreter of its own, as deployed: not forked from the tests'
+    # forkserver, which has imported more than `serve` does at start (the chart's matplotlib).
+    with BotProcess("serve", cwd=folder, env=env, forked=False) as bot:
         bot.wait_until_healthy()
         pid = bot.process.pid
         print(f"after start-up: {memory_of(pid)}")

@@ -107,12 +107,20 @@ class BotProcess:
     background; its output is kept in files."""
 
     def __init__(
-        self, *args: str, cwd: Path, env: dict[str, str], program: str = MILESTONE_BOT
+        self,
+        *args: str,
+        cwd: Path,
+        env: dict[str, str],
+        program: str = MILESTONE_BOT,
+        forked: bool = True,
     ) -> None:
+        """`forked`: `milestone-bot` forked from the test worker's forkserver, its imports done
+        (tests/support/launcher.py); otherwise the console script in an interpreter of its own,
+        as a deployment starts it (for measuring its memory)."""
         self.url = f"http://127.0.0.1:{env.get('PORT', '3000')}"
         self._stdout = _output_file(cwd / "bot.stdout")
         self._stderr = _output_file(cwd / "bot.stderr")
-        if program == MILESTONE_BOT:
+        if program == MILESTONE_BOT and forked:
             self.process = Started(
                 program,
                 list(args),
