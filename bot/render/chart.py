@@ -10,11 +10,16 @@ from __future__ import annotations
 import gc
 import html
 import io
+import itertools
+import os
+import queue
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
+from typing import TypeVar
 
 import matplotlib
 from matplotlib.axes import Axes
@@ -27,6 +32,8 @@ from matplotlib.patches import FancyArrowPatch
 from matplotlib.transforms import offset_copy
 
 from bot.render.timeline import COLOURS, SHAPES, Standing, Timeline, alt_text
+
+T = TypeVar("T")
 
 WIDTH_INCHES = 12.0
 DPI = 100
@@ -123,45 +130,56 @@ def _ordinal(day: date) -> float:
     return float(day.toordinal())
 
 
-class DrawingTurns:
-    """One drawing at a time (matplotlib's settings are global, so threads drawing side by side
-    would draw with each other's), and a drawing someone is waiting for (a command's chart, the
-    stakeholder page) goes before the ones a sweep draws for later: at a weekly sweep of
-    thousands of channels, its workers would otherwise take most of the turns."""
+class Drawer:
+    """The one thread that draws every chart of the process, taking the drawings someone waits
+    for (a command's chart, the stakeholder page) before those a sweep draws for later.
+
+    One thread, because matplotlib's settings are global (threads drawing side by side would
+    draw with each other's), and because what drawing leaves allocated stays with the thread
+    that drew: the C library keeps a heap per thread, and matplotlib its fonts per thread. Drawn
+    in whichever thread asked (a sweep's workers, new at every sweep, and the request threads),
+    the serving process grew to twice its memory target. Started when first asked, and again in
+    a forked child."""
 
     def __init__(self) -> None:
-        self._condition = threading.Condition()
-        self._drawing = False
-        self._awaited = 0  # drawings someone waits for, waiting for their turn
-        self._waiting = 0
+        self._reset()
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=self._reset)
+
+    def _reset(self) -> None:
+        self._queue: queue.PriorityQueue = queue.PriorityQueue()
+        self._order = itertools.count()
+        self._starting = threading.Lock()
+        self._thread: threading.Thread | None = None
 
     @property
     def waiting(self) -> int:
-        """How many drawings are waiting for their turn."""
-        with self._condition:
-            return self._waiting
+        """How many drawings wait for the drawing thread."""
+        return self._queue.qsize()
 
-    @contextmanager
-    def turn(self, *, awaited: bool = True) -> Iterator[None]:
-        with self._condition:
-            self._awaited += awaited
-            self._waiting += 1
+    def draw(self, work: Callable[[], T], *, awaited: bool = True) -> T:
+        """What `work` returns (or raises), run in the drawing thread once the drawings before
+        it are done: those someone waits for first (`awaited`), then in the order asked."""
+        if threading.current_thread() is self._thread:
+            return work()
+        done: Future[T] = Future()
+        self._queue.put((0 if awaited else 1, next(self._order), work, done))
+        with self._starting:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="drawing", daemon=True)
+                self._thread.start()
+        return done.result()
+
+    def _run(self) -> None:
+        while True:
+            _priority, _order, work, done = self._queue.get()
             try:
-                while self._drawing or (not awaited and self._awaited):
-                    self._condition.wait()
-                self._drawing = True
-            finally:
-                self._awaited -= awaited
-                self._waiting -= 1
-        try:
-            yield
-        finally:
-            with self._condition:
-                self._drawing = False
-                self._condition.notify_all()
+                done.set_result(work())
+            except BaseException as error:  # the caller's to handle, in its own thread
+                done.set_exception(error)
 
 
-_DRAWING = DrawingTurns()
+_DRAWER = Drawer()
 
 # Slack reads at most this many characters of an uploaded image's alt text.
 MAX_ALT_TEXT = 1000
@@ -189,9 +207,19 @@ def picture(timeline: Timeline, *, filename: str = "timeline.png", awaited: bool
 
 
 def render_png(timeline: Timeline, *, awaited: bool = True) -> bytes:
-    """The timeline as a PNG, WIDTH_PX wide and `layout(timeline).height_px` high."""
+    """The timeline as a PNG, WIDTH_PX wide and `layout(timeline).height_px` high, drawn by the
+    drawing thread (`awaited`: whether someone is waiting for it)."""
+    return _DRAWER.draw(partial(_png, timeline), awaited=awaited)
+
+
+def render_svg(timeline: Timeline) -> str:
+    """The timeline as an SVG document (text kept as text), for a web page."""
+    return _DRAWER.draw(partial(_svg, timeline))
+
+
+def _png(timeline: Timeline) -> bytes:
     out = io.BytesIO()
-    with _DRAWING.turn(awaited=awaited), matplotlib.rc_context(STYLE):
+    with matplotlib.rc_context(STYLE):
         _draw(timeline).savefig(
             out,
             format="png",
@@ -200,18 +228,17 @@ def render_png(timeline: Timeline, *, awaited: bool = True) -> bytes:
             # Fast over small: the file is uploaded once, and zlib's default took half the time.
             pil_kwargs={"compress_level": 1},
         )
-        _forget_figure()
+    _forget_figure()
     return out.getvalue()
 
 
-def render_svg(timeline: Timeline) -> str:
-    """The timeline as an SVG document (text kept as text), for a web page."""
+def _svg(timeline: Timeline) -> str:
     out = io.StringIO()
-    with _DRAWING.turn(), matplotlib.rc_context(STYLE):
+    with matplotlib.rc_context(STYLE):
         _draw(timeline).savefig(
             out, format="svg", metadata={"Date": None, "Creator": None, "Title": timeline.title}
         )
-        _forget_figure()
+    _forget_figure()
     return out.getvalue()
 
 
@@ -235,7 +262,7 @@ def inline_svg(timeline: Timeline) -> str:
 
 
 def _draw(timeline: Timeline) -> Figure:
-    """The figure, drawn within STYLE (the caller has its turn of _DRAWING)."""
+    """The figure, drawn within STYLE, in the drawing thread."""
     placed = layout(timeline)
     height = placed.height_inches
     figure = Figure(figsize=(WIDTH_INCHES, height), dpi=DPI)

@@ -10,6 +10,7 @@ import time
 import xml.etree.ElementTree as ElementTree
 from datetime import date, timedelta
 
+import pytest
 from matplotlib.figure import Figure
 from PIL import Image
 
@@ -135,12 +136,10 @@ def test_the_inline_svg_is_an_image_described_by_its_alt_text():
     assert "M-1 Beta <b> & $x$ @here" in parsed.find(f"{SVG}desc").text
 
 
-def _take_turn(turns: chart.DrawingTurns, name: str, awaited: bool, order: list[str]):
-    def run() -> None:
-        with turns.turn(awaited=awaited):
-            order.append(name)
-
-    thread = threading.Thread(target=run, daemon=True)
+def _ask(drawer: chart.Drawer, name: str, awaited: bool, order: list[str]) -> threading.Thread:
+    thread = threading.Thread(
+        target=drawer.draw, args=(lambda: order.append(name),), kwargs={"awaited": awaited}
+    )
     thread.start()
     return thread
 
@@ -153,41 +152,65 @@ def _until(condition) -> None:
 
 
 def test_a_drawing_someone_waits_for_goes_before_the_sweeps():
-    turns = chart.DrawingTurns()
+    drawer = chart.Drawer()
     order: list[str] = []
-    with turns.turn(awaited=False):
-        # The sweep's next drawings wait first, then one for a command.
-        sweeps = [_take_turn(turns, f"sweep {i}", False, order) for i in range(3)]
-        _until(lambda: turns.waiting == 3)
-        command = _take_turn(turns, "command", True, order)
-        _until(lambda: turns.waiting == 4)
-    for thread in [*sweeps, command]:
+    busy, release = threading.Event(), threading.Event()
+
+    def first() -> None:
+        busy.set()
+        release.wait(10)
+
+    holder = threading.Thread(target=drawer.draw, args=(first,), kwargs={"awaited": False})
+    holder.start()
+    busy.wait(10)
+    # The sweep's next drawings are asked for first, then one for a command.
+    sweeps = [_ask(drawer, f"sweep {i}", False, order) for i in range(3)]
+    _until(lambda: drawer.waiting == 3)
+    command = _ask(drawer, "command", True, order)
+    _until(lambda: drawer.waiting == 4)
+    release.set()
+    for thread in [holder, *sweeps, command]:
         thread.join(timeout=10)
-    assert order[0] == "command"
-    assert sorted(order[1:]) == ["sweep 0", "sweep 1", "sweep 2"]
+
+    assert order == ["command", "sweep 0", "sweep 1", "sweep 2"]
 
 
-def test_drawings_take_their_turns_one_at_a_time():
-    turns = chart.DrawingTurns()
-    inside = []
-    most = []
-    lock = threading.Lock()
-
-    def draw(awaited: bool) -> None:
-        with turns.turn(awaited=awaited):
-            with lock:
-                inside.append(1)
-                most.append(len(inside))
-            time.sleep(0)  # let another thread run, were it let in
-            with lock:
-                inside.pop()
-
-    threads = [threading.Thread(target=draw, args=(i % 2 == 0,)) for i in range(12)]
-    for thread in threads:
+def test_every_drawing_is_made_in_the_one_drawing_thread():
+    # What drawing leaves allocated stays with the thread that drew (a heap and fonts per
+    # thread): drawn wherever asked, a sweep's passing threads each grew memory of their own.
+    drawer = chart.Drawer()
+    drawn_in: list[int] = []
+    callers = [
+        threading.Thread(target=drawer.draw, args=(lambda: drawn_in.append(threading.get_ident()),))
+        for _ in range(8)
+    ]
+    for thread in callers:
         thread.start()
-    for thread in threads:
+    for thread in callers:
         thread.join(timeout=10)
-    assert len(most) == 12 and max(most) == 1
+
+    assert len(drawn_in) == 8 and len(set(drawn_in)) == 1
+    assert drawn_in[0] not in {thread.ident for thread in callers}
+
+
+def test_a_drawing_that_fails_raises_in_its_callers_thread_and_the_next_one_is_drawn():
+    drawer = chart.Drawer()
+
+    def fail() -> None:
+        raise ValueError("no room for the labels")
+
+    with pytest.raises(ValueError, match="no room"):
+        drawer.draw(fail)
+    assert drawer.draw(lambda: "next") == "next"
+
+
+def test_charts_are_drawn_by_the_drawing_thread():
+    png = chart.render_png(small_timeline())
+    svg = chart.render_svg(small_timeline())
+
+    assert png.startswith(b"\x89PNG") and "<svg" in svg
+    assert chart._DRAWER._thread is not None
+    assert chart._DRAWER._thread is not threading.current_thread()
 
 
 def test_a_drawing_leaves_no_figure_behind():
