@@ -292,8 +292,9 @@ def _first_line(error: Exception) -> str:
 
 
 def _runtime(settings: Settings):
-    from bot.runtime import build_runtime
+    from bot.runtime import build_runtime, fewer_heaps
 
+    fewer_heaps()
     if not settings.multi_workspace:
         settings.require_bot_token()
     return build_runtime(settings)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,6 +39,44 @@ def set_start_up_aside() -> None:
     """
     gc.collect()
     gc.freeze()
+
+
+# How many heaps (glibc's arenas) the C library's allocator keeps for the process's threads.
+HEAPS = 2
+_M_ARENA_MAX = -8  # mallopt's parameter, from glibc's malloc.h
+
+
+def _glibc():
+    """The C library, when it is glibc (which has mallopt and malloc_trim); otherwise None."""
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+    except OSError:
+        return None
+    if libc is None or not hasattr(libc, "mallopt") or not hasattr(libc, "malloc_trim"):
+        return None
+    return libc
+
+
+def fewer_heaps() -> bool:
+    """Let glibc's allocator keep HEAPS heaps for all the threads, rather than one more for
+    each thread that allocates at once, up to eight per core: called at start, before the
+    threads. Each heap keeps what it grew to, and the server's threads (requests, the sweeps
+    and their workers, the background's) took the resident size of `serve` with 100,000
+    milestones from about 240 MB to over 300 MB. Whether it was done: not where the C library
+    is not glibc, nor when MALLOC_ARENA_MAX is set (glibc then does as it says)."""
+    libc = _glibc()
+    if libc is None or "MALLOC_ARENA_MAX" in os.environ:
+        return False
+    return bool(libc.mallopt(_M_ARENA_MAX, HEAPS))
+
+
+def give_back_freed_memory() -> None:
+    """Return the memory freed in glibc's heaps to the system (malloc_trim), as each sweep
+    ends: what a sweep read and composed is freed by then, but kept by the heaps otherwise."""
+    libc = _glibc()
+    if libc is not None:
+        libc.malloc_trim(0)
 
 
 @dataclass

@@ -69,10 +69,11 @@ def _require_http(settings: Settings) -> None:
 
 def _build(settings: Settings) -> tuple[Callable, Runtime]:
     from bot.app import build_app
-    from bot.runtime import build_runtime
+    from bot.runtime import build_runtime, fewer_heaps
     from bot.server import make_wsgi_app
     from bot.web import public_links
 
+    fewer_heaps()
     runtime = build_runtime(settings)
     application = make_wsgi_app(
         build_app(runtime),

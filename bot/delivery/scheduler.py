@@ -16,7 +16,7 @@ from bot.delivery.nudges import run_nudge_sweep
 from bot.delivery.status_sweep import run_digest_sweep
 from bot.logs import log_context
 from bot.metrics import FAILURES, SWEEP_SECONDS
-from bot.runtime import Runtime
+from bot.runtime import Runtime, give_back_freed_memory
 
 log = logging.getLogger("bot.schedule")
 
@@ -47,6 +47,8 @@ def run_sweep(runtime: Runtime, name: Sweep | str) -> SweepReport | Housekeeping
             except Exception:
                 FAILURES.labels("sweep").inc()
                 raise
+            finally:
+                give_back_freed_memory()
         log.info("%s sweep: %s", name, report)
     return report
 
