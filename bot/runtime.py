@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import gc
 import os
 import threading
@@ -46,8 +47,10 @@ HEAPS = 2
 _M_ARENA_MAX = -8  # mallopt's parameter, from glibc's malloc.h
 
 
+@functools.cache
 def _glibc():
-    """The C library, when it is glibc (which has mallopt and malloc_trim); otherwise None."""
+    """The C library, when it is glibc (which has mallopt and malloc_trim); otherwise None.
+    Found once: finding it reads the linker's cache, and every sweep asks."""
     name = ctypes.util.find_library("c")
     try:
         libc = ctypes.CDLL(name) if name else None

@@ -10,7 +10,6 @@ Every other claim is kept: the nudges' count toward an escalation, and each says
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,8 +17,6 @@ from bot.runtime import Runtime
 from bot.store.claims import FORGET_PER_STATEMENT, forget
 from bot.store.db import session_scope
 from bot.store.models import DeliveryKind
-
-log = logging.getLogger("bot.housekeeping")
 
 # Far beyond Slack's retries (within minutes); a week, to read in the table when asked about
 # a request.
